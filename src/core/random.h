@@ -1,0 +1,42 @@
+// Randomness is injected so that tests can make ids and keys reproducible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+
+namespace privacyd {
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  // Fills `out` with random bytes. Thread-safe.
+  virtual void Fill(std::span<uint8_t> out) = 0;
+};
+
+// Cryptographically secure randomness from libsodium (the kernel's CSPRNG).
+class SecureRandom final : public Random {
+ public:
+  void Fill(std::span<uint8_t> out) override;
+};
+
+// A deterministic stream for tests (not secure). Thread-safe.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(uint64_t seed) : state_(seed ? seed : 1) {}
+  void Fill(std::span<uint8_t> out) override;
+
+ private:
+  std::mutex mu_;
+  uint64_t state_;
+};
+
+// `n` random bytes as lower-case hex.
+std::string RandomHex(Random& random, size_t n);
+// A new opaque identifier: `prefix` + "_" + 26 characters of Crockford base32 (128 random bits),
+// e.g. "sub_01J8Z3...". Identifiers carry no personal data and no time.
+std::string NewId(Random& random, const std::string& prefix);
+
+}  // namespace privacyd

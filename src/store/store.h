@@ -1,0 +1,257 @@
+// The store: the one interface through which privacyd persists anything.
+//
+// Backends (sqlite/ now, postgres/ later) implement Store and Tx and pass the one conformance
+// suite in store_conformance_test.cc unchanged. Domain code sees records of this header only,
+// never SQL. Personal data reaches the store sealed (see crypto/); the store never sees
+// plaintext personal data or key material in the clear.
+//
+// Transactions: Write(fn) runs fn inside a write transaction and returns only once that
+// transaction is durable (or fn failed and its effects were rolled back). Backends may commit the
+// work of many concurrent Write calls together (group commit); each fn is isolated from the
+// failure of another. Read(fn) runs fn on a consistent snapshot; write methods called inside
+// Read fail with kFailedPrecondition. Both are thread-safe. Errors returned by fn are returned
+// by Write/Read unchanged.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace privacyd {
+
+// A data subject: the person personal data is about. Carries no personal data itself.
+struct SubjectRecord {
+  std::string id;
+  Micros created_at = 0;
+  std::optional<Micros> erased_at;
+};
+
+// One identity of a subject (email, phone, customer_id), found by its blind index.
+// (kind, blind_index) is unique across the store.
+struct IdentityRecord {
+  std::string subject_id;
+  std::string kind;
+  std::string blind_index;   // raw HMAC bytes
+  std::string sealed_value;  // sealed with the subject's data key
+  Micros created_at = 0;
+};
+
+// One stored personal-data value of a subject, with where it came from.
+struct AttributeRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string subject_id;
+  std::string name;          // e.g. "name", "company"
+  std::string sealed_value;  // sealed with the subject's data key
+  std::string provenance;    // JSON: source, collection point, purposes...; no personal data
+  Micros created_at = 0;
+};
+
+// A subject's data key, wrapped (encrypted) by the master key with id master_key_id.
+struct DataKeyRecord {
+  std::string subject_id;
+  std::string master_key_id;
+  std::string wrapped;
+};
+
+// One entry of the hash-chained audit trail.
+struct AuditRecord {
+  int64_t seq = 0;  // 1, 2, 3... assigned by the caller (previous seq + 1)
+  Micros time = 0;
+  std::string actor;       // user name, "system", or "subject:<id>"
+  std::string role;        // role the actor acted in, or ""
+  std::string action;      // e.g. "subject.read"
+  std::string object;      // e.g. "subject:sub_..."
+  std::string purpose;     // why, e.g. "support"
+  std::string request_id;  // X-Request-Id of the HTTP request, or ""
+  std::string detail;      // JSON object with non-personal detail, or ""
+  std::string prev_hash;   // hex SHA-256 of the previous entry, "" for the first
+  std::string hash;        // hex SHA-256 over all fields above
+};
+
+struct AuditQuery {
+  int64_t after_seq = 0;  // cursor: entries with seq > after_seq
+  std::string actor;      // "" = any
+  std::string object;     // "" = any
+  std::string action;     // "" = any
+  std::optional<Micros> since;  // time >= since
+  std::optional<Micros> until;  // time < until
+  int limit = 100;
+};
+
+struct UserRecord {
+  std::string id;
+  std::string name;  // unique
+  std::string role;
+  std::string password_hash;  // argon2id encoded string, or "" for token-only users
+  bool disabled = false;
+  Micros created_at = 0;
+};
+
+struct TokenRecord {
+  std::string id;  // public part of the token
+  std::string user_id;
+  std::string secret_hash;  // hash of the secret part; the secret itself is never stored
+  std::string label;
+  Micros created_at = 0;
+  std::optional<Micros> expires_at;
+  std::optional<Micros> revoked_at;
+};
+
+enum class JobState { kQueued, kRunning, kDone, kDead };
+const char* JobStateName(JobState state);
+
+struct JobRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string kind;
+  std::string payload;  // JSON
+  std::string dedupe_key;  // non-empty: at most one job with this key ever exists
+  JobState state = JobState::kQueued;
+  int attempts = 0;
+  int max_attempts = 8;
+  Micros run_at = 0;  // not claimable before
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  std::string claimed_by;
+  Micros heartbeat_at = 0;
+  std::string last_error;
+};
+
+// Operations available inside a transaction. Not thread-safe: a Tx belongs to the fn it is
+// passed to and must not outlive it.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  // Subjects. InsertSubject fails with kAlreadyExists if the id exists.
+  virtual Status InsertSubject(const SubjectRecord& subject) = 0;
+  virtual Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) = 0;
+  virtual Status MarkSubjectErased(const std::string& id, Micros at) = 0;
+
+  // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
+  virtual Status InsertIdentity(const IdentityRecord& identity) = 0;
+  // The subject id owning (kind, blind_index), or nullopt.
+  virtual Result<std::optional<std::string>> FindSubjectByIdentity(
+      const std::string& kind, const std::string& blind_index) = 0;
+  virtual Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) = 0;
+
+  // Attributes. InsertAttribute returns the new id.
+  virtual Result<int64_t> InsertAttribute(const AttributeRecord& attribute) = 0;
+  virtual Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) = 0;
+  // Deletes the subject's identities' sealed values, attributes and data key.
+  virtual Status DeleteSubjectData(const std::string& subject_id) = 0;
+
+  // Data keys. PutDataKey inserts or replaces the subject's wrapped key.
+  virtual Status PutDataKey(const DataKeyRecord& key) = 0;
+  virtual Result<std::optional<DataKeyRecord>> GetDataKey(const std::string& subject_id) = 0;
+  // Up to `limit` keys not wrapped by `master_key_id`, in subject id order.
+  virtual Result<std::vector<DataKeyRecord>> ListDataKeysNotWrappedBy(
+      const std::string& master_key_id, int limit) = 0;
+
+  // Small named values (e.g. the wrapped blind-index key). PutMeta inserts or replaces.
+  virtual Status PutMeta(const std::string& name, const std::string& value) = 0;
+  virtual Result<std::optional<std::string>> GetMeta(const std::string& name) = 0;
+
+  // Audit trail. AppendAudit fails with kAlreadyExists if record.seq is taken.
+  virtual Result<std::optional<AuditRecord>> LastAudit() = 0;
+  virtual Status AppendAudit(const AuditRecord& record) = 0;
+  // Matching entries in seq order, at most query.limit.
+  virtual Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) = 0;
+
+  // Staff users. InsertUser fails with kAlreadyExists on a taken name.
+  virtual Status InsertUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> GetUserByName(const std::string& name) = 0;
+  virtual Result<std::optional<UserRecord>> GetUserById(const std::string& id) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  virtual Status SetUserDisabled(const std::string& user_id, bool disabled) = 0;
+  virtual Status SetUserPassword(const std::string& user_id, const std::string& hash) = 0;
+
+  // API tokens.
+  virtual Status InsertToken(const TokenRecord& token) = 0;
+  virtual Result<std::optional<TokenRecord>> GetToken(const std::string& id) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id) = 0;  // "" = all
+  // Fails with kNotFound if the token does not exist.
+  virtual Status RevokeToken(const std::string& id, Micros at) = 0;
+
+  // Durable jobs.
+  // Inserts a job and returns its id. With a non-empty dedupe_key that already exists, inserts
+  // nothing and returns the existing job's id.
+  virtual Result<int64_t> EnqueueJob(const JobRecord& job) = 0;
+  virtual Result<std::optional<JobRecord>> GetJob(int64_t id) = 0;
+  // Claims the due job (queued with run_at <= now, or running with heartbeat_at older than
+  // now - lease) with the earliest run_at among `kinds` (empty = any): sets state running,
+  // claimed_by, heartbeat_at = now, attempts + 1. nullopt when none is due.
+  virtual Result<std::optional<JobRecord>> ClaimJob(const std::vector<std::string>& kinds,
+                                                    const std::string& worker, Micros now,
+                                                    Micros lease) = 0;
+  // The following fail with kFailedPrecondition ("job_not_claimed") unless the job is running
+  // and claimed by `worker`.
+  virtual Status HeartbeatJob(int64_t id, const std::string& worker, Micros now) = 0;
+  virtual Status CompleteJob(int64_t id, const std::string& worker, Micros now) = 0;
+  // Back to queued at retry_at, or to dead when retry_at is nullopt; records the error.
+  virtual Status FailJob(int64_t id, const std::string& worker, Micros now,
+                         const std::string& error, std::optional<Micros> retry_at) = 0;
+  virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) = 0;
+  virtual Result<int64_t> CountJobs(JobState state) = 0;
+};
+
+struct StoreStats {
+  uint64_t commits = 0;         // write transactions committed
+  uint64_t writes = 0;          // Write() calls committed
+  uint64_t write_failures = 0;  // Write() calls whose fn or commit failed
+  // Cumulative histogram of commit latency (seconds), for /metrics.
+  std::vector<double> commit_bounds;
+  std::vector<uint64_t> commit_buckets;  // per bound, plus one for +Inf
+  double commit_seconds_sum = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status Write(const std::function<Status(Tx&)>& fn) = 0;
+  virtual Status Read(const std::function<Status(Tx&)>& fn) = 0;
+
+  // Applies numbered migrations not yet applied; idempotent.
+  virtual Status Migrate() = 0;
+  virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+  // Cheap check that the store answers (for /readyz).
+  virtual Status Ping() = 0;
+  virtual StoreStats Stats() const = 0;
+  // Finishes pending writes and releases the store. Later calls fail with kUnavailable.
+  virtual void Close() = 0;
+};
+
+// Convenience: run a write that yields a value.
+template <class T, class Fn>
+Result<T> WriteValue(Store& store, Fn&& fn) {
+  std::optional<T> out;
+  Status s = store.Write([&](Tx& tx) -> Status {
+    Result<T> r = fn(tx);
+    if (!r.ok()) return r.error();
+    out = std::move(r).value();
+    return Ok();
+  });
+  if (!s.ok()) return s.error();
+  return std::move(*out);
+}
+
+template <class T, class Fn>
+Result<T> ReadValue(Store& store, Fn&& fn) {
+  std::optional<T> out;
+  Status s = store.Read([&](Tx& tx) -> Status {
+    Result<T> r = fn(tx);
+    if (!r.ok()) return r.error();
+    out = std::move(r).value();
+    return Ok();
+  });
+  if (!s.ok()) return s.error();
+  return std::move(*out);
+}
+
+}  // namespace privacyd
