@@ -1,0 +1,87 @@
+// The contract between the HTTP server and the routes that the shells register: a parsed
+// request in, a response out. Handlers are plain functions of these types; they never see
+// Beast or sockets. The HTTP layer maps a request to one service call and the result to JSON.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace privacyd {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received, e.g. "/v1/admin/audit?limit=10"
+  std::string path;    // percent-decoded path without the query, e.g. "/v1/admin/audit"
+  std::multimap<std::string, std::string> query;  // percent-decoded query parameters
+  // Header names lower-cased. Repeated headers are joined with ", ".
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string request_id;  // from X-Request-Id (if sane) or generated
+  std::string remote_address;
+  std::map<std::string, std::string> path_params;  // "{id}" segments of the matched route
+
+  // Header value by lower-case name, or "".
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  // First query value by name, or nullopt.
+  std::optional<std::string> Query(const std::string& name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// The authenticated staff member behind a request.
+struct Principal {
+  std::string user_id;
+  std::string user_name;
+  std::string role;  // "admin", "privacy_officer", "support_agent", "marketing", "auditor"
+};
+
+// Resolves a bearer token to a principal. Errors: kUnauthenticated for an unknown, expired,
+// revoked or malformed token or a disabled user. Thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual Result<Principal> Authenticate(std::string_view bearer_token) = 0;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&, const Principal*)>;
+
+struct Route {
+  std::string method;   // "GET", "POST", "PUT", "DELETE", "PATCH"
+  std::string pattern;  // "/v1/admin/subjects/{id}": literal segments and {name} segments
+  // Roles allowed to call this route. Empty: public, the handler gets a null Principal.
+  std::vector<std::string> roles;
+  // True when the handler may block (store access): it then runs on the worker pool rather
+  // than on an I/O thread.
+  bool blocking = true;
+  Handler handler;
+};
+
+// A problem+json (RFC 9457) response for an error: status from the error's kind, body
+// {"type","title","status","detail","code","request_id"} and any `extra` members.
+HttpResponse ProblemResponse(const Error& error, const std::string& request_id);
+int HttpStatusFor(ErrorKind kind);
+
+// A JSON response with the given status and serialized body.
+HttpResponse JsonResponse(int status, std::string body);
+
+}  // namespace privacyd
