@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "staff/principal.h"
 
 namespace privacyd {
 
@@ -46,21 +47,6 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
-};
-
-// The authenticated staff member behind a request.
-struct Principal {
-  std::string user_id;
-  std::string user_name;
-  std::string role;  // "admin", "privacy_officer", "support_agent", "marketing", "auditor"
-};
-
-// Resolves a bearer token to a principal. Errors: kUnauthenticated for an unknown, expired,
-// revoked or malformed token or a disabled user. Thread-safe.
-class Authenticator {
- public:
-  virtual ~Authenticator() = default;
-  virtual Result<Principal> Authenticate(std::string_view bearer_token) = 0;
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&, const Principal*)>;
