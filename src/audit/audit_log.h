@@ -1,0 +1,51 @@
+// The audit trail: append-only, hash-chained entries of every access to personal data and every
+// staff action, each written in the same transaction as the change it records.
+//
+// Entry n stores hash_n = SHA-256(encoding of its fields || hash_{n-1}) (hex). Changing, removing
+// or reordering any stored entry breaks the chain at that entry, which Verify reports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+struct AuditEvent {
+  std::string actor;
+  std::string role;
+  std::string action;
+  std::string object;
+  std::string purpose;
+  std::string request_id;
+  std::string detail;  // JSON object without personal data, or ""
+};
+
+struct AuditVerifyReport {
+  int64_t checked = 0;           // entries walked
+  bool intact = true;
+  int64_t first_broken_seq = 0;  // when !intact
+  std::string reason;            // when !intact: what does not match
+};
+
+class AuditLog {
+ public:
+  explicit AuditLog(const Clock& clock) : clock_(clock) {}
+
+  // Appends `event` inside `tx`, chained to the last entry. Returns the new entry.
+  Result<AuditRecord> Append(Tx& tx, const AuditEvent& event) const;
+
+  // Walks the whole chain in sequence order.
+  Result<AuditVerifyReport> Verify(Store& store) const;
+
+  // The hex SHA-256 that `record` must carry given its fields and prev_hash.
+  static std::string ComputeHash(const AuditRecord& record);
+
+ private:
+  const Clock& clock_;
+};
+
+}  // namespace privacyd

@@ -1,0 +1,415 @@
+#include "cli/cli.h"
+
+#include <pwd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+
+#include "audit/audit_log.h"
+#include "cli/data_dir.h"
+#include "cli/serve.h"
+#include "config/config.h"
+#include "keys/key_manager.h"
+#include "staff/roles.h"
+#include "staff/staff_directory.h"
+
+namespace privacyd {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitCheckFailed = 1;
+constexpr int kExitError = 2;
+
+// Settings shared by the verbs that touch the store.
+struct CommonOptions {
+  std::string config_file;
+  std::string data;
+};
+
+void AddCommonOptions(CLI::App* cmd, CommonOptions& common) {
+  cmd->add_option("--config", common.config_file, "YAML config file")->check(CLI::ExistingFile);
+  cmd->add_option("--data", common.data,
+                  "data directory (default ./var; env PRIVACYD_DATA; config key data)");
+}
+
+Result<Config> LoadConfig(const CommonOptions& common, const Environment& env,
+                          std::map<std::string, std::string> flags = {}) {
+  if (!common.data.empty()) flags["data"] = common.data;
+  std::optional<std::string> file;
+  if (!common.config_file.empty()) file = common.config_file;
+  return Config::Load(file, env.env, flags);
+}
+
+std::string OsUserName() {
+  if (const passwd* pw = getpwuid(geteuid())) return pw->pw_name;
+  return std::to_string(geteuid());
+}
+
+StaffActor CliActor() { return StaffActor{"cli:" + OsUserName(), "admin", ""}; }
+
+int Fail(Environment& env, const Error& error) {
+  env.err << "privacyd: " << error.message() << " [" << error.code() << "]\n";
+  return kExitError;
+}
+
+// Reads a password without echo when standard input is a terminal.
+std::optional<std::string> PromptPassword(Environment& env, const std::string& prompt) {
+  if (!isatty(STDIN_FILENO)) return std::nullopt;
+  env.err << prompt << std::flush;
+  termios old_mode{};
+  tcgetattr(STDIN_FILENO, &old_mode);
+  termios quiet = old_mode;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string line;
+  std::getline(env.in, line);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+  env.err << "\n";
+  return line;
+}
+
+// Runs `body` with the store and staff directory of the configured data directory.
+int WithStaff(Environment& env, const CommonOptions& common,
+              const std::function<int(StaffDirectory&)>& body) {
+  auto config = LoadConfig(common, env);
+  if (!config.ok()) return Fail(env, config.error());
+  auto store = OpenDataDirStore(*config, /*migrate=*/true);
+  if (!store.ok()) return Fail(env, store.error());
+  AuditLog audit(env.clock);
+  StaffDirectory staff(**store, audit, env.clock, env.random);
+  int code = body(staff);
+  (*store)->Close();
+  return code;
+}
+
+void AddUserCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* user = app.add_subcommand("user", "manage staff users");
+  user->require_subcommand(1);
+
+  {
+    struct AddOptions {
+      CommonOptions common;
+      std::string name, role;
+      bool password_stdin = false;
+    };
+    auto o = std::make_shared<AddOptions>();
+    auto* add = user->add_subcommand("add", "create a staff user (password from a prompt)");
+    add->add_option("NAME", o->name, "user name: a-z, 0-9, '.', '_', '-'")->required();
+    add->add_option("--role", o->role, "admin, privacy_officer, support_agent, marketing, auditor")
+        ->required();
+    add->add_flag("--password-stdin", o->password_stdin,
+                  "read the password from the first line of standard input");
+    AddCommonOptions(add, o->common);
+    add->callback([&env, &action, o] {
+      action = [&env, o] {
+        std::optional<std::string> password;
+        if (o->password_stdin) {
+          std::string line;
+          std::getline(env.in, line);
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          password = line;
+        } else {
+          password = PromptPassword(env, "Password for " + o->name + ": ");
+          if (!password) {
+            env.err << "privacyd: standard input is not a terminal; pass --password-stdin and "
+                       "write the password to standard input\n";
+            return kExitError;
+          }
+          auto again = PromptPassword(env, "Repeat the password: ");
+          if (!again || *again != *password) {
+            env.err << "privacyd: the passwords differ; nothing was created\n";
+            return kExitError;
+          }
+        }
+        return WithStaff(env, o->common, [&](StaffDirectory& staff) {
+          auto user = staff.AddUser(CliActor(), o->name, o->role, password);
+          if (!user.ok()) return Fail(env, user.error());
+          env.out << "created user " << user->name << " (" << user->role << ") id " << user->id
+                  << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+
+  {
+    struct Options {
+      CommonOptions list_common;
+    };
+    auto o = std::make_shared<Options>();
+    auto* list = user->add_subcommand("list", "list staff users");
+    AddCommonOptions(list, o->list_common);
+    list->callback([&env, &action, o] {
+      action = [&env, o] {
+        return WithStaff(env, o->list_common, [&](StaffDirectory& staff) {
+          auto users = staff.ListUsers();
+          if (!users.ok()) return Fail(env, users.error());
+          env.out << "NAME\tROLE\tSTATE\tCREATED\tID\n";
+          for (const auto& u : *users) {
+            env.out << u.name << "\t" << u.role << "\t" << (u.disabled ? "disabled" : "active")
+                    << "\t" << FormatRfc3339(u.created_at) << "\t" << u.id << "\n";
+          }
+          return kExitOk;
+        });
+      };
+    });
+  }
+
+  {
+    struct Options {
+      CommonOptions disable_common;
+      std::string disable_name;
+    };
+    auto o = std::make_shared<Options>();
+    auto* disable = user->add_subcommand("disable", "disable a staff user and all its tokens");
+    disable->add_option("NAME", o->disable_name, "user name")->required();
+    AddCommonOptions(disable, o->disable_common);
+    disable->callback([&env, &action, o] {
+      action = [&env, o] {
+        return WithStaff(env, o->disable_common, [&](StaffDirectory& staff) {
+          Status s = staff.DisableUser(CliActor(), o->disable_name);
+          if (!s.ok()) return Fail(env, s.error());
+          env.out << "disabled user " << o->disable_name << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+}
+
+void AddTokenCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* token = app.add_subcommand("token", "manage staff API tokens");
+  token->require_subcommand(1);
+
+  {
+    struct Options {
+      CommonOptions create_common;
+      std::string create_user;
+      std::string create_label;
+      int ttl_days = 90;
+    };
+    auto o = std::make_shared<Options>();
+    auto* create = token->add_subcommand(
+        "create", "create an API token; the token is printed alone on the last line");
+    create->add_option("--user", o->create_user, "the staff user the token acts as")->required();
+    create->add_option("--label", o->create_label, "what the token is for");
+    create->add_option("--ttl-days", o->ttl_days, "days until the token expires (0 = never)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3650));
+    AddCommonOptions(create, o->create_common);
+    create->callback([&env, &action, o] {
+      action = [&env, o] {
+        return WithStaff(env, o->create_common, [&](StaffDirectory& staff) {
+          std::optional<Micros> ttl;
+          if (o->ttl_days > 0) ttl = static_cast<Micros>(o->ttl_days) * 86400 * kMicrosPerSecond;
+          auto issued = staff.CreateToken(CliActor(), o->create_user, o->create_label, ttl);
+          if (!issued.ok()) return Fail(env, issued.error());
+          env.err << "token " << issued->record.id << " for " << o->create_user
+                  << (issued->record.expires_at
+                          ? " expires " + FormatRfc3339(*issued->record.expires_at)
+                          : std::string(" never expires"))
+                  << "; it is shown only now:\n";
+          env.out << issued->token << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+
+  {
+    struct Options {
+      CommonOptions list_common;
+      std::string list_user;
+    };
+    auto o = std::make_shared<Options>();
+    auto* list = token->add_subcommand("list", "list tokens (never their secrets)");
+    list->add_option("--user", o->list_user, "only this user's tokens");
+    AddCommonOptions(list, o->list_common);
+    list->callback([&env, &action, o] {
+      action = [&env, o] {
+        return WithStaff(env, o->list_common, [&](StaffDirectory& staff) {
+          auto tokens = staff.ListTokens(o->list_user);
+          if (!tokens.ok()) return Fail(env, tokens.error());
+          env.out << "ID\tUSER_ID\tLABEL\tCREATED\tEXPIRES\tSTATE\n";
+          for (const auto& t : *tokens) {
+            env.out << t.id << "\t" << t.user_id << "\t" << t.label << "\t"
+                    << FormatRfc3339(t.created_at) << "\t"
+                    << (t.expires_at ? FormatRfc3339(*t.expires_at) : "never") << "\t"
+                    << (t.revoked_at ? "revoked" : "active") << "\n";
+          }
+          return kExitOk;
+        });
+      };
+    });
+  }
+
+  {
+    struct Options {
+      CommonOptions revoke_common;
+      std::string revoke_id;
+    };
+    auto o = std::make_shared<Options>();
+    auto* revoke = token->add_subcommand("revoke", "revoke a token at once");
+    revoke->add_option("ID", o->revoke_id, "token id (tok_...)")->required();
+    AddCommonOptions(revoke, o->revoke_common);
+    revoke->callback([&env, &action, o] {
+      action = [&env, o] {
+        return WithStaff(env, o->revoke_common, [&](StaffDirectory& staff) {
+          Status s = staff.RevokeToken(CliActor(), o->revoke_id);
+          if (!s.ok()) return Fail(env, s.error());
+          env.out << "revoked token " << o->revoke_id << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+}
+
+void AddMaintenanceCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  {
+    struct Options {
+      CommonOptions migrate_common;
+    };
+    auto o = std::make_shared<Options>();
+    auto* migrate = app.add_subcommand("migrate", "apply pending store migrations (also at start)");
+    AddCommonOptions(migrate, o->migrate_common);
+    migrate->callback([&env, &action, o] {
+      action = [&env, o] {
+        auto config = LoadConfig(o->migrate_common, env);
+        if (!config.ok()) return Fail(env, config.error());
+        auto store = OpenDataDirStore(*config, /*migrate=*/true);
+        if (!store.ok()) return Fail(env, store.error());
+        auto version = (*store)->SchemaVersion();
+        if (!version.ok()) return Fail(env, version.error());
+        env.out << "schema version " << *version << " (latest " << (*store)->LatestSchemaVersion()
+                << ")\n";
+        return kExitOk;
+      };
+    });
+  }
+
+  auto* keys = app.add_subcommand("keys", "manage encryption keys");
+  keys->require_subcommand(1);
+  {
+    struct Options {
+      CommonOptions rotate_common;
+      int rotate_batch = 500;
+    };
+    auto o = std::make_shared<Options>();
+    auto* rotate = keys->add_subcommand(
+        "rotate",
+        "re-wrap every data key under a new master key (server stopped; safe to interrupt and "
+        "re-run)");
+    rotate->add_option("--batch", o->rotate_batch, "keys re-wrapped per transaction")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    AddCommonOptions(rotate, o->rotate_common);
+    rotate->callback([&env, &action, o] {
+      action = [&env, o] {
+        auto config = LoadConfig(o->rotate_common, env);
+        if (!config.ok()) return Fail(env, config.error());
+        std::filesystem::path dir = config->Get("data");
+        auto store = OpenDataDirStore(*config, /*migrate=*/true);
+        if (!store.ok()) return Fail(env, store.error());
+        auto lock = DataDirLock::Acquire(dir);
+        if (!lock.ok()) return Fail(env, lock.error());
+        Status s = RotateMasterKey(
+            dir, **store, env.random, o->rotate_batch, [&](const RotationProgress& p) {
+              env.out << "rewrapped " << p.rewrapped << " data keys" << std::endl;
+            });
+        if (!s.ok()) return Fail(env, s.error());
+        env.out << "master key rotated; back up the new " << (dir / "master.key").string()
+                << " now\n";
+        return kExitOk;
+      };
+    });
+  }
+
+  auto* audit = app.add_subcommand("audit", "inspect the audit trail");
+  audit->require_subcommand(1);
+  {
+    struct Options {
+      CommonOptions verify_common;
+    };
+    auto o = std::make_shared<Options>();
+    auto* verify = audit->add_subcommand(
+        "verify", "walk the hash chain; exit 0 with the count, or 1 naming the first broken entry");
+    AddCommonOptions(verify, o->verify_common);
+    verify->callback([&env, &action, o] {
+      action = [&env, o] {
+        auto config = LoadConfig(o->verify_common, env);
+        if (!config.ok()) return Fail(env, config.error());
+        auto store = OpenDataDirStore(*config, /*migrate=*/true);
+        if (!store.ok()) return Fail(env, store.error());
+        AuditLog log(env.clock);
+        auto report = log.Verify(**store);
+        if (!report.ok()) return Fail(env, report.error());
+        if (!report->intact) {
+          env.out << "audit chain BROKEN at entry " << report->first_broken_seq << ": "
+                  << report->reason << " (" << report->checked
+                  << " entries before it are intact)\n";
+          return kExitCheckFailed;
+        }
+        env.out << "audit chain intact: " << report->checked << " entries\n";
+        return kExitOk;
+      };
+    });
+  }
+}
+
+void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
+  {
+    struct Options {
+      CommonOptions common;
+      std::string listen;
+      std::string policy;
+    };
+    auto o = std::make_shared<Options>();
+    auto* serve = app.add_subcommand("serve", "run the daemon");
+    serve->add_option("--listen", o->listen, "ADDR:PORT to serve HTTP on (default 127.0.0.1:8080)");
+    serve->add_option("--policy", o->policy, "policy file (default: the embedded example policy)");
+    AddCommonOptions(serve, o->common);
+    std::string keys_help = "\nConfiguration keys (config file key / environment variable):\n";
+    for (const auto& k : ConfigKeys()) {
+      keys_help += "  " + k.name + " / " + EnvNameForKey(k.name) + "\n      " + k.help +
+                   " (default: " + (k.default_value.empty() ? "none" : k.default_value) + ")\n";
+    }
+    keys_help += "Precedence: flags > environment > config file > defaults.\n";
+    serve->footer(keys_help);
+    serve->callback([&env, &action, o] {
+      action = [&env, o] {
+        std::map<std::string, std::string> flags;
+        if (!o->listen.empty()) flags["listen"] = o->listen;
+        if (!o->policy.empty()) flags["policy"] = o->policy;
+        auto config = LoadConfig(o->common, env, flags);
+        if (!config.ok()) return Fail(env, config.error());
+        return RunServe(*config, env);
+      };
+    });
+  }
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv, Environment& env) {
+  CLI::App app{"privacyd: the privacy statement, executable"};
+  app.set_version_flag("--version", std::string("privacyd ") + PRIVACYD_VERSION);
+  app.require_subcommand(1);
+  std::function<int()> action;
+  AddServeCommand(app, env, action);
+  AddUserCommands(app, env, action);
+  AddTokenCommands(app, env, action);
+  AddMaintenanceCommands(app, env, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, env.out, env.err);
+    return code == 0 ? kExitOk : kExitError;
+  }
+  return action ? action() : kExitError;
+}
+
+}  // namespace privacyd

@@ -1,0 +1,191 @@
+#include "registry/subject_registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/sealing.h"
+#include "registry/identity.h"
+#include "staff/roles.h"
+
+namespace privacyd {
+namespace {
+
+constexpr size_t kMaxAttributeBytes = 64 * 1024;
+constexpr size_t kMaxAttributes = 200;
+constexpr char kKeyPurpose[] = "subject";
+
+std::string IdentityContext(const std::string& subject_id, const std::string& kind) {
+  return "identity:" + subject_id + ":" + kind;
+}
+std::string AttributeContext(const std::string& subject_id, const std::string& name) {
+  return "attribute:" + subject_id + ":" + name;
+}
+
+bool ValidAttributeName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+Error SubjectNotFound() {
+  return Error(ErrorKind::kNotFound, "subject_not_found",
+               "no subject has this id (it may have been erased)");
+}
+
+AuditEvent Event(const AccessContext& ctx, std::string action, std::string object,
+                 std::string detail = "") {
+  return AuditEvent{ctx.principal.user_name, ctx.principal.role, std::move(action),
+                    std::move(object),       ctx.purpose,        ctx.request_id,
+                    std::move(detail)};
+}
+
+}  // namespace
+
+Status SubjectRegistry::CheckRole(const AccessContext& ctx) const {
+  if (!RoleIn(ctx.principal.role, SubjectDataRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not access subjects' personal data");
+  }
+  return Ok();
+}
+
+Result<SubjectView> SubjectRegistry::Create(const AccessContext& ctx, const NewSubject& input) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  if (input.identities.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_subject",
+                 "a subject needs at least one identity (email, phone or customer_id)");
+  }
+  if (input.attributes.size() > kMaxAttributes) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                 "a subject may be created with at most 200 attributes");
+  }
+  // Validate everything before touching the store: refused data is never written.
+  std::vector<std::pair<std::string, std::string>> identities;  // kind, normalised
+  for (const auto& id : input.identities) {
+    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(id.kind, id.value));
+    for (const auto& seen : identities) {
+      if (seen.first == id.kind) {
+        return Error(ErrorKind::kInvalidArgument, "invalid_subject",
+                     "give at most one identity of each kind");
+      }
+    }
+    identities.emplace_back(id.kind, std::move(normalized));
+  }
+  for (const auto& [name, value] : input.attributes) {
+    if (!ValidAttributeName(name)) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                   "attribute names are 1 to 64 characters of a-z, 0-9 and '_'");
+    }
+    if (value.size() > kMaxAttributeBytes) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                   "attribute '" + name + "' is longer than 64 KiB");
+    }
+  }
+
+  const Micros now = clock_.Now();
+  SubjectView view;
+  view.id = NewId(random_, "sub");
+  view.created_at = now;
+  SecretBytes data_key = NewSymmetricKey(random_);
+  nlohmann::json provenance = {{"source", "staff:" + ctx.principal.user_name},
+                               {"channel", "admin_api"},
+                               {"purpose", ctx.purpose}};
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject({view.id, now, std::nullopt}));
+    PD_RETURN_IF_ERROR(tx.PutDataKey({view.id, keyring_->wrapping_key_id(),
+                                      keyring_->Wrap(kKeyPurpose, view.id, data_key, random_)}));
+    for (const auto& [kind, value] : identities) {
+      std::string index = keyring_->BlindIndex(kind, value);
+      PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity(kind, index));
+      if (owner) {
+        return Error(ErrorKind::kAlreadyExists, "identity_exists",
+                     "the " + kind + " identity already belongs to subject " + *owner);
+      }
+      PD_RETURN_IF_ERROR(tx.InsertIdentity(
+          {view.id, kind, index, Seal(data_key, value, IdentityContext(view.id, kind), random_),
+           now}));
+    }
+    for (const auto& [name, value] : input.attributes) {
+      AttributeRecord a;
+      a.subject_id = view.id;
+      a.name = name;
+      a.sealed_value = Seal(data_key, value, AttributeContext(view.id, name), random_);
+      a.provenance = provenance.dump();
+      a.created_at = now;
+      PD_RETURN_IF_ERROR(tx.InsertAttribute(a));
+    }
+    nlohmann::json detail = {{"identity_kinds", nlohmann::json::array()},
+                             {"attributes", input.attributes.size()}};
+    for (const auto& id : identities) detail["identity_kinds"].push_back(id.first);
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, Event(ctx, "subject.create", "subject:" + view.id, detail.dump())));
+    return Ok();
+  }));
+  for (const auto& [kind, value] : identities) view.identities.push_back({kind, value});
+  for (const auto& [name, value] : input.attributes) {
+    view.attributes.push_back({name, value, provenance.dump(), now});
+  }
+  return view;
+}
+
+Result<SubjectView> SubjectRegistry::LoadView(Tx& tx, const SubjectRecord& subject) const {
+  PD_ASSIGN_OR_RETURN(auto key_row, tx.GetDataKey(subject.id));
+  if (!key_row) return SubjectNotFound();  // crypto-shredded
+  PD_ASSIGN_OR_RETURN(SecretBytes key, keyring_->Unwrap(kKeyPurpose, subject.id,
+                                                        key_row->master_key_id, key_row->wrapped));
+  SubjectView view;
+  view.id = subject.id;
+  view.created_at = subject.created_at;
+  PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject.id));
+  for (const auto& row : identities) {
+    PD_ASSIGN_OR_RETURN(std::string value,
+                        Open(key, row.sealed_value, IdentityContext(subject.id, row.kind)));
+    view.identities.push_back({row.kind, std::move(value)});
+  }
+  PD_ASSIGN_OR_RETURN(auto attributes, tx.ListAttributes(subject.id));
+  for (const auto& row : attributes) {
+    PD_ASSIGN_OR_RETURN(std::string value,
+                        Open(key, row.sealed_value, AttributeContext(subject.id, row.name)));
+    view.attributes.push_back({row.name, std::move(value), row.provenance, row.created_at});
+  }
+  return view;
+}
+
+Result<SubjectView> SubjectRegistry::Get(const AccessContext& ctx, const std::string& id) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  // A read of personal data is a write to the audit trail: both happen in one transaction.
+  return WriteValue<SubjectView>(store_, [&](Tx& tx) -> Result<SubjectView> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    PD_ASSIGN_OR_RETURN(SubjectView view, LoadView(tx, *subject));
+    PD_RETURN_IF_ERROR(audit_.Append(tx, Event(ctx, "subject.read", "subject:" + id)));
+    return view;
+  });
+}
+
+Result<std::vector<SubjectView>> SubjectRegistry::FindByIdentity(const AccessContext& ctx,
+                                                                 const IdentityValue& identity) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(identity.kind, identity.value));
+  std::string index = keyring_->BlindIndex(identity.kind, normalized);
+  return WriteValue<std::vector<SubjectView>>(
+      store_, [&](Tx& tx) -> Result<std::vector<SubjectView>> {
+        std::vector<SubjectView> found;
+        PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity(identity.kind, index));
+        std::string object = "identity:" + identity.kind;
+        if (owner) {
+          PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(*owner));
+          if (subject && !subject->erased_at) {
+            PD_ASSIGN_OR_RETURN(SubjectView view, LoadView(tx, *subject));
+            object = "subject:" + view.id;
+            found.push_back(std::move(view));
+          }
+        }
+        nlohmann::json detail = {{"identity_kind", identity.kind}, {"matches", found.size()}};
+        PD_RETURN_IF_ERROR(audit_.Append(tx, Event(ctx, "subject.lookup", object, detail.dump())));
+        return found;
+      });
+}
+
+}  // namespace privacyd

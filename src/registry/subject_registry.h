@@ -1,0 +1,81 @@
+// The subject registry: the only way to personal data. It seals values with the subject's data
+// key, finds people by blind index, checks the caller's role, and writes the audit entry for
+// every read and write in the transaction that performs it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "crypto/keyring.h"
+#include "staff/principal.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+// Who asks, and why.
+struct AccessContext {
+  Principal principal;
+  std::string purpose;     // e.g. "support"
+  std::string request_id;  // for the audit entry
+};
+
+struct IdentityValue {
+  std::string kind;
+  std::string value;
+};
+
+struct AttributeValue {
+  std::string name;
+  std::string value;
+  std::string provenance;  // JSON object
+  Micros created_at = 0;
+};
+
+struct NewSubject {
+  std::vector<IdentityValue> identities;  // at least one
+  std::vector<std::pair<std::string, std::string>> attributes;  // name, value
+};
+
+// A subject with its personal data opened.
+struct SubjectView {
+  std::string id;
+  Micros created_at = 0;
+  std::vector<IdentityValue> identities;
+  std::vector<AttributeValue> attributes;
+};
+
+class SubjectRegistry {
+ public:
+  SubjectRegistry(Store& store, std::shared_ptr<const Keyring> keyring, const AuditLog& audit,
+                  const Clock& clock, Random& random)
+      : store_(store), keyring_(std::move(keyring)), audit_(audit), clock_(clock),
+        random_(random) {}
+
+  // Errors: kPermissionDenied "forbidden"; kInvalidArgument "invalid_subject",
+  // "invalid_identity", "unknown_identity_kind", "invalid_attribute"; kAlreadyExists
+  // "identity_exists" when an identity belongs to another subject.
+  Result<SubjectView> Create(const AccessContext& ctx, const NewSubject& subject);
+  // Errors: kNotFound "subject_not_found" (also for erased subjects); kPermissionDenied.
+  Result<SubjectView> Get(const AccessContext& ctx, const std::string& id);
+  // The subjects holding the identity (at most one today). Unknown identities give an empty
+  // list. The lookup is audited without the identity's value.
+  Result<std::vector<SubjectView>> FindByIdentity(const AccessContext& ctx,
+                                                  const IdentityValue& identity);
+
+ private:
+  Status CheckRole(const AccessContext& ctx) const;
+  Result<SubjectView> LoadView(Tx& tx, const SubjectRecord& subject) const;
+
+  Store& store_;
+  std::shared_ptr<const Keyring> keyring_;
+  const AuditLog& audit_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace privacyd

@@ -1,0 +1,174 @@
+#include "staff/staff_directory.h"
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/password.h"
+#include "crypto/secret.h"
+#include "staff/roles.h"
+
+namespace privacyd {
+namespace {
+
+bool ValidUserName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Error UserNotFound(const std::string& name) {
+  return Error(ErrorKind::kNotFound, "user_not_found",
+               "no staff user is called '" + name + "'; `privacyd user list` shows them");
+}
+
+Error InvalidToken() {
+  return Error(ErrorKind::kUnauthenticated, "invalid_token",
+               "the bearer token is not valid: it is unknown, expired or revoked, or its user is "
+               "disabled; ask an administrator for a new token");
+}
+
+AuditEvent StaffEvent(const StaffActor& actor, std::string action, std::string object,
+                      std::string detail = "") {
+  return AuditEvent{actor.name, actor.role,         std::move(action), std::move(object),
+                    "staff_administration", actor.request_id, std::move(detail)};
+}
+
+}  // namespace
+
+Result<UserRecord> StaffDirectory::AddUser(const StaffActor& actor, const std::string& name,
+                                           const std::string& role,
+                                           const std::optional<std::string>& password) {
+  if (!ValidUserName(name)) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_user_name",
+                 "user names are 1 to 64 characters of a-z, 0-9, '.', '_' and '-'");
+  }
+  if (!IsRole(role)) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_role",
+                 "unknown role '" + role +
+                     "'; use one of admin, privacy_officer, support_agent, marketing, auditor");
+  }
+  UserRecord user;
+  user.id = NewId(random_, "usr");
+  user.name = name;
+  user.role = role;
+  user.created_at = clock_.Now();
+  if (password) {
+    PD_ASSIGN_OR_RETURN(user.password_hash, HashPassword(*password));
+  }
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertUser(user));
+    nlohmann::json detail = {{"name", name}, {"role", role}};
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, StaffEvent(actor, "user.create", "user:" + user.id, detail.dump())));
+    return Ok();
+  }));
+  return user;
+}
+
+Result<std::vector<UserRecord>> StaffDirectory::ListUsers() {
+  return ReadValue<std::vector<UserRecord>>(store_, [](Tx& tx) { return tx.ListUsers(); });
+}
+
+Status StaffDirectory::DisableUser(const StaffActor& actor, const std::string& name) {
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto user, tx.GetUserByName(name));
+    if (!user) return UserNotFound(name);
+    PD_RETURN_IF_ERROR(tx.SetUserDisabled(user->id, true));
+    PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "user.disable", "user:" + user->id)));
+    return Ok();
+  });
+}
+
+Result<IssuedToken> StaffDirectory::CreateToken(const StaffActor& actor,
+                                                const std::string& user_name,
+                                                const std::string& label,
+                                                std::optional<Micros> ttl) {
+  IssuedToken issued;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto user, tx.GetUserByName(user_name));
+    if (!user) return UserNotFound(user_name);
+    if (user->disabled) {
+      return Error(ErrorKind::kFailedPrecondition, "user_disabled",
+                   "user '" + user_name + "' is disabled; tokens cannot be created for it");
+    }
+    std::string secret = RandomHex(random_, 32);
+    TokenRecord& t = issued.record;
+    t.id = NewId(random_, "tok");
+    t.user_id = user->id;
+    t.secret_hash = ToHex(Sha256(secret));
+    t.label = label;
+    t.created_at = clock_.Now();
+    if (ttl) t.expires_at = t.created_at + *ttl;
+    issued.token = t.id + "." + secret;
+    PD_RETURN_IF_ERROR(tx.InsertToken(t));
+    nlohmann::json detail = {{"user", user_name}, {"label", label}};
+    if (t.expires_at) detail["expires_at"] = FormatRfc3339(*t.expires_at);
+    PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "token.create", "token:" + t.id,
+                                                    detail.dump())));
+    return Ok();
+  }));
+  return issued;
+}
+
+Result<std::vector<TokenRecord>> StaffDirectory::ListTokens(const std::string& user_name) {
+  return ReadValue<std::vector<TokenRecord>>(
+      store_, [&](Tx& tx) -> Result<std::vector<TokenRecord>> {
+        if (user_name.empty()) return tx.ListTokens("");
+        PD_ASSIGN_OR_RETURN(auto user, tx.GetUserByName(user_name));
+        if (!user) return UserNotFound(user_name);
+        return tx.ListTokens(user->id);
+      });
+}
+
+Status StaffDirectory::RevokeToken(const StaffActor& actor, const std::string& token_id) {
+  return store_.Write([&](Tx& tx) -> Status {
+    Status s = tx.RevokeToken(token_id, clock_.Now());
+    if (!s.ok()) {
+      if (s.error().kind() == ErrorKind::kNotFound) {
+        return Error(ErrorKind::kNotFound, "token_not_found",
+                     "no token has the id '" + token_id + "'; `privacyd token list` shows them");
+      }
+      return s;
+    }
+    PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "token.revoke", "token:" + token_id)));
+    return Ok();
+  });
+}
+
+Result<Principal> StaffDirectory::Authenticate(std::string_view bearer_token) {
+  auto dot = bearer_token.find('.');
+  if (dot == std::string_view::npos || dot == 0 || bearer_token.size() > 256) {
+    return InvalidToken();
+  }
+  std::string id(bearer_token.substr(0, dot));
+  std::string secret_hash = ToHex(Sha256(bearer_token.substr(dot + 1)));
+  Micros now = clock_.Now();
+  return ReadValue<Principal>(store_, [&](Tx& tx) -> Result<Principal> {
+    PD_ASSIGN_OR_RETURN(auto token, tx.GetToken(id));
+    // Compare even when the token is unknown, so timing says nothing about which ids exist.
+    bool secret_ok = ConstantTimeEquals(token ? token->secret_hash : std::string(64, '0'),
+                                        secret_hash);
+    if (!token || !secret_ok || token->revoked_at || (token->expires_at && *token->expires_at <= now)) {
+      return InvalidToken();
+    }
+    PD_ASSIGN_OR_RETURN(auto user, tx.GetUserById(token->user_id));
+    if (!user || user->disabled) return InvalidToken();
+    return Principal{user->id, user->name, user->role};
+  });
+}
+
+Result<Principal> StaffDirectory::AuthenticatePassword(const std::string& name,
+                                                       std::string_view password) {
+  PD_ASSIGN_OR_RETURN(auto user, ReadValue<std::optional<UserRecord>>(
+                                     store_, [&](Tx& tx) { return tx.GetUserByName(name); }));
+  if (!user || user->disabled || !VerifyPassword(password, user->password_hash)) {
+    return Error(ErrorKind::kUnauthenticated, "invalid_credentials",
+                 "the user name or password is wrong, or the user is disabled");
+  }
+  return Principal{user->id, user->name, user->role};
+}
+
+}  // namespace privacyd

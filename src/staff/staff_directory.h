@@ -1,0 +1,69 @@
+// Staff users and their API tokens.
+//
+// Passwords are stored as argon2id hashes; tokens as SHA-256 of their secret part (a token has
+// 256 bits of entropy, so a slow hash adds nothing), compared in constant time. A token is
+// "<id>.<secret>": the id finds the row, the secret proves possession. The token is shown once,
+// when created. Every change is audited in the transaction that makes it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "staff/principal.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+struct IssuedToken {
+  TokenRecord record;
+  std::string token;  // the full secret token; never stored
+};
+
+// Who performs a staff-management action ("cli:<os user>" or a staff user's name).
+struct StaffActor {
+  std::string name;
+  std::string role;
+  std::string request_id;
+};
+
+class StaffDirectory final : public Authenticator {
+ public:
+  StaffDirectory(Store& store, const AuditLog& audit, const Clock& clock, Random& random)
+      : store_(store), audit_(audit), clock_(clock), random_(random) {}
+
+  // Errors: kInvalidArgument "invalid_user_name" (names are 1-64 of [a-z0-9._-]),
+  // "invalid_role" (lists the roles), "weak_password"; kAlreadyExists "user_exists".
+  Result<UserRecord> AddUser(const StaffActor& actor, const std::string& name,
+                             const std::string& role,
+                             const std::optional<std::string>& password);
+  Result<std::vector<UserRecord>> ListUsers();
+  // Disabling also makes every token of the user fail. Errors: kNotFound "user_not_found".
+  Status DisableUser(const StaffActor& actor, const std::string& name);
+
+  // Errors: kNotFound "user_not_found"; kFailedPrecondition "user_disabled".
+  Result<IssuedToken> CreateToken(const StaffActor& actor, const std::string& user_name,
+                                  const std::string& label, std::optional<Micros> ttl);
+  // All tokens, or those of one user ("" = all).
+  Result<std::vector<TokenRecord>> ListTokens(const std::string& user_name);
+  // Errors: kNotFound "token_not_found".
+  Status RevokeToken(const StaffActor& actor, const std::string& token_id);
+
+  // Authenticator: kUnauthenticated "invalid_token" for anything but a live token of an enabled
+  // user (the message does not say which check failed).
+  Result<Principal> Authenticate(std::string_view bearer_token) override;
+  // kUnauthenticated "invalid_credentials" likewise.
+  Result<Principal> AuthenticatePassword(const std::string& name, std::string_view password);
+
+ private:
+  Store& store_;
+  const AuditLog& audit_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace privacyd
