@@ -88,7 +88,7 @@ http_get() {  # port path
   local fd resp
   HTTP_STATUS=0 HTTP_BODY=""
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&"$fd" \
+  { printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&"$fd"; } \
     2>/dev/null || { exec {fd}>&-; return 1; }
   IFS= read -r -d '' -t 2 -u "$fd" resp || true
   exec {fd}>&-
