@@ -1,10 +1,146 @@
 #include "cli/serve.h"
 
-namespace privacyd {
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
-int RunServe(const Config&, Environment& env) {
-  env.err << "privacyd: serve is not wired yet\n";
-  return 2;
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "audit/audit_log.h"
+#include "cli/data_dir.h"
+#include "http/admin_routes.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/system_routes.h"
+#include "keys/key_manager.h"
+#include "registry/subject_registry.h"
+#include "staff/staff_directory.h"
+
+namespace privacyd {
+namespace {
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  auto bad = [&] {
+    return Error(ErrorKind::kInvalidArgument, "invalid_listen",
+                 "listen must be ADDR:PORT, e.g. 127.0.0.1:8080 (got '" + listen + "')");
+  };
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return bad();
+  }
+  int n = std::stoi(port);
+  if (n > 65535) return bad();
+  return std::make_pair(host, static_cast<uint16_t>(n));
+}
+
+Result<ServerOptions> ServerOptionsFrom(const Config& config) {
+  ServerOptions options;
+  PD_ASSIGN_OR_RETURN(auto listen, ParseListen(config.Get("listen")));
+  options.listen_address = listen.first;
+  options.port = listen.second;
+  PD_ASSIGN_OR_RETURN(auto io_threads, config.GetInt("http.io_threads", 0, 256));
+  PD_ASSIGN_OR_RETURN(auto workers, config.GetInt("http.worker_threads", 1, 1024));
+  PD_ASSIGN_OR_RETURN(auto header_bytes,
+                      config.GetInt("http.max_header_bytes", 1024, 1024 * 1024));
+  PD_ASSIGN_OR_RETURN(auto body_bytes, config.GetInt("http.max_body_bytes", 1024, 1LL << 30));
+  PD_ASSIGN_OR_RETURN(auto request_timeout,
+                      config.GetInt("http.request_timeout_ms", 100, 3600 * 1000));
+  PD_ASSIGN_OR_RETURN(auto idle_timeout, config.GetInt("http.idle_timeout_ms", 100, 3600 * 1000));
+  PD_ASSIGN_OR_RETURN(auto connections, config.GetInt("http.max_connections", 1, 1'000'000));
+  options.io_threads = static_cast<int>(io_threads);
+  options.worker_threads = static_cast<int>(workers);
+  options.max_header_bytes = static_cast<size_t>(header_bytes);
+  options.max_body_bytes = static_cast<size_t>(body_bytes);
+  options.request_timeout_ms = static_cast<int>(request_timeout);
+  options.idle_timeout_ms = static_cast<int>(idle_timeout);
+  options.max_connections = static_cast<int>(connections);
+  return options;
+}
+
+}  // namespace
+
+int RunServe(const Config& config, Environment& env) {
+  auto started = std::chrono::steady_clock::now();
+  auto log = spdlog::stderr_logger_mt("privacyd");
+  auto level = spdlog::level::from_str(config.Get("log.level"));
+  log->set_level(level == spdlog::level::off && config.Get("log.level") != "off"
+                     ? spdlog::level::info
+                     : level);
+  auto fail = [&](const Error& error) {
+    log->error("{} [{}]", error.message(), error.code());
+    return 2;
+  };
+
+  auto access_enabled = config.GetBool("log.access");
+  if (!access_enabled.ok()) return fail(access_enabled.error());
+  auto access_log = spdlog::stdout_logger_mt("access");
+  access_log->set_pattern("%v");
+  access_log->set_level(*access_enabled ? spdlog::level::info : spdlog::level::off);
+
+  auto options = ServerOptionsFrom(config);
+  if (!options.ok()) return fail(options.error());
+  if (const auto& policy = config.Get("policy"); !policy.empty() && !std::filesystem::exists(policy)) {
+    return fail(Error(ErrorKind::kInvalidArgument, "policy_missing",
+                      "policy file " + policy + " does not exist; pass --policy FILE"));
+  }
+
+  std::filesystem::path data_dir = config.Get("data");
+  auto store = OpenDataDirStore(config, /*migrate=*/true);
+  if (!store.ok()) return fail(store.error());
+  auto lock = DataDirLock::Acquire(data_dir);
+  if (!lock.ok()) return fail(lock.error());
+  auto keyring = OpenKeyring(data_dir, **store, env.random, /*create_if_missing=*/true);
+  if (!keyring.ok()) return fail(keyring.error());
+
+  AuditLog audit(env.clock);
+  StaffDirectory staff(**store, audit, env.clock, env.random);
+  SubjectRegistry registry(**store, *keyring, audit, env.clock, env.random);
+
+  Metrics metrics;
+  Store& store_ref = **store;
+  metrics.AddCollector([&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
+  Router router;
+  AddSystemRoutes(router, metrics, [&store_ref]() -> Status {
+    PD_RETURN_IF_ERROR(store_ref.Ping());
+    PD_ASSIGN_OR_RETURN(int version, store_ref.SchemaVersion());
+    if (version != store_ref.LatestSchemaVersion()) {
+      return Error(ErrorKind::kUnavailable, "migrations_pending",
+                   "the store schema is at version " + std::to_string(version) + ", not " +
+                       std::to_string(store_ref.LatestSchemaVersion()) +
+                       "; run privacyd migrate");
+    }
+    return Ok();
+  });
+  AddSubjectRoutes(router, registry);
+  AddAuditRoutes(router, store_ref);
+
+  HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
+  if (Status s = server.Listen(); !s.ok()) return fail(s.error());
+  server.StopOnSignals([&](int signo) {
+    if (signo == SIGHUP) {
+      log->info("SIGHUP: nothing to reload yet");
+    } else {
+      log->info("signal {}: stopping gracefully", signo);
+    }
+  });
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  log->info("privacyd {} listening on http://{}:{} (data {}, ready in {} ms)", PRIVACYD_VERSION,
+            options->listen_address, server.port(), data_dir.string(), ms);
+  server.Run();
+  (*store)->Close();
+  log->info("stopped; store closed");
+  return 0;
 }
 
 }  // namespace privacyd

@@ -1,0 +1,15 @@
+// Staff API routes over the subject registry and the audit trail. Each handler parses and
+// validates the request, calls one service, and maps the result to JSON.
+#pragma once
+
+#include "audit/audit_log.h"
+#include "http/router.h"
+#include "registry/subject_registry.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+void AddSubjectRoutes(Router& router, SubjectRegistry& registry);
+void AddAuditRoutes(Router& router, Store& store);
+
+}  // namespace privacyd
