@@ -10,11 +10,11 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
-#include "http/admin_routes.h"
+#include "http/api.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/system_routes.h"
+#include "http/store_metrics.h"
 #include "keys/key_manager.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
@@ -109,19 +109,19 @@ int RunServe(const Config& config, Environment& env) {
   Store& store_ref = **store;
   metrics.AddCollector([&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
   Router router;
-  AddSystemRoutes(router, metrics, [&store_ref]() -> Status {
-    PD_RETURN_IF_ERROR(store_ref.Ping());
-    PD_ASSIGN_OR_RETURN(int version, store_ref.SchemaVersion());
-    if (version != store_ref.LatestSchemaVersion()) {
-      return Error(ErrorKind::kUnavailable, "migrations_pending",
-                   "the store schema is at version " + std::to_string(version) + ", not " +
-                       std::to_string(store_ref.LatestSchemaVersion()) +
-                       "; run privacyd migrate");
-    }
-    return Ok();
-  });
-  AddSubjectRoutes(router, registry);
-  AddAuditRoutes(router, store_ref);
+  AddApiRoutes(router, {metrics, [&store_ref]() -> Status {
+                          PD_RETURN_IF_ERROR(store_ref.Ping());
+                          PD_ASSIGN_OR_RETURN(int version, store_ref.SchemaVersion());
+                          if (version != store_ref.LatestSchemaVersion()) {
+                            return Error(ErrorKind::kUnavailable, "migrations_pending",
+                                         "the store schema is at version " +
+                                             std::to_string(version) + ", not " +
+                                             std::to_string(store_ref.LatestSchemaVersion()) +
+                                             "; run privacyd migrate");
+                          }
+                          return Ok();
+                        },
+                        store_ref, registry});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

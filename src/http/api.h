@@ -1,0 +1,24 @@
+// The whole HTTP API in one place: every route privacyd serves is registered here, so that the
+// server and the test that checks /openapi.json against the router see the same set.
+#pragma once
+
+#include <functional>
+
+#include "audit/audit_log.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "registry/subject_registry.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+struct ApiServices {
+  Metrics& metrics;
+  std::function<Status()> readiness;
+  Store& store;
+  SubjectRegistry& registry;
+};
+
+void AddApiRoutes(Router& router, const ApiServices& services);
+
+}  // namespace privacyd

@@ -1,0 +1,63 @@
+#include "http/api.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "http/openapi.h"
+#include "keys/key_manager.h"
+#include "testing/test_store.h"
+
+namespace privacyd {
+namespace {
+
+// Every route the router knows is described in /openapi.json, with its roles, and the document
+// describes nothing the router does not serve.
+TEST(OpenApi, DescribesExactlyTheRoutesTheRouterServes) {
+  testing::TempDir dir;
+  auto store = testing::OpenTestStore(dir.path());
+  SecureRandom random;
+  FakeClock clock;
+  AuditLog audit(clock);
+  auto keyring = OpenKeyring(dir.path(), *store, random, true);
+  ASSERT_TRUE(keyring.ok());
+  SubjectRegistry registry(*store, *keyring, audit, clock, random);
+  Metrics metrics;
+  Router router;
+  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, registry});
+
+  auto doc = nlohmann::json::parse(kOpenApiJson);
+  ASSERT_EQ(doc["openapi"], "3.1.0");
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& route : router.routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    served.insert({route.pattern, method});
+    ASSERT_TRUE(doc["paths"].contains(route.pattern)) << route.pattern << " is not documented";
+    const auto& path = doc["paths"][route.pattern];
+    ASSERT_TRUE(path.contains(method)) << route.method << " " << route.pattern
+                                       << " is not documented";
+    const auto& op = path[method];
+    EXPECT_TRUE(op.contains("operationId")) << route.pattern;
+    if (route.roles.empty()) continue;
+    ASSERT_TRUE(op.contains("x-roles")) << route.method << " " << route.pattern;
+    std::vector<std::string> documented = op["x-roles"];
+    std::vector<std::string> required = route.roles;
+    std::sort(documented.begin(), documented.end());
+    std::sort(required.begin(), required.end());
+    EXPECT_EQ(documented, required) << route.method << " " << route.pattern;
+    EXPECT_TRUE(op.contains("security")) << route.method << " " << route.pattern;
+  }
+  for (const auto& [pattern, item] : doc["paths"].items()) {
+    for (const auto& [method, _] : item.items()) {
+      if (method == "parameters") continue;
+      EXPECT_TRUE(served.count({pattern, method}))
+          << method << " " << pattern << " is documented but not served";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace privacyd
