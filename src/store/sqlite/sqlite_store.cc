@@ -339,6 +339,36 @@ int SqliteStore::LatestSchemaVersion() const {
   return migrations.empty() ? 0 : migrations.back().version;
 }
 
+Result<SqliteStore::PragmaValues> SqliteStore::Pragma(const std::string& name) {
+  // The name becomes part of the SQL text, so only known names get there.
+  static const char* const kKnown[] = {"journal_mode", "synchronous", "foreign_keys", "query_only",
+                                       "busy_timeout"};
+  bool known = false;
+  for (const char* k : kKnown) known = known || name == k;
+  if (!known) {
+    return Error(ErrorKind::kInvalidArgument, "unknown_pragma",
+                 "only journal_mode, synchronous, foreign_keys, query_only and busy_timeout can "
+                 "be read");
+  }
+  const std::string sql = "PRAGMA " + name;
+  auto read_one = [&sql](SqliteConnection& conn, std::string& out) -> Status {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q, conn.Prepare(sql));
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) out = q.ColumnBytes(0);
+    return Ok();
+  };
+  PragmaValues values;
+  std::function<Status(SqliteConnection&)> on_writer = [&](SqliteConnection& conn) {
+    return read_one(conn, values.writer);
+  };
+  WriteRequest request;
+  request.raw = &on_writer;
+  PD_RETURN_IF_ERROR(Enqueue(request));
+  PD_RETURN_IF_ERROR(
+      WithReader([&](SqliteConnection& conn) { return read_one(conn, values.reader); }));
+  return values;
+}
+
 // Lifecycle.
 
 void SqliteStore::Close() {

@@ -61,6 +61,16 @@ class SqliteStore final : public Store {
   // "store_closed". Idempotent. Must not be called from inside a Write or Read fn.
   void Close() override;
 
+  // A connection setting as the write connection and a read connection see it, for
+  // diagnostics and tests. Settings are per connection, so a probe from outside proves nothing.
+  struct PragmaValues {
+    std::string writer;
+    std::string reader;
+  };
+  // `name` is one of journal_mode, synchronous, foreign_keys, query_only, busy_timeout;
+  // anything else is kInvalidArgument "unknown_pragma".
+  Result<PragmaValues> Pragma(const std::string& name);
+
  private:
   // One queued unit of work for the writer thread. Lives on the stack of the waiting caller.
   struct WriteRequest {
