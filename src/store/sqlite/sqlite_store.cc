@@ -125,7 +125,7 @@ Status SqliteStore::Enqueue(WriteRequest& request) {
   if (write_closed_) return StoreClosed();
   write_queue_.push_back(&request);
   write_queue_cv_.notify_one();
-  write_done_cv_.wait(lock, [&request] { return request.done; });
+  request.done_cv.wait(lock, [&request] { return request.done; });
   return request.result;
 }
 
@@ -157,11 +157,13 @@ void SqliteStore::WriterLoop() {
     } else {
       RunBatch(batch);
     }
-    {
-      std::lock_guard<std::mutex> lock(write_mu_);
-      for (WriteRequest* request : batch) request->done = true;
+    // Notified under the lock: the caller cannot see `done` and destroy its request (which
+    // owns the condition variable) before the notification has been made.
+    std::lock_guard<std::mutex> lock(write_mu_);
+    for (WriteRequest* request : batch) {
+      request->done = true;
+      request->done_cv.notify_one();
     }
-    write_done_cv_.notify_all();
   }
 }
 

@@ -79,7 +79,10 @@ class SqliteStore final : public Store {
     const std::function<Status(Tx&)>* fn = nullptr;
     const std::function<Status(SqliteConnection&)>* raw = nullptr;
     Status result;
-    bool done = false;
+    bool done = false;  // guarded by write_mu_
+    // Wakes only this request's caller: a batch's callers are woken one by one, while the
+    // callers already queued for the next batch sleep on.
+    std::condition_variable done_cv;
   };
 
   SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteConnection> writer,
@@ -103,7 +106,6 @@ class SqliteStore final : public Store {
   // Writer queue and lifecycle.
   std::mutex write_mu_;
   std::condition_variable write_queue_cv_;  // the writer waits for work
-  std::condition_variable write_done_cv_;   // callers wait for their result
   std::deque<WriteRequest*> write_queue_;
   bool write_closed_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;  // used only by writer_thread_
