@@ -130,6 +130,7 @@ class Tx {
   // Subjects. InsertSubject fails with kAlreadyExists if the id exists.
   virtual Status InsertSubject(const SubjectRecord& subject) = 0;
   virtual Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) = 0;
+  // Fails with kNotFound ("subject_not_found") if the subject does not exist.
   virtual Status MarkSubjectErased(const std::string& id, Micros at) = 0;
 
   // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
@@ -137,12 +138,15 @@ class Tx {
   // The subject id owning (kind, blind_index), or nullopt.
   virtual Result<std::optional<std::string>> FindSubjectByIdentity(
       const std::string& kind, const std::string& blind_index) = 0;
+  // In creation order.
   virtual Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) = 0;
 
-  // Attributes. InsertAttribute returns the new id.
+  // Attributes. InsertAttribute returns the new id (attribute.id is ignored).
   virtual Result<int64_t> InsertAttribute(const AttributeRecord& attribute) = 0;
+  // In id (insertion) order.
   virtual Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) = 0;
-  // Deletes the subject's identities' sealed values, attributes and data key.
+  // Deletes the subject's identities' sealed values, attributes and data key. The identity rows
+  // stay, with an empty sealed_value, so the blind index still recognises the person.
   virtual Status DeleteSubjectData(const std::string& subject_id) = 0;
 
   // Data keys. PutDataKey inserts or replaces the subject's wrapped key.
@@ -159,18 +163,22 @@ class Tx {
   // Audit trail. AppendAudit fails with kAlreadyExists if record.seq is taken.
   virtual Result<std::optional<AuditRecord>> LastAudit() = 0;
   virtual Status AppendAudit(const AuditRecord& record) = 0;
-  // Matching entries in seq order, at most query.limit.
+  // Matching entries in seq order, at most query.limit (kInvalidArgument "invalid_limit" when
+  // below 1; likewise for every other `limit` in this interface).
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) = 0;
 
   // Staff users. InsertUser fails with kAlreadyExists on a taken name.
   virtual Status InsertUser(const UserRecord& user) = 0;
   virtual Result<std::optional<UserRecord>> GetUserByName(const std::string& name) = 0;
   virtual Result<std::optional<UserRecord>> GetUserById(const std::string& id) = 0;
+  // In name order.
   virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  // Both fail with kNotFound ("user_not_found") if the user does not exist.
   virtual Status SetUserDisabled(const std::string& user_id, bool disabled) = 0;
   virtual Status SetUserPassword(const std::string& user_id, const std::string& hash) = 0;
 
-  // API tokens.
+  // API tokens. InsertToken fails with kAlreadyExists ("token_exists") on a taken id; ListTokens
+  // returns them in id order.
   virtual Status InsertToken(const TokenRecord& token) = 0;
   virtual Result<std::optional<TokenRecord>> GetToken(const std::string& id) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id) = 0;  // "" = all
@@ -179,7 +187,8 @@ class Tx {
 
   // Durable jobs.
   // Inserts a job and returns its id. With a non-empty dedupe_key that already exists, inserts
-  // nothing and returns the existing job's id.
+  // nothing and returns the existing job's id. The new job is queued with attempts 0: the
+  // record's id, state, attempts, claimed_by, heartbeat_at and last_error are ignored.
   virtual Result<int64_t> EnqueueJob(const JobRecord& job) = 0;
   virtual Result<std::optional<JobRecord>> GetJob(int64_t id) = 0;
   // Claims the due job (queued with run_at <= now, or running with heartbeat_at older than
@@ -195,6 +204,7 @@ class Tx {
   // Back to queued at retry_at, or to dead when retry_at is nullopt; records the error.
   virtual Status FailJob(int64_t id, const std::string& worker, Micros now,
                          const std::string& error, std::optional<Micros> retry_at) = 0;
+  // In id order; nullopt state = all.
   virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) = 0;
   virtual Result<int64_t> CountJobs(JobState state) = 0;
 };
@@ -218,6 +228,7 @@ class Store {
 
   // Applies numbered migrations not yet applied; idempotent.
   virtual Status Migrate() = 0;
+  // Highest migration applied (0 for an empty database), and the highest this build knows.
   virtual Result<int> SchemaVersion() = 0;
   virtual int LatestSchemaVersion() const = 0;
   // Cheap check that the store answers (for /readyz).

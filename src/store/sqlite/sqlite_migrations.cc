@@ -1,0 +1,119 @@
+#include "store/sqlite/sqlite_migrations.h"
+
+namespace privacyd {
+namespace {
+
+// Version 1: every table of store.h.
+//
+// Byte strings that are not text (blind indexes, sealed values, wrapped keys, meta values) are
+// BLOBs. Timestamps are INTEGER microseconds since the epoch. WITHOUT ROWID for tables keyed by
+// a text id, so lookups by that id read one b-tree.
+constexpr char kV1[] = R"sql(
+CREATE TABLE subjects (
+  id         TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  erased_at  INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE identities (
+  kind         TEXT NOT NULL,
+  blind_index  BLOB NOT NULL,
+  subject_id   TEXT NOT NULL REFERENCES subjects(id),
+  sealed_value BLOB NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (kind, blind_index)
+) WITHOUT ROWID;
+CREATE INDEX identities_by_subject ON identities(subject_id);
+
+CREATE TABLE attributes (
+  id           INTEGER PRIMARY KEY,
+  subject_id   TEXT NOT NULL REFERENCES subjects(id),
+  name         TEXT NOT NULL,
+  sealed_value BLOB NOT NULL,
+  provenance   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX attributes_by_subject ON attributes(subject_id, id);
+
+CREATE TABLE data_keys (
+  subject_id    TEXT PRIMARY KEY REFERENCES subjects(id),
+  master_key_id TEXT NOT NULL,
+  wrapped       BLOB NOT NULL
+) WITHOUT ROWID;
+-- Key rotation walks the keys not wrapped by the current master key.
+CREATE INDEX data_keys_by_master ON data_keys(master_key_id, subject_id);
+
+CREATE TABLE meta (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- seq is the rowid: appends go to the end of the b-tree and the cursor is a range scan.
+CREATE TABLE audit (
+  seq        INTEGER PRIMARY KEY,
+  time       INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  object     TEXT NOT NULL,
+  purpose    TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  detail     TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+-- ListAudit filters: each index ends in seq so a filtered page is read in cursor order.
+CREATE INDEX audit_by_time ON audit(time);
+CREATE INDEX audit_by_actor ON audit(actor, seq);
+CREATE INDEX audit_by_object ON audit(object, seq);
+CREATE INDEX audit_by_action ON audit(action, seq);
+
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled      INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  secret_hash TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER,
+  revoked_at  INTEGER
+) WITHOUT ROWID;
+CREATE INDEX tokens_by_user ON tokens(user_id, id);
+
+CREATE TABLE jobs (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  dedupe_key   TEXT,  -- NULL when the job has none
+  state        TEXT NOT NULL,
+  attempts     INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  run_at       INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  claimed_by   TEXT NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  last_error   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX jobs_by_dedupe_key ON jobs(dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX jobs_due ON jobs(state, run_at, id);
+CREATE INDEX jobs_due_by_kind ON jobs(kind, state, run_at, id);
+)sql";
+
+constexpr SqliteMigration kMigrations[] = {
+    {1, kV1},
+};
+
+}  // namespace
+
+std::span<const SqliteMigration> SqliteMigrations() { return kMigrations; }
+
+}  // namespace privacyd

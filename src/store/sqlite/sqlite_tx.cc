@@ -1,0 +1,621 @@
+#include "store/sqlite/sqlite_tx.h"
+
+#include <utility>
+
+namespace privacyd {
+namespace {
+
+Error NotFound(const char* code, const char* what) {
+  return Error(ErrorKind::kNotFound, code, std::string(what) + " does not exist");
+}
+
+Status CheckLimit(int limit) {
+  // SQLite reads a negative LIMIT as "no limit"; refuse it rather than return everything.
+  if (limit < 1) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_limit", "limit must be at least 1");
+  }
+  return Ok();
+}
+
+std::optional<JobState> ParseJobState(const std::string& name) {
+  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kDead}) {
+    if (name == JobStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+constexpr char kSubjectCols[] = "id, created_at, erased_at";
+constexpr char kIdentityCols[] = "subject_id, kind, blind_index, sealed_value, created_at";
+constexpr char kAttributeCols[] = "id, subject_id, name, sealed_value, provenance, created_at";
+constexpr char kAuditCols[] =
+    "seq, time, actor, role, action, object, purpose, request_id, detail, prev_hash, hash";
+constexpr char kUserCols[] = "id, name, role, password_hash, disabled, created_at";
+constexpr char kTokenCols[] = "id, user_id, secret_hash, label, created_at, expires_at, revoked_at";
+constexpr char kJobCols[] =
+    "id, kind, payload, dedupe_key, state, attempts, max_attempts, run_at, created_at, "
+    "updated_at, claimed_by, heartbeat_at, last_error";
+
+std::string Sql(const char* head, const char* cols, const char* tail) {
+  return std::string(head) + cols + tail;
+}
+
+SubjectRecord ReadSubject(const SqliteQuery& q) {
+  return SubjectRecord{q.ColumnBytes(0), q.ColumnInt(1), q.ColumnOptInt(2)};
+}
+
+IdentityRecord ReadIdentity(const SqliteQuery& q) {
+  return IdentityRecord{q.ColumnBytes(0), q.ColumnBytes(1), q.ColumnBytes(2), q.ColumnBytes(3),
+                        q.ColumnInt(4)};
+}
+
+AttributeRecord ReadAttribute(const SqliteQuery& q) {
+  return AttributeRecord{q.ColumnInt(0),   q.ColumnBytes(1), q.ColumnBytes(2),
+                         q.ColumnBytes(3), q.ColumnBytes(4), q.ColumnInt(5)};
+}
+
+AuditRecord ReadAudit(const SqliteQuery& q) {
+  AuditRecord r;
+  r.seq = q.ColumnInt(0);
+  r.time = q.ColumnInt(1);
+  r.actor = q.ColumnBytes(2);
+  r.role = q.ColumnBytes(3);
+  r.action = q.ColumnBytes(4);
+  r.object = q.ColumnBytes(5);
+  r.purpose = q.ColumnBytes(6);
+  r.request_id = q.ColumnBytes(7);
+  r.detail = q.ColumnBytes(8);
+  r.prev_hash = q.ColumnBytes(9);
+  r.hash = q.ColumnBytes(10);
+  return r;
+}
+
+UserRecord ReadUser(const SqliteQuery& q) {
+  return UserRecord{q.ColumnBytes(0), q.ColumnBytes(1),    q.ColumnBytes(2),
+                    q.ColumnBytes(3), q.ColumnInt(4) != 0, q.ColumnInt(5)};
+}
+
+TokenRecord ReadToken(const SqliteQuery& q) {
+  return TokenRecord{q.ColumnBytes(0), q.ColumnBytes(1),  q.ColumnBytes(2), q.ColumnBytes(3),
+                     q.ColumnInt(4),   q.ColumnOptInt(5), q.ColumnOptInt(6)};
+}
+
+Result<JobRecord> ReadJob(const SqliteQuery& q) {
+  JobRecord r;
+  r.id = q.ColumnInt(0);
+  r.kind = q.ColumnBytes(1);
+  r.payload = q.ColumnBytes(2);
+  r.dedupe_key = q.ColumnBytes(3);
+  std::optional<JobState> state = ParseJobState(q.ColumnBytes(4));
+  if (!state.has_value()) {
+    return Error(ErrorKind::kDataLoss, "job_state_invalid",
+                 "a stored job has an unknown state; the database was changed outside privacyd");
+  }
+  r.state = *state;
+  r.attempts = static_cast<int>(q.ColumnInt(5));
+  r.max_attempts = static_cast<int>(q.ColumnInt(6));
+  r.run_at = q.ColumnInt(7);
+  r.created_at = q.ColumnInt(8);
+  r.updated_at = q.ColumnInt(9);
+  r.claimed_by = q.ColumnBytes(10);
+  r.heartbeat_at = q.ColumnInt(11);
+  r.last_error = q.ColumnBytes(12);
+  return r;
+}
+
+// Runs `q` and collects every row through `read`.
+template <class T, class ReadFn>
+Result<std::vector<T>> CollectRows(SqliteQuery& q, ReadFn read) {
+  std::vector<T> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(read(q));
+  }
+}
+
+// Runs `q` and returns its first row through `read`, or nullopt.
+template <class T, class ReadFn>
+Result<std::optional<T>> FirstRow(SqliteQuery& q, ReadFn read) {
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(q));
+}
+
+Error JobNotClaimed() {
+  return Error(ErrorKind::kFailedPrecondition, "job_not_claimed",
+               "the job is not running under this worker; it may have been reclaimed after its "
+               "lease expired");
+}
+
+}  // namespace
+
+Status SqliteTx::CheckWritable() const {
+  if (read_only_) {
+    return Error(ErrorKind::kFailedPrecondition, "read_only_transaction",
+                 "write called inside a read transaction; use Store::Write");
+  }
+  return Ok();
+}
+
+// Subjects.
+
+Status SqliteTx::InsertSubject(const SubjectRecord& subject) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO subjects (id, created_at, erased_at) VALUES (?, ?, ?)"));
+  q.Text(subject.id).Int(subject.created_at).OptInt(subject.erased_at).OnUnique("subject_exists");
+  return q.Run();
+}
+
+Result<std::optional<SubjectRecord>> SqliteTx::GetSubject(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kSubjectCols, " FROM subjects WHERE id = ?")));
+  q.Text(id);
+  return FirstRow<SubjectRecord>(q, ReadSubject);
+}
+
+Status SqliteTx::MarkSubjectErased(const std::string& id, Micros at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE subjects SET erased_at = ? WHERE id = ?"));
+  q.Int(at).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("subject_not_found", "the subject");
+  return Ok();
+}
+
+// Identities.
+
+Status SqliteTx::InsertIdentity(const IdentityRecord& identity) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT INTO identities (" + std::string(kIdentityCols) +
+                                    ") VALUES (?, ?, ?, ?, ?)"));
+  q.Text(identity.subject_id)
+      .Text(identity.kind)
+      .Blob(identity.blind_index)
+      .Blob(identity.sealed_value)
+      .Int(identity.created_at)
+      .OnUnique("identity_exists");
+  return q.Run();
+}
+
+Result<std::optional<std::string>> SqliteTx::FindSubjectByIdentity(const std::string& kind,
+                                                                   const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT subject_id FROM identities WHERE kind = ? AND blind_index = ?"));
+  q.Text(kind).Blob(blind_index);
+  return FirstRow<std::string>(q, [](const SqliteQuery& row) { return row.ColumnBytes(0); });
+}
+
+Result<std::vector<IdentityRecord>> SqliteTx::ListIdentities(const std::string& subject_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kIdentityCols,
+                                                       " FROM identities WHERE subject_id = ? "
+                                                       "ORDER BY created_at, kind, blind_index")));
+  q.Text(subject_id);
+  return CollectRows<IdentityRecord>(q, ReadIdentity);
+}
+
+// Attributes.
+
+Result<int64_t> SqliteTx::InsertAttribute(const AttributeRecord& attribute) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO attributes (subject_id, name, sealed_value, provenance, "
+                    "created_at) VALUES (?, ?, ?, ?, ?)"));
+  q.Text(attribute.subject_id)
+      .Text(attribute.name)
+      .Blob(attribute.sealed_value)
+      .Text(attribute.provenance)
+      .Int(attribute.created_at)
+      .OnUnique("attribute_exists");
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.LastInsertRowid();
+}
+
+Result<std::vector<AttributeRecord>> SqliteTx::ListAttributes(const std::string& subject_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kAttributeCols,
+                                        " FROM attributes WHERE subject_id = ? ORDER BY id")));
+  q.Text(subject_id);
+  return CollectRows<AttributeRecord>(q, ReadAttribute);
+}
+
+Status SqliteTx::DeleteSubjectData(const std::string& subject_id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  // Identity rows stay (their blind index still recognises the erased person, e.g. for
+  // suppression); only their sealed values go.
+  {
+    PD_ASSIGN_OR_RETURN(
+        SqliteQuery q,
+        conn_.Prepare("UPDATE identities SET sealed_value = X'' WHERE subject_id = ?"));
+    q.Text(subject_id);
+    PD_RETURN_IF_ERROR(q.Run());
+  }
+  {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                        conn_.Prepare("DELETE FROM attributes WHERE subject_id = ?"));
+    q.Text(subject_id);
+    PD_RETURN_IF_ERROR(q.Run());
+  }
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM data_keys WHERE subject_id = ?"));
+  q.Text(subject_id);
+  return q.Run();
+}
+
+// Data keys.
+
+Status SqliteTx::PutDataKey(const DataKeyRecord& key) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO data_keys (subject_id, master_key_id, wrapped) VALUES (?, ?, ?) "
+                    "ON CONFLICT (subject_id) DO UPDATE SET "
+                    "master_key_id = excluded.master_key_id, wrapped = excluded.wrapped"));
+  q.Text(key.subject_id).Text(key.master_key_id).Blob(key.wrapped);
+  return q.Run();
+}
+
+Result<std::optional<DataKeyRecord>> SqliteTx::GetDataKey(const std::string& subject_id) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(
+          "SELECT subject_id, master_key_id, wrapped FROM data_keys WHERE subject_id = ?"));
+  q.Text(subject_id);
+  return FirstRow<DataKeyRecord>(q, [](const SqliteQuery& row) {
+    return DataKeyRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2)};
+  });
+}
+
+Result<std::vector<DataKeyRecord>> SqliteTx::ListDataKeysNotWrappedBy(
+    const std::string& master_key_id, int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT subject_id, master_key_id, wrapped FROM data_keys "
+                                    "WHERE master_key_id <> ? ORDER BY subject_id LIMIT ?"));
+  q.Text(master_key_id).Int(limit);
+  return CollectRows<DataKeyRecord>(q, [](const SqliteQuery& row) {
+    return DataKeyRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2)};
+  });
+}
+
+// Meta.
+
+Status SqliteTx::PutMeta(const std::string& name, const std::string& value) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT INTO meta (name, value) VALUES (?, ?) "
+                                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"));
+  q.Text(name).Blob(value);
+  return q.Run();
+}
+
+Result<std::optional<std::string>> SqliteTx::GetMeta(const std::string& name) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT value FROM meta WHERE name = ?"));
+  q.Text(name);
+  return FirstRow<std::string>(q, [](const SqliteQuery& row) { return row.ColumnBytes(0); });
+}
+
+// Audit.
+
+Result<std::optional<AuditRecord>> SqliteTx::LastAudit() {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kAuditCols,
+                                                       " FROM audit ORDER BY seq DESC LIMIT 1")));
+  return FirstRow<AuditRecord>(q, ReadAudit);
+}
+
+Status SqliteTx::AppendAudit(const AuditRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("INSERT INTO audit (" + std::string(kAuditCols) +
+                                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Int(r.seq)
+      .Int(r.time)
+      .Text(r.actor)
+      .Text(r.role)
+      .Text(r.action)
+      .Text(r.object)
+      .Text(r.purpose)
+      .Text(r.request_id)
+      .Text(r.detail)
+      .Text(r.prev_hash)
+      .Text(r.hash)
+      .OnUnique("audit_seq_exists");
+  return q.Run();
+}
+
+Result<std::vector<AuditRecord>> SqliteTx::ListAudit(const AuditQuery& query) {
+  PD_RETURN_IF_ERROR(CheckLimit(query.limit));
+  // The statement's shape depends on which filters are set (so SQLite can pick the matching
+  // index); its text is built only from constant fragments and every value is bound. At most
+  // 32 shapes exist, each cached once per connection.
+  std::string sql = Sql("SELECT ", kAuditCols, " FROM audit WHERE seq > ?");
+  if (!query.actor.empty()) sql += " AND actor = ?";
+  if (!query.object.empty()) sql += " AND object = ?";
+  if (!query.action.empty()) sql += " AND action = ?";
+  if (query.since.has_value()) sql += " AND time >= ?";
+  if (query.until.has_value()) sql += " AND time < ?";
+  sql += " ORDER BY seq LIMIT ?";
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(sql));
+  q.Int(query.after_seq);
+  if (!query.actor.empty()) q.Text(query.actor);
+  if (!query.object.empty()) q.Text(query.object);
+  if (!query.action.empty()) q.Text(query.action);
+  if (query.since.has_value()) q.Int(*query.since);
+  if (query.until.has_value()) q.Int(*query.until);
+  q.Int(query.limit);
+  return CollectRows<AuditRecord>(q, ReadAudit);
+}
+
+// Users.
+
+Status SqliteTx::InsertUser(const UserRecord& user) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("INSERT INTO users (", kUserCols,
+                                                       ") VALUES (?, ?, ?, ?, ?, ?)")));
+  q.Text(user.id)
+      .Text(user.name)
+      .Text(user.role)
+      .Text(user.password_hash)
+      .Int(user.disabled ? 1 : 0)
+      .Int(user.created_at)
+      .OnUnique("user_exists");
+  return q.Run();
+}
+
+Result<std::optional<UserRecord>> SqliteTx::GetUserByName(const std::string& name) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kUserCols, " FROM users WHERE name = ?")));
+  q.Text(name);
+  return FirstRow<UserRecord>(q, ReadUser);
+}
+
+Result<std::optional<UserRecord>> SqliteTx::GetUserById(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kUserCols, " FROM users WHERE id = ?")));
+  q.Text(id);
+  return FirstRow<UserRecord>(q, ReadUser);
+}
+
+Result<std::vector<UserRecord>> SqliteTx::ListUsers() {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kUserCols, " FROM users ORDER BY name")));
+  return CollectRows<UserRecord>(q, ReadUser);
+}
+
+Status SqliteTx::SetUserDisabled(const std::string& user_id, bool disabled) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("UPDATE users SET disabled = ? WHERE id = ?"));
+  q.Int(disabled ? 1 : 0).Text(user_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("user_not_found", "the user");
+  return Ok();
+}
+
+Status SqliteTx::SetUserPassword(const std::string& user_id, const std::string& hash) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE users SET password_hash = ? WHERE id = ?"));
+  q.Text(hash).Text(user_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("user_not_found", "the user");
+  return Ok();
+}
+
+// Tokens.
+
+Status SqliteTx::InsertToken(const TokenRecord& t) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("INSERT INTO tokens (", kTokenCols,
+                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?)")));
+  q.Text(t.id)
+      .Text(t.user_id)
+      .Text(t.secret_hash)
+      .Text(t.label)
+      .Int(t.created_at)
+      .OptInt(t.expires_at)
+      .OptInt(t.revoked_at)
+      .OnUnique("token_exists");
+  return q.Run();
+}
+
+Result<std::optional<TokenRecord>> SqliteTx::GetToken(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kTokenCols, " FROM tokens WHERE id = ?")));
+  q.Text(id);
+  return FirstRow<TokenRecord>(q, ReadToken);
+}
+
+Result<std::vector<TokenRecord>> SqliteTx::ListTokens(const std::string& user_id) {
+  if (user_id.empty()) {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                        conn_.Prepare(Sql("SELECT ", kTokenCols, " FROM tokens ORDER BY id")));
+    return CollectRows<TokenRecord>(q, ReadToken);
+  }
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(Sql("SELECT ", kTokenCols, " FROM tokens WHERE user_id = ? ORDER BY id")));
+  q.Text(user_id);
+  return CollectRows<TokenRecord>(q, ReadToken);
+}
+
+Status SqliteTx::RevokeToken(const std::string& id, Micros at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?"));
+  q.Int(at).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("token_not_found", "the token");
+  return Ok();
+}
+
+// Jobs.
+
+Result<int64_t> SqliteTx::EnqueueJob(const JobRecord& job) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  if (!job.dedupe_key.empty()) {
+    // Inside the write transaction nothing can insert the same key between this read and the
+    // insert below.
+    PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT id FROM jobs WHERE dedupe_key = ?"));
+    q.Text(job.dedupe_key);
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) return q.ColumnInt(0);
+  }
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO jobs (kind, payload, dedupe_key, state, attempts, max_attempts, "
+                    "run_at, created_at, updated_at, claimed_by, heartbeat_at, last_error) "
+                    "VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?, '', 0, '')"));
+  q.Text(job.kind).Text(job.payload);
+  if (job.dedupe_key.empty()) {
+    q.Null();
+  } else {
+    q.Text(job.dedupe_key);
+  }
+  q.Int(job.max_attempts)
+      .Int(job.run_at)
+      .Int(job.created_at)
+      .Int(job.updated_at != 0 ? job.updated_at : job.created_at)
+      .OnUnique("job_exists");
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.LastInsertRowid();
+}
+
+Result<std::optional<JobRecord>> SqliteTx::GetJob(int64_t id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kJobCols, " FROM jobs WHERE id = ?")));
+  q.Int(id);
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<JobRecord>();
+  PD_ASSIGN_OR_RETURN(JobRecord job, ReadJob(q));
+  return std::optional<JobRecord>(std::move(job));
+}
+
+Result<std::optional<JobRecord>> SqliteTx::ClaimJob(const std::vector<std::string>& kinds,
+                                                    const std::string& worker, Micros now,
+                                                    Micros lease) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  // Due: queued and run_at reached, or running with a lease that ran out (its worker died).
+  // With a list of kinds, the earliest due job of each kind is looked up by index and the
+  // earliest of those wins; the lists are short.
+  const Micros expired_before = now - lease;
+  std::optional<std::pair<Micros, int64_t>> best;  // (run_at, id)
+  auto consider = [&](SqliteQuery& q) -> Status {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Ok();
+    std::pair<Micros, int64_t> candidate{q.ColumnInt(1), q.ColumnInt(0)};
+    if (!best.has_value() || candidate < *best) best = candidate;
+    return Ok();
+  };
+  if (kinds.empty()) {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT id, run_at FROM jobs WHERE "
+                                                     "(state = 'queued' AND run_at <= ?) OR "
+                                                     "(state = 'running' AND heartbeat_at < ?) "
+                                                     "ORDER BY run_at, id LIMIT 1"));
+    q.Int(now).Int(expired_before);
+    PD_RETURN_IF_ERROR(consider(q));
+  } else {
+    for (const std::string& kind : kinds) {
+      PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                          conn_.Prepare("SELECT id, run_at FROM jobs WHERE kind = ? AND ("
+                                        "(state = 'queued' AND run_at <= ?) OR "
+                                        "(state = 'running' AND heartbeat_at < ?)) "
+                                        "ORDER BY run_at, id LIMIT 1"));
+      q.Text(kind).Int(now).Int(expired_before);
+      PD_RETURN_IF_ERROR(consider(q));
+    }
+  }
+  if (!best.has_value()) return std::optional<JobRecord>();
+  {
+    PD_ASSIGN_OR_RETURN(
+        SqliteQuery q,
+        conn_.Prepare("UPDATE jobs SET state = 'running', claimed_by = ?, heartbeat_at = ?, "
+                      "attempts = attempts + 1, updated_at = ? WHERE id = ?"));
+    q.Text(worker).Int(now).Int(now).Int(best->second);
+    PD_RETURN_IF_ERROR(q.Run());
+  }
+  return GetJob(best->second);
+}
+
+Status SqliteTx::HeartbeatJob(int64_t id, const std::string& worker, Micros now) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE jobs SET heartbeat_at = ?, updated_at = ? "
+                                    "WHERE id = ? AND state = 'running' AND claimed_by = ?"));
+  q.Int(now).Int(now).Int(id).Text(worker);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return JobNotClaimed();
+  return Ok();
+}
+
+Status SqliteTx::CompleteJob(int64_t id, const std::string& worker, Micros now) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE jobs SET state = 'done', updated_at = ? "
+                                    "WHERE id = ? AND state = 'running' AND claimed_by = ?"));
+  q.Int(now).Int(id).Text(worker);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return JobNotClaimed();
+  return Ok();
+}
+
+Status SqliteTx::FailJob(int64_t id, const std::string& worker, Micros now,
+                         const std::string& error, std::optional<Micros> retry_at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  if (retry_at.has_value()) {
+    PD_ASSIGN_OR_RETURN(
+        SqliteQuery q,
+        conn_.Prepare("UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, "
+                      "claimed_by = '', updated_at = ? "
+                      "WHERE id = ? AND state = 'running' AND claimed_by = ?"));
+    q.Int(*retry_at).Text(error).Int(now).Int(id).Text(worker);
+    PD_RETURN_IF_ERROR(q.Run());
+  } else {
+    PD_ASSIGN_OR_RETURN(
+        SqliteQuery q,
+        conn_.Prepare("UPDATE jobs SET state = 'dead', last_error = ?, updated_at = ? "
+                      "WHERE id = ? AND state = 'running' AND claimed_by = ?"));
+    q.Text(error).Int(now).Int(id).Text(worker);
+    PD_RETURN_IF_ERROR(q.Run());
+  }
+  if (conn_.Changes() == 0) return JobNotClaimed();
+  return Ok();
+}
+
+Result<std::vector<JobRecord>> SqliteTx::ListJobs(std::optional<JobState> state, int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  std::vector<JobRecord> out;
+  auto collect = [&out](SqliteQuery& q) -> Status {
+    for (;;) {
+      PD_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) return Ok();
+      PD_ASSIGN_OR_RETURN(JobRecord job, ReadJob(q));
+      out.push_back(std::move(job));
+    }
+  };
+  if (state.has_value()) {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kJobCols,
+                                                         " FROM jobs WHERE state = ? "
+                                                         "ORDER BY id LIMIT ?")));
+    q.Text(JobStateName(*state)).Int(limit);
+    PD_RETURN_IF_ERROR(collect(q));
+  } else {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                        conn_.Prepare(Sql("SELECT ", kJobCols, " FROM jobs ORDER BY id LIMIT ?")));
+    q.Int(limit);
+    PD_RETURN_IF_ERROR(collect(q));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteTx::CountJobs(JobState state) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT count(*) FROM jobs WHERE state = ?"));
+  q.Text(JobStateName(state));
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return int64_t{0};
+  return q.ColumnInt(0);
+}
+
+}  // namespace privacyd

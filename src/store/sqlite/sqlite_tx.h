@@ -1,0 +1,72 @@
+// The Tx of the SQLite backend: the store.h operations as prepared statements on one connection.
+// Internal to the SQLite backend; SqliteStore opens and ends the transaction around it.
+#pragma once
+
+#include "store/sqlite/sqlite_connection.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+class SqliteTx final : public Tx {
+ public:
+  // `conn` must have a transaction open for the lifetime of this Tx. A read-only Tx refuses
+  // every write method with kFailedPrecondition "read_only_transaction".
+  SqliteTx(SqliteConnection& conn, bool read_only) : conn_(conn), read_only_(read_only) {}
+
+  Status InsertSubject(const SubjectRecord& subject) override;
+  Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) override;
+  Status MarkSubjectErased(const std::string& id, Micros at) override;
+
+  Status InsertIdentity(const IdentityRecord& identity) override;
+  Result<std::optional<std::string>> FindSubjectByIdentity(const std::string& kind,
+                                                           const std::string& blind_index) override;
+  Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) override;
+
+  Result<int64_t> InsertAttribute(const AttributeRecord& attribute) override;
+  Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) override;
+  Status DeleteSubjectData(const std::string& subject_id) override;
+
+  Status PutDataKey(const DataKeyRecord& key) override;
+  Result<std::optional<DataKeyRecord>> GetDataKey(const std::string& subject_id) override;
+  Result<std::vector<DataKeyRecord>> ListDataKeysNotWrappedBy(const std::string& master_key_id,
+                                                              int limit) override;
+
+  Status PutMeta(const std::string& name, const std::string& value) override;
+  Result<std::optional<std::string>> GetMeta(const std::string& name) override;
+
+  Result<std::optional<AuditRecord>> LastAudit() override;
+  Status AppendAudit(const AuditRecord& record) override;
+  Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
+
+  Status InsertUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> GetUserByName(const std::string& name) override;
+  Result<std::optional<UserRecord>> GetUserById(const std::string& id) override;
+  Result<std::vector<UserRecord>> ListUsers() override;
+  Status SetUserDisabled(const std::string& user_id, bool disabled) override;
+  Status SetUserPassword(const std::string& user_id, const std::string& hash) override;
+
+  Status InsertToken(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> GetToken(const std::string& id) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id) override;
+  Status RevokeToken(const std::string& id, Micros at) override;
+
+  Result<int64_t> EnqueueJob(const JobRecord& job) override;
+  Result<std::optional<JobRecord>> GetJob(int64_t id) override;
+  Result<std::optional<JobRecord>> ClaimJob(const std::vector<std::string>& kinds,
+                                            const std::string& worker, Micros now,
+                                            Micros lease) override;
+  Status HeartbeatJob(int64_t id, const std::string& worker, Micros now) override;
+  Status CompleteJob(int64_t id, const std::string& worker, Micros now) override;
+  Status FailJob(int64_t id, const std::string& worker, Micros now, const std::string& error,
+                 std::optional<Micros> retry_at) override;
+  Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) override;
+  Result<int64_t> CountJobs(JobState state) override;
+
+ private:
+  Status CheckWritable() const;
+
+  SqliteConnection& conn_;
+  const bool read_only_;
+};
+
+}  // namespace privacyd

@@ -1,0 +1,944 @@
+#include "store/store_conformance_test.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace privacyd {
+
+void StoreConformance::SetUp() {
+  std::string pattern = ::testing::TempDir() + "store_conformance_XXXXXX";
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  dir_ = pattern;
+  store_ = OpenMigrated();
+  ASSERT_NE(store_, nullptr);
+}
+
+void StoreConformance::TearDown() {
+  store_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::unique_ptr<Store> StoreConformance::OpenMigrated() {
+  auto opened = GetParam().open(dir_);
+  if (!opened.ok()) {
+    ADD_FAILURE() << "open: " << opened.error().code() << ": " << opened.error().message();
+    return nullptr;
+  }
+  std::unique_ptr<Store> store = std::move(opened).value();
+  Status migrated = store->Migrate();
+  if (!migrated.ok()) {
+    ADD_FAILURE() << "migrate: " << migrated.error().code() << ": " << migrated.error().message();
+    return nullptr;
+  }
+  return store;
+}
+
+namespace {
+
+constexpr Micros kT0 = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
+constexpr Micros kSecond = kMicrosPerSecond;
+
+// Records have no operator==; tests compare their fields as tuples (which gtest prints).
+auto Fields(const SubjectRecord& r) { return std::tie(r.id, r.created_at, r.erased_at); }
+auto Fields(const IdentityRecord& r) {
+  return std::tie(r.subject_id, r.kind, r.blind_index, r.sealed_value, r.created_at);
+}
+auto Fields(const AttributeRecord& r) {
+  return std::tie(r.id, r.subject_id, r.name, r.sealed_value, r.provenance, r.created_at);
+}
+auto Fields(const DataKeyRecord& r) { return std::tie(r.subject_id, r.master_key_id, r.wrapped); }
+auto Fields(const AuditRecord& r) {
+  return std::tie(r.seq, r.time, r.actor, r.role, r.action, r.object, r.purpose, r.request_id,
+                  r.detail, r.prev_hash, r.hash);
+}
+auto Fields(const UserRecord& r) {
+  return std::tie(r.id, r.name, r.role, r.password_hash, r.disabled, r.created_at);
+}
+auto Fields(const TokenRecord& r) {
+  return std::tie(r.id, r.user_id, r.secret_hash, r.label, r.created_at, r.expires_at,
+                  r.revoked_at);
+}
+auto Fields(const JobRecord& r) {
+  return std::tie(r.id, r.kind, r.payload, r.dedupe_key, r.state, r.attempts, r.max_attempts,
+                  r.run_at, r.created_at, r.updated_at, r.claimed_by, r.heartbeat_at, r.last_error);
+}
+template <class T>
+auto Fields(const std::vector<T>& rows) {
+  std::vector<decltype(std::apply([](const auto&... f) { return std::make_tuple(f...); },
+                                  Fields(rows.front())))>
+      out;
+  for (const T& row : rows) {
+    out.push_back(std::apply([](const auto&... f) { return std::make_tuple(f...); }, Fields(row)));
+  }
+  return out;
+}
+
+// The status of a value-returning call, for fns that only care whether it worked.
+template <class T>
+Status StatusOf(const Result<T>& result) {
+  if (!result.ok()) return result.error();
+  return Ok();
+}
+
+template <class R>
+::testing::AssertionResult IsError(const R& result, ErrorKind kind, const std::string& code) {
+  if (result.ok()) return ::testing::AssertionFailure() << "succeeded, expected " << code;
+  if (result.error().kind() != kind || result.error().code() != code) {
+    return ::testing::AssertionFailure()
+           << "got " << ErrorKindName(result.error().kind()) << "/" << result.error().code() << " ("
+           << result.error().message() << "), expected " << ErrorKindName(kind) << "/" << code;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+template <class R>
+::testing::AssertionResult IsOk(const R& result) {
+  if (result.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << ErrorKindName(result.error().kind()) << "/"
+                                       << result.error().code() << ": " << result.error().message();
+}
+
+SubjectRecord Subject(const std::string& id, Micros at = kT0) { return {id, at, std::nullopt}; }
+
+AuditRecord Audit(int64_t seq, Micros time, const std::string& actor, const std::string& action,
+                  const std::string& object) {
+  AuditRecord r;
+  r.seq = seq;
+  r.time = time;
+  r.actor = actor;
+  r.role = "support_agent";
+  r.action = action;
+  r.object = object;
+  r.purpose = "support";
+  r.request_id = "req-" + std::to_string(seq);
+  r.detail = "{\"n\":" + std::to_string(seq) + "}";
+  r.prev_hash = seq == 1 ? "" : "prev" + std::to_string(seq - 1);
+  r.hash = "hash" + std::to_string(seq);
+  return r;
+}
+
+JobRecord Job(const std::string& kind, Micros run_at, const std::string& dedupe_key = "") {
+  JobRecord job;
+  job.kind = kind;
+  job.payload = "{\"kind\":\"" + kind + "\"}";
+  job.dedupe_key = dedupe_key;
+  job.max_attempts = 5;
+  job.run_at = run_at;
+  job.created_at = kT0;
+  job.updated_at = kT0;
+  return job;
+}
+
+// Subjects.
+
+TEST_P(StoreConformance, SubjectRoundTripsAndDuplicateIdIsRefused) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1", 5)); }),
+                      ErrorKind::kAlreadyExists, "subject_exists"));
+
+  auto got = ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                     [](Tx& tx) { return tx.GetSubject("sub_1"); });
+  ASSERT_TRUE(IsOk(got));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(Subject("sub_1")));
+
+  auto missing = ReadValue<std::optional<SubjectRecord>>(
+      *store_, [](Tx& tx) { return tx.GetSubject("sub_nobody"); });
+  ASSERT_TRUE(IsOk(missing));
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreConformance, MarkSubjectErasedSetsTimeOrReportsMissingSubject) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  ASSERT_TRUE(
+      IsOk(store_->Write([](Tx& tx) { return tx.MarkSubjectErased("sub_1", kT0 + 7 * kSecond); })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.MarkSubjectErased("sub_x", kT0); }),
+                      ErrorKind::kNotFound, "subject_not_found"));
+  auto got = ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                     [](Tx& tx) { return tx.GetSubject("sub_1"); });
+  ASSERT_TRUE(IsOk(got));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->erased_at, std::optional<Micros>(kT0 + 7 * kSecond));
+}
+
+// Identities.
+
+TEST_P(StoreConformance, IdentitiesAreFoundByKindAndBlindIndex) {
+  // Blind indexes and sealed values are raw bytes, NULs included.
+  const std::string index_a("\x00\x01\xff\x80idx", 7);
+  const std::string sealed("\x00sealed\xfe", 8);
+  IdentityRecord email{"sub_1", "email", index_a, sealed, kT0};
+  IdentityRecord phone{"sub_1", "phone", index_a, "p", kT0 + 1};  // same index, other kind
+  IdentityRecord other{"sub_2", "email", std::string("\x00\x02", 2), "o", kT0};
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_2")));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity(email));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity(phone));
+    return tx.InsertIdentity(other);
+  })));
+
+  IdentityRecord taken{"sub_2", "email", index_a, "x", kT0};
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.InsertIdentity(taken); }),
+                      ErrorKind::kAlreadyExists, "identity_exists"));
+
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    auto found = tx.FindSubjectByIdentity("email", index_a);
+    EXPECT_TRUE(IsOk(found));
+    EXPECT_EQ(*found, std::optional<std::string>("sub_1"));
+    auto found_other = tx.FindSubjectByIdentity("email", std::string("\x00\x02", 2));
+    EXPECT_EQ(*found_other, std::optional<std::string>("sub_2"));
+    auto none = tx.FindSubjectByIdentity("email", std::string("\x00", 1));
+    EXPECT_TRUE(IsOk(none));
+    EXPECT_EQ(*none, std::nullopt);
+    auto listed = tx.ListIdentities("sub_1");
+    EXPECT_TRUE(IsOk(listed));
+    EXPECT_EQ(Fields(*listed), Fields(std::vector<IdentityRecord>{email, phone}));
+    auto empty = tx.ListIdentities("sub_none");
+    EXPECT_TRUE(empty->empty());
+    return Ok();
+  })));
+}
+
+// Attributes, data keys and erasure.
+
+TEST_P(StoreConformance, AttributesGetIncreasingIdsAndListInOrder) {
+  AttributeRecord name{0, "sub_1", "name", "sealed-name", "{\"source\":\"form\"}", kT0};
+  AttributeRecord company{0, "sub_1", "company", std::string("\x00\x01", 2), "{}", kT0 + 1};
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  auto first = WriteValue<int64_t>(*store_, [&](Tx& tx) { return tx.InsertAttribute(name); });
+  auto second = WriteValue<int64_t>(*store_, [&](Tx& tx) { return tx.InsertAttribute(company); });
+  ASSERT_TRUE(IsOk(first));
+  ASSERT_TRUE(IsOk(second));
+  EXPECT_GT(*second, *first);
+  name.id = *first;
+  company.id = *second;
+
+  auto listed = ReadValue<std::vector<AttributeRecord>>(
+      *store_, [](Tx& tx) { return tx.ListAttributes("sub_1"); });
+  ASSERT_TRUE(IsOk(listed));
+  EXPECT_EQ(Fields(*listed), Fields(std::vector<AttributeRecord>{name, company}));
+}
+
+TEST_P(StoreConformance, DataKeysAreReplacedAndListedByOtherMasterKey) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (const char* id : {"sub_c", "sub_a", "sub_b", "sub_d"}) {
+      PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+    }
+    PD_RETURN_IF_ERROR(tx.PutDataKey({"sub_c", "mk1", "wrap-c"}));
+    PD_RETURN_IF_ERROR(tx.PutDataKey({"sub_a", "mk1", "wrap-a"}));
+    PD_RETURN_IF_ERROR(tx.PutDataKey({"sub_b", "mk2", "wrap-b"}));
+    return tx.PutDataKey({"sub_d", "mk1", "wrap-d"});
+  })));
+  // Re-wrapping replaces the key.
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) {
+    return tx.PutDataKey({"sub_a", "mk2", std::string("\x00wrap-a2", 8)});
+  })));
+
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    auto a = tx.GetDataKey("sub_a");
+    EXPECT_TRUE(IsOk(a));
+    EXPECT_TRUE(a->has_value());
+    EXPECT_EQ(Fields(**a), Fields(DataKeyRecord{"sub_a", "mk2", std::string("\x00wrap-a2", 8)}));
+    EXPECT_EQ(*tx.GetDataKey("sub_none"), std::nullopt);
+
+    auto stale = tx.ListDataKeysNotWrappedBy("mk2", 10);
+    EXPECT_TRUE(IsOk(stale));
+    EXPECT_EQ(Fields(*stale), Fields(std::vector<DataKeyRecord>{{"sub_c", "mk1", "wrap-c"},
+                                                                {"sub_d", "mk1", "wrap-d"}}));
+    auto limited = tx.ListDataKeysNotWrappedBy("mk3", 2);
+    EXPECT_EQ(Fields(*limited),
+              Fields(std::vector<DataKeyRecord>{{"sub_a", "mk2", std::string("\x00wrap-a2", 8)},
+                                                {"sub_b", "mk2", "wrap-b"}}));
+    EXPECT_TRUE(IsError(tx.ListDataKeysNotWrappedBy("mk3", 0), ErrorKind::kInvalidArgument,
+                        "invalid_limit"));
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, DeleteSubjectDataRemovesOnlyThatSubjectsData) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (const char* id : {"sub_1", "sub_2"}) {
+      PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+      PD_RETURN_IF_ERROR(
+          tx.InsertIdentity({id, "email", std::string("bi-") + id, "sealed-email", kT0}));
+      PD_RETURN_IF_ERROR(StatusOf(tx.InsertAttribute({0, id, "name", "sealed-name", "{}", kT0})));
+      PD_RETURN_IF_ERROR(tx.PutDataKey({id, "mk1", "wrapped"}));
+    }
+    return Ok();
+  })));
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.DeleteSubjectData("sub_1"); })));
+
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    EXPECT_TRUE(tx.ListAttributes("sub_1")->empty());
+    EXPECT_EQ(*tx.GetDataKey("sub_1"), std::nullopt);
+    auto ids = tx.ListIdentities("sub_1");
+    EXPECT_EQ(Fields(*ids),
+              Fields(std::vector<IdentityRecord>{{"sub_1", "email", "bi-sub_1", "", kT0}}));
+    EXPECT_EQ(*tx.FindSubjectByIdentity("email", "bi-sub_1"), std::optional<std::string>("sub_1"));
+    // The other subject keeps everything.
+    EXPECT_EQ(tx.ListAttributes("sub_2")->size(), 1u);
+    EXPECT_TRUE(tx.GetDataKey("sub_2")->has_value());
+    EXPECT_EQ(tx.ListIdentities("sub_2")->at(0).sealed_value, "sealed-email");
+    // The subject row itself stays.
+    EXPECT_TRUE(tx.GetSubject("sub_1")->has_value());
+    return Ok();
+  })));
+}
+
+// Meta.
+
+TEST_P(StoreConformance, MetaIsInsertedAndReplaced) {
+  const std::string wrapped("\x00\x01key\xff", 6);
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) { return tx.PutMeta("blind_index_key", "v1"); })));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) { return tx.PutMeta("blind_index_key", wrapped); })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(*tx.GetMeta("blind_index_key"), std::optional<std::string>(wrapped));
+    EXPECT_EQ(*tx.GetMeta("missing"), std::nullopt);
+    return Ok();
+  })));
+}
+
+// Audit.
+
+TEST_P(StoreConformance, AuditAppendsInSeqOrderAndRefusesTakenSeq) {
+  auto empty =
+      ReadValue<std::optional<AuditRecord>>(*store_, [](Tx& tx) { return tx.LastAudit(); });
+  ASSERT_TRUE(IsOk(empty));
+  EXPECT_EQ(*empty, std::nullopt);
+
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.AppendAudit(Audit(1, kT0, "alice", "subject.read", "subject:s1")));
+    return tx.AppendAudit(Audit(2, kT0 + 1, "bob", "subject.update", "subject:s2"));
+  })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) {
+    return tx.AppendAudit(Audit(2, kT0 + 2, "mallory", "subject.read", "subject:s1"));
+  }),
+                      ErrorKind::kAlreadyExists, "audit_seq_exists"));
+
+  auto last = ReadValue<std::optional<AuditRecord>>(*store_, [](Tx& tx) { return tx.LastAudit(); });
+  ASSERT_TRUE(IsOk(last));
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(Fields(**last), Fields(Audit(2, kT0 + 1, "bob", "subject.update", "subject:s2")));
+}
+
+TEST_P(StoreConformance, ListAuditFiltersAndPagesWithCursor) {
+  // seq i at kT0 + i seconds; actors alternate, objects cycle over three, actions over two.
+  std::vector<AuditRecord> all;
+  for (int64_t seq = 1; seq <= 12; ++seq) {
+    all.push_back(Audit(seq, kT0 + seq * kSecond, seq % 2 == 0 ? "alice" : "bob",
+                        seq % 3 == 0 ? "subject.erase" : "subject.read",
+                        "subject:s" + std::to_string(seq % 3)));
+  }
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    for (const AuditRecord& r : all) PD_RETURN_IF_ERROR(tx.AppendAudit(r));
+    return Ok();
+  })));
+  auto list = [&](const AuditQuery& q) {
+    auto r = ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) { return tx.ListAudit(q); });
+    EXPECT_TRUE(IsOk(r));
+    std::vector<int64_t> seqs;
+    if (r.ok()) {
+      for (const AuditRecord& a : *r) seqs.push_back(a.seq);
+    }
+    return seqs;
+  };
+  using Seqs = std::vector<int64_t>;
+
+  {
+    AuditQuery q;
+    auto r = ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) { return tx.ListAudit(q); });
+    ASSERT_TRUE(IsOk(r));
+    EXPECT_EQ(Fields(*r), Fields(all));  // every field back, in seq order
+  }
+  {
+    AuditQuery q;
+    q.after_seq = 9;
+    EXPECT_EQ(list(q), (Seqs{10, 11, 12}));
+  }
+  {
+    AuditQuery q;
+    q.limit = 5;
+    EXPECT_EQ(list(q), (Seqs{1, 2, 3, 4, 5}));
+    // Paging with the cursor visits every entry once.
+    Seqs paged;
+    for (;;) {
+      Seqs page = list(q);
+      if (page.empty()) break;
+      paged.insert(paged.end(), page.begin(), page.end());
+      q.after_seq = page.back();
+    }
+    EXPECT_EQ(paged.size(), 12u);
+    EXPECT_EQ(paged.front(), 1);
+    EXPECT_EQ(paged.back(), 12);
+  }
+  {
+    AuditQuery q;
+    q.since = kT0 + 3 * kSecond;  // inclusive
+    q.until = kT0 + 6 * kSecond;  // exclusive
+    EXPECT_EQ(list(q), (Seqs{3, 4, 5}));
+  }
+  {
+    AuditQuery q;
+    q.actor = "alice";
+    EXPECT_EQ(list(q), (Seqs{2, 4, 6, 8, 10, 12}));
+  }
+  {
+    AuditQuery q;
+    q.object = "subject:s1";
+    EXPECT_EQ(list(q), (Seqs{1, 4, 7, 10}));
+  }
+  {
+    AuditQuery q;
+    q.action = "subject.erase";
+    EXPECT_EQ(list(q), (Seqs{3, 6, 9, 12}));
+  }
+  {
+    AuditQuery q;  // all filters together
+    q.actor = "alice";
+    q.action = "subject.erase";
+    q.object = "subject:s0";
+    q.since = kT0 + 1 * kSecond;
+    q.until = kT0 + 12 * kSecond;
+    q.after_seq = 2;
+    EXPECT_EQ(list(q), (Seqs{6}));
+  }
+  {
+    AuditQuery q;
+    q.actor = "nobody";
+    EXPECT_EQ(list(q), Seqs{});
+  }
+  {
+    AuditQuery q;
+    q.limit = 0;
+    auto r = ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) { return tx.ListAudit(q); });
+    EXPECT_TRUE(IsError(r, ErrorKind::kInvalidArgument, "invalid_limit"));
+  }
+}
+
+// Users and tokens.
+
+TEST_P(StoreConformance, UsersAreUniqueByNameAndUpdatable) {
+  UserRecord bob{"usr_2", "bob", "support_agent", "", false, kT0 + 1};
+  UserRecord alice{"usr_1", "alice", "admin", "$argon2id$v=19$...", false, kT0};
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertUser(bob));
+    return tx.InsertUser(alice);
+  })));
+  UserRecord alice_again{"usr_3", "alice", "auditor", "", false, kT0};
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.InsertUser(alice_again); }),
+                      ErrorKind::kAlreadyExists, "user_exists"));
+
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.SetUserDisabled("usr_2", true));
+    return tx.SetUserPassword("usr_2", "$argon2id$new");
+  })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.SetUserDisabled("usr_9", true); }),
+                      ErrorKind::kNotFound, "user_not_found"));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.SetUserPassword("usr_9", "h"); }),
+                      ErrorKind::kNotFound, "user_not_found"));
+
+  bob.disabled = true;
+  bob.password_hash = "$argon2id$new";
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(Fields(**tx.GetUserByName("alice")), Fields(alice));
+    EXPECT_EQ(Fields(**tx.GetUserById("usr_2")), Fields(bob));
+    EXPECT_EQ(*tx.GetUserByName("carol"), std::nullopt);
+    EXPECT_EQ(*tx.GetUserById("usr_9"), std::nullopt);
+    EXPECT_EQ(Fields(*tx.ListUsers()), Fields(std::vector<UserRecord>{alice, bob}));
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, TokensAreListedPerUserAndRevoked) {
+  TokenRecord t2{"tok_b", "usr_1", "hash-b", "ci", kT0, kT0 + 3600 * kSecond, std::nullopt};
+  TokenRecord t1{"tok_a", "usr_1", "hash-a", "laptop", kT0, std::nullopt, std::nullopt};
+  TokenRecord t3{"tok_c", "usr_2", "hash-c", "", kT0, std::nullopt, std::nullopt};
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertUser({"usr_1", "alice", "admin", "", false, kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertUser({"usr_2", "bob", "auditor", "", false, kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertToken(t2));
+    PD_RETURN_IF_ERROR(tx.InsertToken(t1));
+    return tx.InsertToken(t3);
+  })));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.InsertToken(t1); }),
+                      ErrorKind::kAlreadyExists, "token_exists"));
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.RevokeToken("tok_a", kT0 + 60); })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.RevokeToken("tok_z", kT0); }),
+                      ErrorKind::kNotFound, "token_not_found"));
+
+  t1.revoked_at = kT0 + 60;
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(Fields(**tx.GetToken("tok_a")), Fields(t1));
+    EXPECT_EQ(*tx.GetToken("tok_z"), std::nullopt);
+    EXPECT_EQ(Fields(*tx.ListTokens("usr_1")), Fields(std::vector<TokenRecord>{t1, t2}));
+    EXPECT_EQ(Fields(*tx.ListTokens("")), Fields(std::vector<TokenRecord>{t1, t2, t3}));
+    EXPECT_TRUE(tx.ListTokens("usr_9")->empty());
+    return Ok();
+  })));
+}
+
+// Jobs.
+
+TEST_P(StoreConformance, EnqueueStoresAQueuedJobAndDedupesByKey) {
+  JobRecord job = Job("export", kT0 + 10, "export:sub_1");
+  job.attempts = 3;          // ignored
+  job.claimed_by = "ghost";  // ignored
+  auto id = WriteValue<int64_t>(*store_, [&](Tx& tx) { return tx.EnqueueJob(job); });
+  ASSERT_TRUE(IsOk(id));
+  auto again = WriteValue<int64_t>(
+      *store_, [&](Tx& tx) { return tx.EnqueueJob(Job("export", kT0 + 99, "export:sub_1")); });
+  ASSERT_TRUE(IsOk(again));
+  EXPECT_EQ(*again, *id);
+  // Jobs without a key never collide.
+  auto plain1 = WriteValue<int64_t>(*store_, [](Tx& tx) { return tx.EnqueueJob(Job("mail", 0)); });
+  auto plain2 = WriteValue<int64_t>(*store_, [](Tx& tx) { return tx.EnqueueJob(Job("mail", 0)); });
+  ASSERT_TRUE(IsOk(plain1));
+  ASSERT_TRUE(IsOk(plain2));
+  EXPECT_NE(*plain1, *plain2);
+
+  JobRecord expected = Job("export", kT0 + 10, "export:sub_1");
+  expected.id = *id;
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    auto got = tx.GetJob(*id);
+    EXPECT_TRUE(IsOk(got));
+    EXPECT_TRUE(got->has_value());
+    EXPECT_EQ(Fields(**got), Fields(expected));
+    EXPECT_EQ(*tx.GetJob(*id + 1000), std::nullopt);
+    EXPECT_EQ(*tx.CountJobs(JobState::kQueued), 3);
+    EXPECT_EQ(*tx.CountJobs(JobState::kRunning), 0);
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, ClaimTakesEarliestDueJobOfTheGivenKinds) {
+  int64_t late = 0, early = 0, future = 0, other_kind = 0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(late, tx.EnqueueJob(Job("export", kT0 + 20)));
+    PD_ASSIGN_OR_RETURN(early, tx.EnqueueJob(Job("export", kT0 + 10)));
+    PD_ASSIGN_OR_RETURN(future, tx.EnqueueJob(Job("export", kT0 + 1000)));
+    PD_ASSIGN_OR_RETURN(other_kind, tx.EnqueueJob(Job("mail", kT0)));
+    return Ok();
+  })));
+  const Micros now = kT0 + 30;
+  const Micros lease = 60 * kSecond;
+  auto claim = [&](std::vector<std::string> kinds, const std::string& worker, Micros at) {
+    return WriteValue<std::optional<JobRecord>>(
+        *store_, [&](Tx& tx) { return tx.ClaimJob(kinds, worker, at, lease); });
+  };
+
+  auto first = claim({"export"}, "w1", now);
+  ASSERT_TRUE(IsOk(first));
+  ASSERT_TRUE(first->has_value());
+  JobRecord expected = Job("export", kT0 + 10);
+  expected.id = early;
+  expected.state = JobState::kRunning;
+  expected.attempts = 1;
+  expected.updated_at = now;
+  expected.claimed_by = "w1";
+  expected.heartbeat_at = now;
+  EXPECT_EQ(Fields(**first), Fields(expected));
+
+  auto second = claim({"export", "import"}, "w2", now);
+  ASSERT_TRUE(IsOk(second));
+  EXPECT_EQ((*second)->id, late);
+  // The remaining export job is not due before its run_at.
+  auto none = claim({"export"}, "w3", now);
+  ASSERT_TRUE(IsOk(none));
+  EXPECT_EQ(*none, std::nullopt);
+  auto at_run_at = claim({"export"}, "w3", kT0 + 1000);
+  ASSERT_TRUE(IsOk(at_run_at));
+  ASSERT_TRUE(at_run_at->has_value());
+  EXPECT_EQ((*at_run_at)->id, future);
+  // No kinds = any kind.
+  auto any = claim({}, "w4", now);
+  ASSERT_TRUE(IsOk(any));
+  ASSERT_TRUE(any->has_value());
+  EXPECT_EQ((*any)->id, other_kind);
+  EXPECT_EQ(*claim({}, "w4", now), std::nullopt);
+}
+
+TEST_P(StoreConformance, ExpiredLeaseLetsAnotherWorkerClaim) {
+  int64_t id = 0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(id, tx.EnqueueJob(Job("erase", kT0)));
+    return Ok();
+  })));
+  const Micros lease = 30 * kSecond;
+  auto claim = [&](const std::string& worker, Micros at) {
+    return WriteValue<std::optional<JobRecord>>(
+        *store_, [&](Tx& tx) { return tx.ClaimJob({"erase"}, worker, at, lease); });
+  };
+  ASSERT_TRUE(claim("w1", kT0)->has_value());
+  // A heartbeat keeps the lease alive.
+  ASSERT_TRUE(
+      IsOk(store_->Write([&](Tx& tx) { return tx.HeartbeatJob(id, "w1", kT0 + 20 * kSecond); })));
+  EXPECT_EQ(*claim("w2", kT0 + 40 * kSecond), std::nullopt);
+  // Silence longer than the lease: w1 is presumed dead.
+  auto stolen = claim("w2", kT0 + 51 * kSecond);
+  ASSERT_TRUE(IsOk(stolen));
+  ASSERT_TRUE(stolen->has_value());
+  EXPECT_EQ((*stolen)->id, id);
+  EXPECT_EQ((*stolen)->claimed_by, "w2");
+  EXPECT_EQ((*stolen)->attempts, 2);
+  EXPECT_EQ((*stolen)->heartbeat_at, kT0 + 51 * kSecond);
+  // The old worker can no longer touch it.
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.CompleteJob(id, "w1", kT0 + 52); }),
+                      ErrorKind::kFailedPrecondition, "job_not_claimed"));
+}
+
+TEST_P(StoreConformance, OnlyTheClaimingWorkerMayHeartbeatCompleteOrFail) {
+  int64_t id = 0, unclaimed = 0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(id, tx.EnqueueJob(Job("export", kT0)));
+    PD_ASSIGN_OR_RETURN(unclaimed, tx.EnqueueJob(Job("mail", kT0 + 1000)));
+    return StatusOf(tx.ClaimJob({"export"}, "w1", kT0, kSecond));
+  })));
+  const std::vector<std::function<Status(Tx&)>> by_wrong_worker = {
+      [&](Tx& tx) { return tx.HeartbeatJob(id, "w2", kT0 + 1); },
+      [&](Tx& tx) { return tx.CompleteJob(id, "w2", kT0 + 1); },
+      [&](Tx& tx) { return tx.FailJob(id, "w2", kT0 + 1, "boom", std::nullopt); },
+      [&](Tx& tx) { return tx.HeartbeatJob(unclaimed, "w1", kT0 + 1); },
+      [&](Tx& tx) { return tx.CompleteJob(unclaimed, "w1", kT0 + 1); },
+      [&](Tx& tx) { return tx.FailJob(unclaimed, "w1", kT0 + 1, "boom", kT0 + 5); },
+      [&](Tx& tx) { return tx.CompleteJob(id + 1000, "w1", kT0 + 1); },
+  };
+  for (size_t i = 0; i < by_wrong_worker.size(); ++i) {
+    EXPECT_TRUE(IsError(store_->Write(by_wrong_worker[i]), ErrorKind::kFailedPrecondition,
+                        "job_not_claimed"))
+        << "case " << i;
+  }
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) { return tx.CompleteJob(id, "w1", kT0 + 2); })));
+  // Done is final: completing again is refused.
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.CompleteJob(id, "w1", kT0 + 3); }),
+                      ErrorKind::kFailedPrecondition, "job_not_claimed"));
+  auto done = ReadValue<std::optional<JobRecord>>(*store_, [&](Tx& tx) { return tx.GetJob(id); });
+  ASSERT_TRUE(IsOk(done));
+  EXPECT_EQ((*done)->state, JobState::kDone);
+  EXPECT_EQ((*done)->updated_at, kT0 + 2);
+}
+
+TEST_P(StoreConformance, FailJobRequeuesWithRetryAtOrBuriesWithout) {
+  int64_t retried = 0, buried = 0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(retried, tx.EnqueueJob(Job("a", kT0)));
+    PD_ASSIGN_OR_RETURN(buried, tx.EnqueueJob(Job("b", kT0)));
+    return Ok();
+  })));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(StatusOf(tx.ClaimJob({"a"}, "w1", kT0, kSecond)));
+    PD_RETURN_IF_ERROR(StatusOf(tx.ClaimJob({"b"}, "w1", kT0, kSecond)));
+    PD_RETURN_IF_ERROR(tx.FailJob(retried, "w1", kT0 + 5, "smtp timeout", kT0 + 60 * kSecond));
+    return tx.FailJob(buried, "w1", kT0 + 6, "bad payload", std::nullopt);
+  })));
+
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    auto a = **tx.GetJob(retried);
+    EXPECT_EQ(a.state, JobState::kQueued);
+    EXPECT_EQ(a.run_at, kT0 + 60 * kSecond);
+    EXPECT_EQ(a.last_error, "smtp timeout");
+    EXPECT_EQ(a.attempts, 1);
+    EXPECT_EQ(a.updated_at, kT0 + 5);
+    auto b = **tx.GetJob(buried);
+    EXPECT_EQ(b.state, JobState::kDead);
+    EXPECT_EQ(b.last_error, "bad payload");
+    EXPECT_EQ(*tx.CountJobs(JobState::kQueued), 1);
+    EXPECT_EQ(*tx.CountJobs(JobState::kDead), 1);
+    EXPECT_EQ(*tx.CountJobs(JobState::kRunning), 0);
+    EXPECT_EQ(*tx.CountJobs(JobState::kDone), 0);
+    auto dead = tx.ListJobs(JobState::kDead, 10);
+    EXPECT_EQ(dead->size(), 1u);
+    EXPECT_EQ(dead->at(0).id, buried);
+    auto all = tx.ListJobs(std::nullopt, 10);
+    EXPECT_EQ(all->size(), 2u);
+    EXPECT_EQ(all->at(0).id, retried);
+    EXPECT_EQ(tx.ListJobs(std::nullopt, 1)->size(), 1u);
+    EXPECT_TRUE(
+        IsError(tx.ListJobs(std::nullopt, 0), ErrorKind::kInvalidArgument, "invalid_limit"));
+    return Ok();
+  })));
+  // Requeued: not claimable before retry_at, claimable at it.
+  auto early = WriteValue<std::optional<JobRecord>>(
+      *store_, [](Tx& tx) { return tx.ClaimJob({"a"}, "w2", kT0 + 59 * kSecond, kSecond); });
+  EXPECT_EQ(*early, std::nullopt);
+  auto on_time = WriteValue<std::optional<JobRecord>>(
+      *store_, [](Tx& tx) { return tx.ClaimJob({"a"}, "w2", kT0 + 60 * kSecond, kSecond); });
+  ASSERT_TRUE(on_time->has_value());
+  EXPECT_EQ((*on_time)->attempts, 2);
+  // Dead jobs are never claimed again.
+  auto from_dead = WriteValue<std::optional<JobRecord>>(
+      *store_, [](Tx& tx) { return tx.ClaimJob({"b"}, "w2", kT0 + 3600 * kSecond, kSecond); });
+  EXPECT_EQ(*from_dead, std::nullopt);
+}
+
+// Transactions.
+
+TEST_P(StoreConformance, WriteReturnsTheFnErrorUnchangedAndRollsItBack) {
+  Status s = store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_rolled_back")));
+    return Error(ErrorKind::kPermissionDenied, "custom_code", "custom message");
+  });
+  ASSERT_TRUE(IsError(s, ErrorKind::kPermissionDenied, "custom_code"));
+  EXPECT_EQ(s.error().message(), "custom message");
+  auto got = ReadValue<std::optional<SubjectRecord>>(
+      *store_, [](Tx& tx) { return tx.GetSubject("sub_rolled_back"); });
+  EXPECT_EQ(*got, std::nullopt);
+}
+
+TEST_P(StoreConformance, FnMayRecoverFromAFailedStatement) {
+  // A refused insert does not spoil the rest of the fn (dedupe-by-insert patterns rely on it).
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    Status dup = tx.InsertSubject(Subject("sub_1"));
+    if (dup.ok() || dup.error().kind() != ErrorKind::kAlreadyExists) return dup;
+    return tx.InsertSubject(Subject("sub_2"));
+  })));
+  auto got = ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                     [](Tx& tx) { return tx.GetSubject("sub_2"); });
+  EXPECT_TRUE(got->has_value());
+}
+
+TEST_P(StoreConformance, ConcurrentWritesAreIsolatedFromEachOthersFailures) {
+  constexpr int kThreads = 32;
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      results[i] = store_->Write([i](Tx& tx) -> Status {
+        const std::string id = "sub_" + std::to_string(i);
+        PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+        PD_RETURN_IF_ERROR(tx.InsertIdentity({id, "email", "bi-" + id, "sealed", kT0}));
+        if (i % 4 == 0) return Error(ErrorKind::kInvalidArgument, "planned_failure", "planned");
+        if (i % 4 == 1) {
+          // Fails in SQL rather than in the fn: the identity of another thread's subject.
+          Status dup = tx.InsertIdentity({id, "email", "bi-" + id, "again", kT0});
+          if (!dup.ok()) return dup;
+        }
+        return Ok();
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  for (int i = 0; i < kThreads; ++i) {
+    if (i % 4 == 0) {
+      EXPECT_TRUE(IsError(results[i], ErrorKind::kInvalidArgument, "planned_failure")) << i;
+    } else if (i % 4 == 1) {
+      EXPECT_TRUE(IsError(results[i], ErrorKind::kAlreadyExists, "identity_exists")) << i;
+    } else {
+      EXPECT_TRUE(IsOk(results[i])) << i;
+    }
+  }
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    for (int i = 0; i < kThreads; ++i) {
+      const std::string id = "sub_" + std::to_string(i);
+      const bool kept = i % 4 >= 2;
+      EXPECT_EQ(tx.GetSubject(id)->has_value(), kept) << id;
+      EXPECT_EQ(tx.ListIdentities(id)->size(), kept ? 1u : 0u) << id;
+    }
+    return Ok();
+  })));
+  StoreStats stats = store_->Stats();
+  EXPECT_EQ(stats.writes, static_cast<uint64_t>(kThreads / 2));
+  EXPECT_EQ(stats.write_failures, static_cast<uint64_t>(kThreads / 2));
+}
+
+TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
+    return tx.InsertUser({"usr_1", "alice", "admin", "", false, kT0});
+  })));
+  const std::vector<std::function<Status(Tx&)>> writes = {
+      [](Tx& tx) { return tx.InsertSubject(Subject("sub_2")); },
+      [](Tx& tx) { return tx.MarkSubjectErased("sub_1", kT0); },
+      [](Tx& tx) {
+        return tx.InsertIdentity({"sub_1", "email", "bi", "s", kT0});
+      },
+      [](Tx& tx) {
+        return StatusOf(tx.InsertAttribute({0, "sub_1", "name", "s", "{}", kT0}));
+      },
+      [](Tx& tx) { return tx.DeleteSubjectData("sub_1"); },
+      [](Tx& tx) {
+        return tx.PutDataKey({"sub_1", "mk", "w"});
+      },
+      [](Tx& tx) { return tx.PutMeta("k", "v"); },
+      [](Tx& tx) { return tx.AppendAudit(Audit(1, kT0, "a", "b", "c")); },
+      [](Tx& tx) {
+        return tx.InsertUser({"usr_2", "bob", "admin", "", false, kT0});
+      },
+      [](Tx& tx) { return tx.SetUserDisabled("usr_1", true); },
+      [](Tx& tx) { return tx.SetUserPassword("usr_1", "h"); },
+      [](Tx& tx) {
+        return tx.InsertToken({"tok", "usr_1", "h", "", kT0, {}, {}});
+      },
+      [](Tx& tx) { return tx.RevokeToken("tok", kT0); },
+      [](Tx& tx) { return StatusOf(tx.EnqueueJob(Job("x", kT0))); },
+      [](Tx& tx) { return StatusOf(tx.ClaimJob({}, "w", kT0, kSecond)); },
+      [](Tx& tx) { return tx.HeartbeatJob(1, "w", kT0); },
+      [](Tx& tx) { return tx.CompleteJob(1, "w", kT0); },
+      [](Tx& tx) { return tx.FailJob(1, "w", kT0, "e", std::nullopt); },
+  };
+  for (size_t i = 0; i < writes.size(); ++i) {
+    EXPECT_TRUE(
+        IsError(store_->Read(writes[i]), ErrorKind::kFailedPrecondition, "read_only_transaction"))
+        << "write method " << i;
+  }
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    EXPECT_FALSE(tx.GetSubject("sub_2")->has_value());
+    EXPECT_FALSE(tx.GetSubject("sub_1").value()->erased_at.has_value());
+    EXPECT_EQ(*tx.GetMeta("k"), std::nullopt);
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, ReadsRunConcurrentlyWithWrites) {
+  constexpr int kWriters = 8;
+  constexpr int kPerWriter = 20;
+  std::atomic<bool> done{false};
+  std::atomic<int> read_failures{0};
+  std::thread reader([&] {
+    size_t last = 0;
+    while (!done.load()) {
+      auto n = ReadValue<size_t>(*store_, [](Tx& tx) -> Result<size_t> {
+        PD_ASSIGN_OR_RETURN(auto users, tx.ListUsers());
+        return users.size();
+      });
+      // Committed writes never disappear from later snapshots.
+      if (!n.ok() || *n < last) read_failures.fetch_add(1);
+      if (n.ok()) last = *n;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        const std::string id = std::to_string(w) + "_" + std::to_string(i);
+        EXPECT_TRUE(IsOk(store_->Write([&](Tx& tx) {
+          return tx.InsertUser({"usr_" + id, "user_" + id, "auditor", "", false, kT0});
+        })));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done.store(true);
+  reader.join();
+  EXPECT_EQ(read_failures.load(), 0);
+  auto n = ReadValue<size_t>(*store_, [](Tx& tx) -> Result<size_t> {
+    PD_ASSIGN_OR_RETURN(auto users, tx.ListUsers());
+    return users.size();
+  });
+  EXPECT_EQ(*n, static_cast<size_t>(kWriters * kPerWriter));
+}
+
+// Lifecycle and schema.
+
+TEST_P(StoreConformance, WriteAndReadAfterCloseAreUnavailable) {
+  store_->Close();
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("s")); }),
+                      ErrorKind::kUnavailable, "store_closed"));
+  EXPECT_TRUE(
+      IsError(store_->Read([](Tx&) { return Ok(); }), ErrorKind::kUnavailable, "store_closed"));
+  store_->Close();  // idempotent
+}
+
+TEST_P(StoreConformance, CloseLetsQueuedWritesComplete) {
+  constexpr int kThreads = 16;
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> started{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      started.fetch_add(1);
+      results[i] = store_->Write(
+          [i](Tx& tx) { return tx.InsertSubject(Subject("sub_" + std::to_string(i))); });
+    });
+  }
+  while (started.load() < kThreads) std::this_thread::yield();
+  store_->Close();
+  for (auto& t : threads) t.join();
+  // Every Write either completed durably or was refused as closed; none is lost half-way.
+  std::vector<int> committed;
+  for (int i = 0; i < kThreads; ++i) {
+    if (results[i].ok()) {
+      committed.push_back(i);
+    } else {
+      EXPECT_TRUE(IsError(results[i], ErrorKind::kUnavailable, "store_closed")) << i;
+    }
+  }
+  store_ = OpenMigrated();
+  ASSERT_NE(store_, nullptr);
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    for (int i = 0; i < kThreads; ++i) {
+      const bool was_committed =
+          std::find(committed.begin(), committed.end(), i) != committed.end();
+      EXPECT_EQ(tx.GetSubject("sub_" + std::to_string(i))->has_value(), was_committed) << i;
+    }
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, MigrateIsIdempotentAndReachesTheLatestVersion) {
+  EXPECT_GE(store_->LatestSchemaVersion(), 1);
+  auto version = store_->SchemaVersion();
+  ASSERT_TRUE(IsOk(version));
+  EXPECT_EQ(*version, store_->LatestSchemaVersion());
+  ASSERT_TRUE(IsOk(store_->Migrate()));
+  ASSERT_TRUE(IsOk(store_->Migrate()));
+  EXPECT_EQ(*store_->SchemaVersion(), store_->LatestSchemaVersion());
+  EXPECT_TRUE(IsOk(store_->Ping()));
+}
+
+TEST_P(StoreConformance, DataPersistsAcrossCloseAndReopen) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
+    PD_RETURN_IF_ERROR(tx.PutMeta("k", "v"));
+    return tx.AppendAudit(Audit(1, kT0, "alice", "subject.read", "subject:sub_1"));
+  })));
+  store_->Close();
+  store_.reset();
+
+  store_ = OpenMigrated();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(*store_->SchemaVersion(), store_->LatestSchemaVersion());
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    EXPECT_EQ(Fields(**tx.GetSubject("sub_1")), Fields(Subject("sub_1")));
+    EXPECT_EQ(*tx.GetMeta("k"), std::optional<std::string>("v"));
+    EXPECT_EQ(Fields(**tx.LastAudit()),
+              Fields(Audit(1, kT0, "alice", "subject.read", "subject:sub_1")));
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, StatsCountCommitsAndFillTheHistogram) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(IsOk(store_->Write(
+        [i](Tx& tx) { return tx.InsertSubject(Subject("sub_" + std::to_string(i))); })));
+  }
+  EXPECT_FALSE(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_0")); }).ok());
+  StoreStats stats = store_->Stats();
+  EXPECT_EQ(stats.writes, 3u);
+  EXPECT_EQ(stats.write_failures, 1u);
+  EXPECT_GE(stats.commits, 1u);
+  EXPECT_LE(stats.commits, 4u);
+  EXPECT_EQ(stats.commit_bounds, (std::vector<double>{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05, 0.1, 0.25, 0.5, 1}));
+  ASSERT_EQ(stats.commit_buckets.size(), stats.commit_bounds.size() + 1);
+  EXPECT_EQ(stats.commit_buckets.back(), stats.commits);  // +Inf counts every commit
+  for (size_t i = 1; i < stats.commit_buckets.size(); ++i) {
+    EXPECT_LE(stats.commit_buckets[i - 1], stats.commit_buckets[i]);  // cumulative
+  }
+  EXPECT_GT(stats.commit_seconds_sum, 0.0);
+}
+
+}  // namespace
+}  // namespace privacyd
