@@ -157,6 +157,24 @@ bool IsHttpError(ErrorCode ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
 }
 
+// The method as a metrics label and log field: clients can send any token as a method, and
+// each distinct label value would be a new time series.
+std::string_view KnownMethod(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",  "POST",   "PUT",
+                                                "DELETE", "PATCH", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
+// Headers the server owns; a handler cannot set them.
+bool IsServerHeader(std::string_view name) {
+  return beast::iequals(name, "content-length") || beast::iequals(name, "content-type") ||
+         beast::iequals(name, "x-request-id") || beast::iequals(name, "connection") ||
+         beast::iequals(name, "transfer-encoding");
+}
+
 bool IsJsonMediaType(const std::string& media_type) {
   return media_type == "application/json" ||
          (media_type.size() > 5 && media_type.compare(media_type.size() - 5, 5, "+json") == 0);
@@ -502,6 +520,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, response.content_type);
     bool has_cache_control = false;
     for (auto& [name, value] : response.headers) {
+      if (IsServerHeader(name)) continue;
       if (beast::iequals(name, "cache-control")) has_cache_control = true;
       res->insert(name, value);
     }
@@ -637,14 +656,14 @@ void HttpServer::Impl::LogAccess(const HttpRequest& request, const std::string& 
                                  int status, size_t bytes, SteadyTime start,
                                  const std::optional<std::string>& user) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.ObserveRequest(route_label, request.method.empty() ? "-" : request.method, status,
-                          seconds);
+  std::string_view method = KnownMethod(request.method);
+  metrics_.ObserveRequest(route_label, method, status, seconds);
   if (!access_log_) return;
   nlohmann::json line = {
       {"ts", FormatRfc3339(clock_->Now())},
       {"request_id", request.request_id},
       {"remote", request.remote_address},
-      {"method", request.method},
+      {"method", method},
       {"route", route_label},
       {"status", status},
       {"bytes", bytes},

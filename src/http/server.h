@@ -25,10 +25,15 @@
 // object {ts, request_id, remote, method, route, status, bytes, duration_ms, user}: the route
 // pattern, never the raw path, query, headers, body or token.
 //
-// Timeouts: a request whose header and body do not arrive within request_timeout_ms, counted
-// from its first byte, has its connection closed (no 408: the stream is already closed when the
-// deadline fires). An idle keep-alive connection is closed after idle_timeout_ms. Connections
-// beyond max_connections get a 503 `too_many_connections` and are closed.
+// The handler's HttpResponse::headers may not set Content-Type, Content-Length, X-Request-Id,
+// Connection or Transfer-Encoding (ignored: the server owns them).
+//
+// Timeouts: a request whose header and body do not arrive within request_timeout_ms (counted
+// from its first byte, or from the accept for a connection's first request) has its connection
+// closed; no 408 is sent, because the stream is already closed when the deadline fires. An idle
+// keep-alive connection is closed after idle_timeout_ms. Writing a response also has
+// request_timeout_ms. Connections beyond max_connections get a 503 `too_many_connections` and
+// are closed. Metrics and the access log use "other" for a method outside the standard set.
 //
 // Lifecycle: Listen(), then Run() on one thread (it blocks); Stop() from any thread makes Run()
 // return after a graceful drain. The server cannot be restarted.

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <functional>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -191,7 +193,7 @@ class HttpServerTest : public ::testing::Test {
 
   void TearDown() override { StopServer(); }
 
-  void StartServer(ServerOptions options = {}) {
+  void StartServer(ServerOptions options = {}, std::function<void(int)> on_signal = nullptr) {
     options.port = 0;
     options.io_threads = 2;
     options.worker_threads = 4;
@@ -204,6 +206,7 @@ class HttpServerTest : public ::testing::Test {
     Status listening = server_->Listen();
     ASSERT_TRUE(listening.ok()) << listening.error().message();
     ASSERT_NE(server_->port(), 0);
+    if (on_signal) server_->StopOnSignals(std::move(on_signal));
     thread_ = std::thread([this] { server_->Run(); });
   }
 
@@ -497,6 +500,22 @@ TEST_F(HttpServerTest, ConnectionsBeyondLimitGetServiceUnavailable) {
   EXPECT_EQ(reply.Json()["code"], "too_many_connections");
   EXPECT_TRUE(second.PeerClosed());
   EXPECT_EQ(first.Request(Get("/hello")).status, 200);
+}
+
+TEST_F(HttpServerTest, SighupReloadsAndSigtermStops) {
+  std::promise<void> reloaded;
+  std::promise<void> terminated;
+  StartServer({}, [&](int signo) {
+    if (signo == SIGHUP) reloaded.set_value();
+    if (signo == SIGTERM) terminated.set_value();
+  });
+  std::raise(SIGHUP);
+  ASSERT_EQ(reloaded.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  RawClient client(port());
+  EXPECT_EQ(client.Request(Get("/hello")).status, 200);  // still serving after a reload
+  std::raise(SIGTERM);
+  ASSERT_EQ(terminated.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  thread_.join();  // SIGTERM made Run() return
 }
 
 TEST(HttpServerListenTest, ReportsBadAddressAndPortInUse) {
