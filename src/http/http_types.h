@@ -60,12 +60,25 @@ struct Route {
   // than on an I/O thread.
   bool blocking = true;
   Handler handler;
+  // Media types (lower case, without parameters) accepted for a request body on POST, PUT and
+  // PATCH; anything else is answered 415 `unsupported_media_type` before the handler runs.
+  // Empty: any media type (for routes that take form posts or uploads).
+  std::vector<std::string> content_types = {"application/json"};
 };
 
 // A problem+json (RFC 9457) response for an error: status from the error's kind, body
 // {"type","title","status","detail","code","request_id"} and any `extra` members.
 HttpResponse ProblemResponse(const Error& error, const std::string& request_id);
+// The same with an explicit status, for protocol-level errors that have no ErrorKind
+// (405, 413, 415, 431, ...).
+HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
+                             const std::string& request_id);
+// The status for an error kind. kFailedPrecondition maps to 409 Conflict: the request is
+// well-formed but conflicts with the current state of the resource, and the client should
+// change that state (not the request's syntax) before retrying.
 int HttpStatusFor(ErrorKind kind);
+// The RFC 9110 reason phrase for a status ("Not Found"), or "Unknown".
+const char* HttpReasonPhrase(int status);
 
 // A JSON response with the given status and serialized body.
 HttpResponse JsonResponse(int status, std::string body);
