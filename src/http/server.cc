@@ -206,6 +206,7 @@ class HttpServer::Impl {
     signals_.reset();
     acceptor_.reset();
     drain_timer_.reset();
+    strand_.reset();
     ioc_.reset();
   }
 
@@ -236,7 +237,9 @@ class HttpServer::Impl {
   const Clock* clock_;
 
   std::unique_ptr<net::io_context> ioc_;
-  net::strand<net::io_context::executor_type> strand_;  // acceptor, signals, drain timer
+  // Serializes the acceptor, signals and drain timer. Optional so that ~Impl can destroy it
+  // before the io_context it belongs to.
+  std::optional<net::strand<net::io_context::executor_type>> strand_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> drain_timer_;
@@ -576,7 +579,7 @@ Status HttpServer::Impl::Listen() {
   ErrorCode ec;
   net::ip::address address = net::ip::make_address(options_.listen_address, ec);
   if (ec) return fail("not an IP address");
-  auto acceptor = std::make_unique<tcp::acceptor>(strand_);
+  auto acceptor = std::make_unique<tcp::acceptor>(*strand_);
   tcp::endpoint endpoint(address, options_.port);
   acceptor->open(endpoint.protocol(), ec);
   if (ec) return fail(ec.message());
@@ -603,7 +606,7 @@ void HttpServer::Impl::OnAccept(ErrorCode ec, tcp::socket socket) {
   if (ec) {
     // Usually out of file descriptors: back off briefly rather than spin.
     spdlog::warn("accept failed: {}", ec.message());
-    auto timer = std::make_shared<net::steady_timer>(strand_, std::chrono::milliseconds(50));
+    auto timer = std::make_shared<net::steady_timer>(*strand_, std::chrono::milliseconds(50));
     timer->async_wait([this, timer](ErrorCode) { DoAccept(); });
     return;
   }
@@ -675,7 +678,7 @@ void HttpServer::Impl::LogAccess(const HttpRequest& request, const std::string& 
 
 void HttpServer::Impl::StopOnSignals(std::function<void(int)> on_signal) {
   on_signal_ = std::move(on_signal);
-  signals_ = std::make_unique<net::signal_set>(strand_, SIGINT, SIGTERM, SIGHUP);
+  signals_ = std::make_unique<net::signal_set>(*strand_, SIGINT, SIGTERM, SIGHUP);
   WaitForSignal();
 }
 
@@ -695,7 +698,7 @@ void HttpServer::Impl::Run() {
   // Workers post their results back here; the guard keeps run() from returning while the
   // only outstanding work is on the pool.
   auto guard = net::make_work_guard(*ioc_);
-  net::post(strand_, [this] { DoAccept(); });
+  net::post(*strand_, [this] { DoAccept(); });
   int n = IoThreads();
   std::vector<std::thread> threads;
   for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_->run(); });
@@ -705,7 +708,7 @@ void HttpServer::Impl::Run() {
 }
 
 void HttpServer::Impl::Stop() {
-  net::post(strand_, [this] { BeginShutdown(); });
+  net::post(*strand_, [this] { BeginShutdown(); });
 }
 
 void HttpServer::Impl::BeginShutdown() {
@@ -728,7 +731,7 @@ void HttpServer::Impl::BeginShutdown() {
     ioc_->stop();
     return;
   }
-  drain_timer_ = std::make_unique<net::steady_timer>(strand_);
+  drain_timer_ = std::make_unique<net::steady_timer>(*strand_);
   drain_timer_->expires_after(std::chrono::milliseconds(options_.drain_timeout_ms));
   drain_timer_->async_wait([this](ErrorCode ec) {
     if (ec) return;

@@ -90,10 +90,10 @@ class HttpServer {
   // The bound port (the ephemeral one when options.port was 0); 0 before Listen().
   uint16_t port() const;
 
-  // Installs handlers for SIGINT, SIGTERM and SIGHUP (call before Run(), from the thread that
-  // will call Run()). SIGINT and SIGTERM call `on_signal(signo)` on an I/O thread and then
-  // Stop(); SIGHUP calls `on_signal(SIGHUP)` on a worker thread (so a reload may block) and
-  // keeps serving. `on_signal` may be empty.
+  // Installs handlers for SIGINT, SIGTERM and SIGHUP; call once, after Listen() and before
+  // Run(). The handlers stay until the server is destroyed. SIGINT and SIGTERM call
+  // `on_signal(signo)` on an I/O thread and then Stop(); SIGHUP calls `on_signal(SIGHUP)` on a
+  // worker thread (so a reload may block) and keeps serving. `on_signal` may be empty.
   void StopOnSignals(std::function<void(int signo)> on_signal);
 
   // Serves until Stop(); returns once the drain is over and the worker pool has finished.
