@@ -79,10 +79,17 @@ class Daemon:
             conn.close()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc and self.proc.poll() is None:
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout)
-        return self.proc.returncode if self.proc else None
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            try:
+                pipe.close()
+            except Exception:
+                pass
+        return self.proc.returncode
 
     def kill(self):
         return self.stop(signal.SIGKILL)
