@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "store/store.h"
@@ -24,6 +25,9 @@ struct StoreBackend {
   // Opening the same dir again must see the data committed before.
   std::function<Result<std::unique_ptr<Store>>(const std::string& dir)> open;
 };
+
+// Test output names the backend rather than dumping the struct's bytes.
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
 
 class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
  protected:
