@@ -1,6 +1,9 @@
 #include "audit/audit_log.h"
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/secret.h"
+#include "staff/roles.h"
 
 namespace privacyd {
 namespace {
@@ -45,6 +48,23 @@ Result<AuditRecord> AuditLog::Append(Tx& tx, const AuditEvent& e) const {
   r.hash = ComputeHash(r);
   PD_RETURN_IF_ERROR(tx.AppendAudit(r));
   return r;
+}
+
+Result<std::vector<AuditRecord>> AuditLog::List(Store& store, const Principal& reader,
+                                                const std::string& request_id,
+                                                const AuditQuery& query) const {
+  if (!RoleIn(reader.role, AuditReaderRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + reader.role + "' may not read the audit trail");
+  }
+  return WriteValue<std::vector<AuditRecord>>(
+      store, [&](Tx& tx) -> Result<std::vector<AuditRecord>> {
+        PD_ASSIGN_OR_RETURN(auto rows, tx.ListAudit(query));
+        nlohmann::json detail = {{"entries", rows.size()}};
+        PD_RETURN_IF_ERROR(Append(tx, {reader.user_name, reader.role, "audit.read", "audit",
+                                       "audit", request_id, detail.dump()}));
+        return rows;
+      });
 }
 
 Result<AuditVerifyReport> AuditLog::Verify(Store& store) const {

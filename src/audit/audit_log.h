@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "staff/principal.h"
 #include "store/store.h"
 
 namespace privacyd {
@@ -37,6 +38,13 @@ class AuditLog {
 
   // Appends `event` inside `tx`, chained to the last entry. Returns the new entry.
   Result<AuditRecord> Append(Tx& tx, const AuditEvent& event) const;
+
+  // Entries matching `query` (at most query.limit), for a reader whose role may see the trail
+  // (auditor, admin). The read is itself appended to the trail, after the entries it returns.
+  // Errors: kPermissionDenied "forbidden".
+  Result<std::vector<AuditRecord>> List(Store& store, const Principal& reader,
+                                        const std::string& request_id,
+                                        const AuditQuery& query) const;
 
   // Walks the whole chain in sequence order.
   Result<AuditVerifyReport> Verify(Store& store) const;

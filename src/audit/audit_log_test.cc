@@ -48,6 +48,29 @@ TEST_F(AuditLogTest, ChainsEntriesInOrder) {
   EXPECT_EQ(report->checked, 2);
 }
 
+TEST_F(AuditLogTest, ListChecksTheRoleAndRecordsTheRead) {
+  Append("subject.read", "subject:sub_1");
+  Append("subject.read", "subject:sub_2");
+  AuditQuery query;
+  query.object = "subject:sub_2";
+  auto denied = log_.List(*store_, {"usr_1", "sam", "support_agent"}, "req_2", query);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code(), "forbidden");
+
+  auto rows = log_.List(*store_, {"usr_2", "audrey", "auditor"}, "req_3", query);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].seq, 2);
+  AuditQuery reads;
+  reads.action = "audit.read";
+  auto recorded = log_.List(*store_, {"usr_3", "root", "admin"}, "req_4", reads);
+  ASSERT_TRUE(recorded.ok());
+  ASSERT_EQ(recorded->size(), 1u);  // audrey's read; this one is appended after listing
+  EXPECT_EQ((*recorded)[0].actor, "audrey");
+  EXPECT_EQ((*recorded)[0].request_id, "req_3");
+  EXPECT_EQ((*recorded)[0].detail, R"({"entries":1})");
+}
+
 TEST_F(AuditLogTest, EmptyTrailVerifies) {
   auto report = log_.Verify(*store_);
   ASSERT_TRUE(report.ok());

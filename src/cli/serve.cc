@@ -121,7 +121,7 @@ int RunServe(const Config& config, Environment& env) {
                           }
                           return Ok();
                         },
-                        store_ref, registry});
+                        store_ref, audit, registry});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

@@ -147,13 +147,13 @@ Result<AuditQuery> ParseAuditQuery(const HttpRequest& request) {
   return query;
 }
 
-Result<json> ListAudit(Store& store, const HttpRequest& request) {
+Result<json> ListAudit(Store& store, const AuditLog& audit, const HttpRequest& request,
+                       const Principal& reader) {
   PD_ASSIGN_OR_RETURN(AuditQuery query, ParseAuditQuery(request));
   // One more than asked tells whether a next page exists.
   AuditQuery probe = query;
   probe.limit = query.limit + 1;
-  PD_ASSIGN_OR_RETURN(auto rows, ReadValue<std::vector<AuditRecord>>(
-                                     store, [&](Tx& tx) { return tx.ListAudit(probe); }));
+  PD_ASSIGN_OR_RETURN(auto rows, audit.List(store, reader, request.request_id, probe));
   bool more = static_cast<int>(rows.size()) > query.limit;
   if (more) rows.pop_back();
   json entries = json::array();
@@ -202,12 +202,12 @@ void AddSubjectRoutes(Router& router, SubjectRegistry& registry) {
                    }});
 }
 
-void AddAuditRoutes(Router& router, Store& store) {
+void AddAuditRoutes(Router& router, Store& store, const AuditLog& audit) {
   router.Add(Route{.method = "GET",
                    .pattern = "/v1/admin/audit",
                    .roles = AuditReaderRoles(),
-                   .handler = [&store](const HttpRequest& req, const Principal*) {
-                     return Respond(ListAudit(store, req), 200, req);
+                   .handler = [&store, &audit](const HttpRequest& req, const Principal* who) {
+                     return Respond(ListAudit(store, audit, req, *who), 200, req);
                    }});
 }
 

@@ -10,6 +10,6 @@
 namespace privacyd {
 
 void AddSubjectRoutes(Router& router, SubjectRegistry& registry);
-void AddAuditRoutes(Router& router, Store& store);
+void AddAuditRoutes(Router& router, Store& store, const AuditLog& audit);
 
 }  // namespace privacyd

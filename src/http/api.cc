@@ -8,7 +8,7 @@ namespace privacyd {
 void AddApiRoutes(Router& router, const ApiServices& services) {
   AddSystemRoutes(router, services.metrics, services.readiness);
   AddSubjectRoutes(router, services.registry);
-  AddAuditRoutes(router, services.store);
+  AddAuditRoutes(router, services.store, services.audit);
 }
 
 }  // namespace privacyd

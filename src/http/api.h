@@ -16,6 +16,7 @@ struct ApiServices {
   Metrics& metrics;
   std::function<Status()> readiness;
   Store& store;
+  const AuditLog& audit;
   SubjectRegistry& registry;
 };
 

@@ -26,7 +26,7 @@ TEST(OpenApi, DescribesExactlyTheRoutesTheRouterServes) {
   SubjectRegistry registry(*store, *keyring, audit, clock, random);
   Metrics metrics;
   Router router;
-  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, registry});
+  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, audit, registry});
 
   auto doc = nlohmann::json::parse(kOpenApiJson);
   ASSERT_EQ(doc["openapi"], "3.1.0");

@@ -96,6 +96,12 @@ class StaffApiTest(DaemonTest):
         self.assertNotIn("ada@example.com", raw.decode())
         self.assertNotIn("Lovelace", raw.decode())
 
+        # Reading the trail is itself recorded.
+        status, _, raw = d.request("GET", "/v1/admin/audit?action=audit.read", token=self.admin)
+        reads = json.loads(raw)["entries"]
+        self.assertEqual([(e["actor"], e["role"], e["detail"]) for e in reads],
+                         [("audrey", "auditor", {"entries": len(entries)})])
+
         # Filters and cursor pagination.
         status, _, raw = d.request("GET", "/v1/admin/audit?actor=sam&limit=2", token=self.admin)
         page = json.loads(raw)
