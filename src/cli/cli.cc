@@ -395,7 +395,7 @@ void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& acti
 }  // namespace
 
 int RunCli(int argc, char** argv, Environment& env) {
-  CLI::App app{"privacyd: the privacy statement, executable"};
+  CLI::App app{"privacyd: the privacy statement, executable", "privacyd"};
   app.set_version_flag("--version", std::string("privacyd ") + PRIVACYD_VERSION);
   app.require_subcommand(1);
   std::function<int()> action;
