@@ -15,6 +15,8 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/store_metrics.h"
+#include "jobs/job_queue.h"
+#include "jobs/job_runner.h"
 #include "keys/key_manager.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
@@ -66,6 +68,15 @@ Result<ServerOptions> ServerOptionsFrom(const Config& config) {
   return options;
 }
 
+Result<JobRunnerOptions> JobRunnerOptionsFrom(const Config& config,
+                                              std::shared_ptr<spdlog::logger> log) {
+  JobRunnerOptions options;
+  PD_ASSIGN_OR_RETURN(auto poll_ms, config.GetInt("jobs.poll_ms", 10, 60 * 1000));
+  options.poll_interval = std::chrono::milliseconds(poll_ms);
+  options.log = std::move(log);
+  return options;
+}
+
 }  // namespace
 
 int RunServe(const Config& config, Environment& env) {
@@ -105,9 +116,17 @@ int RunServe(const Config& config, Environment& env) {
   StaffDirectory staff(**store, audit, env.clock, env.random);
   SubjectRegistry registry(**store, *keyring, audit, env.clock, env.random);
 
+  auto job_workers = config.GetInt("jobs.workers", 1, 256);
+  if (!job_workers.ok()) return fail(job_workers.error());
+  auto job_options = JobRunnerOptionsFrom(config, log);
+  if (!job_options.ok()) return fail(job_options.error());
+  JobQueue job_queue(**store, env.clock, env.random);
+  JobRunner job_runner(job_queue, *job_options);
+
   Metrics metrics;
   Store& store_ref = **store;
   metrics.AddCollector([&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
+  metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref]() -> Status {
                           PD_RETURN_IF_ERROR(store_ref.Ping());
@@ -137,9 +156,13 @@ int RunServe(const Config& config, Environment& env) {
                 .count();
   log->info("privacyd {} listening on http://{}:{} (data {}, ready in {} ms)", PRIVACYD_VERSION,
             options->listen_address, server.port(), data_dir.string(), ms);
+  if (Status s = job_runner.Start(static_cast<int>(*job_workers)); !s.ok()) return fail(s.error());
   server.Run();
+  // Requests in flight are finished, so nothing enqueues any more; running jobs finish before
+  // the store closes under them.
+  job_runner.Stop();
   (*store)->Close();
-  log->info("stopped; store closed");
+  log->info("stopped; jobs finished, store closed");
   return 0;
 }
 

@@ -87,6 +87,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"http.max_connections", "1024", "concurrent connections; more are refused"},
       {"store.read_connections", "4", "SQLite connections used for reads"},
       {"store.max_batch", "256", "most writes committed together in one transaction"},
+      {"jobs.workers", "2", "threads running durable jobs (exports, erasure, mail, retention)"},
+      {"jobs.poll_ms", "250", "milliseconds an idle job worker waits before looking for due jobs"},
   };
   return kKeys;
 }
