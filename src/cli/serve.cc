@@ -14,7 +14,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/store_metrics.h"
+#include "store/store_metrics.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_runner.h"
 #include "keys/key_manager.h"

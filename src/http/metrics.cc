@@ -1,5 +1,7 @@
 #include "http/metrics.h"
 
+#include "core/prometheus_text.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -47,33 +49,6 @@ void Metrics::AddCollector(std::function<void(std::string& out)> collector) {
   collectors_.push_back(std::move(collector));
 }
 
-std::string Metrics::FormatValue(double value) {
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (std::isnan(value)) return "NaN";
-  return fmt::format("{}", value);
-}
-
-std::string Metrics::EscapeLabel(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   {
@@ -86,7 +61,7 @@ std::string Metrics::RenderPrometheus() const {
       const auto& [route, method, status] = key;
       out += fmt::format(
           "privacyd_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-          EscapeLabel(route), EscapeLabel(method), status,
+          PrometheusLabel(route), PrometheusLabel(method), status,
           counter->load(std::memory_order_relaxed));
     }
     out +=
@@ -94,13 +69,13 @@ std::string Metrics::RenderPrometheus() const {
         "end of its response, by route pattern.\n"
         "# TYPE privacyd_http_request_duration_seconds histogram\n";
     for (const auto& [route, histogram] : latency_) {
-      std::string label = EscapeLabel(route);
+      std::string label = PrometheusLabel(route);
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
         cumulative += histogram->buckets[i].load(std::memory_order_relaxed);
         out += fmt::format(
             "privacyd_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", label,
-            FormatValue(kLatencyBuckets[i]), cumulative);
+            PrometheusValue(kLatencyBuckets[i]), cumulative);
       }
       uint64_t count = histogram->count.load(std::memory_order_relaxed);
       out += fmt::format(
@@ -108,7 +83,7 @@ std::string Metrics::RenderPrometheus() const {
           count);
       out += fmt::format(
           "privacyd_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
-          FormatValue(static_cast<double>(histogram->sum_nanos.load(std::memory_order_relaxed)) /
+          PrometheusValue(static_cast<double>(histogram->sum_nanos.load(std::memory_order_relaxed)) /
                       1e9));
       out += fmt::format("privacyd_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label,
                          count);

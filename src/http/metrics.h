@@ -51,11 +51,6 @@ class Metrics {
   // The text exposition (Content-Type "text/plain; version=0.0.4"): series sorted by label.
   std::string RenderPrometheus() const;
 
-  // Formats a sample value the way RenderPrometheus does ("0.25", "3", "+Inf"), for collectors.
-  static std::string FormatValue(double value);
-  // Escapes a label value (backslash, double quote, newline).
-  static std::string EscapeLabel(std::string_view value);
-
  private:
   struct Histogram {
     std::array<std::atomic<uint64_t>, kLatencyBuckets.size()> buckets{};  // not cumulative

@@ -1,4 +1,5 @@
 #include "http/metrics.h"
+#include "core/prometheus_text.h"
 
 #include <gtest/gtest.h>
 
@@ -102,7 +103,7 @@ TEST(MetricsTest, EmptyRenderHasHeadersAndGauge) {
 }
 
 TEST(MetricsTest, EscapesLabelValues) {
-  EXPECT_EQ(Metrics::EscapeLabel("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+  EXPECT_EQ(PrometheusLabel("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
 }
 
 }  // namespace

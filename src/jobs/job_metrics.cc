@@ -1,5 +1,7 @@
 #include "jobs/job_metrics.h"
 
+#include "core/prometheus_text.h"
+
 #include <array>
 #include <string_view>
 
@@ -8,28 +10,6 @@ namespace {
 
 constexpr std::array<JobState, 4> kStates = {JobState::kQueued, JobState::kRunning, JobState::kDone,
                                              JobState::kDead};
-
-// Label values per the exposition format: backslash, double quote and newline escaped.
-std::string EscapeLabel(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -59,8 +39,8 @@ void AppendJobExecutionMetrics(const JobExecutionCounts& counts, std::string& ou
       "outcome.\n";
   out += "# TYPE privacyd_job_executions_total counter\n";
   for (const auto& [key, n] : counts) {
-    out += "privacyd_job_executions_total{kind=\"" + EscapeLabel(key.first) + "\",outcome=\"" +
-           EscapeLabel(key.second) + "\"} " + std::to_string(n) + '\n';
+    out += "privacyd_job_executions_total{kind=\"" + PrometheusLabel(key.first) + "\",outcome=\"" +
+           PrometheusLabel(key.second) + "\"} " + std::to_string(n) + '\n';
   }
 }
 

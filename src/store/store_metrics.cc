@@ -1,6 +1,8 @@
-#include "http/store_metrics.h"
+#include "store/store_metrics.h"
 
 #include <fmt/format.h>
+
+#include "core/prometheus_text.h"
 
 namespace privacyd {
 
@@ -20,7 +22,7 @@ void AppendStoreMetrics(const StoreStats& stats, std::string& out) {
   for (size_t i = 0; i < stats.commit_bounds.size() && i < stats.commit_buckets.size(); ++i) {
     cumulative = stats.commit_buckets[i];
     out += fmt::format("privacyd_store_commit_seconds_bucket{{le=\"{}\"}} {}\n",
-                       stats.commit_bounds[i], cumulative);
+                       PrometheusValue(stats.commit_bounds[i]), cumulative);
   }
   uint64_t total = stats.commit_buckets.empty() ? 0 : stats.commit_buckets.back();
   out += fmt::format("privacyd_store_commit_seconds_bucket{{le=\"+Inf\"}} {}\n", total);
