@@ -1,14 +1,28 @@
 #include "http/api.h"
 
+#include <memory>
+
 #include "http/admin_routes.h"
+#include "http/idempotency.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
 
 void AddApiRoutes(Router& router, const ApiServices& services) {
-  AddSystemRoutes(router, services.metrics, services.readiness);
-  AddSubjectRoutes(router, services.registry);
-  AddAuditRoutes(router, services.store);
+  // Routes are declared plainly, then the cross-cutting wrappers they ask for are applied here
+  // in one place, so the route files and the server need not know about them.
+  Router declared;
+  AddSystemRoutes(declared, services.metrics, services.readiness);
+  AddSubjectRoutes(declared, services.registry);
+  AddAuditRoutes(declared, services.store);
+
+  static const SystemClock system_clock;
+  const Clock& clock = services.clock != nullptr ? *services.clock : system_clock;
+  auto keys = std::make_shared<IdempotencyKeys>(services.store, clock);
+  for (Route route : declared.routes()) {
+    if (route.idempotent) route.handler = MakeIdempotent(std::move(route.handler), keys);
+    router.Add(std::move(route));
+  }
 }
 
 }  // namespace privacyd

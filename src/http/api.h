@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "audit/audit_log.h"
+#include "core/clock.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/subject_registry.h"
@@ -17,8 +18,12 @@ struct ApiServices {
   std::function<Status()> readiness;
   Store& store;
   SubjectRegistry& registry;
+  // Times idempotency keys (expiry). Null: the system clock.
+  const Clock* clock = nullptr;
 };
 
+// Registers every route. Routes marked Route::idempotent are registered wrapped by
+// MakeIdempotent, over one IdempotencyKeys service on `services.store`.
 void AddApiRoutes(Router& router, const ApiServices& services);
 
 }  // namespace privacyd

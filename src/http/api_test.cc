@@ -59,5 +59,51 @@ TEST(OpenApi, DescribesExactlyTheRoutesTheRouterServes) {
   }
 }
 
+// The routes that honour Idempotency-Key are exactly the operations documenting it, and each
+// documents what the header adds: 409 (in use), 422 (reused) and Idempotent-Replayed on success.
+TEST(OpenApi, DocumentsIdempotencyKeyOnExactlyTheIdempotentRoutes) {
+  testing::TempDir dir;
+  auto store = testing::OpenTestStore(dir.path());
+  SecureRandom random;
+  FakeClock clock;
+  AuditLog audit(clock);
+  auto keyring = OpenKeyring(dir.path(), *store, random, true);
+  ASSERT_TRUE(keyring.ok());
+  SubjectRegistry registry(*store, *keyring, audit, clock, random);
+  Metrics metrics;
+  Router router;
+  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, registry, &clock});
+
+  const auto doc = nlohmann::json::parse(kOpenApiJson);
+  const nlohmann::json key_ref = {{"$ref", "#/components/parameters/IdempotencyKey"}};
+  int idempotent_routes = 0;
+  for (const auto& route : router.routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    const auto& op = doc.at("paths").at(route.pattern).at(method);
+    const auto params = op.value("parameters", nlohmann::json::array());
+    const bool documented = std::find(params.begin(), params.end(), key_ref) != params.end();
+    EXPECT_EQ(documented, route.idempotent) << route.method << " " << route.pattern;
+    if (!route.idempotent) continue;
+    ++idempotent_routes;
+    EXPECT_EQ(route.method, "POST") << route.pattern;
+    const auto& responses = op.at("responses");
+    EXPECT_TRUE(responses.contains("409")) << route.pattern;
+    EXPECT_EQ(responses.value("422", nlohmann::json()),
+              nlohmann::json({{"$ref", "#/components/responses/IdempotencyKeyReused"}}))
+        << route.pattern;
+    bool replay_documented = false;
+    for (const auto& [status, response] : responses.items()) {
+      if (status.front() == '2' && response.contains("headers") &&
+          response["headers"].contains("Idempotent-Replayed")) {
+        replay_documented = true;
+      }
+    }
+    EXPECT_TRUE(replay_documented) << route.pattern << ": no success response has "
+                                   << "Idempotent-Replayed";
+  }
+  EXPECT_GE(idempotent_routes, 1);
+}
+
 }  // namespace
 }  // namespace privacyd
