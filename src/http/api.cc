@@ -17,8 +17,10 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddAuditRoutes(declared, services.store);
 
   static const SystemClock system_clock;
+  static SecureRandom secure_random;  // thread-safe: libsodium's randombytes
   const Clock& clock = services.clock != nullptr ? *services.clock : system_clock;
-  auto keys = std::make_shared<IdempotencyKeys>(services.store, clock);
+  Random& random = services.random != nullptr ? *services.random : secure_random;
+  auto keys = std::make_shared<IdempotencyKeys>(services.store, clock, random);
   for (Route route : declared.routes()) {
     if (route.idempotent) route.handler = MakeIdempotent(std::move(route.handler), keys);
     router.Add(std::move(route));

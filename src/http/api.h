@@ -6,6 +6,7 @@
 
 #include "audit/audit_log.h"
 #include "core/clock.h"
+#include "core/random.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/subject_registry.h"
@@ -18,8 +19,10 @@ struct ApiServices {
   std::function<Status()> readiness;
   Store& store;
   SubjectRegistry& registry;
-  // Times idempotency keys (expiry). Null: the system clock.
+  // Time and randomness for idempotency keys (expiry, sealing of stored responses). Null: the
+  // system clock and the OS's secure random source.
   const Clock* clock = nullptr;
+  Random* random = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

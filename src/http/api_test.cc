@@ -72,7 +72,7 @@ TEST(OpenApi, DocumentsIdempotencyKeyOnExactlyTheIdempotentRoutes) {
   SubjectRegistry registry(*store, *keyring, audit, clock, random);
   Metrics metrics;
   Router router;
-  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, registry, &clock});
+  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, registry, &clock, &random});
 
   const auto doc = nlohmann::json::parse(kOpenApiJson);
   const nlohmann::json key_ref = {{"$ref", "#/components/parameters/IdempotencyKey"}};

@@ -48,7 +48,9 @@ class IdempotentHandlerTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<Store> store_ = testing::OpenTestStore(dir_.path());
   FakeClock clock_;
-  std::shared_ptr<IdempotencyKeys> keys_ = std::make_shared<IdempotencyKeys>(*store_, clock_);
+  SeededRandom random_{7};
+  std::shared_ptr<IdempotencyKeys> keys_ =
+      std::make_shared<IdempotencyKeys>(*store_, clock_, random_);
   Principal alice_{"usr_alice", "alice", "admin"};
   Principal bob_{"usr_bob", "bob", "admin"};
   int runs_ = 0;

@@ -14,6 +14,13 @@
 // the next request with the key. Expired records are purged lazily: the one a Begin meets, and
 // at most kPurgeBatch others on every Begin that inserts; nothing runs in the background.
 //
+// Personal data: a response may hold personal data (a created subject's identities), and the
+// store must never see it in the clear. So the store keeps only a hash of the client's key
+// (StoredKey), a keyed hash of the fingerprint, and the response headers and body sealed
+// (XChaCha20-Poly1305) under a key derived from the principal and the client's key. Only a
+// caller that presents the key again can read the response; the database alone cannot, and
+// the entry is gone when it expires.
+//
 // Thread-safe: the state lives in the store.
 #pragma once
 
@@ -21,6 +28,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/random.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -49,15 +57,20 @@ class IdempotencyKeys {
   static constexpr int kPurgeBatch = 16;
   static constexpr size_t kMaxKeyLength = 255;
 
-  // `store` and `clock` must outlive the service.
-  IdempotencyKeys(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // `store`, `clock` and `random` (nonces for sealing) must outlive the service.
+  IdempotencyKeys(Store& store, const Clock& clock, Random& random)
+      : store_(store), clock_(clock), random_(random) {}
 
   // True for 1..kMaxKeyLength printable ASCII characters (space to tilde).
   static bool IsValidKey(std::string_view key);
+  // What the store keeps in IdempotencyRecord::key for the client's `key` (hex SHA-256).
+  static std::string StoredKey(std::string_view key);
 
-  // Claims `key` for `principal` (a user id, or "public") or reports who holds it. Errors:
-  // kInvalidArgument "invalid_idempotency_key" for a key IsValidKey refuses; store errors as
-  // the store returns them (nothing is claimed then).
+  // Claims `key` for `principal` (a user id, or "public") or reports who holds it. The
+  // decision's record carries the client's key and fingerprint as given, and for kReplay the
+  // opened response. Errors: kInvalidArgument "invalid_idempotency_key" for a key IsValidKey
+  // refuses; kDataLoss "idempotency_record_corrupt" when a stored response does not open;
+  // store errors as the store returns them (nothing is claimed then).
   Result<IdempotencyDecision> Begin(const std::string& principal, const std::string& key,
                                     const std::string& fingerprint);
 
@@ -73,6 +86,7 @@ class IdempotencyKeys {
  private:
   Store& store_;
   const Clock& clock_;
+  Random& random_;
 };
 
 }  // namespace privacyd

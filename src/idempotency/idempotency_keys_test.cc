@@ -25,8 +25,9 @@ class IdempotencyKeysTest : public ::testing::Test {
   }
 
   std::optional<IdempotencyRecord> Stored(const std::string& principal, const std::string& key) {
-    return *ReadValue<std::optional<IdempotencyRecord>>(
-        *store_, [&](Tx& tx) { return tx.GetIdempotencyKey(principal, key); });
+    return *ReadValue<std::optional<IdempotencyRecord>>(*store_, [&](Tx& tx) {
+      return tx.GetIdempotencyKey(principal, IdempotencyKeys::StoredKey(key));
+    });
   }
 
   static IdempotentResponse Created() {
@@ -37,7 +38,8 @@ class IdempotencyKeysTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<Store> store_ = testing::OpenTestStore(dir_.path());
   FakeClock clock_;
-  IdempotencyKeys keys_{*store_, clock_};
+  SeededRandom random_{7};
+  IdempotencyKeys keys_{*store_, clock_, random_};
 };
 
 TEST_F(IdempotencyKeysTest, FirstUseProceedsAndACompletedResponseIsReplayed) {
@@ -112,10 +114,48 @@ TEST_F(IdempotencyKeysTest, ACompletedResponseExpiresAfterTheRetention) {
   IdempotencyDecision fresh = Begin("usr_1", "key-1", "another request");
   ASSERT_EQ(fresh.outcome, Outcome::kProceed);
   EXPECT_EQ(fresh.record.created_at, clock_.Now());
+  EXPECT_EQ(fresh.record.fingerprint, "another request");
   auto stored = Stored("usr_1", "key-1");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->state, IdempotencyState::kInProgress);
-  EXPECT_EQ(stored->fingerprint, "another request");
+  EXPECT_EQ(stored->created_at, clock_.Now());
+}
+
+TEST_F(IdempotencyKeysTest, TheStoreSeesNeitherTheKeyNorTheFingerprintNorTheResponse) {
+  IdempotencyDecision first = Begin("usr_1", "key-1");
+  EXPECT_EQ(first.record.key, "key-1");  // the caller sees what it gave
+  IdempotentResponse response = Created();
+  response.body = R"({"identities":[{"kind":"email","value":"ada@example.com"}]})";
+  ASSERT_TRUE(keys_.Complete(first.record, response).ok());
+
+  auto stored = Stored("usr_1", "key-1");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->key, IdempotencyKeys::StoredKey("key-1"));
+  EXPECT_EQ(stored->key.find("key-1"), std::string::npos);
+  EXPECT_EQ(stored->fingerprint.find("POST"), std::string::npos);
+  EXPECT_EQ(stored->body.find("ada@example.com"), std::string::npos);
+  EXPECT_EQ(stored->headers.find("Location"), std::string::npos);
+  EXPECT_EQ(stored->status, 201);
+
+  IdempotencyDecision replay = Begin("usr_1", "key-1");
+  ASSERT_EQ(replay.outcome, Outcome::kReplay);
+  EXPECT_EQ(replay.record.body, response.body);
+  EXPECT_EQ(replay.record.headers, response.headers);
+
+  // A stored response altered in the database does not open: an error, not garbage.
+  IdempotencyRecord altered = *stored;
+  altered.body.back() ^= 1;
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    PD_RETURN_IF_ERROR(
+                        tx.DeleteIdempotencyKey("usr_1", stored->key, stored->created_at));
+                    PD_RETURN_IF_ERROR(tx.InsertIdempotencyKey(altered));
+                    return Ok();
+                  })
+                  .ok());
+  auto moved = keys_.Begin("usr_1", "key-1", kFingerprint);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code(), "idempotency_record_corrupt");
 }
 
 TEST_F(IdempotencyKeysTest, AnAbandonedInProgressKeyIsTakenOverAfterTheLease) {
