@@ -77,6 +77,18 @@ Result<JobRunnerOptions> JobRunnerOptionsFrom(const Config& config,
   return options;
 }
 
+// Ready when the store answers and every migration is applied.
+Status StoreReadiness(Store& store) {
+  PD_RETURN_IF_ERROR(store.Ping());
+  PD_ASSIGN_OR_RETURN(int version, store.SchemaVersion());
+  if (version != store.LatestSchemaVersion()) {
+    return Error(ErrorKind::kUnavailable, "migrations_pending",
+                 "the store schema is at version " + std::to_string(version) + ", not " +
+                     std::to_string(store.LatestSchemaVersion()) + "; run privacyd migrate");
+  }
+  return Ok();
+}
+
 }  // namespace
 
 int RunServe(const Config& config, Environment& env) {
@@ -128,19 +140,8 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector([&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
-  AddApiRoutes(router, {metrics, [&store_ref]() -> Status {
-                          PD_RETURN_IF_ERROR(store_ref.Ping());
-                          PD_ASSIGN_OR_RETURN(int version, store_ref.SchemaVersion());
-                          if (version != store_ref.LatestSchemaVersion()) {
-                            return Error(ErrorKind::kUnavailable, "migrations_pending",
-                                         "the store schema is at version " +
-                                             std::to_string(version) + ", not " +
-                                             std::to_string(store_ref.LatestSchemaVersion()) +
-                                             "; run privacyd migrate");
-                          }
-                          return Ok();
-                        },
-                        store_ref, audit, registry});
+  AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
+                        audit, registry, env.clock, env.random});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

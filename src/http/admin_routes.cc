@@ -183,9 +183,11 @@ void AddSubjectRoutes(Router& router, SubjectRegistry& registry) {
   router.Add(Route{.method = "POST",
                    .pattern = "/v1/admin/subjects",
                    .roles = SubjectDataRoles(),
-                   .handler = [&registry](const HttpRequest& req, const Principal* who) {
-                     return Respond(CreateSubject(registry, req, who), 201, req);
-                   }});
+                   .handler =
+                       [&registry](const HttpRequest& req, const Principal* who) {
+                         return Respond(CreateSubject(registry, req, who), 201, req);
+                       },
+                   .idempotent = true});
   router.Add(Route{.method = "GET",
                    .pattern = "/v1/admin/subjects",
                    .roles = SubjectDataRoles(),

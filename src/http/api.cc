@@ -1,14 +1,26 @@
 #include "http/api.h"
 
+#include <memory>
+
 #include "http/admin_routes.h"
+#include "http/idempotency.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
 
 void AddApiRoutes(Router& router, const ApiServices& services) {
-  AddSystemRoutes(router, services.metrics, services.readiness);
-  AddSubjectRoutes(router, services.registry);
-  AddAuditRoutes(router, services.store, services.audit);
+  // Routes are declared plainly, then the cross-cutting wrappers they ask for are applied here
+  // in one place, so the route files and the server need not know about them.
+  Router declared;
+  AddSystemRoutes(declared, services.metrics, services.readiness);
+  AddSubjectRoutes(declared, services.registry);
+  AddAuditRoutes(declared, services.store, services.audit);
+
+  auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
+  for (Route route : declared.routes()) {
+    if (route.idempotent) route.handler = MakeIdempotent(std::move(route.handler), keys);
+    router.Add(std::move(route));
+  }
 }
 
 }  // namespace privacyd

@@ -5,6 +5,8 @@
 #include <functional>
 
 #include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/random.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/subject_registry.h"
@@ -18,8 +20,13 @@ struct ApiServices {
   Store& store;
   const AuditLog& audit;
   SubjectRegistry& registry;
+  // Time and randomness for idempotency keys (expiry, sealing of stored responses).
+  const Clock& clock;
+  Random& random;
 };
 
+// Registers every route. Routes marked Route::idempotent are registered wrapped by
+// MakeIdempotent, over one IdempotencyKeys service on `services.store`.
 void AddApiRoutes(Router& router, const ApiServices& services);
 
 }  // namespace privacyd

@@ -13,25 +13,36 @@
 namespace privacyd {
 namespace {
 
+// The router exactly as `serve` builds it, over a real store.
+class ApiRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_.path());
+    auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
+    ASSERT_TRUE(keyring.ok());
+    registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
+    AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
+                          random_});
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  SecureRandom random_;
+  FakeClock clock_;
+  AuditLog audit_{clock_};
+  std::unique_ptr<SubjectRegistry> registry_;
+  Metrics metrics_;
+  Router router_;
+};
+
 // Every route the router knows is described in /openapi.json, with its roles, and the document
 // describes nothing the router does not serve.
-TEST(OpenApi, DescribesExactlyTheRoutesTheRouterServes) {
-  testing::TempDir dir;
-  auto store = testing::OpenTestStore(dir.path());
-  SecureRandom random;
-  FakeClock clock;
-  AuditLog audit(clock);
-  auto keyring = OpenKeyring(dir.path(), *store, random, true);
-  ASSERT_TRUE(keyring.ok());
-  SubjectRegistry registry(*store, *keyring, audit, clock, random);
-  Metrics metrics;
-  Router router;
-  AddApiRoutes(router, {metrics, [] { return Ok(); }, *store, audit, registry});
+TEST_F(ApiRoutesTest, DescribesExactlyTheRoutesTheRouterServes) {
 
   auto doc = nlohmann::json::parse(kOpenApiJson);
   ASSERT_EQ(doc["openapi"], "3.1.0");
   std::set<std::pair<std::string, std::string>> served;
-  for (const auto& route : router.routes()) {
+  for (const auto& route : router_.routes()) {
     std::string method = route.method;
     std::transform(method.begin(), method.end(), method.begin(), ::tolower);
     served.insert({route.pattern, method});
@@ -57,6 +68,41 @@ TEST(OpenApi, DescribesExactlyTheRoutesTheRouterServes) {
           << method << " " << pattern << " is documented but not served";
     }
   }
+}
+
+// The routes that honour Idempotency-Key are exactly the operations documenting it, and each
+// documents what the header adds: 409 (in use), 422 (reused) and Idempotent-Replayed on success.
+TEST_F(ApiRoutesTest, DocumentsIdempotencyKeyOnExactlyTheIdempotentRoutes) {
+
+  const auto doc = nlohmann::json::parse(kOpenApiJson);
+  const nlohmann::json key_ref = {{"$ref", "#/components/parameters/IdempotencyKey"}};
+  int idempotent_routes = 0;
+  for (const auto& route : router_.routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    const auto& op = doc.at("paths").at(route.pattern).at(method);
+    const auto params = op.value("parameters", nlohmann::json::array());
+    const bool documented = std::find(params.begin(), params.end(), key_ref) != params.end();
+    EXPECT_EQ(documented, route.idempotent) << route.method << " " << route.pattern;
+    if (!route.idempotent) continue;
+    ++idempotent_routes;
+    EXPECT_EQ(route.method, "POST") << route.pattern;
+    const auto& responses = op.at("responses");
+    EXPECT_TRUE(responses.contains("409")) << route.pattern;
+    EXPECT_EQ(responses.value("422", nlohmann::json()),
+              nlohmann::json({{"$ref", "#/components/responses/IdempotencyKeyReused"}}))
+        << route.pattern;
+    bool replay_documented = false;
+    for (const auto& [status, response] : responses.items()) {
+      if (status.front() == '2' && response.contains("headers") &&
+          response["headers"].contains("Idempotent-Replayed")) {
+        replay_documented = true;
+      }
+    }
+    EXPECT_TRUE(replay_documented) << route.pattern << ": no success response has "
+                                   << "Idempotent-Replayed";
+  }
+  EXPECT_GE(idempotent_routes, 1);
 }
 
 }  // namespace

@@ -64,6 +64,11 @@ struct Route {
   // PATCH; anything else is answered 415 `unsupported_media_type` before the handler runs.
   // Empty: any media type (for routes that take form posts or uploads).
   std::vector<std::string> content_types = {"application/json"};
+  // True for writes that honour an `Idempotency-Key` request header: AddApiRoutes wraps the
+  // handler with MakeIdempotent (http/idempotency.h), so a retry with the same key runs the
+  // handler at most once and gets the first response back. Set it on POST routes; the OpenAPI
+  // document must then list the header and the 409/422 answers (checked by api_test.cc).
+  bool idempotent = false;
 };
 
 // A problem+json (RFC 9457) response for an error: status from the error's kind, body

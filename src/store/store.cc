@@ -16,4 +16,14 @@ const char* JobStateName(JobState state) {
   return "queued";
 }
 
+const char* IdempotencyStateName(IdempotencyState state) {
+  switch (state) {
+    case IdempotencyState::kInProgress:
+      return "in_progress";
+    case IdempotencyState::kCompleted:
+      return "completed";
+  }
+  return "in_progress";
+}
+
 }  // namespace privacyd

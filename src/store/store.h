@@ -121,6 +121,27 @@ struct JobRecord {
   std::string last_error;
 };
 
+// A remembered write request and its response, so that a retry carrying the same
+// Idempotency-Key is answered without running the request again. (principal, key) is unique
+// across the store; `created_at` tells one use of a key from a later one (after expiry or
+// takeover), so an old request can never complete or delete a newer record.
+enum class IdempotencyState { kInProgress, kCompleted };
+const char* IdempotencyStateName(IdempotencyState state);
+
+struct IdempotencyRecord {
+  std::string principal;    // user id of the caller, or "public"
+  std::string key;          // the client's Idempotency-Key
+  std::string fingerprint;  // what the request was (method, path, body hash)
+  IdempotencyState state = IdempotencyState::kInProgress;
+  // The response, set when completed (status 0 and the rest empty while in progress).
+  int status = 0;
+  std::string content_type;
+  std::string headers;  // JSON: the response's extra headers
+  std::string body;     // bytes
+  Micros created_at = 0;
+  Micros expires_at = 0;
+};
+
 // Operations available inside a transaction. Not thread-safe: a Tx belongs to the fn it is
 // passed to and must not outlive it.
 class Tx {
@@ -207,6 +228,27 @@ class Tx {
   // In id order; nullopt state = all.
   virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) = 0;
   virtual Result<int64_t> CountJobs(JobState state) = 0;
+
+  // Idempotency keys.
+  // Inserts `record` unless (record.principal, record.key) exists. Returns nullopt when it was
+  // inserted, else the existing record, unchanged whatever its state or expiry (deciding what an
+  // existing record means is the caller's business).
+  virtual Result<std::optional<IdempotencyRecord>> InsertIdempotencyKey(
+      const IdempotencyRecord& record) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotencyKey(const std::string& principal,
+                                                                     const std::string& key) = 0;
+  // Stores record.status, content_type, headers and body in the in-progress record
+  // (record.principal, record.key, record.created_at) and marks it completed; the other fields
+  // are ignored. Fails with kFailedPrecondition ("idempotency_key_not_in_progress") when there
+  // is no such record in progress.
+  virtual Status CompleteIdempotencyKey(const IdempotencyRecord& record) = 0;
+  // Deletes the record (principal, key, created_at), in whatever state. Fails with kNotFound
+  // ("idempotency_key_not_found") when there is none.
+  virtual Status DeleteIdempotencyKey(const std::string& principal, const std::string& key,
+                                      Micros created_at) = 0;
+  // Deletes at most `limit` records with expires_at <= now, the earliest to expire first;
+  // returns how many were deleted.
+  virtual Result<int64_t> DeleteExpiredIdempotencyKeys(Micros now, int limit) = 0;
 };
 
 struct StoreStats {

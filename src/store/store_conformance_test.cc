@@ -69,6 +69,10 @@ auto Fields(const JobRecord& r) {
   return std::tie(r.id, r.kind, r.payload, r.dedupe_key, r.state, r.attempts, r.max_attempts,
                   r.run_at, r.created_at, r.updated_at, r.claimed_by, r.heartbeat_at, r.last_error);
 }
+auto Fields(const IdempotencyRecord& r) {
+  return std::tie(r.principal, r.key, r.fingerprint, r.state, r.status, r.content_type, r.headers,
+                  r.body, r.created_at, r.expires_at);
+}
 template <class T>
 auto Fields(const std::vector<T>& rows) {
   std::vector<decltype(std::apply([](const auto&... f) { return std::make_tuple(f...); },
@@ -678,6 +682,137 @@ TEST_P(StoreConformance, FailJobRequeuesWithRetryAtOrBuriesWithout) {
   EXPECT_EQ(*from_dead, std::nullopt);
 }
 
+// Idempotency keys.
+
+IdempotencyRecord Pending(const std::string& principal, const std::string& key,
+                          Micros created_at = kT0, Micros expires_at = kT0 + 3600 * kSecond) {
+  IdempotencyRecord r;
+  r.principal = principal;
+  r.key = key;
+  r.fingerprint = "POST /v1/things " + key;
+  r.created_at = created_at;
+  r.expires_at = expires_at;
+  return r;
+}
+
+IdempotencyRecord Completed(IdempotencyRecord r) {
+  r.state = IdempotencyState::kCompleted;
+  r.status = 201;
+  r.content_type = "application/json";
+  r.headers = R"([["Location","/v1/things/1"]])";
+  r.body = std::string("{\"id\":1}\0\xff", 10);  // bytes, not only text
+  return r;
+}
+
+TEST_P(StoreConformance, InsertIdempotencyKeyInsertsOnceAndReturnsTheExistingRecord) {
+  const IdempotencyRecord first = Pending("usr_1", "key-1");
+  auto inserted = WriteValue<std::optional<IdempotencyRecord>>(
+      *store_, [&](Tx& tx) { return tx.InsertIdempotencyKey(first); });
+  ASSERT_TRUE(IsOk(inserted));
+  EXPECT_EQ(*inserted, std::nullopt);
+
+  IdempotencyRecord other = Pending("usr_1", "key-1", kT0 + 5);
+  other.fingerprint = "something else";
+  auto existing = WriteValue<std::optional<IdempotencyRecord>>(
+      *store_, [&](Tx& tx) { return tx.InsertIdempotencyKey(other); });
+  ASSERT_TRUE(IsOk(existing));
+  ASSERT_TRUE(existing->has_value());
+  EXPECT_EQ(Fields(**existing), Fields(first));
+
+  // The same key of another principal, and another key of the same principal, are separate.
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto a, tx.InsertIdempotencyKey(Pending("usr_2", "key-1")));
+    PD_ASSIGN_OR_RETURN(auto b, tx.InsertIdempotencyKey(Pending("usr_1", "key-2")));
+    EXPECT_EQ(a, std::nullopt);
+    EXPECT_EQ(b, std::nullopt);
+    return Ok();
+  })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(Fields(**tx.GetIdempotencyKey("usr_1", "key-1")), Fields(first));
+    EXPECT_EQ(Fields(**tx.GetIdempotencyKey("usr_2", "key-1")), Fields(Pending("usr_2", "key-1")));
+    EXPECT_EQ(*tx.GetIdempotencyKey("usr_3", "key-1"), std::nullopt);
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, CompleteIdempotencyKeyStoresTheResponseOfTheInProgressRecordOnly) {
+  ASSERT_TRUE(IsOk(store_->Write(
+      [](Tx& tx) { return StatusOf(tx.InsertIdempotencyKey(Pending("usr_1", "k"))); })));
+  // Another use of the key (a different created_at) must not complete this one.
+  IdempotencyRecord stale = Completed(Pending("usr_1", "k", kT0 - 1));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.CompleteIdempotencyKey(stale); }),
+                      ErrorKind::kFailedPrecondition, "idempotency_key_not_in_progress"));
+  IdempotencyRecord unknown = Completed(Pending("usr_9", "k"));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.CompleteIdempotencyKey(unknown); }),
+                      ErrorKind::kFailedPrecondition, "idempotency_key_not_in_progress"));
+
+  IdempotencyRecord done = Completed(Pending("usr_1", "k"));
+  IdempotencyRecord request = done;
+  request.fingerprint = "ignored";
+  request.expires_at = 1;  // ignored
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) { return tx.CompleteIdempotencyKey(request); })));
+  auto got = ReadValue<std::optional<IdempotencyRecord>>(
+      *store_, [](Tx& tx) { return tx.GetIdempotencyKey("usr_1", "k"); });
+  ASSERT_TRUE(IsOk(got));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(done));
+  // Completed is final.
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.CompleteIdempotencyKey(request); }),
+                      ErrorKind::kFailedPrecondition, "idempotency_key_not_in_progress"));
+}
+
+TEST_P(StoreConformance, DeleteIdempotencyKeyDeletesOnlyTheGivenUse) {
+  ASSERT_TRUE(IsOk(store_->Write(
+      [](Tx& tx) { return StatusOf(tx.InsertIdempotencyKey(Pending("usr_1", "k"))); })));
+  EXPECT_TRUE(
+      IsError(store_->Write([](Tx& tx) { return tx.DeleteIdempotencyKey("usr_1", "k", 7); }),
+              ErrorKind::kNotFound, "idempotency_key_not_found"));
+  EXPECT_TRUE(
+      IsError(store_->Write([](Tx& tx) { return tx.DeleteIdempotencyKey("usr_2", "k", kT0); }),
+              ErrorKind::kNotFound, "idempotency_key_not_found"));
+  ASSERT_TRUE(
+      IsOk(store_->Write([](Tx& tx) { return tx.DeleteIdempotencyKey("usr_1", "k", kT0); })));
+  // The key is free again.
+  auto again = WriteValue<std::optional<IdempotencyRecord>>(
+      *store_, [](Tx& tx) { return tx.InsertIdempotencyKey(Pending("usr_1", "k", kT0 + 1)); });
+  ASSERT_TRUE(IsOk(again));
+  EXPECT_EQ(*again, std::nullopt);
+}
+
+TEST_P(StoreConformance, DeleteExpiredIdempotencyKeysIsBoundedAndTakesTheEarliestFirst) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (int i = 0; i < 5; ++i) {
+      // Expiring at kT0 + 5, + 4, ... + 1: insertion order is not expiry order.
+      PD_RETURN_IF_ERROR(StatusOf(
+          tx.InsertIdempotencyKey(Pending("usr_1", "old-" + std::to_string(i), kT0, kT0 + 5 - i))));
+    }
+    return StatusOf(tx.InsertIdempotencyKey(Pending("usr_1", "fresh", kT0, kT0 + 100)));
+  })));
+  auto deleted = WriteValue<int64_t>(
+      *store_, [](Tx& tx) { return tx.DeleteExpiredIdempotencyKeys(kT0 + 5, 2); });
+  ASSERT_TRUE(IsOk(deleted));
+  EXPECT_EQ(*deleted, 2);
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    EXPECT_EQ(*tx.GetIdempotencyKey("usr_1", "old-4"), std::nullopt);  // expired at kT0 + 1
+    EXPECT_EQ(*tx.GetIdempotencyKey("usr_1", "old-3"), std::nullopt);  // expired at kT0 + 2
+    EXPECT_TRUE(tx.GetIdempotencyKey("usr_1", "old-2")->has_value());
+    return Ok();
+  })));
+  // expires_at == now counts as expired; later ones stay.
+  auto rest = WriteValue<int64_t>(
+      *store_, [](Tx& tx) { return tx.DeleteExpiredIdempotencyKeys(kT0 + 5, 10); });
+  EXPECT_EQ(*rest, 3);
+  auto none = WriteValue<int64_t>(
+      *store_, [](Tx& tx) { return tx.DeleteExpiredIdempotencyKeys(kT0 + 99, 10); });
+  EXPECT_EQ(*none, 0);
+  EXPECT_TRUE(IsError(
+      store_->Write([](Tx& tx) { return StatusOf(tx.DeleteExpiredIdempotencyKeys(kT0, 0)); }),
+      ErrorKind::kInvalidArgument, "invalid_limit"));
+  auto fresh = ReadValue<std::optional<IdempotencyRecord>>(
+      *store_, [](Tx& tx) { return tx.GetIdempotencyKey("usr_1", "fresh"); });
+  EXPECT_TRUE(fresh->has_value());
+}
+
 // Transactions.
 
 TEST_P(StoreConformance, WriteReturnsTheFnErrorUnchangedAndRollsItBack) {
@@ -787,6 +922,10 @@ TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
       [](Tx& tx) { return tx.HeartbeatJob(1, "w", kT0); },
       [](Tx& tx) { return tx.CompleteJob(1, "w", kT0); },
       [](Tx& tx) { return tx.FailJob(1, "w", kT0, "e", std::nullopt); },
+      [](Tx& tx) { return StatusOf(tx.InsertIdempotencyKey(Pending("u", "k"))); },
+      [](Tx& tx) { return tx.CompleteIdempotencyKey(Completed(Pending("u", "k"))); },
+      [](Tx& tx) { return tx.DeleteIdempotencyKey("u", "k", kT0); },
+      [](Tx& tx) { return StatusOf(tx.DeleteExpiredIdempotencyKeys(kT0, 1)); },
   };
   for (size_t i = 0; i < writes.size(); ++i) {
     EXPECT_TRUE(

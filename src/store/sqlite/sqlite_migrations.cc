@@ -108,8 +108,28 @@ CREATE INDEX jobs_due ON jobs(state, run_at, id);
 CREATE INDEX jobs_due_by_kind ON jobs(kind, state, run_at, id);
 )sql";
 
+// Version 2: remembered responses of writes that carried an Idempotency-Key. The primary key is
+// the lookup of every request; the expiry index serves the bounded purge of expired entries.
+constexpr char kV2[] = R"sql(
+CREATE TABLE idempotency_keys (
+  principal    TEXT NOT NULL,
+  idem_key     TEXT NOT NULL,
+  fingerprint  TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  headers      TEXT NOT NULL,
+  body         BLOB NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  PRIMARY KEY (principal, idem_key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 }  // namespace

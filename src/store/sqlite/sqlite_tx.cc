@@ -31,6 +31,9 @@ constexpr char kAuditCols[] =
     "seq, time, actor, role, action, object, purpose, request_id, detail, prev_hash, hash";
 constexpr char kUserCols[] = "id, name, role, password_hash, disabled, created_at";
 constexpr char kTokenCols[] = "id, user_id, secret_hash, label, created_at, expires_at, revoked_at";
+constexpr char kIdempotencyCols[] =
+    "principal, idem_key, fingerprint, state, status, content_type, headers, body, created_at, "
+    "expires_at";
 constexpr char kJobCols[] =
     "id, kind, payload, dedupe_key, state, attempts, max_attempts, run_at, created_at, "
     "updated_at, claimed_by, heartbeat_at, last_error";
@@ -99,6 +102,30 @@ Result<JobRecord> ReadJob(const SqliteQuery& q) {
   r.claimed_by = q.ColumnBytes(10);
   r.heartbeat_at = q.ColumnInt(11);
   r.last_error = q.ColumnBytes(12);
+  return r;
+}
+
+Result<IdempotencyRecord> ReadIdempotency(const SqliteQuery& q) {
+  IdempotencyRecord r;
+  r.principal = q.ColumnBytes(0);
+  r.key = q.ColumnBytes(1);
+  r.fingerprint = q.ColumnBytes(2);
+  const std::string state = q.ColumnBytes(3);
+  if (state == IdempotencyStateName(IdempotencyState::kInProgress)) {
+    r.state = IdempotencyState::kInProgress;
+  } else if (state == IdempotencyStateName(IdempotencyState::kCompleted)) {
+    r.state = IdempotencyState::kCompleted;
+  } else {
+    return Error(ErrorKind::kDataLoss, "idempotency_state_invalid",
+                 "a stored idempotency key has an unknown state; the database was changed "
+                 "outside privacyd");
+  }
+  r.status = static_cast<int>(q.ColumnInt(4));
+  r.content_type = q.ColumnBytes(5);
+  r.headers = q.ColumnBytes(6);
+  r.body = q.ColumnBytes(7);
+  r.created_at = q.ColumnInt(8);
+  r.expires_at = q.ColumnInt(9);
   return r;
 }
 
@@ -616,6 +643,95 @@ Result<int64_t> SqliteTx::CountJobs(JobState state) {
   PD_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return int64_t{0};
   return q.ColumnInt(0);
+}
+
+// Idempotency keys.
+
+Result<std::optional<IdempotencyRecord>> SqliteTx::InsertIdempotencyKey(
+    const IdempotencyRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                        conn_.Prepare(Sql("INSERT INTO idempotency_keys (", kIdempotencyCols,
+                                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                          "ON CONFLICT (principal, idem_key) DO NOTHING")));
+    q.Text(r.principal)
+        .Text(r.key)
+        .Text(r.fingerprint)
+        .Text(IdempotencyStateName(r.state))
+        .Int(r.status)
+        .Text(r.content_type)
+        .Text(r.headers)
+        .Blob(r.body)
+        .Int(r.created_at)
+        .Int(r.expires_at);
+    PD_RETURN_IF_ERROR(q.Run());
+  }
+  if (conn_.Changes() == 1) return std::optional<IdempotencyRecord>();
+  // Inside the write transaction the conflicting row cannot go away before this read.
+  return GetIdempotencyKey(r.principal, r.key);
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteTx::GetIdempotencyKey(const std::string& principal,
+                                                                     const std::string& key) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kIdempotencyCols,
+                                        " FROM idempotency_keys WHERE principal = ? AND "
+                                        "idem_key = ?")));
+  q.Text(principal).Text(key);
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<IdempotencyRecord>();
+  PD_ASSIGN_OR_RETURN(IdempotencyRecord record, ReadIdempotency(q));
+  return std::optional<IdempotencyRecord>(std::move(record));
+}
+
+Status SqliteTx::CompleteIdempotencyKey(const IdempotencyRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("UPDATE idempotency_keys SET state = 'completed', status = ?, "
+                    "content_type = ?, headers = ?, body = ? WHERE principal = ? AND "
+                    "idem_key = ? AND created_at = ? AND state = 'in_progress'"));
+  q.Int(r.status)
+      .Text(r.content_type)
+      .Text(r.headers)
+      .Blob(r.body)
+      .Text(r.principal)
+      .Text(r.key)
+      .Int(r.created_at);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) {
+    return Error(ErrorKind::kFailedPrecondition, "idempotency_key_not_in_progress",
+                 "the idempotency key is not in progress for this request; it expired or was "
+                 "taken over");
+  }
+  return Ok();
+}
+
+Status SqliteTx::DeleteIdempotencyKey(const std::string& principal, const std::string& key,
+                                      Micros created_at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM idempotency_keys WHERE "
+                                                   "principal = ? AND idem_key = ? AND "
+                                                   "created_at = ?"));
+  q.Text(principal).Text(key).Int(created_at);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("idempotency_key_not_found", "the idempotency key");
+  return Ok();
+}
+
+Result<int64_t> SqliteTx::DeleteExpiredIdempotencyKeys(Micros now, int limit) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  // SQLite's DELETE has no LIMIT unless compiled with it; pick the victims by the expiry index.
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("DELETE FROM idempotency_keys WHERE (principal, idem_key) IN ("
+                    "SELECT principal, idem_key FROM idempotency_keys WHERE expires_at <= ? "
+                    "ORDER BY expires_at LIMIT ?)"));
+  q.Int(now).Int(limit);
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.Changes();
 }
 
 }  // namespace privacyd

@@ -62,6 +62,15 @@ class SqliteTx final : public Tx {
   Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) override;
   Result<int64_t> CountJobs(JobState state) override;
 
+  Result<std::optional<IdempotencyRecord>> InsertIdempotencyKey(
+      const IdempotencyRecord& record) override;
+  Result<std::optional<IdempotencyRecord>> GetIdempotencyKey(const std::string& principal,
+                                                             const std::string& key) override;
+  Status CompleteIdempotencyKey(const IdempotencyRecord& record) override;
+  Status DeleteIdempotencyKey(const std::string& principal, const std::string& key,
+                              Micros created_at) override;
+  Result<int64_t> DeleteExpiredIdempotencyKeys(Micros now, int limit) override;
+
  private:
   Status CheckWritable() const;
 
