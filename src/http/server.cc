@@ -195,9 +195,12 @@ class HttpServer::Impl {
         random_(random),
         access_log_(std::move(access_log)),
         clock_(clock != nullptr ? clock : &system_clock_),
-        ioc_(std::make_unique<net::io_context>(std::max(1, IoThreads()))),
-        strand_(net::make_strand(*ioc_)),
-        pool_(std::make_unique<net::thread_pool>(std::max(1, options_.worker_threads))) {}
+        pool_(std::make_unique<net::thread_pool>(std::max(1, options_.worker_threads))) {
+    // One io_context per I/O thread: a connection lives on one thread for its whole life, so
+    // its handlers need no strand and no thread wakes another to run them.
+    for (int i = 0; i < IoThreads(); ++i) iocs_.push_back(std::make_unique<net::io_context>(1));
+    strand_.emplace(net::make_strand(*iocs_.front()));
+  }
 
   ~Impl() {
     // Worker tasks post back into the io_context, so the pool must finish first. Destroying the
@@ -207,7 +210,7 @@ class HttpServer::Impl {
     acceptor_.reset();
     drain_timer_.reset();
     strand_.reset();
-    ioc_.reset();
+    iocs_.clear();
   }
 
   int IoThreads() const {
@@ -223,7 +226,17 @@ class HttpServer::Impl {
   // Called by sessions.
   void SessionStarted(const std::shared_ptr<Session>& session);
   void SessionEnded(Session* session);
-  std::string NewRequestId() { return NewId(random_, "req"); }
+  // Request ids need to be unique, not secret: a per-thread generator seeded once from the
+  // injected source saves a system call per request.
+  std::string NewRequestId() {
+    thread_local std::unique_ptr<SeededRandom> ids;
+    if (!ids) {
+      uint64_t seed = 0;
+      random_.Fill({reinterpret_cast<uint8_t*>(&seed), sizeof seed});
+      ids = std::make_unique<SeededRandom>(seed);
+    }
+    return NewId(*ids, "req");
+  }
   void LogAccess(const HttpRequest& request, const std::string& route_label, int status,
                  size_t bytes, SteadyTime start, const std::optional<std::string>& user);
 
@@ -236,7 +249,8 @@ class HttpServer::Impl {
   SystemClock system_clock_;
   const Clock* clock_;
 
-  std::unique_ptr<net::io_context> ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;  // front() also runs strand_
+  size_t next_ioc_ = 0;                                  // on strand_: where to put a connection
   // Serializes the acceptor, signals and drain timer. Optional so that ~Impl can destroy it
   // before the io_context it belongs to.
   std::optional<net::strand<net::io_context::executor_type>> strand_;
@@ -259,6 +273,7 @@ class HttpServer::Impl {
   void Reject(tcp::socket socket);
   void WaitForSignal();
   void BeginShutdown();
+  void StopIo();
 };
 
 // One client connection: reads requests one after another (keep-alive), runs each through the
@@ -596,7 +611,8 @@ Status HttpServer::Impl::Listen() {
 
 void HttpServer::Impl::DoAccept() {
   if (stopping_ || !acceptor_ || !acceptor_->is_open()) return;
-  acceptor_->async_accept(net::make_strand(*ioc_), [this](ErrorCode ec, tcp::socket socket) {
+  net::io_context& target = *iocs_[next_ioc_++ % iocs_.size()];
+  acceptor_->async_accept(target, [this](ErrorCode ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -652,7 +668,7 @@ void HttpServer::Impl::SessionEnded(Session* session) {
     live_.erase(session);
   }
   metrics_.ConnectionClosed();
-  if (sessions_.fetch_sub(1) == 1 && stopping_ && ioc_) ioc_->stop();
+  if (sessions_.fetch_sub(1) == 1 && stopping_) StopIo();
 }
 
 void HttpServer::Impl::LogAccess(const HttpRequest& request, const std::string& route_label,
@@ -661,7 +677,7 @@ void HttpServer::Impl::LogAccess(const HttpRequest& request, const std::string& 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string_view method = KnownMethod(request.method);
   metrics_.ObserveRequest(route_label, method, status, seconds);
-  if (!access_log_) return;
+  if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
   nlohmann::json line = {
       {"ts", FormatRfc3339(clock_->Now())},
       {"request_id", request.request_id},
@@ -697,12 +713,12 @@ void HttpServer::Impl::WaitForSignal() {
 void HttpServer::Impl::Run() {
   // Workers post their results back here; the guard keeps run() from returning while the
   // only outstanding work is on the pool.
-  auto guard = net::make_work_guard(*ioc_);
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  for (auto& ioc : iocs_) guards.push_back(net::make_work_guard(*ioc));
   net::post(*strand_, [this] { DoAccept(); });
-  int n = IoThreads();
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_->run(); });
-  ioc_->run();
+  for (size_t i = 1; i < iocs_.size(); ++i) threads.emplace_back([this, i] { iocs_[i]->run(); });
+  iocs_.front()->run();
   for (auto& t : threads) t.join();
   pool_->join();
 }
@@ -728,7 +744,7 @@ void HttpServer::Impl::BeginShutdown() {
   for (auto& session : sessions) session->Shutdown();
   sessions.clear();
   if (sessions_.load() == 0) {
-    ioc_->stop();
+    StopIo();
     return;
   }
   drain_timer_ = std::make_unique<net::steady_timer>(*strand_);
@@ -736,8 +752,12 @@ void HttpServer::Impl::BeginShutdown() {
   drain_timer_->async_wait([this](ErrorCode ec) {
     if (ec) return;
     spdlog::warn("drain timeout: closing {} connections still busy", sessions_.load());
-    ioc_->stop();
+    StopIo();
   });
+}
+
+void HttpServer::Impl::StopIo() {
+  for (auto& ioc : iocs_) ioc->stop();
 }
 
 HttpServer::HttpServer(ServerOptions options, Router& router, Authenticator& authenticator,
