@@ -1,5 +1,6 @@
 // privacyd's composition root: builds the real clock and randomness and hands them to the CLI.
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include <iostream>
 
@@ -7,6 +8,8 @@
 #include "config/config.h"
 
 int main(int argc, char** argv) {
+  // Everything privacyd creates (database, WAL, keys, exports) is for its own user only.
+  umask(077);
   if (sodium_init() < 0) {
     std::cerr << "privacyd: libsodium could not be initialised\n";
     return 2;

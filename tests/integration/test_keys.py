@@ -41,6 +41,9 @@ class KeysTest(DaemonTest):
         daemon.stop()
         key = os.path.join(self.data, "master.key")
         self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        for name in ("privacyd.db", "privacyd.lock"):
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.data, name)).st_mode), 0o600, name)
+        self.assertEqual(stat.S_IMODE(os.stat(self.data).st_mode), 0o700)
         os.chmod(key, 0o644)
         proc = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--data", self.data],
                               capture_output=True, text=True, timeout=30)
