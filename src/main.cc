@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   }
   privacyd::SystemClock clock;
   privacyd::SecureRandom random;
-  privacyd::Environment env{clock,     random,    privacyd::ProcessEnvironment(),
+  privacyd::Environment env{clock,    random,    privacyd::ProcessEnvironment(),
                             std::cin, std::cout, std::cerr};
   return privacyd::RunCli(argc, argv, env);
 }

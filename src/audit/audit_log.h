@@ -26,7 +26,7 @@ struct AuditEvent {
 };
 
 struct AuditVerifyReport {
-  int64_t checked = 0;           // entries walked
+  int64_t checked = 0;  // entries walked
   bool intact = true;
   int64_t first_broken_seq = 0;  // when !intact
   std::string reason;            // when !intact: what does not match

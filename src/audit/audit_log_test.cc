@@ -86,7 +86,8 @@ TEST_F(AuditLogTest, HashCoversEveryField) {
            [](AuditRecord& x) { x.actor = "alicf"; }, [](AuditRecord& x) { x.role = "x"; },
            [](AuditRecord& x) { x.action = "b"; }, [](AuditRecord& x) { x.object = "q"; },
            [](AuditRecord& x) { x.purpose = "q"; }, [](AuditRecord& x) { x.request_id = "r"; },
-           [](AuditRecord& x) { x.detail = "{ }"; }, [](AuditRecord& x) { x.prev_hash = "prew"; }}) {
+           [](AuditRecord& x) { x.detail = "{ }"; },
+           [](AuditRecord& x) { x.prev_hash = "prew"; }}) {
     AuditRecord copy = r;
     mutate(copy);
     EXPECT_NE(AuditLog::ComputeHash(copy), h);

@@ -14,12 +14,12 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "store/store_metrics.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_runner.h"
 #include "keys/key_manager.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
+#include "store/store_metrics.h"
 
 namespace privacyd {
 namespace {
@@ -36,7 +36,8 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
     host = host.substr(1, host.size() - 2);
   }
   std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
     return bad();
   }
   int n = std::stoi(port);
@@ -51,8 +52,7 @@ Result<ServerOptions> ServerOptionsFrom(const Config& config) {
   options.port = listen.second;
   PD_ASSIGN_OR_RETURN(auto io_threads, config.GetInt("http.io_threads", 0, 256));
   PD_ASSIGN_OR_RETURN(auto workers, config.GetInt("http.worker_threads", 1, 1024));
-  PD_ASSIGN_OR_RETURN(auto header_bytes,
-                      config.GetInt("http.max_header_bytes", 1024, 1024 * 1024));
+  PD_ASSIGN_OR_RETURN(auto header_bytes, config.GetInt("http.max_header_bytes", 1024, 1024 * 1024));
   PD_ASSIGN_OR_RETURN(auto body_bytes, config.GetInt("http.max_body_bytes", 1024, 1LL << 30));
   PD_ASSIGN_OR_RETURN(auto request_timeout,
                       config.GetInt("http.request_timeout_ms", 100, 3600 * 1000));
@@ -111,7 +111,8 @@ int RunServe(const Config& config, Environment& env) {
 
   auto options = ServerOptionsFrom(config);
   if (!options.ok()) return fail(options.error());
-  if (const auto& policy = config.Get("policy"); !policy.empty() && !std::filesystem::exists(policy)) {
+  if (const auto& policy = config.Get("policy");
+      !policy.empty() && !std::filesystem::exists(policy)) {
     return fail(Error(ErrorKind::kInvalidArgument, "policy_missing",
                       "policy file " + policy + " does not exist; pass --policy FILE"));
   }
@@ -137,7 +138,8 @@ int RunServe(const Config& config, Environment& env) {
 
   Metrics metrics;
   Store& store_ref = **store;
-  metrics.AddCollector([&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
+  metrics.AddCollector(
+      [&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,

@@ -50,8 +50,8 @@ bool IsKnown(const std::string& key) {
 Status Flatten(const YAML::Node& node, const std::string& prefix, const std::string& file,
                std::map<std::string, std::pair<std::string, YAML::Mark>>& out) {
   for (const auto& item : node) {
-    std::string key = prefix.empty() ? item.first.as<std::string>()
-                                     : prefix + "." + item.first.as<std::string>();
+    std::string key =
+        prefix.empty() ? item.first.as<std::string>() : prefix + "." + item.first.as<std::string>();
     const YAML::Node& value = item.second;
     if (value.IsMap()) {
       PD_RETURN_IF_ERROR(Flatten(value, key, file, out));

@@ -16,13 +16,14 @@ TEST(Config, DefaultsThenFileThenEnvironmentThenFlags) {
     std::ofstream(file) << "listen: 0.0.0.0:9000\nhttp:\n  max_body_bytes: 2048\n"
                            "  idle_timeout_ms: 5\npublic_url: https://privacy.example.com\n";
   }
-  auto config = Config::Load(file, {{"PRIVACYD_HTTP_MAX_BODY_BYTES", "4096"},
-                                    {"PRIVACYD_PUBLIC_URL", "https://env.example.com"}},
+  auto config = Config::Load(file,
+                             {{"PRIVACYD_HTTP_MAX_BODY_BYTES", "4096"},
+                              {"PRIVACYD_PUBLIC_URL", "https://env.example.com"}},
                              {{"public_url", "https://flag.example.com"}});
   ASSERT_TRUE(config.ok()) << config.error().message();
-  EXPECT_EQ(config->Get("data"), "./var");                       // default
-  EXPECT_EQ(config->Get("listen"), "0.0.0.0:9000");              // file
-  EXPECT_EQ(*config->GetInt("http.idle_timeout_ms", 1, 100), 5);  // file
+  EXPECT_EQ(config->Get("data"), "./var");                              // default
+  EXPECT_EQ(config->Get("listen"), "0.0.0.0:9000");                     // file
+  EXPECT_EQ(*config->GetInt("http.idle_timeout_ms", 1, 100), 5);        // file
   EXPECT_EQ(*config->GetInt("http.max_body_bytes", 1, 1 << 30), 4096);  // env over file
   EXPECT_EQ(config->Get("public_url"), "https://flag.example.com");     // flag over env
 }
@@ -42,8 +43,7 @@ TEST(Config, UnknownKeysAreErrorsWithASuggestionAndPosition) {
   EXPECT_EQ(config.error().code(), "unknown_config_key");
   EXPECT_NE(config.error().message().find(file + ":2:3"), std::string::npos)
       << config.error().message();
-  EXPECT_NE(config.error().message().find("did you mean 'http.max_body_bytes'"),
-            std::string::npos);
+  EXPECT_NE(config.error().message().find("did you mean 'http.max_body_bytes'"), std::string::npos);
 }
 
 TEST(Config, MalformedFilesAndValuesAreReported) {

@@ -34,8 +34,8 @@ Result<Micros> ParseRfc3339(const std::string& text) {
                  "timestamps must be RFC 3339, for example 2026-01-31T09:30:00Z");
   };
   int y, mo, d, h, mi, s, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
-                  &consumed) != 6 ||
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+          6 ||
       consumed != 19) {
     return bad();
   }

@@ -54,7 +54,7 @@ class Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -110,16 +110,17 @@ using Status = Result<void>;
 inline Status Ok() { return Status(); }
 
 // Propagates the error of a Result-returning expression; otherwise evaluates to nothing.
-#define PD_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    auto pd_status_ = (expr);                      \
+#define PD_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    auto pd_status_ = (expr);                        \
     if (!pd_status_.ok()) return pd_status_.error(); \
   } while (0)
 
 #define PD_CONCAT_INNER(a, b) a##b
 #define PD_CONCAT(a, b) PD_CONCAT_INNER(a, b)
 // Declares `lhs` from the value of a Result, or returns its error.
-#define PD_ASSIGN_OR_RETURN(lhs, expr) PD_ASSIGN_OR_RETURN_IMPL(PD_CONCAT(pd_result_, __LINE__), lhs, expr)
+#define PD_ASSIGN_OR_RETURN(lhs, expr) \
+  PD_ASSIGN_OR_RETURN_IMPL(PD_CONCAT(pd_result_, __LINE__), lhs, expr)
 #define PD_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.error();             \

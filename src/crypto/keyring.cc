@@ -83,8 +83,8 @@ Result<MasterKey> CreateMasterKeyFile(const std::filesystem::path& path, Random&
                  "cannot create master key file " + path.string() + ": " + std::strerror(errno));
   }
   ::fchmod(fd, 0600);  // regardless of umask
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   sodium_memzero(hex.data(), hex.size());
   if (!ok) {
@@ -102,8 +102,8 @@ Keyring::Keyring(MasterKey wrapping, std::vector<MasterKey> others, SecretBytes 
   for (auto& k : others) keys_.push_back(std::move(k));
 }
 
-std::string Keyring::Wrap(std::string_view purpose, std::string_view owner,
-                          const SecretBytes& key, Random& random) const {
+std::string Keyring::Wrap(std::string_view purpose, std::string_view owner, const SecretBytes& key,
+                          Random& random) const {
   return Seal(keys_.front().key, {reinterpret_cast<const char*>(key.data()), key.size()},
               WrapContext(purpose, owner), random);
 }
@@ -126,8 +126,7 @@ Result<SecretBytes> Keyring::Unwrap(std::string_view purpose, std::string_view o
 std::string Keyring::BlindIndex(std::string_view kind, std::string_view normalized_value) const {
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, index_key_.data(), index_key_.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kind.data()),
-                                kind.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kind.data()), kind.size());
   const uint8_t separator = 0;
   crypto_auth_hmacsha256_update(&state, &separator, 1);
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(normalized_value.data()),

@@ -24,8 +24,8 @@ std::string Seal(const SecretBytes& key, std::string_view plaintext, std::string
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       p + 1 + kNonceBytes, &clen, reinterpret_cast<const uint8_t*>(plaintext.data()),
-      plaintext.size(), reinterpret_cast<const uint8_t*>(context.data()), context.size(),
-      nullptr, p + 1, key.data());
+      plaintext.size(), reinterpret_cast<const uint8_t*>(context.data()), context.size(), nullptr,
+      p + 1, key.data());
   out.resize(1 + kNonceBytes + clen);
   return out;
 }

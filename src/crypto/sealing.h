@@ -24,7 +24,6 @@ std::string Seal(const SecretBytes& key, std::string_view plaintext, std::string
 
 // Errors: kDataLoss "unseal_failed" when the value was altered, the context differs or the key
 // is wrong.
-Result<std::string> Open(const SecretBytes& key, std::string_view sealed,
-                         std::string_view context);
+Result<std::string> Open(const SecretBytes& key, std::string_view sealed, std::string_view context);
 
 }  // namespace privacyd

@@ -15,8 +15,8 @@ bool FromHex(std::string_view hex, std::string* out) {
   std::string bytes(hex.size() / 2, '\0');
   size_t len = 0;
   const char* end = nullptr;
-  if (sodium_hex2bin(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size(), hex.data(),
-                     hex.size(), nullptr, &len, &end) != 0 ||
+  if (sodium_hex2bin(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size(), hex.data(), hex.size(),
+                     nullptr, &len, &end) != 0 ||
       len != bytes.size() || end != hex.data() + hex.size()) {
     return false;
   }

@@ -108,7 +108,8 @@ Result<json> FindSubjects(SubjectRegistry& registry, const HttpRequest& request,
     return BadRequest("missing_identity",
                       "give the identity to look up: ?identity=KIND:VALUE or ?email=ADDRESS");
   }
-  PD_ASSIGN_OR_RETURN(auto found, registry.FindByIdentity(ContextFor(request, principal), identity));
+  PD_ASSIGN_OR_RETURN(auto found,
+                      registry.FindByIdentity(ContextFor(request, principal), identity));
   json subjects = json::array();
   for (const auto& view : found) subjects.push_back(SubjectJson(view));
   return json{{"subjects", subjects}};

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "http/openapi.h"
 #include "keys/key_manager.h"
@@ -21,8 +21,8 @@ class ApiRoutesTest : public ::testing::Test {
     auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
     ASSERT_TRUE(keyring.ok());
     registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
-    AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
-                          random_});
+    AddApiRoutes(router_,
+                 {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_, random_});
   }
 
   testing::TempDir dir_;
@@ -38,7 +38,6 @@ class ApiRoutesTest : public ::testing::Test {
 // Every route the router knows is described in /openapi.json, with its roles, and the document
 // describes nothing the router does not serve.
 TEST_F(ApiRoutesTest, DescribesExactlyTheRoutesTheRouterServes) {
-
   auto doc = nlohmann::json::parse(kOpenApiJson);
   ASSERT_EQ(doc["openapi"], "3.1.0");
   std::set<std::pair<std::string, std::string>> served;
@@ -48,8 +47,8 @@ TEST_F(ApiRoutesTest, DescribesExactlyTheRoutesTheRouterServes) {
     served.insert({route.pattern, method});
     ASSERT_TRUE(doc["paths"].contains(route.pattern)) << route.pattern << " is not documented";
     const auto& path = doc["paths"][route.pattern];
-    ASSERT_TRUE(path.contains(method)) << route.method << " " << route.pattern
-                                       << " is not documented";
+    ASSERT_TRUE(path.contains(method))
+        << route.method << " " << route.pattern << " is not documented";
     const auto& op = path[method];
     EXPECT_TRUE(op.contains("operationId")) << route.pattern;
     if (route.roles.empty()) continue;
@@ -73,7 +72,6 @@ TEST_F(ApiRoutesTest, DescribesExactlyTheRoutesTheRouterServes) {
 // The routes that honour Idempotency-Key are exactly the operations documenting it, and each
 // documents what the header adds: 409 (in use), 422 (reused) and Idempotent-Replayed on success.
 TEST_F(ApiRoutesTest, DocumentsIdempotencyKeyOnExactlyTheIdempotentRoutes) {
-
   const auto doc = nlohmann::json::parse(kOpenApiJson);
   const nlohmann::json key_ref = {{"$ref", "#/components/parameters/IdempotencyKey"}};
   int idempotent_routes = 0;

@@ -1,10 +1,10 @@
 #include "http/metrics.h"
 
-#include "core/prometheus_text.h"
-
 #include <fmt/format.h>
 
 #include <cmath>
+
+#include "core/prometheus_text.h"
 
 namespace privacyd {
 
@@ -83,8 +83,8 @@ std::string Metrics::RenderPrometheus() const {
           count);
       out += fmt::format(
           "privacyd_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
-          PrometheusValue(static_cast<double>(histogram->sum_nanos.load(std::memory_order_relaxed)) /
-                      1e9));
+          PrometheusValue(
+              static_cast<double>(histogram->sum_nanos.load(std::memory_order_relaxed)) / 1e9));
       out += fmt::format("privacyd_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label,
                          count);
     }

@@ -1,7 +1,8 @@
 #include "http/metrics.h"
-#include "core/prometheus_text.h"
 
 #include <gtest/gtest.h>
+
+#include "core/prometheus_text.h"
 
 namespace privacyd {
 namespace {

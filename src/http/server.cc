@@ -250,7 +250,7 @@ class HttpServer::Impl {
   const Clock* clock_;
 
   std::vector<std::unique_ptr<net::io_context>> iocs_;  // front() also runs strand_
-  size_t next_ioc_ = 0;                                  // on strand_: where to put a connection
+  size_t next_ioc_ = 0;                                 // on strand_: where to put a connection
   // Serializes the acceptor, signals and drain timer. Optional so that ~Impl can destroy it
   // before the io_context it belongs to.
   std::optional<net::strand<net::io_context::executor_type>> strand_;
@@ -612,9 +612,8 @@ Status HttpServer::Impl::Listen() {
 void HttpServer::Impl::DoAccept() {
   if (stopping_ || !acceptor_ || !acceptor_->is_open()) return;
   net::io_context& target = *iocs_[next_ioc_++ % iocs_.size()];
-  acceptor_->async_accept(target, [this](ErrorCode ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  acceptor_->async_accept(
+      target, [this](ErrorCode ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void HttpServer::Impl::OnAccept(ErrorCode ec, tcp::socket socket) {

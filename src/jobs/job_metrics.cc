@@ -1,9 +1,9 @@
 #include "jobs/job_metrics.h"
 
-#include "core/prometheus_text.h"
-
 #include <array>
 #include <string_view>
+
+#include "core/prometheus_text.h"
 
 namespace privacyd {
 namespace {

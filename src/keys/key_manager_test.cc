@@ -22,8 +22,8 @@ std::map<std::string, std::string> StoreDataKeys(Store& store, const Keyring& ke
                       SecretBytes key = NewSymmetricKey(random);
                       raw[id].assign(reinterpret_cast<const char*>(key.data()), key.size());
                       PD_RETURN_IF_ERROR(tx.InsertSubject({id, 1, std::nullopt}));
-                      PD_RETURN_IF_ERROR(tx.PutDataKey(
-                          {id, keyring.wrapping_key_id(), keyring.Wrap("subject", id, key, random)}));
+                      PD_RETURN_IF_ERROR(tx.PutDataKey({id, keyring.wrapping_key_id(),
+                                                        keyring.Wrap("subject", id, key, random)}));
                     }
                     return Ok();
                   })
@@ -34,8 +34,8 @@ std::map<std::string, std::string> StoreDataKeys(Store& store, const Keyring& ke
 void ExpectAllReadable(Store& store, const Keyring& keyring,
                        const std::map<std::string, std::string>& raw) {
   for (const auto& [id, expected] : raw) {
-    auto row = ReadValue<std::optional<DataKeyRecord>>(store,
-                                                       [&](Tx& tx) { return tx.GetDataKey(id); });
+    auto row =
+        ReadValue<std::optional<DataKeyRecord>>(store, [&](Tx& tx) { return tx.GetDataKey(id); });
     ASSERT_TRUE(row.ok() && row->has_value()) << id;
     auto key = keyring.Unwrap("subject", id, (*row)->master_key_id, (*row)->wrapped);
     ASSERT_TRUE(key.ok()) << id << ": " << key.error().message();
@@ -66,9 +66,9 @@ TEST(KeyManager, RotationRewrapsEveryKeyAndKeepsTheBlindIndex) {
   std::string index = (*before)->BlindIndex("email", "a@b.c");
 
   std::vector<int64_t> progress;
-  ASSERT_TRUE(RotateMasterKey(dir.path(), *store, random, 10,
-                              [&](const RotationProgress& p) { progress.push_back(p.rewrapped); })
-                  .ok());
+  ASSERT_TRUE(RotateMasterKey(dir.path(), *store, random, 10, [&](const RotationProgress& p) {
+                progress.push_back(p.rewrapped);
+              }).ok());
   EXPECT_EQ(progress, (std::vector<int64_t>{10, 20, 25}));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "master.key.next"));
 
@@ -98,15 +98,15 @@ TEST(KeyManager, InterruptedRotationLeavesEverythingReadableAndResumes) {
   ASSERT_TRUE(midway.ok());
   ASSERT_TRUE(store
                   ->Write([&](Tx& tx) -> Status {
-                    PD_ASSIGN_OR_RETURN(auto rows,
-                                        tx.ListDataKeysNotWrappedBy((*midway)->wrapping_key_id(), 10));
+                    PD_ASSIGN_OR_RETURN(
+                        auto rows, tx.ListDataKeysNotWrappedBy((*midway)->wrapping_key_id(), 10));
                     for (const auto& row : rows) {
                       PD_ASSIGN_OR_RETURN(SecretBytes key,
                                           (*midway)->Unwrap("subject", row.subject_id,
                                                             row.master_key_id, row.wrapped));
-                      PD_RETURN_IF_ERROR(tx.PutDataKey(
-                          {row.subject_id, (*midway)->wrapping_key_id(),
-                           (*midway)->Wrap("subject", row.subject_id, key, random)}));
+                      PD_RETURN_IF_ERROR(
+                          tx.PutDataKey({row.subject_id, (*midway)->wrapping_key_id(),
+                                         (*midway)->Wrap("subject", row.subject_id, key, random)}));
                     }
                     return Ok();
                   })

@@ -31,9 +31,8 @@ Result<std::string> NormalizeIdentity(const std::string& kind, const std::string
     auto at = v.find('@');
     bool ok = v.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < v.size() &&
               v.find('@', at + 1) == std::string::npos &&
-              std::none_of(v.begin(), v.end(), [](unsigned char c) {
-                return std::isspace(c) || std::iscntrl(c);
-              });
+              std::none_of(v.begin(), v.end(),
+                           [](unsigned char c) { return std::isspace(c) || std::iscntrl(c); });
     if (!ok) return Invalid("the email identity must look like name@example.com");
     return v;
   }
@@ -46,8 +45,9 @@ Result<std::string> NormalizeIdentity(const std::string& kind, const std::string
       } else if (c == '+' && out.empty()) {
         out.push_back(c);
       } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-        return Invalid("the phone identity may contain digits, a leading '+', spaces, dots, "
-                       "dashes and parentheses");
+        return Invalid(
+            "the phone identity may contain digits, a leading '+', spaces, dots, "
+            "dashes and parentheses");
       }
     }
     size_t digits = out.size() - (out.starts_with("+") ? 1 : 0);

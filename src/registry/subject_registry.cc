@@ -102,9 +102,9 @@ Result<SubjectView> SubjectRegistry::Create(const AccessContext& ctx, const NewS
         return Error(ErrorKind::kAlreadyExists, "identity_exists",
                      "the " + kind + " identity already belongs to subject " + *owner);
       }
-      PD_RETURN_IF_ERROR(tx.InsertIdentity(
-          {view.id, kind, index, Seal(data_key, value, IdentityContext(view.id, kind), random_),
-           now}));
+      PD_RETURN_IF_ERROR(
+          tx.InsertIdentity({view.id, kind, index,
+                             Seal(data_key, value, IdentityContext(view.id, kind), random_), now}));
     }
     for (const auto& [name, value] : input.attributes) {
       AttributeRecord a;

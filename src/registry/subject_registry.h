@@ -37,7 +37,7 @@ struct AttributeValue {
 };
 
 struct NewSubject {
-  std::vector<IdentityValue> identities;  // at least one
+  std::vector<IdentityValue> identities;                        // at least one
   std::vector<std::pair<std::string, std::string>> attributes;  // name, value
 };
 
@@ -53,7 +53,10 @@ class SubjectRegistry {
  public:
   SubjectRegistry(Store& store, std::shared_ptr<const Keyring> keyring, const AuditLog& audit,
                   const Clock& clock, Random& random)
-      : store_(store), keyring_(std::move(keyring)), audit_(audit), clock_(clock),
+      : store_(store),
+        keyring_(std::move(keyring)),
+        audit_(audit),
+        clock_(clock),
         random_(random) {}
 
   // Errors: kPermissionDenied "forbidden"; kInvalidArgument "invalid_subject",

@@ -35,9 +35,9 @@ class SubjectRegistryTest : public ::testing::Test {
 };
 
 TEST_F(SubjectRegistryTest, CreatesReadsAndFindsWithAudit) {
-  auto created = registry_->Create(
-      agent_, {{{"email", " Ada@Example.COM "}, {"phone", "+44 20 7946 0000"}},
-               {{"name", "Ada Lovelace"}, {"company", "Analytical Engines"}}});
+  auto created =
+      registry_->Create(agent_, {{{"email", " Ada@Example.COM "}, {"phone", "+44 20 7946 0000"}},
+                                 {{"name", "Ada Lovelace"}, {"company", "Analytical Engines"}}});
   ASSERT_TRUE(created.ok()) << created.error().message();
   EXPECT_TRUE(created->id.starts_with("sub_"));
 

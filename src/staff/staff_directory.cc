@@ -12,8 +12,7 @@ namespace {
 bool ValidUserName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -32,8 +31,13 @@ Error InvalidToken() {
 
 AuditEvent StaffEvent(const StaffActor& actor, std::string action, std::string object,
                       std::string detail = "") {
-  return AuditEvent{actor.name, actor.role,         std::move(action), std::move(object),
-                    "staff_administration", actor.request_id, std::move(detail)};
+  return AuditEvent{actor.name,
+                    actor.role,
+                    std::move(action),
+                    std::move(object),
+                    "staff_administration",
+                    actor.request_id,
+                    std::move(detail)};
 }
 
 }  // namespace
@@ -106,8 +110,8 @@ Result<IssuedToken> StaffDirectory::CreateToken(const StaffActor& actor,
     PD_RETURN_IF_ERROR(tx.InsertToken(t));
     nlohmann::json detail = {{"user", user_name}, {"label", label}};
     if (t.expires_at) detail["expires_at"] = FormatRfc3339(*t.expires_at);
-    PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "token.create", "token:" + t.id,
-                                                    detail.dump())));
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, StaffEvent(actor, "token.create", "token:" + t.id, detail.dump())));
     return Ok();
   }));
   return issued;
@@ -149,9 +153,10 @@ Result<Principal> StaffDirectory::Authenticate(std::string_view bearer_token) {
   return ReadValue<Principal>(store_, [&](Tx& tx) -> Result<Principal> {
     PD_ASSIGN_OR_RETURN(auto token, tx.GetToken(id));
     // Compare even when the token is unknown, so timing says nothing about which ids exist.
-    bool secret_ok = ConstantTimeEquals(token ? token->secret_hash : std::string(64, '0'),
-                                        secret_hash);
-    if (!token || !secret_ok || token->revoked_at || (token->expires_at && *token->expires_at <= now)) {
+    bool secret_ok =
+        ConstantTimeEquals(token ? token->secret_hash : std::string(64, '0'), secret_hash);
+    if (!token || !secret_ok || token->revoked_at ||
+        (token->expires_at && *token->expires_at <= now)) {
       return InvalidToken();
     }
     PD_ASSIGN_OR_RETURN(auto user, tx.GetUserById(token->user_id));

@@ -39,8 +39,7 @@ class StaffDirectory final : public Authenticator {
   // Errors: kInvalidArgument "invalid_user_name" (names are 1-64 of [a-z0-9._-]),
   // "invalid_role" (lists the roles), "weak_password"; kAlreadyExists "user_exists".
   Result<UserRecord> AddUser(const StaffActor& actor, const std::string& name,
-                             const std::string& role,
-                             const std::optional<std::string>& password);
+                             const std::string& role, const std::optional<std::string>& password);
   Result<std::vector<UserRecord>> ListUsers();
   // Disabling also makes every token of the user fail. Errors: kNotFound "user_not_found".
   Status DisableUser(const StaffActor& actor, const std::string& name);

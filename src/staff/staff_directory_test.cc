@@ -82,8 +82,7 @@ TEST_F(StaffDirectoryTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
   ASSERT_TRUE(staff_->DisableUser(cli_, "alice").ok());
   EXPECT_FALSE(staff_->Authenticate(third->token).ok());
   EXPECT_EQ(staff_->CreateToken(cli_, "alice", "", std::nullopt).error().code(), "user_disabled");
-  EXPECT_EQ(staff_->CreateToken(cli_, "nobody", "", std::nullopt).error().code(),
-            "user_not_found");
+  EXPECT_EQ(staff_->CreateToken(cli_, "nobody", "", std::nullopt).error().code(), "user_not_found");
 }
 
 TEST_F(StaffDirectoryTest, PasswordLogin) {

@@ -74,10 +74,10 @@ struct AuditRecord {
 };
 
 struct AuditQuery {
-  int64_t after_seq = 0;  // cursor: entries with seq > after_seq
-  std::string actor;      // "" = any
-  std::string object;     // "" = any
-  std::string action;     // "" = any
+  int64_t after_seq = 0;        // cursor: entries with seq > after_seq
+  std::string actor;            // "" = any
+  std::string object;           // "" = any
+  std::string action;           // "" = any
   std::optional<Micros> since;  // time >= since
   std::optional<Micros> until;  // time < until
   int limit = 100;
@@ -108,7 +108,7 @@ const char* JobStateName(JobState state);
 struct JobRecord {
   int64_t id = 0;  // assigned by the store
   std::string kind;
-  std::string payload;  // JSON
+  std::string payload;     // JSON
   std::string dedupe_key;  // non-empty: at most one job with this key ever exists
   JobState state = JobState::kQueued;
   int attempts = 0;
