@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "core/suggest.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,32 +16,11 @@ Error Invalid(const std::string& code, const std::string& message) {
   return Error(ErrorKind::kInvalidArgument, code, message);
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string Suggestion(const std::string& key) {
-  const ConfigKey* best = nullptr;
-  size_t best_d = 4;
-  for (const auto& k : ConfigKeys()) {
-    size_t d = EditDistance(key, k.name);
-    if (d < best_d) {
-      best_d = d;
-      best = &k;
-    }
-  }
-  return best ? "; did you mean '" + best->name + "'?" : "; `privacyd serve --help` lists the keys";
+  std::vector<std::string> names;
+  for (const auto& k : ConfigKeys()) names.push_back(k.name);
+  if (auto best = SuggestClosest(key, names)) return "; did you mean '" + *best + "'?";
+  return "; `privacyd serve --help` lists the keys";
 }
 
 bool IsKnown(const std::string& key) {
