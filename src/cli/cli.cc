@@ -13,6 +13,7 @@
 #include "cli/serve.h"
 #include "config/config.h"
 #include "keys/key_manager.h"
+#include "policy/policy_loader.h"
 #include "staff/roles.h"
 #include "staff/staff_directory.h"
 
@@ -360,6 +361,45 @@ void AddMaintenanceCommands(CLI::App& app, Environment& env, std::function<int()
   }
 }
 
+void AddPolicyCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* policy = app.add_subcommand("policy", "check and explain the policy file");
+  policy->require_subcommand(1);
+  {
+    struct Options {
+      CommonOptions common;
+      std::string file;
+      std::string policy;
+    };
+    auto o = std::make_shared<Options>();
+    auto* check = policy->add_subcommand(
+        "check", "validate a policy file; prints every problem, exits 0 when it has no errors, 1 "
+                 "when it has any");
+    check->add_option("FILE", o->file, "policy file (default: --policy, or the configured one)");
+    check->add_option("--policy", o->policy, "policy file");
+    check->add_option("--config", o->common.config_file, "YAML config file")
+        ->check(CLI::ExistingFile);
+    check->callback([&env, &action, o] {
+      action = [&env, o] {
+        std::string file = !o->file.empty() ? o->file : o->policy;
+        if (file.empty()) {
+          auto config = LoadConfig(o->common, env);
+          if (!config.ok()) return Fail(env, config.error());
+          file = config->Get("policy");
+        }
+        if (file.empty()) {
+          env.err << "privacyd: name the policy file: privacyd policy check FILE\n";
+          return kExitError;
+        }
+        PolicyLoad load = LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
+        for (const auto& d : load.diagnostics) env.out << d.Format() << "\n";
+        env.out << file << ": " << load.errors() << (load.errors() == 1 ? " error, " : " errors, ")
+                << load.warnings() << (load.warnings() == 1 ? " warning" : " warnings") << "\n";
+        return load.ok() ? kExitOk : kExitCheckFailed;
+      };
+    });
+  }
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -403,6 +443,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddUserCommands(app, env, action);
   AddTokenCommands(app, env, action);
   AddMaintenanceCommands(app, env, action);
+  AddPolicyCommands(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -370,6 +370,12 @@ Result<Jurisdictions> Jurisdictions::Parse(const JurisdictionSources& sources) {
   return out;
 }
 
+std::vector<const Regime*> Jurisdictions::Regimes() const {
+  std::vector<const Regime*> out;
+  for (const auto& [id, regime] : regimes_) out.push_back(&regime);
+  return out;
+}
+
 const Regime* Jurisdictions::FindRegime(std::string_view id) const {
   auto it = regimes_.find(id);
   return it == regimes_.end() ? nullptr : &it->second;

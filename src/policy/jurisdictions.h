@@ -71,6 +71,9 @@ class Jurisdictions {
   // The regime with this id, or nullptr.
   const Regime* FindRegime(std::string_view id) const;
 
+  // Every regime, ordered by id.
+  std::vector<const Regime*> Regimes() const;
+
   // The regime for a country ("DE") or subdivision ("US-CA"). A subdivision without an entry of
   // its own falls back to its country ("US-NY" -> "US"), and anything unmapped, unknown or empty
   // to the fallback regime (`other`). Case-insensitive. Never fails.
