@@ -17,6 +17,9 @@
 #include "jobs/job_queue.h"
 #include "jobs/job_runner.h"
 #include "keys/key_manager.h"
+#include "policy/example_policy.h"
+#include "policy/policy_holder.h"
+#include "policy/policy_loader.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
 #include "store/store_metrics.h"
@@ -111,11 +114,29 @@ int RunServe(const Config& config, Environment& env) {
 
   auto options = ServerOptionsFrom(config);
   if (!options.ok()) return fail(options.error());
-  if (const auto& policy = config.Get("policy");
-      !policy.empty() && !std::filesystem::exists(policy)) {
-    return fail(Error(ErrorKind::kInvalidArgument, "policy_missing",
-                      "policy file " + policy + " does not exist; pass --policy FILE"));
+  const std::string policy_file = config.Get("policy");
+  auto load_policy = [&]() -> PolicyLoad {
+    PolicyLoad load = policy_file.empty()
+                          ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
+                                           Taxonomy::Default(), Jurisdictions::Default())
+                          : LoadPolicyFile(policy_file, Taxonomy::Default(), Jurisdictions::Default());
+    for (const auto& d : load.diagnostics) {
+      if (d.severity == PolicyDiagnostic::Severity::kError) {
+        log->error("{}", d.Format());
+      } else {
+        log->warn("{}", d.Format());
+      }
+    }
+    return load;
+  };
+  PolicyLoad initial = load_policy();
+  if (!initial.ok()) {
+    return fail(Error(ErrorKind::kInvalidArgument, "policy_invalid",
+                      "the policy has " + std::to_string(initial.errors()) +
+                          " errors (above); fix them, `privacyd policy check FILE` lists them"));
   }
+  PolicyHolder policy(initial.policy);
+  log->info("policy {} version {} loaded", initial.policy->file, initial.policy->version);
 
   std::filesystem::path data_dir = config.Get("data");
   auto store = OpenDataDirStore(config, /*migrate=*/true);
@@ -149,7 +170,15 @@ int RunServe(const Config& config, Environment& env) {
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());
   server.StopOnSignals([&](int signo) {
     if (signo == SIGHUP) {
-      log->info("SIGHUP: nothing to reload yet");
+      // Atomic: an invalid policy is refused and the running one stays.
+      PolicyLoad reloaded = load_policy();
+      if (reloaded.ok()) {
+        policy.Replace(reloaded.policy);
+        log->info("SIGHUP: policy version {} now in force", reloaded.policy->version);
+      } else {
+        log->error("SIGHUP: the policy has {} errors; version {} stays in force",
+                   reloaded.errors(), policy.Current()->version);
+      }
     } else {
       log->info("signal {}: stopping gracefully", signo);
     }
