@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace privacyd {
@@ -46,6 +48,72 @@ TEST(PolicyLoader, ExamplePolicyLoadsWithOnlyTheExpectedWarning) {
   EXPECT_EQ(p.purposes.at("marketing_email").legal_basis.at("gdpr"), LegalBasis::kConsent);
   EXPECT_TRUE(p.topics.count("trust_center_update"));
   EXPECT_EQ(p.rights.rights.size(), 8u);
+}
+
+}  // namespace
+}  // namespace privacyd
+
+namespace privacyd {
+namespace {
+
+size_t LineOf(const std::string& text, const std::string& needle) {
+  size_t at = text.find(needle);
+  if (at == std::string::npos) return 0;
+  return 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+}
+
+TEST(PolicyCorpus, EveryBrokenPolicyGetsItsSpecificError) {
+  const std::string example = ReadSource("examples/policy.yaml");
+  YAML::Node corpus = YAML::Load(ReadSource("tests/policies/broken.yaml"));
+  ASSERT_GE(corpus["cases"].size(), 20u);
+  for (const auto& c : corpus["cases"]) {
+    std::string name = c["name"].as<std::string>();
+    std::string from = c["replace"]["from"].as<std::string>();
+    std::string to = c["replace"]["to"].as<std::string>();
+    size_t at = example.find(from);
+    ASSERT_NE(at, std::string::npos) << name << ": the example has no '" << from << "'";
+    std::string broken = example;
+    broken.replace(at, from.size(), to);
+
+    PolicyLoad load = Load(broken);
+    EXPECT_FALSE(load.ok()) << name;
+    std::string key = c["expect"]["key"].as<std::string>();
+    std::string message = c["expect"]["message"].as<std::string>();
+    const PolicyDiagnostic* found = nullptr;
+    for (const auto& d : load.diagnostics) {
+      if (d.severity == PolicyDiagnostic::Severity::kError && d.key == key &&
+          d.message.find(message) != std::string::npos) {
+        found = &d;
+      }
+    }
+    std::string all;
+    for (const auto& d : load.diagnostics) all += "\n  " + d.Format();
+    ASSERT_NE(found, nullptr) << name << ": no error '" << key << ": ..." << message << "'" << all;
+    EXPECT_EQ(found->file, "policy.yaml");
+    if (c["expect"]["line_of"]) {
+      EXPECT_EQ(static_cast<size_t>(found->line),
+                LineOf(broken, c["expect"]["line_of"].as<std::string>()))
+          << name << ": " << found->Format();
+    }
+  }
+}
+
+TEST(PolicyCorpus, AllErrorsAreReportedNotJustTheFirst) {
+  std::string broken = ReadSource("examples/policy.yaml");
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"sells_data: false", "sels_data: false"},
+           {"data_use: sales", "data_use: sale"},
+           {"    countries: [US]\n", "    countries: [USA]\n"}}) {
+    broken.replace(broken.find(from), from.size(), to);
+  }
+  PolicyLoad load = Load(broken);
+  ASSERT_FALSE(load.ok());
+  std::set<std::string> keys;
+  for (const auto& d : load.diagnostics) keys.insert(d.key);
+  EXPECT_TRUE(keys.count("sels_data"));
+  EXPECT_TRUE(keys.count("purposes.quote.data_use"));
+  EXPECT_TRUE(keys.count("recipients.google.countries"));
+  EXPECT_EQ(load.errors(), 3u);
 }
 
 }  // namespace

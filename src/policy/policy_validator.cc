@@ -241,7 +241,8 @@ class Validator {
       };
       bool contractual = has(Safeguard::kScc) || has(Safeguard::kBcr) ||
                          has(Safeguard::kIntercompanyAgreement);
-      if (has(Safeguard::kDpf) &&
+      // (No countries: already reported by the loader; say nothing more about them.)
+      if (has(Safeguard::kDpf) && !r.countries.empty() &&
           std::find(r.countries.begin(), r.countries.end(), "US") == r.countries.end()) {
         Error(r.pos, path + ".safeguards",
               "the Data Privacy Framework covers recipients in the US only, and none of this "
