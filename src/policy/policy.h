@@ -207,7 +207,8 @@ struct Tenant {
 };
 
 struct Policy {
-  std::string file;  // where it was loaded from
+  std::string file;    // where it was loaded from
+  std::string source;  // the YAML text it was loaded from
 
   // statement
   std::string version;

@@ -841,6 +841,7 @@ PolicyLoad LoadPolicyText(std::string_view yaml, const std::string& file_name,
   }
   auto policy = std::make_shared<Policy>();
   policy->file = file_name;
+  policy->source = std::string(yaml);
   Loader loader(file_name, taxonomy, jurisdictions, result.diagnostics);
   try {
     loader.Load(root, *policy);

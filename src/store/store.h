@@ -142,6 +142,17 @@ struct IdempotencyRecord {
   Micros expires_at = 0;
 };
 
+// A version of the policy that was in force, kept so that every statement ever published can be
+// rendered again and each new version diffed against the one before. `version` is unique.
+struct PolicyVersionRecord {
+  std::string version;
+  Micros effective_date = 0;
+  Micros applied_at = 0;  // when privacyd first enforced it
+  std::string source;     // the policy's YAML text
+  bool material = false;  // whether it changed anything materially against the version before
+  std::string changes;    // JSON array of the changes against the version before ("[]" for none)
+};
+
 // Operations available inside a transaction. Not thread-safe: a Tx belongs to the fn it is
 // passed to and must not outlive it.
 class Tx {
@@ -249,6 +260,14 @@ class Tx {
   // Deletes at most `limit` records with expires_at <= now, the earliest to expire first;
   // returns how many were deleted.
   virtual Result<int64_t> DeleteExpiredIdempotencyKeys(Micros now, int limit) = 0;
+
+  // Policy versions. InsertPolicyVersion fails with kAlreadyExists "policy_version_exists" when
+  // the version is stored.
+  virtual Status InsertPolicyVersion(const PolicyVersionRecord& record) = 0;
+  virtual Result<std::optional<PolicyVersionRecord>> GetPolicyVersion(
+      const std::string& version) = 0;
+  // Every stored version, the most recently applied first.
+  virtual Result<std::vector<PolicyVersionRecord>> ListPolicyVersions() = 0;
 };
 
 struct StoreStats {

@@ -888,6 +888,36 @@ TEST_P(StoreConformance, ConcurrentWritesAreIsolatedFromEachOthersFailures) {
   EXPECT_EQ(stats.write_failures, static_cast<uint64_t>(kThreads / 2));
 }
 
+TEST_P(StoreConformance, PolicyVersionsAreKeptNewestFirstAndUnique) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertPolicyVersion({"2024-08", kT0, kT0 + 10, "a: 1\n", false, "[]"}));
+    return tx.InsertPolicyVersion(
+        {"2025-01", kT0 + 5, kT0 + 20, "a: 2\n", true, R"([{"clause":"x"}])"});
+  })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) {
+    return tx.InsertPolicyVersion({"2024-08", kT0, kT0 + 30, "other", false, "[]"});
+  }),
+                      ErrorKind::kAlreadyExists, "policy_version_exists"));
+  ASSERT_TRUE(IsOk(store_->Read([](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto all, tx.ListPolicyVersions());
+    EXPECT_EQ(all.size(), 2u);
+    if (all.size() == 2) {
+      EXPECT_EQ(all[0].version, "2025-01");
+      EXPECT_TRUE(all[0].material);
+      EXPECT_EQ(all[0].changes, R"([{"clause":"x"}])");
+      EXPECT_EQ(all[0].effective_date, kT0 + 5);
+      EXPECT_EQ(all[1].version, "2024-08");
+      EXPECT_EQ(all[1].source, "a: 1\n");
+      EXPECT_EQ(all[1].applied_at, kT0 + 10);
+    }
+    PD_ASSIGN_OR_RETURN(auto one, tx.GetPolicyVersion("2024-08"));
+    EXPECT_TRUE(one.has_value() && !one->material);
+    PD_ASSIGN_OR_RETURN(auto none, tx.GetPolicyVersion("1999-01"));
+    EXPECT_FALSE(none.has_value());
+    return Ok();
+  })));
+}
+
 TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
   ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
     PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
@@ -926,6 +956,7 @@ TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
       [](Tx& tx) { return tx.CompleteIdempotencyKey(Completed(Pending("u", "k"))); },
       [](Tx& tx) { return tx.DeleteIdempotencyKey("u", "k", kT0); },
       [](Tx& tx) { return StatusOf(tx.DeleteExpiredIdempotencyKeys(kT0, 1)); },
+      [](Tx& tx) { return tx.InsertPolicyVersion({"v1", kT0, kT0, "src", false, "[]"}); },
   };
   for (size_t i = 0; i < writes.size(); ++i) {
     EXPECT_TRUE(

@@ -127,9 +127,23 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
 )sql";
 
+// Version 3: every policy version that was in force, with its text and its changes.
+constexpr char kV3[] = R"sql(
+CREATE TABLE policy_versions (
+  version        TEXT PRIMARY KEY,
+  effective_date INTEGER NOT NULL,
+  applied_at     INTEGER NOT NULL,
+  source         TEXT NOT NULL,
+  material       INTEGER NOT NULL,
+  changes        TEXT NOT NULL
+);
+CREATE INDEX policy_versions_by_applied ON policy_versions(applied_at);
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 }  // namespace

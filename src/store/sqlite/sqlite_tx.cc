@@ -105,6 +105,20 @@ Result<JobRecord> ReadJob(const SqliteQuery& q) {
   return r;
 }
 
+constexpr char kPolicyVersionCols[] =
+    "version, effective_date, applied_at, source, material, changes";
+
+PolicyVersionRecord ReadPolicyVersion(const SqliteQuery& q) {
+  PolicyVersionRecord r;
+  r.version = q.ColumnBytes(0);
+  r.effective_date = q.ColumnInt(1);
+  r.applied_at = q.ColumnInt(2);
+  r.source = q.ColumnBytes(3);
+  r.material = q.ColumnInt(4) != 0;
+  r.changes = q.ColumnBytes(5);
+  return r;
+}
+
 Result<IdempotencyRecord> ReadIdempotency(const SqliteQuery& q) {
   IdempotencyRecord r;
   r.principal = q.ColumnBytes(0);
@@ -732,6 +746,41 @@ Result<int64_t> SqliteTx::DeleteExpiredIdempotencyKeys(Micros now, int limit) {
   q.Int(now).Int(limit);
   PD_RETURN_IF_ERROR(q.Run());
   return conn_.Changes();
+}
+
+Status SqliteTx::InsertPolicyVersion(const PolicyVersionRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("INSERT INTO policy_versions (",
+                                                       kPolicyVersionCols,
+                                                       ") VALUES (?, ?, ?, ?, ?, ?)")));
+  q.Text(r.version)
+      .Int(r.effective_date)
+      .Int(r.applied_at)
+      .Text(r.source)
+      .Int(r.material ? 1 : 0)
+      .Text(r.changes)
+      .OnUnique("policy_version_exists");
+  return q.Run();
+}
+
+Result<std::optional<PolicyVersionRecord>> SqliteTx::GetPolicyVersion(const std::string& version) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kPolicyVersionCols,
+                                                       " FROM policy_versions WHERE version = ?")));
+  q.Text(version);
+  return FirstRow<PolicyVersionRecord>(q, ReadPolicyVersion);
+}
+
+Result<std::vector<PolicyVersionRecord>> SqliteTx::ListPolicyVersions() {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kPolicyVersionCols,
+                                        " FROM policy_versions ORDER BY applied_at DESC, rowid DESC")));
+  std::vector<PolicyVersionRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadPolicyVersion(q));
+  }
+  return out;
 }
 
 }  // namespace privacyd

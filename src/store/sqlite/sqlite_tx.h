@@ -71,6 +71,10 @@ class SqliteTx final : public Tx {
                               Micros created_at) override;
   Result<int64_t> DeleteExpiredIdempotencyKeys(Micros now, int limit) override;
 
+  Status InsertPolicyVersion(const PolicyVersionRecord& record) override;
+  Result<std::optional<PolicyVersionRecord>> GetPolicyVersion(const std::string& version) override;
+  Result<std::vector<PolicyVersionRecord>> ListPolicyVersions() override;
+
  private:
   Status CheckWritable() const;
 
