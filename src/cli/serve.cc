@@ -19,6 +19,7 @@
 #include "keys/key_manager.h"
 #include "policy/example_policy.h"
 #include "policy/policy_holder.h"
+#include "policy/policy_manager.h"
 #include "policy/policy_loader.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
@@ -80,6 +81,13 @@ Result<JobRunnerOptions> JobRunnerOptionsFrom(const Config& config,
   return options;
 }
 
+// The configured public URL without a trailing '/', so that paths can be appended.
+std::string PublicUrl(const Config& config) {
+  std::string url = config.Get("public_url");
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 // Ready when the store answers and every migration is applied.
 Status StoreReadiness(Store& store) {
   PD_RETURN_IF_ERROR(store.Ping());
@@ -135,8 +143,6 @@ int RunServe(const Config& config, Environment& env) {
                       "the policy has " + std::to_string(initial.errors()) +
                           " errors (above); fix them, `privacyd policy check FILE` lists them"));
   }
-  PolicyHolder policy(initial.policy);
-  log->info("policy {} version {} loaded", initial.policy->file, initial.policy->version);
 
   std::filesystem::path data_dir = config.Get("data");
   auto store = OpenDataDirStore(config, /*migrate=*/true);
@@ -157,6 +163,18 @@ int RunServe(const Config& config, Environment& env) {
   JobQueue job_queue(**store, env.clock, env.random);
   JobRunner job_runner(job_queue, *job_options);
 
+  // The validated policy is recorded as a version (diffed against the one before) and put in
+  // force; a statement whose text changed under the same version is refused.
+  PolicyHolder policy(initial.policy);
+  PolicyVersions policy_versions(**store, job_queue, audit, env.clock, Taxonomy::Default(),
+                                 Jurisdictions::Default());
+  PolicyManager policy_manager(policy, policy_versions, Taxonomy::Default(),
+                               Jurisdictions::Default());
+  PolicyApplyOutcome started_policy = policy_manager.ApplyLoaded(std::move(initial), "system");
+  if (started_policy.error) return fail(*started_policy.error);
+  log->info("policy {} version {} in force{}", policy.Current()->file, policy.Current()->version,
+            started_policy.applied->newly_stored ? " (new version recorded)" : "");
+
   Metrics metrics;
   Store& store_ref = **store;
   metrics.AddCollector(
@@ -164,20 +182,24 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
-                        audit, registry, env.clock, env.random});
+                        audit, registry, env.clock, env.random, policy, policy_versions,
+                        policy_manager, PublicUrl(config)});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());
   server.StopOnSignals([&](int signo) {
     if (signo == SIGHUP) {
       // Atomic: an invalid policy is refused and the running one stays.
-      PolicyLoad reloaded = load_policy();
-      if (reloaded.ok()) {
-        policy.Replace(reloaded.policy);
-        log->info("SIGHUP: policy version {} now in force", reloaded.policy->version);
+      PolicyApplyOutcome reloaded = policy_manager.ApplyLoaded(load_policy(), "system");
+      if (reloaded.applied) {
+        log->info("SIGHUP: policy version {} now in force", policy.Current()->version);
+        job_runner.Notify();
+      } else if (reloaded.load.ok()) {
+        log->error("SIGHUP: {} [{}]; version {} stays in force", reloaded.error->message(),
+                   reloaded.error->code(), policy.Current()->version);
       } else {
         log->error("SIGHUP: the policy has {} errors; version {} stays in force",
-                   reloaded.errors(), policy.Current()->version);
+                   reloaded.load.errors(), policy.Current()->version);
       }
     } else {
       log->info("signal {}: stopping gracefully", signo);

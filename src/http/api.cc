@@ -4,6 +4,7 @@
 
 #include "http/admin_routes.h"
 #include "http/idempotency.h"
+#include "http/policy_version_routes.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
@@ -15,6 +16,8 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddSystemRoutes(declared, services.metrics, services.readiness);
   AddSubjectRoutes(declared, services.registry);
   AddAuditRoutes(declared, services.store, services.audit);
+  AddPolicyVersionRoutes(declared, services.policy_versions, services.policy_manager,
+                         services.policy, services.public_url);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

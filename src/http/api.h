@@ -9,6 +9,9 @@
 #include "core/random.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "policy/policy_holder.h"
+#include "policy/policy_manager.h"
+#include "policy/policy_versions.h"
 #include "registry/subject_registry.h"
 #include "store/store.h"
 
@@ -23,6 +26,11 @@ struct ApiServices {
   // Time and randomness for idempotency keys (expiry, sealing of stored responses).
   const Clock& clock;
   Random& random;
+  // The policy in force, its history, and how a new one is applied.
+  PolicyHolder& policy;
+  PolicyVersions& policy_versions;
+  PolicyManager& policy_manager;
+  std::string public_url;  // base of links in pages and feeds, without a trailing '/'
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

@@ -8,6 +8,7 @@
 
 #include "http/openapi.h"
 #include "keys/key_manager.h"
+#include "policy/example_policy.h"
 #include "testing/test_store.h"
 
 namespace privacyd {
@@ -21,8 +22,17 @@ class ApiRoutesTest : public ::testing::Test {
     auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
     ASSERT_TRUE(keyring.ok());
     registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
-    AddApiRoutes(router_,
-                 {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_, random_});
+    jobs_ = std::make_unique<JobQueue>(*store_, clock_, random_);
+    PolicyLoad load = LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(),
+                                     Jurisdictions::Default());
+    ASSERT_TRUE(load.ok());
+    holder_ = std::make_unique<PolicyHolder>(load.policy);
+    versions_ = std::make_unique<PolicyVersions>(*store_, *jobs_, audit_, clock_,
+                                                 Taxonomy::Default(), Jurisdictions::Default());
+    manager_ = std::make_unique<PolicyManager>(*holder_, *versions_, Taxonomy::Default(),
+                                               Jurisdictions::Default());
+    AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
+                           random_, *holder_, *versions_, *manager_, "http://privacy.test"});
   }
 
   testing::TempDir dir_;
@@ -31,6 +41,10 @@ class ApiRoutesTest : public ::testing::Test {
   FakeClock clock_;
   AuditLog audit_{clock_};
   std::unique_ptr<SubjectRegistry> registry_;
+  std::unique_ptr<JobQueue> jobs_;
+  std::unique_ptr<PolicyHolder> holder_;
+  std::unique_ptr<PolicyVersions> versions_;
+  std::unique_ptr<PolicyManager> manager_;
   Metrics metrics_;
   Router router_;
 };

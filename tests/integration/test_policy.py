@@ -71,7 +71,7 @@ class PolicyTest(DaemonTest):
     def test_sighup_reload_is_atomic(self):
         path = self.write_policy(self.example())
         daemon = self.start_daemon(extra_args=["--policy", path])
-        self.wait_for_log(daemon, r"policy .* version 2024-08 loaded")
+        self.wait_for_log(daemon, r"policy .* version 2024-08 in force")
 
         self.write_policy(self.example().replace('version: "2024-08"', 'version: "2025-01"'))
         daemon.proc.send_signal(signal.SIGHUP)
