@@ -135,7 +135,8 @@ int RunServe(const Config& config, Environment& env) {
                       "the policy has " + std::to_string(initial.errors()) +
                           " errors (above); fix them, `privacyd policy check FILE` lists them"));
   }
-  PolicyHolder policy(initial.policy);
+  PolicyHolder policy(initial.policy, DecisionTables::Compile(*initial.policy, Taxonomy::Default(),
+                                                              Jurisdictions::Default()));
   log->info("policy {} version {} loaded", initial.policy->file, initial.policy->version);
 
   std::filesystem::path data_dir = config.Get("data");
@@ -164,7 +165,7 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
-                        audit, registry, env.clock, env.random});
+                        audit, registry, env.clock, env.random, policy});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());
@@ -173,7 +174,9 @@ int RunServe(const Config& config, Environment& env) {
       // Atomic: an invalid policy is refused and the running one stays.
       PolicyLoad reloaded = load_policy();
       if (reloaded.ok()) {
-        policy.Replace(reloaded.policy);
+        policy.Replace(reloaded.policy,
+                       DecisionTables::Compile(*reloaded.policy, Taxonomy::Default(),
+                                               Jurisdictions::Default()));
         log->info("SIGHUP: policy version {} now in force", reloaded.policy->version);
       } else {
         log->error("SIGHUP: the policy has {} errors; version {} stays in force",
