@@ -13,6 +13,9 @@
 #include "cli/serve.h"
 #include "config/config.h"
 #include "keys/key_manager.h"
+#include "policy/decisions.h"
+#include "policy/example_policy.h"
+#include "policy/period.h"
 #include "policy/policy_loader.h"
 #include "staff/roles.h"
 #include "staff/staff_directory.h"
@@ -361,6 +364,156 @@ void AddMaintenanceCommands(CLI::App& app, Environment& env, std::function<int()
   }
 }
 
+// The decision tables of the policy in --policy, else the configured one, else the embedded
+// example. Prints the policy's errors when it has any.
+Result<std::shared_ptr<const DecisionTables>> LoadDecisions(const std::string& policy_flag,
+                                                            const CommonOptions& common,
+                                                            Environment& env) {
+  std::string file = policy_flag;
+  if (file.empty()) {
+    auto config = LoadConfig(common, env);
+    if (!config.ok()) return config.error();
+    file = config->Get("policy");
+  }
+  PolicyLoad load = file.empty()
+                        ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
+                                         Taxonomy::Default(), Jurisdictions::Default())
+                        : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
+  if (!load.ok()) {
+    for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
+    return Error(ErrorKind::kInvalidArgument, "policy_invalid",
+                 "the policy has " + std::to_string(load.errors()) +
+                     " errors (above); fix them, `privacyd policy check FILE` lists them");
+  }
+  return DecisionTables::Compile(*load.policy, Taxonomy::Default(), Jurisdictions::Default());
+}
+
+// Prints a decision; exit 0 when allowed, 1 when refused.
+int PrintDecision(Environment& env, const Decision& d, const RetentionRule* rule = nullptr) {
+  env.out << (d.allowed ? "allowed" : "refused") << "\n"
+          << "reason: " << ReasonName(d.clause.reason) << " (" << ReasonDescription(d.clause.reason)
+          << ")\n"
+          << "clause: " << d.clause.key << "\n";
+  if (rule != nullptr) {
+    std::string keep;
+    auto add = [&keep](int n, const char* unit) {
+      if (n == 0) return;
+      keep += (keep.empty() ? "" : " ") + std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+    };
+    add(rule->keep.years, "year");
+    add(rule->keep.months, "month");
+    add(rule->keep.days, "day");
+    env.out << "retention: " << keep << " from " << RetentionStartName(rule->from) << "\n";
+  }
+  return d.allowed ? kExitOk : kExitCheckFailed;
+}
+
+void AddExplainCommands(CLI::App* policy, Environment& env, std::function<int()>& action) {
+  auto* explain = policy->add_subcommand(
+      "explain",
+      "answer a question from the policy's decision tables, with the clause that "
+      "decided it; exits 0 when allowed, 1 when refused, 2 on a usage error");
+  explain->require_subcommand(1);
+  struct Options {
+    CommonOptions common;
+    std::string policy;
+    std::string point, field, category, purpose, regime, country, consent = "none", recipient,
+                                                                  origin, destination, at;
+    std::vector<std::string> categories;
+  };
+  auto o = std::make_shared<Options>();
+  auto common = [&o](CLI::App* cmd) {
+    cmd->add_option("--policy", o->policy,
+                    "policy file (default: the configured one, else the embedded example)");
+    cmd->add_option("--config", o->common.config_file, "YAML config file")
+        ->check(CLI::ExistingFile);
+  };
+  // Runs `ask` over the loaded tables.
+  auto run = [&env, &action, o](std::function<int(const DecisionTables&)> ask) {
+    action = [&env, o, ask] {
+      auto tables = LoadDecisions(o->policy, o->common, env);
+      if (!tables.ok()) return Fail(env, tables.error());
+      return ask(**tables);
+    };
+  };
+
+  auto* collect = explain->add_subcommand("collect", "may FIELD be collected at POINT?");
+  collect->add_option("POINT", o->point, "collection point id")->required();
+  collect->add_option("FIELD", o->field, "field name")->required();
+  common(collect);
+  collect->callback([&env, o, run] {
+    run([&env, o](const DecisionTables& t) {
+      auto d = t.Collect(o->point, o->field);
+      return d.ok() ? PrintDecision(env, *d) : Fail(env, d.error());
+    });
+  });
+
+  auto* use = explain->add_subcommand(
+      "use", "may CATEGORY be used for PURPOSE for a person under a regime, given their consent?");
+  use->add_option("CATEGORY", o->category, "data category key")->required();
+  use->add_option("PURPOSE", o->purpose, "purpose id")->required();
+  auto* regime = use->add_option("--regime", o->regime, "regime id: gdpr, uk_gdpr, ccpa, ...");
+  use->add_option("--country", o->country, "the person's country (DE) or subdivision (US-CA)")
+      ->excludes(regime);
+  use->add_option("--consent", o->consent, "none, granted, withdrawn or objected (default none)");
+  common(use);
+  use->callback([&env, o, run] {
+    run([&env, o](const DecisionTables& t) {
+      if (o->regime.empty() == o->country.empty()) {
+        env.err << "privacyd: name the regime (--regime gdpr) or the country (--country DE)\n";
+        return kExitError;
+      }
+      auto consent = ParseConsentState(o->consent);
+      if (!consent.ok()) return Fail(env, consent.error());
+      if (!o->regime.empty()) {
+        if (auto id = t.FindRegime(o->regime); !id.ok()) return Fail(env, id.error());
+      } else if (auto id = t.RegimeForCountry(o->country); !id.ok()) {
+        return Fail(env, id.error());
+      }
+      auto d = t.Use(o->category, o->purpose, o->regime.empty() ? o->country : o->regime, *consent);
+      return d.ok() ? PrintDecision(env, *d) : Fail(env, d.error());
+    });
+  });
+
+  auto* disclose = explain->add_subcommand(
+      "disclose", "may CATEGORY... be disclosed to RECIPIENT for PURPOSE, from --origin?");
+  disclose->add_option("RECIPIENT", o->recipient, "recipient id")->required();
+  disclose->add_option("PURPOSE", o->purpose, "purpose id")->required();
+  disclose->add_option("CATEGORY", o->categories, "data category keys")->required();
+  disclose->add_option("--origin", o->origin, "where the people are: country (DE)")->required();
+  disclose->add_option("--destination", o->destination,
+                       "only this one of the recipient's countries (default: all)");
+  disclose->add_option("--at", o->at,
+                       "judge transfers on this date, YYYY-MM-DD (default: the policy's "
+                       "effective date)");
+  common(disclose);
+  disclose->callback([&env, o, run] {
+    run([&env, o](const DecisionTables& t) {
+      DiscloseQuestion q{o->recipient, o->purpose, o->categories, o->origin, o->destination, {}};
+      if (!o->at.empty()) {
+        auto at = ParseDate(o->at);
+        if (!at.ok()) return Fail(env, at.error());
+        q.at = *at;
+      }
+      auto d = t.Disclose(q);
+      return d.ok() ? PrintDecision(env, *d) : Fail(env, d.error());
+    });
+  });
+
+  auto* retention =
+      explain->add_subcommand("retention", "how long is CATEGORY kept for PURPOSE, and from when?");
+  retention->add_option("CATEGORY", o->category, "data category key")->required();
+  retention->add_option("PURPOSE", o->purpose, "purpose id")->required();
+  common(retention);
+  retention->callback([&env, o, run] {
+    run([&env, o](const DecisionTables& t) {
+      auto answer = t.Retention(o->category, o->purpose);
+      return answer.ok() ? PrintDecision(env, answer->decision, answer->rule)
+                         : Fail(env, answer.error());
+    });
+  });
+}
+
 void AddPolicyCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
   auto* policy = app.add_subcommand("policy", "check and explain the policy file");
   policy->require_subcommand(1);
@@ -398,6 +551,7 @@ void AddPolicyCommands(CLI::App& app, Environment& env, std::function<int()>& ac
       };
     });
   }
+  AddExplainCommands(policy, env, action);
 }
 
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {

@@ -5,6 +5,7 @@
 #include "http/admin_routes.h"
 #include "http/idempotency.h"
 #include "http/policy_version_routes.h"
+#include "http/policy_routes.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
@@ -18,6 +19,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddAuditRoutes(declared, services.store, services.audit);
   AddPolicyVersionRoutes(declared, services.policy_versions, services.policy_manager,
                          services.policy, services.public_url);
+  AddPolicyRoutes(declared, services.policy);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

@@ -9,6 +9,7 @@
 #include "http/openapi.h"
 #include "keys/key_manager.h"
 #include "policy/example_policy.h"
+#include "policy/policy_loader.h"
 #include "testing/test_store.h"
 
 namespace privacyd {

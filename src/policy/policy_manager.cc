@@ -22,7 +22,8 @@ PolicyApplyOutcome PolicyManager::ApplyLoaded(PolicyLoad load, const std::string
     outcome.error = applied.error();
     return outcome;
   }
-  holder_.Replace(outcome.load.policy);
+  holder_.Replace(outcome.load.policy,
+                 DecisionTables::Compile(*outcome.load.policy, taxonomy_, jurisdictions_));
   outcome.applied = std::move(applied).value();
   return outcome;
 }
