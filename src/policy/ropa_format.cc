@@ -13,7 +13,7 @@
 namespace privacyd {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string Join(const std::vector<std::string>& parts, const std::string& separator = "; ") {
   std::string out;
