@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "policy/example_policy.h"
 #include "policy/policy_loader.h"
@@ -200,8 +201,8 @@ TEST(RopaFormat, XlsxIsAZipWorkbookWithBothSheets) {
   ASSERT_TRUE(bytes.ok()) << bytes.error().message();
   ASSERT_GT(bytes->size(), 1000u);
   EXPECT_EQ(bytes->substr(0, 4), std::string("PK\x03\x04", 4));
-  // Sheet names are stored uncompressed in the zip's directory as file names only, so look for
-  // the worksheet parts rather than the names.
+  // The zip's directory lists its parts by name in clear text; the sheets' own names are
+  // compressed inside workbook.xml, so look for the two worksheet parts.
   EXPECT_NE(bytes->find("xl/worksheets/sheet1.xml"), std::string::npos);
   EXPECT_NE(bytes->find("xl/worksheets/sheet2.xml"), std::string::npos);
 }
