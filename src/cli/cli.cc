@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <optional>
 
 #include "audit/audit_log.h"
@@ -17,6 +19,8 @@
 #include "policy/example_policy.h"
 #include "policy/period.h"
 #include "policy/policy_loader.h"
+#include "policy/ropa.h"
+#include "policy/ropa_format.h"
 #include "staff/roles.h"
 #include "staff/staff_directory.h"
 
@@ -554,6 +558,73 @@ void AddPolicyCommands(CLI::App& app, Environment& env, std::function<int()>& ac
   AddExplainCommands(policy, env, action);
 }
 
+void AddRopaCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
+  struct Options {
+    CommonOptions common;
+    std::string format = "json";
+    std::string lang;
+    std::string policy;
+    std::string output;
+  };
+  auto o = std::make_shared<Options>();
+  auto* ropa = app.add_subcommand(
+      "ropa", "export the record of processing activities (GDPR Art. 30) derived from the policy");
+  ropa->add_option("--format", o->format, "json, csv or xlsx (default json)")
+      ->check(CLI::IsMember({"json", "csv", "xlsx"}));
+  ropa->add_option("--lang", o->lang, "language of the texts (default: the policy's first)");
+  ropa->add_option("--policy", o->policy,
+                   "policy file (default: the configured one, else the embedded example policy)");
+  ropa->add_option("--output,-o", o->output, "write to FILE instead of standard output");
+  ropa->add_option("--config", o->common.config_file, "YAML config file")->check(CLI::ExistingFile);
+  ropa->callback([&env, &action, o] {
+    action = [&env, o] {
+      auto format = ParseRopaFormat(o->format);
+      if (!format.ok()) return Fail(env, format.error());
+      // A workbook on a terminal is only noise and can upset it.
+      if (*format == RopaFormat::kXlsx && o->output.empty() && &env.out == &std::cout &&
+          isatty(STDOUT_FILENO)) {
+        env.err << "privacyd: xlsx is binary; write it with --output FILE or redirect standard "
+                   "output\n";
+        return kExitError;
+      }
+      std::string file = o->policy;
+      if (file.empty()) {
+        auto config = LoadConfig(o->common, env);
+        if (!config.ok()) return Fail(env, config.error());
+        file = config->Get("policy");
+      }
+      PolicyLoad load = file.empty()
+                            ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
+                                             Taxonomy::Default(), Jurisdictions::Default())
+                            : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
+      if (!load.ok()) {
+        for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
+        env.err << "privacyd: the policy has errors; `privacyd policy check` lists them\n";
+        return kExitError;
+      }
+      auto record = BuildRopa(*load.policy, Taxonomy::Default(), Jurisdictions::Default(), o->lang,
+                              env.clock.Now());
+      if (!record.ok()) return Fail(env, record.error());
+      auto bytes = RenderRopa(*record, *format);
+      if (!bytes.ok()) return Fail(env, bytes.error());
+      if (o->output.empty()) {
+        env.out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+        env.out.flush();
+        return env.out ? kExitOk : kExitError;
+      }
+      std::ofstream out(o->output, std::ios::binary | std::ios::trunc);
+      out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+      out.close();
+      if (!out) {
+        env.err << "privacyd: cannot write " << o->output << "\n";
+        return kExitError;
+      }
+      env.err << o->output << ": " << record->activities.size() << " processing activities\n";
+      return kExitOk;
+    };
+  });
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -598,6 +669,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddTokenCommands(app, env, action);
   AddMaintenanceCommands(app, env, action);
   AddPolicyCommands(app, env, action);
+  AddRopaCommand(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

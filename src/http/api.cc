@@ -6,6 +6,7 @@
 #include "http/idempotency.h"
 #include "http/policy_version_routes.h"
 #include "http/policy_routes.h"
+#include "http/ropa_routes.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
@@ -20,6 +21,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddPolicyVersionRoutes(declared, services.policy_versions, services.policy_manager,
                          services.policy, services.public_url);
   AddPolicyRoutes(declared, services.policy);
+  AddRopaRoutes(declared, services.policy, services.clock);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

@@ -33,6 +33,12 @@ inline const std::vector<std::string>& AuditReaderRoles() {
   return kRoles;
 }
 
+// Who may read the record of processing activities.
+inline const std::vector<std::string>& RopaReaderRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "auditor"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;
