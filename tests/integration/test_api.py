@@ -85,11 +85,13 @@ class StaffApiTest(DaemonTest):
         actions = [(e["action"], e["actor"]) for e in entries]
         self.assertEqual(actions[:8], [("user.create", "cli:" + pwd.getpwuid(os.geteuid()).pw_name),
                                        ("token.create", actions[1][1])] * 4)
-        self.assertEqual(actions[8:], [("subject.create", "sam"), ("subject.read", "alice"),
+        # The daemon records the policy version it starts with, then the staff calls follow.
+        self.assertEqual(actions[8], ("policy.apply", "system"))
+        self.assertEqual(actions[9:], [("subject.create", "sam"), ("subject.read", "alice"),
                                        ("subject.lookup", "sam"), ("subject.lookup", "sam")])
-        self.assertEqual(entries[8]["object"], "subject:" + sid)
-        self.assertEqual(entries[8]["request_id"], "req-create-1")
-        self.assertEqual(entries[8]["role"], "support_agent")
+        self.assertEqual(entries[9]["object"], "subject:" + sid)
+        self.assertEqual(entries[9]["request_id"], "req-create-1")
+        self.assertEqual(entries[9]["role"], "support_agent")
         self.assertEqual([e["seq"] for e in entries], list(range(1, len(entries) + 1)))
         for prev, cur in zip(entries, entries[1:]):
             self.assertEqual(cur["prev_hash"], prev["hash"])

@@ -71,10 +71,10 @@ class BadInputTest(DaemonTest):
         self.assertProblem(self.daemon.request("GET", "/v1/admin/subjects/a%2Fb", token=self.token),
                            400, "invalid_path")
         self.assertStillUp()
-        # Nothing refused was stored: the only audit entries are the CLI's.
+        # Nothing refused was stored: the only audit entries are the CLI's and the daemon's start.
         status, _, raw = self.daemon.request("GET", "/v1/admin/audit", token=self.token)
         self.assertEqual([e["action"] for e in json.loads(raw)["entries"]],
-                         ["user.create", "token.create"])
+                         ["user.create", "token.create", "policy.apply"])
 
     def test_header_flood_gets_431(self):
         headers = "".join(f"X-Flood-{i}: {'v' * 40}\r\n" for i in range(200))
