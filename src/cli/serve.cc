@@ -164,7 +164,7 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
-                        audit, registry, env.clock, env.random});
+                        audit, registry, env.clock, env.random, policy});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

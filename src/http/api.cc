@@ -4,6 +4,7 @@
 
 #include "http/admin_routes.h"
 #include "http/idempotency.h"
+#include "http/statement_routes.h"
 #include "http/system_routes.h"
 
 namespace privacyd {
@@ -15,6 +16,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddSystemRoutes(declared, services.metrics, services.readiness);
   AddSubjectRoutes(declared, services.registry);
   AddAuditRoutes(declared, services.store, services.audit);
+  AddStatementRoutes(declared, services.policy);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

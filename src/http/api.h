@@ -9,6 +9,7 @@
 #include "core/random.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "policy/policy_holder.h"
 #include "registry/subject_registry.h"
 #include "store/store.h"
 
@@ -23,6 +24,8 @@ struct ApiServices {
   // Time and randomness for idempotency keys (expiry, sealing of stored responses).
   const Clock& clock;
   Random& random;
+  // The policy in force, for the public statement pages.
+  const PolicyHolder& policy;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

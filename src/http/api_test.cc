@@ -8,6 +8,8 @@
 
 #include "http/openapi.h"
 #include "keys/key_manager.h"
+#include "policy/example_policy.h"
+#include "policy/policy_loader.h"
 #include "testing/test_store.h"
 
 namespace privacyd {
@@ -21,8 +23,8 @@ class ApiRoutesTest : public ::testing::Test {
     auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
     ASSERT_TRUE(keyring.ok());
     registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
-    AddApiRoutes(router_,
-                 {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_, random_});
+    AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
+                           random_, policy_});
   }
 
   testing::TempDir dir_;
@@ -32,6 +34,9 @@ class ApiRoutesTest : public ::testing::Test {
   AuditLog audit_{clock_};
   std::unique_ptr<SubjectRegistry> registry_;
   Metrics metrics_;
+  PolicyHolder policy_{
+      LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(), Jurisdictions::Default())
+          .policy};
   Router router_;
 };
 
