@@ -155,6 +155,8 @@ constexpr Phrase kUsingIntro{
     "juridique indiquée :"};
 constexpr Phrase kBasisLine{"Legal basis: {0}.", "Rechtsgrundlage: {0}.", "Base juridique : {0}."};
 constexpr Phrase kSemicolon{"; ", "; ", " ; "};
+// Between a label and what follows (French sets a space before the colon).
+constexpr Phrase kColon{": ", ": ", " : "};
 constexpr Phrase kBasisElsewhere{"elsewhere, {0}", "anderswo {0}", "ailleurs, {0}"};
 
 constexpr Phrase kShareIntro{
@@ -463,6 +465,7 @@ class StatementWriter {
 
  private:
   const char* T(const Phrase& phrase) const { return phrase.In(lang_); }
+  std::string Colon() const { return T(kColon); }
 
   // A localized policy text, escaped; the policy's first language when this one is missing.
   std::string Text(const LocalizedText& text) const {
@@ -675,7 +678,8 @@ class StatementWriter {
         public_facing = public_facing || point->public_facing;
       }
       if (names.empty()) continue;
-      std::string item = "**" + std::string(T(ChannelPhrase(channel))) + "**: " + Join(names, ", ");
+      std::string item =
+          "**" + std::string(T(ChannelPhrase(channel))) + "**" + Colon() + Join(names, ", ");
       if (public_facing) item += " (" + std::string(T(kPublicNote)) + ")";
       channels.push_back(item);
     }
@@ -685,8 +689,8 @@ class StatementWriter {
     Paragraph(T(kUsingIntro));
     std::vector<std::string> purposes;
     for (const Purpose* purpose : ByDeclaration(policy_.purposes)) {
-      purposes.push_back("**" + Text(purpose->name) + "**: " + Text(purpose->description) + " " +
-                         LegalBasisLine(*purpose));
+      purposes.push_back("**" + Text(purpose->name) + "**" + Colon() + Text(purpose->description) +
+                         " " + LegalBasisLine(*purpose));
     }
     List(purposes);
   }
@@ -710,7 +714,8 @@ class StatementWriter {
       std::vector<std::string> items;
       for (const Recipient* recipient : ByDeclaration(policy_.recipients)) {
         if (recipient->role != role) continue;
-        items.push_back("**" + Text(recipient->name) + "**: " + Text(recipient->description));
+        items.push_back("**" + Text(recipient->name) + "**" + Colon() +
+                        Text(recipient->description));
       }
       if (items.empty()) continue;
       Subheading(RecipientRolePhrase(role));
@@ -726,7 +731,8 @@ class StatementWriter {
       if (recipient->countries.empty()) continue;
       std::vector<std::string> countries;
       for (const auto& code : recipient->countries) countries.push_back(Country(code));
-      std::string item = "**" + Text(recipient->name) + "**: " + Join(countries, ", ") + ".";
+      std::string item =
+          "**" + Text(recipient->name) + "**" + Colon() + Join(countries, ", ") + ".";
       if (!recipient->safeguards.empty()) {
         std::vector<std::string> safeguards;
         for (Safeguard s : recipient->safeguards) safeguards.push_back(T(SafeguardPhrase(s)));
@@ -751,7 +757,7 @@ class StatementWriter {
           std::any_of(purpose->categories.begin(), purpose->categories.end(),
                       [](const std::string& k) { return IsTechnicalCategory(k); });
       if (!uses_technical) continue;
-      uses.push_back("**" + Text(purpose->name) + "**: " + LegalBasisLine(*purpose));
+      uses.push_back("**" + Text(purpose->name) + "**" + Colon() + LegalBasisLine(*purpose));
     }
     if (!uses.empty()) {
       Paragraph(T(kTechnicalUse));
@@ -782,7 +788,7 @@ class StatementWriter {
         if (!vendor.privacy_url.empty())
           links.push_back(Link(T(kPrivacyPolicy), vendor.privacy_url));
         if (!vendor.opt_out_url.empty()) links.push_back(Link(T(kOptOut), vendor.opt_out_url));
-        if (!links.empty()) item += ": " + Join(links, ", ");
+        if (!links.empty()) item += Colon() + Join(links, ", ");
         vendors.push_back(item);
       }
       List(vendors);
@@ -799,7 +805,7 @@ class StatementWriter {
       std::string period = rule.keep.empty() ? std::string(T(kRetentionUnset))
                                              : FormatDuration(rule.keep, /*spelled=*/false) + " " +
                                                    T(RetentionStartPhrase(rule.from));
-      std::string item = "**" + Text(purpose->name) + "**: " + period + ".";
+      std::string item = "**" + Text(purpose->name) + "**" + Colon() + period + ".";
       std::string reason = Text(rule.reason);
       if (!reason.empty()) item += " " + reason;
       items.push_back(item);
