@@ -23,6 +23,7 @@
 #include "policy/ropa_format.h"
 #include "staff/roles.h"
 #include "staff/staff_directory.h"
+#include "statement/statement_renderer.h"
 
 namespace privacyd {
 namespace {
@@ -625,6 +626,58 @@ void AddRopaCommand(CLI::App& app, Environment& env, std::function<int()>& actio
   });
 }
 
+void AddStatementCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* statement = app.add_subcommand("statement", "the privacy statement, from the policy");
+  statement->require_subcommand(1);
+  {
+    struct Options {
+      CommonOptions common;
+      std::string policy;
+      std::string lang;
+      std::string format = "html";
+    };
+    auto o = std::make_shared<Options>();
+    auto* render = statement->add_subcommand(
+        "render", "write the statement in one language to standard output");
+    render->add_option("--lang", o->lang, "language: one of the policy's (en, de, fr)")->required();
+    render->add_option("--format", o->format, "md or html")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"md", "html"}));
+    render->add_option("--policy", o->policy,
+                       "policy file (default: the configured one, else the embedded example)");
+    render->add_option("--config", o->common.config_file, "YAML config file")
+        ->check(CLI::ExistingFile);
+    render->callback([&env, &action, o] {
+      action = [&env, o] {
+        std::string file = o->policy;
+        if (file.empty()) {
+          auto config = LoadConfig(o->common, env);
+          if (!config.ok()) return Fail(env, config.error());
+          file = config->Get("policy");
+        }
+        PolicyLoad load = file.empty()
+                              ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
+                                               Taxonomy::Default(), Jurisdictions::Default())
+                              : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
+        if (!load.ok()) {
+          for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
+          return Fail(env, Error(ErrorKind::kInvalidArgument, "policy_invalid",
+                                 "the policy has " + std::to_string(load.errors()) +
+                                     " errors (above); fix them first"));
+        }
+        auto rendered = o->format == "md"
+                            ? RenderStatementMarkdown(*load.policy, o->lang, Taxonomy::Default(),
+                                                      Jurisdictions::Default())
+                            : RenderStatementHtml(*load.policy, o->lang, Taxonomy::Default(),
+                                                  Jurisdictions::Default());
+        if (!rendered.ok()) return Fail(env, rendered.error());
+        env.out << *rendered;
+        return kExitOk;
+      };
+    });
+  }
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -670,6 +723,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddMaintenanceCommands(app, env, action);
   AddPolicyCommands(app, env, action);
   AddRopaCommand(app, env, action);
+  AddStatementCommands(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
