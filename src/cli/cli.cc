@@ -18,6 +18,7 @@
 #include "policy/decisions.h"
 #include "policy/example_policy.h"
 #include "policy/period.h"
+#include "policy/policy_diff.h"
 #include "policy/policy_loader.h"
 #include "policy/ropa.h"
 #include "policy/ropa_format.h"
@@ -530,8 +531,9 @@ void AddPolicyCommands(CLI::App& app, Environment& env, std::function<int()>& ac
     };
     auto o = std::make_shared<Options>();
     auto* check = policy->add_subcommand(
-        "check", "validate a policy file; prints every problem, exits 0 when it has no errors, 1 "
-                 "when it has any");
+        "check",
+        "validate a policy file; prints every problem, exits 0 when it has no errors, 1 "
+        "when it has any");
     check->add_option("FILE", o->file, "policy file (default: --policy, or the configured one)");
     check->add_option("--policy", o->policy, "policy file");
     check->add_option("--config", o->common.config_file, "YAML config file")
@@ -672,6 +674,46 @@ void AddStatementCommands(CLI::App& app, Environment& env, std::function<int()>&
                                                   Jurisdictions::Default());
         if (!rendered.ok()) return Fail(env, rendered.error());
         env.out << *rendered;
+        return kExitOk;
+      };
+    });
+  }
+  {
+    struct Options {
+      std::string before;
+      std::string after;
+    };
+    auto o = std::make_shared<Options>();
+    auto* diff = statement->add_subcommand(
+        "diff",
+        "list the changes between two policy files clause by clause, each classified "
+        "material or editorial");
+    diff->add_option("OLD", o->before, "the earlier policy file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    diff->add_option("NEW", o->after, "the later policy file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    diff->callback([&env, &action, o] {
+      action = [&env, o] {
+        PolicyLoad before =
+            LoadPolicyFile(o->before, Taxonomy::Default(), Jurisdictions::Default());
+        PolicyLoad after = LoadPolicyFile(o->after, Taxonomy::Default(), Jurisdictions::Default());
+        for (const PolicyLoad* load : {&before, &after}) {
+          if (load->ok()) continue;
+          for (const auto& d : load->diagnostics) env.err << d.Format() << "\n";
+          return Fail(env,
+                      Error(ErrorKind::kInvalidArgument, "policy_invalid",
+                            "both policies must be valid to compare them; fix the errors above"));
+        }
+        auto changes = DiffPolicies(*before.policy, *after.policy);
+        size_t material = 0;
+        for (const auto& change : changes) {
+          env.out << FormatChange(change) << "\n";
+          if (change.material) ++material;
+        }
+        env.out << changes.size() << (changes.size() == 1 ? " change, " : " changes, ") << material
+                << " material\n";
         return kExitOk;
       };
     });

@@ -19,8 +19,8 @@
 #include "keys/key_manager.h"
 #include "policy/example_policy.h"
 #include "policy/policy_holder.h"
-#include "policy/policy_manager.h"
 #include "policy/policy_loader.h"
+#include "policy/policy_manager.h"
 #include "registry/subject_registry.h"
 #include "staff/staff_directory.h"
 #include "store/store_metrics.h"
@@ -124,10 +124,11 @@ int RunServe(const Config& config, Environment& env) {
   if (!options.ok()) return fail(options.error());
   const std::string policy_file = config.Get("policy");
   auto load_policy = [&]() -> PolicyLoad {
-    PolicyLoad load = policy_file.empty()
-                          ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
-                                           Taxonomy::Default(), Jurisdictions::Default())
-                          : LoadPolicyFile(policy_file, Taxonomy::Default(), Jurisdictions::Default());
+    PolicyLoad load =
+        policy_file.empty()
+            ? LoadPolicyText(kExamplePolicy, "(embedded example policy)", Taxonomy::Default(),
+                             Jurisdictions::Default())
+            : LoadPolicyFile(policy_file, Taxonomy::Default(), Jurisdictions::Default());
     for (const auto& d : load.diagnostics) {
       if (d.severity == PolicyDiagnostic::Severity::kError) {
         log->error("{}", d.Format());

@@ -1,11 +1,11 @@
 #include "config/config.h"
 
-#include "core/suggest.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "core/suggest.h"
 
 extern char** environ;
 

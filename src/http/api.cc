@@ -4,8 +4,8 @@
 
 #include "http/admin_routes.h"
 #include "http/idempotency.h"
-#include "http/policy_version_routes.h"
 #include "http/policy_routes.h"
+#include "http/policy_version_routes.h"
 #include "http/ropa_routes.h"
 #include "http/statement_routes.h"
 #include "http/system_routes.h"
@@ -23,7 +23,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
                          services.policy, services.public_url);
   AddPolicyRoutes(declared, services.policy);
   AddRopaRoutes(declared, services.policy, services.clock);
-  AddStatementRoutes(declared, services.policy);
+  AddStatementRoutes(declared, services.policy, services.policy_versions);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

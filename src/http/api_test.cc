@@ -24,8 +24,8 @@ class ApiRoutesTest : public ::testing::Test {
     ASSERT_TRUE(keyring.ok());
     registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
     jobs_ = std::make_unique<JobQueue>(*store_, clock_, random_);
-    PolicyLoad load = LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(),
-                                     Jurisdictions::Default());
+    PolicyLoad load =
+        LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(), Jurisdictions::Default());
     ASSERT_TRUE(load.ok());
     holder_ = std::make_unique<PolicyHolder>(load.policy);
     versions_ = std::make_unique<PolicyVersions>(*store_, *jobs_, audit_, clock_,

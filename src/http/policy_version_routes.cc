@@ -24,12 +24,23 @@ std::string XmlEscape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -43,9 +54,10 @@ std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord
   std::string title = title_it == policy.title.end() ? "Privacy Statement" : title_it->second;
   std::string updated = versions.empty() ? FormatRfc3339(policy.effective_date)
                                          : FormatRfc3339(versions.front().applied_at);
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                    "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"" + XmlEscape(lang) +
-                    "\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"" +
+      XmlEscape(lang) + "\">\n";
   out += "  <id>" + XmlEscape(public_url) + "/statement</id>\n";
   out += "  <title>" + XmlEscape(policy.controller.name + ": " + title) + "</title>\n";
   out += "  <updated>" + updated + "</updated>\n";
@@ -67,8 +79,8 @@ std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord
     if (summary.empty()) summary = v.material ? "Material changes." : "Editorial changes only.";
     out += "  <entry>\n";
     out += "    <id>" + XmlEscape(public_url + "/statement?version=" + v.version) + "</id>\n";
-    out += "    <title>" + XmlEscape(title + " " + v.version +
-                                     (v.material ? " (material changes)" : "")) +
+    out += "    <title>" +
+           XmlEscape(title + " " + v.version + (v.material ? " (material changes)" : "")) +
            "</title>\n";
     out += "    <updated>" + FormatRfc3339(v.applied_at) + "</updated>\n";
     out += "    <published>" + FormatRfc3339(v.effective_date) + "</published>\n";
@@ -112,38 +124,37 @@ void AddPolicyVersionRoutes(Router& router, PolicyVersions& versions, PolicyMana
                      for (const auto& v : *list) out.push_back(VersionJson(v));
                      return JsonResponse(200, json{{"versions", out}}.dump());
                    }});
-  router.Add(Route{.method = "GET",
-                   .pattern = "/statement/feed.atom",
-                   .handler = [&versions, &holder, public_url](const HttpRequest& req,
-                                                               const Principal*) {
-                     auto list = versions.List();
-                     if (!list.ok()) return ProblemResponse(list.error(), req.request_id);
-                     HttpResponse response;
-                     response.content_type = "application/atom+xml; charset=utf-8";
-                     response.body = AtomFeed(*holder.Current(), *list, public_url);
-                     return response;
-                   }});
-  router.Add(Route{.method = "POST",
-                   .pattern = "/v1/admin/policy",
-                   .roles = {"admin", "privacy_officer"},
-                   .handler =
-                       [&manager](const HttpRequest& req, const Principal* who) {
-                         PolicyApplyOutcome outcome =
-                             manager.ApplyText(req.body, "request body", who->user_name);
-                         if (!outcome.applied) return PolicyRefused(outcome, req.request_id);
-                         json warnings = json::array();
-                         for (const auto& d : outcome.load.diagnostics) {
-                           warnings.push_back({{"line", d.line},
-                                               {"column", d.column},
-                                               {"key", d.key},
-                                               {"message", d.message}});
-                         }
-                         json out = VersionJson(outcome.applied->record);
-                         out["newly_stored"] = outcome.applied->newly_stored;
-                         out["warnings"] = warnings;
-                         return JsonResponse(200, out.dump());
-                       },
-                   .content_types = {"application/yaml", "application/x-yaml", "text/yaml"}});
+  router.Add(
+      Route{.method = "GET",
+            .pattern = "/statement/feed.atom",
+            .handler = [&versions, &holder, public_url](const HttpRequest& req, const Principal*) {
+              auto list = versions.List();
+              if (!list.ok()) return ProblemResponse(list.error(), req.request_id);
+              HttpResponse response;
+              response.content_type = "application/atom+xml; charset=utf-8";
+              response.body = AtomFeed(*holder.Current(), *list, public_url);
+              return response;
+            }});
+  router.Add(Route{
+      .method = "POST",
+      .pattern = "/v1/admin/policy",
+      .roles = {"admin", "privacy_officer"},
+      .handler =
+          [&manager](const HttpRequest& req, const Principal* who) {
+            PolicyApplyOutcome outcome =
+                manager.ApplyText(req.body, "request body", who->user_name);
+            if (!outcome.applied) return PolicyRefused(outcome, req.request_id);
+            json warnings = json::array();
+            for (const auto& d : outcome.load.diagnostics) {
+              warnings.push_back(
+                  {{"line", d.line}, {"column", d.column}, {"key", d.key}, {"message", d.message}});
+            }
+            json out = VersionJson(outcome.applied->record);
+            out["newly_stored"] = outcome.applied->newly_stored;
+            out["warnings"] = warnings;
+            return JsonResponse(200, out.dump());
+          },
+      .content_types = {"application/yaml", "application/x-yaml", "text/yaml"}});
 }
 
 }  // namespace privacyd

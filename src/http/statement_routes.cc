@@ -1,6 +1,10 @@
 #include "http/statement_routes.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "http/accept_language.h"
+#include "policy/policy_loader.h"
 #include "statement/statement_renderer.h"
 
 namespace privacyd {
@@ -8,9 +12,50 @@ namespace {
 
 enum class Format { kHtml, kMarkdown };
 
-HttpResponse RenderStatement(const PolicyHolder& holder, Format format,
-                             const HttpRequest& request) {
+// The policy of the version asked for (the one in force without `?version=`) and, when that
+// version changed anything materially, its notice.
+Result<std::shared_ptr<const Policy>> PolicyFor(const PolicyHolder& holder,
+                                                PolicyVersions& versions,
+                                                const HttpRequest& request,
+                                                std::optional<ChangeNotice>& notice) {
   std::shared_ptr<const Policy> policy = holder.Current();
+  PD_ASSIGN_OR_RETURN(auto history, versions.List());
+  if (auto asked = request.Query("version"); asked && *asked != policy->version) {
+    auto it = std::find_if(history.begin(), history.end(),
+                           [&](const PolicyVersionRecord& r) { return r.version == *asked; });
+    if (it == history.end()) {
+      return Error(ErrorKind::kNotFound, "statement_version_not_found",
+                   "no statement version is called '" + asked->substr(0, 64) +
+                       "'; /statement/versions lists them");
+    }
+    PolicyLoad load = LoadPolicyText(it->source, "version " + it->version, Taxonomy::Default(),
+                                     Jurisdictions::Default());
+    if (!load.ok()) {
+      return Error(ErrorKind::kDataLoss, "statement_version_unreadable",
+                   "statement version " + it->version +
+                       " no longer validates against this privacyd's taxonomy and law data");
+    }
+    policy = load.policy;
+  }
+  for (size_t i = 0; i < history.size(); ++i) {
+    if (history[i].version != policy->version || !history[i].material) continue;
+    ChangeNotice n;
+    if (i + 1 < history.size()) n.previous_version = history[i + 1].version;
+    for (auto& change : ChangesFromJson(history[i].changes)) {
+      if (change.material) n.material_changes.push_back(std::move(change));
+    }
+    notice = std::move(n);
+  }
+  return policy;
+}
+
+HttpResponse RenderStatement(const PolicyHolder& holder, PolicyVersions& versions, Format format,
+                             const HttpRequest& request) {
+  std::optional<ChangeNotice> notice;
+  auto chosen = PolicyFor(holder, versions, request, notice);
+  if (!chosen.ok()) return ProblemResponse(chosen.error(), request.request_id);
+  std::shared_ptr<const Policy> policy = *chosen;
+  const ChangeNotice* shown = notice ? &*notice : nullptr;
   std::string lang;
   if (auto asked = request.Query("lang")) {
     lang = *asked;
@@ -20,8 +65,9 @@ HttpResponse RenderStatement(const PolicyHolder& holder, Format format,
   }
   auto rendered =
       format == Format::kHtml
-          ? RenderStatementHtml(*policy, lang, Taxonomy::Default(), Jurisdictions::Default())
-          : RenderStatementMarkdown(*policy, lang, Taxonomy::Default(), Jurisdictions::Default());
+          ? RenderStatementHtml(*policy, lang, Taxonomy::Default(), Jurisdictions::Default(), shown)
+          : RenderStatementMarkdown(*policy, lang, Taxonomy::Default(), Jurisdictions::Default(),
+                                    shown);
   if (!rendered.ok()) {
     const Error& error = rendered.error();
     if (error.code() == "unsupported_language") {
@@ -48,26 +94,28 @@ HttpResponse RenderStatement(const PolicyHolder& holder, Format format,
 
 }  // namespace
 
-void AddStatementRoutes(Router& router, const PolicyHolder& policy) {
+void AddStatementRoutes(Router& router, const PolicyHolder& policy, PolicyVersions& versions) {
   // Rendering the example takes well under a millisecond (bench/statement_bench.cc), so the
-  // routes render per request on the I/O thread, with no cache to invalidate on reload.
+  // routes render per request, with no cache to invalidate on reload; they read the version
+  // history from the store, so they run on the worker pool.
   router.Add(Route{
       .method = "GET",
       .pattern = "/statement",
       .roles = {},
-      .blocking = false,
-      .handler = [&policy](
-                     const HttpRequest& request,
-                     const Principal*) { return RenderStatement(policy, Format::kHtml, request); },
+      .blocking = true,
+      .handler =
+          [&policy, &versions](const HttpRequest& request, const Principal*) {
+            return RenderStatement(policy, versions, Format::kHtml, request);
+          },
   });
   router.Add(Route{
       .method = "GET",
       .pattern = "/statement.md",
       .roles = {},
-      .blocking = false,
+      .blocking = true,
       .handler =
-          [&policy](const HttpRequest& request, const Principal*) {
-            return RenderStatement(policy, Format::kMarkdown, request);
+          [&policy, &versions](const HttpRequest& request, const Principal*) {
+            return RenderStatement(policy, versions, Format::kMarkdown, request);
           },
   });
 }

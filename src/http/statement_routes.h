@@ -5,10 +5,13 @@
 
 #include "http/router.h"
 #include "policy/policy_holder.h"
+#include "policy/policy_versions.h"
 
 namespace privacyd {
 
-// `policy` must outlive the router.
-void AddStatementRoutes(Router& router, const PolicyHolder& policy);
+// `?version=V` renders an earlier version from the stored history. A version that changed
+// anything materially carries the notice of those changes in its "changes" section.
+// `policy` and `versions` must outlive the router.
+void AddStatementRoutes(Router& router, const PolicyHolder& policy, PolicyVersions& versions);
 
 }  // namespace privacyd

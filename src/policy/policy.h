@@ -51,7 +51,7 @@ struct Duration {
 enum class RetentionStart { kCollection, kLastInteraction, kEndOfRelationship, kPurposeFulfilled };
 
 struct RetentionRule {
-  Duration keep;          // how long after `from`
+  Duration keep;  // how long after `from`
   RetentionStart from = RetentionStart::kCollection;
   LocalizedText reason;  // why this long, for the statement
 };
@@ -71,7 +71,7 @@ struct Purpose {
   std::string id;
   LocalizedText name;
   LocalizedText description;
-  std::string data_use;  // fideslang data use key
+  std::string data_use;                 // fideslang data use key
   std::vector<std::string> categories;  // fideslang data category keys
   std::vector<std::string> subjects;    // fideslang data subject keys
   // Regime id ("gdpr", "uk_gdpr", "ccpa", ...) or "default" -> basis.
@@ -133,7 +133,14 @@ struct CollectionPoint {
   SourcePos pos;
 };
 
-enum class RecipientRole { kProcessor, kSubProcessor, kPartner, kAffiliate, kAuthority, kSuccessor };
+enum class RecipientRole {
+  kProcessor,
+  kSubProcessor,
+  kPartner,
+  kAffiliate,
+  kAuthority,
+  kSuccessor
+};
 
 enum class Safeguard { kAdequacy, kScc, kDpf, kBcr, kIntercompanyAgreement };
 

@@ -86,9 +86,12 @@ class Differ {
 
 const char* PolicyChangeKindName(PolicyChange::Kind kind) {
   switch (kind) {
-    case PolicyChange::Kind::kAdded: return "added";
-    case PolicyChange::Kind::kRemoved: return "removed";
-    case PolicyChange::Kind::kChanged: return "changed";
+    case PolicyChange::Kind::kAdded:
+      return "added";
+    case PolicyChange::Kind::kRemoved:
+      return "removed";
+    case PolicyChange::Kind::kChanged:
+      return "changed";
   }
   return "changed";
 }
@@ -106,7 +109,8 @@ std::vector<PolicyChange> DiffPolicies(const Policy& before, const Policy& after
             after.sells_data && !before.sells_data, "starts selling personal data");
   d.Changed("minimum_age", std::to_string(before.minimum_age), std::to_string(after.minimum_age),
             after.minimum_age < before.minimum_age, "lower minimum age");
-  d.List("data_subjects", before.data_subjects, after.data_subjects, true, "new kind of data subject");
+  d.List("data_subjects", before.data_subjects, after.data_subjects, true,
+         "new kind of data subject");
   d.List("data_categories", before.data_categories, after.data_categories, true,
          "new data category");
   d.List("prohibited_categories", before.prohibited_categories, after.prohibited_categories, false,
@@ -131,8 +135,7 @@ std::vector<PolicyChange> DiffPolicies(const Policy& before, const Policy& after
             if (bs.empty()) {
               d.Added(path + ".legal_basis." + r, as);
             } else if (as.empty()) {
-              d.Removed(path + ".legal_basis." + r, bs, away,
-                        "legal basis no longer consent");
+              d.Removed(path + ".legal_basis." + r, bs, away, "legal basis no longer consent");
             } else {
               d.Changed(path + ".legal_basis." + r, bs, as, away,
                         "legal basis moves away from consent");
@@ -196,8 +199,9 @@ std::vector<PolicyChange> DiffPolicies(const Policy& before, const Policy& after
           d.Changed(path, b, a);
         });
 
-  std::stable_sort(d.changes.begin(), d.changes.end(),
-                   [](const PolicyChange& x, const PolicyChange& y) { return x.clause < y.clause; });
+  std::stable_sort(
+      d.changes.begin(), d.changes.end(),
+      [](const PolicyChange& x, const PolicyChange& y) { return x.clause < y.clause; });
   return d.changes;
 }
 
@@ -205,9 +209,15 @@ std::string FormatChange(const PolicyChange& c) {
   std::string out = c.material ? "material: " : "editorial: ";
   out += c.clause + ": ";
   switch (c.kind) {
-    case PolicyChange::Kind::kAdded: out += "added " + c.after; break;
-    case PolicyChange::Kind::kRemoved: out += "removed " + c.before; break;
-    case PolicyChange::Kind::kChanged: out += c.before + " -> " + c.after; break;
+    case PolicyChange::Kind::kAdded:
+      out += "added " + c.after;
+      break;
+    case PolicyChange::Kind::kRemoved:
+      out += "removed " + c.before;
+      break;
+    case PolicyChange::Kind::kChanged:
+      out += c.before + " -> " + c.after;
+      break;
   }
   if (c.material) out += " (" + c.why + ")";
   return out;

@@ -42,18 +42,24 @@ const DiffCase kCases[] = {
      "purposes.site_operation.retention", PolicyChange::Kind::kChanged, true},
     {"shorter retention", "      keep: {months: 26}", "      keep: {months: 14}",
      "purposes.site_operation.retention", PolicyChange::Kind::kChanged, false},
-    {"basis away from consent", "      gdpr: consent\n      uk_gdpr: consent\n    retention:\n      keep: {months: 26}",
-     "      gdpr: consent\n      uk_gdpr: legitimate_interests\n    retention:\n      keep: {months: 26}",
+    {"basis away from consent",
+     "      gdpr: consent\n      uk_gdpr: consent\n    retention:\n      keep: {months: 26}",
+     "      gdpr: consent\n      uk_gdpr: legitimate_interests\n    retention:\n      keep: "
+     "{months: 26}",
      "purposes.site_operation.legal_basis.uk_gdpr", PolicyChange::Kind::kChanged, true},
-    {"basis towards consent", "legal_basis: {default: contract}\n    retention:\n      keep: {years: 2}\n      from: end_of_relationship",
-     "legal_basis: {default: consent}\n    retention:\n      keep: {years: 2}\n      from: end_of_relationship",
+    {"basis towards consent",
+     "legal_basis: {default: contract}\n    retention:\n      keep: {years: 2}\n      from: "
+     "end_of_relationship",
+     "legal_basis: {default: consent}\n    retention:\n      keep: {years: 2}\n      from: "
+     "end_of_relationship",
      "purposes.trial.legal_basis.default", PolicyChange::Kind::kChanged, false},
     {"lower minimum age", "minimum_age: 18", "minimum_age: 16", "minimum_age",
      PolicyChange::Kind::kChanged, true},
     {"higher minimum age", "minimum_age: 18", "minimum_age: 21", "minimum_age",
      PolicyChange::Kind::kChanged, false},
-    {"new data category", "  - user.privacy_preferences ", "  - user.contact.fax_number\n  - user.privacy_preferences ",
-     "data_categories", PolicyChange::Kind::kAdded, true},
+    {"new data category", "  - user.privacy_preferences ",
+     "  - user.contact.fax_number\n  - user.privacy_preferences ", "data_categories",
+     PolicyChange::Kind::kAdded, true},
     {"prohibited category dropped", "  - user.criminal_history\n", "", "prohibited_categories",
      PolicyChange::Kind::kRemoved, true},
     {"reworded text", "We will occasionally update this Privacy Statement",
@@ -64,7 +70,9 @@ const DiffCase kCases[] = {
     {"recipient gets a new purpose", "    purposes: [site_operation, advertising]",
      "    purposes: [site_operation, advertising, site_security]", "recipients.google.purposes",
      PolicyChange::Kind::kAdded, true},
-    {"recipient removed category", "    categories: [user.device.cookie_id, user.device.ip_address, user.behavior.browsing_history]",
+    {"recipient removed category",
+     "    categories: [user.device.cookie_id, user.device.ip_address, "
+     "user.behavior.browsing_history]",
      "    categories: [user.device.cookie_id, user.behavior.browsing_history]",
      "recipients.google.categories", PolicyChange::Kind::kRemoved, false},
 };
@@ -82,7 +90,8 @@ TEST(PolicyDiff, ClassifiesEachChange) {
     auto after = LoadOrDie(edited);
     ASSERT_TRUE(after) << c.name;
     auto changes = DiffPolicies(*before, *after);
-    ASSERT_EQ(changes.size(), 1u) << c.name << ": " << (changes.empty() ? "" : FormatChange(changes[1]));
+    ASSERT_EQ(changes.size(), 1u) << c.name << ": "
+                                  << (changes.empty() ? "" : FormatChange(changes[1]));
     EXPECT_EQ(changes[0].clause, c.clause) << c.name;
     EXPECT_EQ(changes[0].kind, c.kind) << c.name << ": " << FormatChange(changes[0]);
     EXPECT_EQ(changes[0].material, c.material) << c.name << ": " << FormatChange(changes[0]);

@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "policy/policy_validator.h"
 #include "core/suggest.h"
+#include "policy/policy_validator.h"
 
 namespace privacyd {
 namespace {
@@ -30,10 +30,10 @@ struct EnumTable {
   }
 };
 
-const EnumTable<Channel> kChannels{{Channel::kWebForm, Channel::kEmailResponse, Channel::kForum,
-                                    Channel::kPhone, Channel::kEvent, Channel::kEnrichmentImport,
-                                    Channel::kReferral, Channel::kCandidate},
-                                   ChannelName};
+const EnumTable<Channel> kChannels{
+    {Channel::kWebForm, Channel::kEmailResponse, Channel::kForum, Channel::kPhone, Channel::kEvent,
+     Channel::kEnrichmentImport, Channel::kReferral, Channel::kCandidate},
+    ChannelName};
 const EnumTable<LegalBasis> kBases{
     {LegalBasis::kConsent, LegalBasis::kContract, LegalBasis::kLegalObligation,
      LegalBasis::kVitalInterests, LegalBasis::kPublicTask, LegalBasis::kLegitimateInterests,
@@ -46,23 +46,28 @@ const EnumTable<RecipientRole> kRoles{
 const EnumTable<Safeguard> kSafeguards{{Safeguard::kAdequacy, Safeguard::kScc, Safeguard::kDpf,
                                         Safeguard::kBcr, Safeguard::kIntercompanyAgreement},
                                        SafeguardName};
-const EnumTable<Right> kRights{{Right::kAccess, Right::kRectification, Right::kErasure,
-                                Right::kPortability, Right::kRestriction, Right::kObjection,
-                                Right::kWithdrawConsent, Right::kComplaint},
-                               RightName};
+const EnumTable<Right> kRights{
+    {Right::kAccess, Right::kRectification, Right::kErasure, Right::kPortability,
+     Right::kRestriction, Right::kObjection, Right::kWithdrawConsent, Right::kComplaint},
+    RightName};
 const EnumTable<RetentionStart> kRetentionStarts{
     {RetentionStart::kCollection, RetentionStart::kLastInteraction,
      RetentionStart::kEndOfRelationship, RetentionStart::kPurposeFulfilled},
     RetentionStartName};
 
-const char* TopicKindName(TopicKind k) { return k == TopicKind::kMarketing ? "marketing" : "service"; }
+const char* TopicKindName(TopicKind k) {
+  return k == TopicKind::kMarketing ? "marketing" : "service";
+}
 const EnumTable<TopicKind> kTopicKinds{{TopicKind::kMarketing, TopicKind::kService}, TopicKindName};
 
 const char* TopicDefaultName(TopicDefault d) {
   switch (d) {
-    case TopicDefault::kOptIn: return "opt_in";
-    case TopicDefault::kOptOut: return "opt_out";
-    case TopicDefault::kRegime: return "regime";
+    case TopicDefault::kOptIn:
+      return "opt_in";
+    case TopicDefault::kOptOut:
+      return "opt_out";
+    case TopicDefault::kRegime:
+      return "regime";
   }
   return "regime";
 }
@@ -71,10 +76,14 @@ const EnumTable<TopicDefault> kTopicDefaults{
 
 const char* AgeSignalName(AgeSignal s) {
   switch (s) {
-    case AgeSignal::kNone: return "none";
-    case AgeSignal::kBirthDate: return "birth_date";
-    case AgeSignal::kAge: return "age";
-    case AgeSignal::kAttestation: return "attestation";
+    case AgeSignal::kNone:
+      return "none";
+    case AgeSignal::kBirthDate:
+      return "birth_date";
+    case AgeSignal::kAge:
+      return "age";
+    case AgeSignal::kAttestation:
+      return "attestation";
   }
   return "none";
 }
@@ -255,8 +264,9 @@ class Loader {
     Node n = Get(map, key);
     if (!n.IsDefined() || n.IsNull()) {
       if (required) {
-        Error(map, Path(path, key),
-              std::string("missing required key '") + key + "' (one of " + Join(table.Names()) + ")");
+        Error(
+            map, Path(path, key),
+            std::string("missing required key '") + key + "' (one of " + Join(table.Names()) + ")");
       }
       return std::nullopt;
     }
@@ -420,12 +430,26 @@ class Loader {
   std::vector<std::string> languages_;
 };
 
-const std::vector<std::string> kTopLevelKeys = {
-    "policy_format", "statement",         "controller",        "representatives",
-    "dpo",           "dpf_certified",     "sells_data",        "data_subjects",
-    "data_categories", "prohibited_categories", "minimum_age", "purposes",
-    "subscription_topics", "collection_points", "recipients",  "cookies",
-    "rights",        "complaint_routes",  "tenants",           "texts"};
+const std::vector<std::string> kTopLevelKeys = {"policy_format",
+                                                "statement",
+                                                "controller",
+                                                "representatives",
+                                                "dpo",
+                                                "dpf_certified",
+                                                "sells_data",
+                                                "data_subjects",
+                                                "data_categories",
+                                                "prohibited_categories",
+                                                "minimum_age",
+                                                "purposes",
+                                                "subscription_topics",
+                                                "collection_points",
+                                                "recipients",
+                                                "cookies",
+                                                "rights",
+                                                "complaint_routes",
+                                                "tenants",
+                                                "texts"};
 
 void Loader::Load(const Node& root, Policy& p) {
   if (!Map(root, "", kTopLevelKeys)) return;
@@ -533,8 +557,9 @@ void Loader::ReadPurposes(const Node& n, Policy& p) {
         std::string regime = item.first.Scalar();
         if (regime != "default" && jurisdictions_.FindRegime(regime) == nullptr) {
           Error(item.first, Path(bases_path, regime),
-                "unknown regime '" + regime + "'; use 'default' or a regime id such as gdpr, "
-                "uk_gdpr, ccpa");
+                "unknown regime '" + regime +
+                    "'; use 'default' or a regime id such as gdpr, "
+                    "uk_gdpr, ccpa");
           continue;
         }
         if (auto b = Enum(item.second, Path(bases_path, regime), kBases, "legal basis")) {
@@ -554,8 +579,8 @@ void Loader::ReadPurposes(const Node& n, Policy& p) {
       } else {
         Error(retention, Path(rpath, "keep"), "missing required key 'keep', e.g. {months: 24}");
       }
-      if (auto from = EnumKey(retention, rpath, "from", kRetentionStarts, "retention start",
-                              true)) {
+      if (auto from =
+              EnumKey(retention, rpath, "from", kRetentionStarts, "retention start", true)) {
         purpose.retention.from = *from;
       }
       purpose.retention.reason = Text(retention, rpath, "reason", false);
@@ -585,8 +610,7 @@ void Loader::ReadTopics(const Node& n, Policy& p) {
 }
 
 void Loader::ReadPoints(const Node& n, Policy& p) {
-  Each(n, "collection_points", [&](const std::string& id, const Node& v,
-                                   const std::string& path) {
+  Each(n, "collection_points", [&](const std::string& id, const Node& v, const std::string& path) {
     CollectionPoint point;
     point.id = id;
     point.pos = Pos(v);
@@ -631,9 +655,8 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
       field.required = Bool(f, fp, "required", false);
       field.free_text = Bool(f, fp, "free_text", false);
       field.identity = Str(f, fp, "identity", false);
-      if (!field.identity.empty() &&
-          std::find(kIdentityKinds.begin(), kIdentityKinds.end(), field.identity) ==
-              kIdentityKinds.end()) {
+      if (!field.identity.empty() && std::find(kIdentityKinds.begin(), kIdentityKinds.end(),
+                                               field.identity) == kIdentityKinds.end()) {
         Error(f["identity"], Path(fp, "identity"),
               "identity must be one of " + Join(kIdentityKinds));
       }
@@ -648,9 +671,9 @@ void Loader::ReadRecipients(const Node& n, Policy& p) {
     Recipient r;
     r.id = id;
     r.pos = Pos(v);
-    if (!Map(v, path,
-             {"name", "description", "role", "countries", "safeguards", "categories",
-              "purposes"})) {
+    if (!Map(
+            v, path,
+            {"name", "description", "role", "countries", "safeguards", "categories", "purposes"})) {
       return;
     }
     r.name = Text(v, path, "name", true);

@@ -41,8 +41,8 @@ TEST(PolicyLoader, ExamplePolicyLoadsWithOnlyTheExpectedWarning) {
   const CollectionPoint& contact = p.collection_points.at("contact");
   std::vector<std::string> fields;
   for (const auto& f : contact.fields) fields.push_back(f.name);
-  EXPECT_EQ(fields,
-            (std::vector<std::string>{"name", "email", "company", "job_title", "country", "message"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{"name", "email", "company", "job_title", "country",
+                                              "message"}));
   EXPECT_TRUE(contact.fields.back().free_text);
   EXPECT_EQ(contact.topics, std::vector<std::string>{"newsletter"});
   EXPECT_EQ(p.purposes.at("marketing_email").legal_basis.at("gdpr"), LegalBasis::kConsent);

@@ -23,7 +23,7 @@ PolicyApplyOutcome PolicyManager::ApplyLoaded(PolicyLoad load, const std::string
     return outcome;
   }
   holder_.Replace(outcome.load.policy,
-                 DecisionTables::Compile(*outcome.load.policy, taxonomy_, jurisdictions_));
+                  DecisionTables::Compile(*outcome.load.policy, taxonomy_, jurisdictions_));
   outcome.applied = std::move(applied).value();
   return outcome;
 }

@@ -15,7 +15,7 @@
 namespace privacyd {
 
 struct PolicyApplyOutcome {
-  PolicyLoad load;                      // the diagnostics, errors and warnings
+  PolicyLoad load;                       // the diagnostics, errors and warnings
   std::optional<AppliedPolicy> applied;  // set when the policy is now in force
   std::optional<Error> error;            // set when it is not: "policy_invalid" or the store's
 };

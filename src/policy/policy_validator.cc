@@ -126,8 +126,8 @@ class Validator {
           if (it != purpose.legal_basis.end() && it->second != LegalBasis::kConsent) {
             Error(purpose.pos, path + ".legal_basis",
                   "marketing communications need consent under " + regime->id +
-                      " (its rule is opt-in), but the basis here is " +
-                      LegalBasisName(it->second) + "; set " + regime->id + ": consent");
+                      " (its rule is opt-in), but the basis here is " + LegalBasisName(it->second) +
+                      "; set " + regime->id + ": consent");
           }
         }
       }
@@ -227,8 +227,9 @@ class Validator {
       for (const auto& c : r.categories) {
         if (!Declared(c)) {
           Error(r.pos, path + ".categories",
-                "'" + c + "' is not among data_categories: a recipient may receive only what "
-                "the statement declares");
+                "'" + c +
+                    "' is not among data_categories: a recipient may receive only what "
+                    "the statement declares");
         }
       }
       for (const auto& pid : r.purposes) {
@@ -239,8 +240,8 @@ class Validator {
       auto has = [&](Safeguard s) {
         return std::find(r.safeguards.begin(), r.safeguards.end(), s) != r.safeguards.end();
       };
-      bool contractual = has(Safeguard::kScc) || has(Safeguard::kBcr) ||
-                         has(Safeguard::kIntercompanyAgreement);
+      bool contractual =
+          has(Safeguard::kScc) || has(Safeguard::kBcr) || has(Safeguard::kIntercompanyAgreement);
       // (No countries: already reported by the loader; say nothing more about them.)
       if (has(Safeguard::kDpf) && !r.countries.empty() &&
           std::find(r.countries.begin(), r.countries.end(), "US") == r.countries.end()) {
@@ -250,8 +251,8 @@ class Validator {
       }
       for (const auto& country : r.countries) {
         for (const auto& origin : kTransferOrigins) {
-          auto answer = jur_.Adequacy(origin.country, country, p_.effective_date,
-                                      has(Safeguard::kDpf));
+          auto answer =
+              jur_.Adequacy(origin.country, country, p_.effective_date, has(Safeguard::kDpf));
           if (answer.adequate || contractual) continue;
           Error(r.pos, path + ".safeguards",
                 "data from " + std::string(origin.area) + " going to " + country +
@@ -307,11 +308,12 @@ class Validator {
       for (unsigned month = 1; month <= 12; ++month) {
         std::chrono::year_month_day first{std::chrono::year(year), std::chrono::month(month),
                                           std::chrono::day(1)};
-        std::chrono::year_month_day_last last{std::chrono::year(year),
-                                              std::chrono::month_day_last(std::chrono::month(month))};
+        std::chrono::year_month_day_last last{
+            std::chrono::year(year), std::chrono::month_day_last(std::chrono::month(month))};
         for (auto day : {std::chrono::sys_days(first), std::chrono::sys_days(last)}) {
           starts.push_back(
-              std::chrono::duration_cast<std::chrono::microseconds>(day.time_since_epoch()).count());
+              std::chrono::duration_cast<std::chrono::microseconds>(day.time_since_epoch())
+                  .count());
         }
       }
     }

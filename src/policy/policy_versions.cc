@@ -19,6 +19,27 @@ std::string ChangesToJson(const std::vector<PolicyChange>& changes) {
   return out.dump();
 }
 
+std::vector<PolicyChange> ChangesFromJson(const std::string& text) {
+  std::vector<PolicyChange> out;
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return out;
+  for (const auto& c : parsed) {
+    if (!c.is_object()) continue;
+    PolicyChange change;
+    std::string kind = c.value("kind", "changed");
+    change.kind = kind == "added"     ? PolicyChange::Kind::kAdded
+                  : kind == "removed" ? PolicyChange::Kind::kRemoved
+                                      : PolicyChange::Kind::kChanged;
+    change.clause = c.value("clause", "");
+    change.before = c.value("before", "");
+    change.after = c.value("after", "");
+    change.material = c.value("material", false);
+    change.why = c.value("why", "");
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
 Result<AppliedPolicy> PolicyVersions::Apply(const Policy& policy, const std::string& actor) {
   AppliedPolicy applied;
   PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
@@ -38,8 +59,8 @@ Result<AppliedPolicy> PolicyVersions::Apply(const Policy& policy, const std::str
     bool material = false;
     if (!versions.empty()) {
       PolicyLoad previous =
-          LoadPolicyText(versions.front().source, "version " + versions.front().version,
-                         taxonomy_, jurisdictions_);
+          LoadPolicyText(versions.front().source, "version " + versions.front().version, taxonomy_,
+                         jurisdictions_);
       if (previous.ok()) {
         applied.changes = DiffPolicies(*previous.policy, policy);
         for (const auto& c : applied.changes) material = material || c.material;
@@ -68,9 +89,8 @@ Result<AppliedPolicy> PolicyVersions::Apply(const Policy& policy, const std::str
                           jobs_.Enqueue(tx, kChangeNoticeJob, payload.dump(),
                                         std::string("statement-notice:") + policy.version));
     }
-    nlohmann::json detail = {{"version", policy.version},
-                             {"material", material},
-                             {"changes", applied.changes.size()}};
+    nlohmann::json detail = {
+        {"version", policy.version}, {"material", material}, {"changes", applied.changes.size()}};
     PD_RETURN_IF_ERROR(audit_.Append(
         tx, {actor, "", "policy.apply", "policy:" + policy.version, "policy", "", detail.dump()}));
     return Ok();
@@ -79,8 +99,8 @@ Result<AppliedPolicy> PolicyVersions::Apply(const Policy& policy, const std::str
 }
 
 Result<std::vector<PolicyVersionRecord>> PolicyVersions::List() {
-  return ReadValue<std::vector<PolicyVersionRecord>>(store_,
-                                                     [](Tx& tx) { return tx.ListPolicyVersions(); });
+  return ReadValue<std::vector<PolicyVersionRecord>>(
+      store_, [](Tx& tx) { return tx.ListPolicyVersions(); });
 }
 
 Result<std::optional<PolicyVersionRecord>> PolicyVersions::Get(const std::string& version) {

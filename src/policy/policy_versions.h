@@ -27,16 +27,20 @@ inline constexpr char kChangeNoticeJob[] = "statement.change_notice";
 
 struct AppliedPolicy {
   PolicyVersionRecord record;
-  bool newly_stored = false;           // false: this version was applied before
-  std::vector<PolicyChange> changes;   // against the version before (new versions only)
-  std::optional<int64_t> notice_job;   // the change-notice job, for a material change
+  bool newly_stored = false;          // false: this version was applied before
+  std::vector<PolicyChange> changes;  // against the version before (new versions only)
+  std::optional<int64_t> notice_job;  // the change-notice job, for a material change
 };
 
 class PolicyVersions {
  public:
   PolicyVersions(Store& store, JobQueue& jobs, const AuditLog& audit, const Clock& clock,
                  const Taxonomy& taxonomy, const Jurisdictions& jurisdictions)
-      : store_(store), jobs_(jobs), audit_(audit), clock_(clock), taxonomy_(taxonomy),
+      : store_(store),
+        jobs_(jobs),
+        audit_(audit),
+        clock_(clock),
+        taxonomy_(taxonomy),
         jurisdictions_(jurisdictions) {}
 
   // Records `policy` as applied by `actor`. Errors: kFailedPrecondition
@@ -57,7 +61,8 @@ class PolicyVersions {
   const Jurisdictions& jurisdictions_;
 };
 
-// The changes of a stored version, as JSON text, and back.
+// The changes of a stored version, as JSON text, and back (malformed text gives no changes).
 std::string ChangesToJson(const std::vector<PolicyChange>& changes);
+std::vector<PolicyChange> ChangesFromJson(const std::string& json);
 
 }  // namespace privacyd

@@ -956,7 +956,9 @@ TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
       [](Tx& tx) { return tx.CompleteIdempotencyKey(Completed(Pending("u", "k"))); },
       [](Tx& tx) { return tx.DeleteIdempotencyKey("u", "k", kT0); },
       [](Tx& tx) { return StatusOf(tx.DeleteExpiredIdempotencyKeys(kT0, 1)); },
-      [](Tx& tx) { return tx.InsertPolicyVersion({"v1", kT0, kT0, "src", false, "[]"}); },
+      [](Tx& tx) {
+        return tx.InsertPolicyVersion({"v1", kT0, kT0, "src", false, "[]"});
+      },
   };
   for (size_t i = 0; i < writes.size(); ++i) {
     EXPECT_TRUE(

@@ -5,10 +5,11 @@ material change."""
 import json
 import os
 import sqlite3
+import subprocess
 import unittest
 import xml.etree.ElementTree as ET
 
-from harness import SOURCE_DIR, DaemonTest, make_user
+from harness import BIN, SOURCE_DIR, DaemonTest, make_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -81,6 +82,31 @@ class PolicyVersionsTest(DaemonTest):
         self.assertIn("recipients.google.countries: added (new destination country)",
                       entries[0].find(f"{ATOM}summary").text)
         self.assertEqual(entries[1].find(f"{ATOM}title").text, "Privacy Statement 2024-08")
+
+        # The statement in force carries the notice; the earlier version is still published.
+        status, _, raw = self.daemon.request("GET", "/statement.md?lang=de")
+        self.assertEqual(status, 200)
+        self.assertIn("**Wichtig: Diese Version ändert unsere Praxis.** Gegenüber Version 2024-08:",
+                      raw.decode())
+        self.assertIn("- Daten gehen in ein neues Land (IN)", raw.decode())
+        status, headers, raw = self.daemon.request("GET", "/statement?version=2024-08&lang=en")
+        self.assertEqual((status, headers["content-language"]), (200, "en"))
+        self.assertIn("version 2024-08", raw.decode())
+        self.assertNotIn("changes our practices", raw.decode())
+        self.assertProblem(self.daemon.request("GET", "/statement?version=1999-01"), 404,
+                           "statement_version_not_found")
+
+        # The same comparison from the command line.
+        new_path = os.path.join(self.tmp, "new.yaml")
+        with open(new_path, "w") as f:
+            f.write(material)
+        diff = subprocess.run([BIN, "statement", "diff", self.path, new_path], capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(diff.returncode, 0, diff.stderr)
+        self.assertEqual(diff.stdout.splitlines(), [
+            "material: recipients.google.countries: added IN (new destination country)",
+            "editorial: statement.version: 2024-08 -> 2025-01",
+            "2 changes, 1 material"])
 
         # The change notice is a durable job, queued once for the version, with the audit entry.
         self.daemon.stop()

@@ -750,9 +750,9 @@ Result<int64_t> SqliteTx::DeleteExpiredIdempotencyKeys(Micros now, int limit) {
 
 Status SqliteTx::InsertPolicyVersion(const PolicyVersionRecord& r) {
   PD_RETURN_IF_ERROR(CheckWritable());
-  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("INSERT INTO policy_versions (",
-                                                       kPolicyVersionCols,
-                                                       ") VALUES (?, ?, ?, ?, ?, ?)")));
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("INSERT INTO policy_versions (", kPolicyVersionCols,
+                                        ") VALUES (?, ?, ?, ?, ?, ?)")));
   q.Text(r.version)
       .Int(r.effective_date)
       .Int(r.applied_at)
@@ -771,9 +771,10 @@ Result<std::optional<PolicyVersionRecord>> SqliteTx::GetPolicyVersion(const std:
 }
 
 Result<std::vector<PolicyVersionRecord>> SqliteTx::ListPolicyVersions() {
-  PD_ASSIGN_OR_RETURN(SqliteQuery q,
-                      conn_.Prepare(Sql("SELECT ", kPolicyVersionCols,
-                                        " FROM policy_versions ORDER BY applied_at DESC, rowid DESC")));
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(Sql("SELECT ", kPolicyVersionCols,
+                        " FROM policy_versions ORDER BY applied_at DESC, rowid DESC")));
   std::vector<PolicyVersionRecord> out;
   for (;;) {
     PD_ASSIGN_OR_RETURN(bool row, q.Step());
