@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/markup.h"
 #include "staff/roles.h"
 
 namespace privacyd {
@@ -19,33 +20,6 @@ json VersionJson(const PolicyVersionRecord& r) {
           {"changes", changes}};
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // An Atom feed (RFC 4287) with one entry per statement version, newest first.
 std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord>& versions,
                      const std::string& public_url) {
@@ -57,15 +31,15 @@ std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord
   std::string out =
       "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
       "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"" +
-      XmlEscape(lang) + "\">\n";
-  out += "  <id>" + XmlEscape(public_url) + "/statement</id>\n";
-  out += "  <title>" + XmlEscape(policy.controller.name + ": " + title) + "</title>\n";
+      EscapeMarkup(lang) + "\">\n";
+  out += "  <id>" + EscapeMarkup(public_url) + "/statement</id>\n";
+  out += "  <title>" + EscapeMarkup(policy.controller.name + ": " + title) + "</title>\n";
   out += "  <updated>" + updated + "</updated>\n";
-  out += "  <author><name>" + XmlEscape(policy.controller.name) + "</name></author>\n";
+  out += "  <author><name>" + EscapeMarkup(policy.controller.name) + "</name></author>\n";
   out += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"" +
-         XmlEscape(public_url + "/statement/feed.atom") + "\"/>\n";
+         EscapeMarkup(public_url + "/statement/feed.atom") + "\"/>\n";
   out += "  <link rel=\"alternate\" type=\"text/html\" href=\"" +
-         XmlEscape(public_url + "/statement") + "\"/>\n";
+         EscapeMarkup(public_url + "/statement") + "\"/>\n";
   for (const auto& v : versions) {
     json changes = json::parse(v.changes, nullptr, false);
     std::string summary;
@@ -78,15 +52,15 @@ std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord
     }
     if (summary.empty()) summary = v.material ? "Material changes." : "Editorial changes only.";
     out += "  <entry>\n";
-    out += "    <id>" + XmlEscape(public_url + "/statement?version=" + v.version) + "</id>\n";
+    out += "    <id>" + EscapeMarkup(public_url + "/statement?version=" + v.version) + "</id>\n";
     out += "    <title>" +
-           XmlEscape(title + " " + v.version + (v.material ? " (material changes)" : "")) +
+           EscapeMarkup(title + " " + v.version + (v.material ? " (material changes)" : "")) +
            "</title>\n";
     out += "    <updated>" + FormatRfc3339(v.applied_at) + "</updated>\n";
     out += "    <published>" + FormatRfc3339(v.effective_date) + "</published>\n";
     out += "    <link rel=\"alternate\" type=\"text/html\" href=\"" +
-           XmlEscape(public_url + "/statement?version=" + v.version) + "\"/>\n";
-    out += "    <summary>" + XmlEscape(summary) + "</summary>\n";
+           EscapeMarkup(public_url + "/statement?version=" + v.version) + "\"/>\n";
+    out += "    <summary>" + EscapeMarkup(summary) + "</summary>\n";
     out += "  </entry>\n";
   }
   out += "</feed>\n";

@@ -6,16 +6,12 @@
 #include <sstream>
 
 #include "policy/policy_loader.h"
+#include "testing/fixtures.h"
 
 namespace privacyd {
 namespace {
 
-std::string Example() {
-  std::ifstream in(std::string(PRIVACYD_SOURCE_DIR) + "/examples/policy.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string Example() { return testing::ReadSourceFile("examples/policy.yaml"); }
 
 std::shared_ptr<const Policy> LoadOrDie(const std::string& yaml) {
   PolicyLoad load = LoadPolicyText(yaml, "p.yaml", Taxonomy::Default(), Jurisdictions::Default());

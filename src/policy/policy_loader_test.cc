@@ -8,15 +8,12 @@
 #include <set>
 #include <sstream>
 
+#include "testing/fixtures.h"
+
 namespace privacyd {
 namespace {
 
-std::string ReadSource(const std::string& relative) {
-  std::ifstream in(std::string(PRIVACYD_SOURCE_DIR) + "/" + relative);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ReadSource(const std::string& relative) { return testing::ReadSourceFile(relative); }
 
 PolicyLoad Load(const std::string& yaml) {
   return LoadPolicyText(yaml, "policy.yaml", Taxonomy::Default(), Jurisdictions::Default());

@@ -6,17 +6,13 @@
 #include <sstream>
 
 #include "policy/policy_loader.h"
+#include "testing/fixtures.h"
 #include "testing/test_store.h"
 
 namespace privacyd {
 namespace {
 
-std::string Example() {
-  std::ifstream in(std::string(PRIVACYD_SOURCE_DIR) + "/examples/policy.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string Example() { return testing::ReadSourceFile("examples/policy.yaml"); }
 
 std::string Edit(std::string text, const std::string& from, const std::string& to) {
   text.replace(text.find(from), from.size(), to);

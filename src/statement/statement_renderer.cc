@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/markup.h"
 #include "policy/period.h"
 #include "statement/statement_vocabulary.h"
 
@@ -1004,32 +1005,6 @@ class StatementWriter {
   std::string out_;
 };
 
-std::string HtmlEscape(std::string_view in) {
-  std::string out;
-  for (char c : in) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 Result<Lang> CheckLanguage(const Policy& policy, const std::string& lang) {
   std::optional<Lang> parsed = ParseLang(lang);
   bool in_policy =
@@ -1108,10 +1083,10 @@ Result<std::string> RenderStatementHtml(const Policy& policy, const std::string&
 
   std::string html;
   html.reserve(anchored.size() + 2048);
-  html += "<!DOCTYPE html>\n<html lang=\"" + HtmlEscape(lang) + "\">\n<head>\n";
+  html += "<!DOCTYPE html>\n<html lang=\"" + EscapeMarkup(lang) + "\">\n<head>\n";
   html += "<meta charset=\"utf-8\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  html += "<title>" + HtmlEscape(title) + "</title>\n";
+  html += "<title>" + EscapeMarkup(title) + "</title>\n";
   html += "<style>" + std::string(kStylesheet) + "</style>\n";
   html += "</head>\n<body>\n<main>\n" + anchored + "</main>\n</body>\n</html>\n";
   return html;
