@@ -83,16 +83,27 @@ int Mod97Continue(int rem, std::string_view alnum) {
   return rem;
 }
 
-// Verhoeff's tables: multiplication in D5 and the position permutation.
+// Multiplication in the dihedral group D5.
 constexpr uint8_t kVerhoeffD[10][10] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
     {3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
     {6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4},
     {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
-constexpr uint8_t kVerhoeffP[8][10] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
-    {8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 7, 6, 8, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
-    {2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+// The position permutation: the powers of (0 1 5 8 9 4 2 7)(3 6), computed rather than typed in.
+struct VerhoeffPermutations {
+  uint8_t p[8][10];
+};
+constexpr VerhoeffPermutations MakeVerhoeffPermutations() {
+  VerhoeffPermutations t{};
+  constexpr uint8_t kFirst[10] = {1, 5, 7, 6, 2, 8, 3, 0, 9, 4};
+  for (uint8_t d = 0; d < 10; ++d) t.p[0][d] = d;
+  for (size_t i = 1; i < 8; ++i) {
+    for (size_t d = 0; d < 10; ++d) t.p[i][d] = kFirst[t.p[i - 1][d]];
+  }
+  return t;
+}
+constexpr VerhoeffPermutations kVerhoeffP = MakeVerhoeffPermutations();
+static_assert(kVerhoeffP.p[4][6] == 6 && kVerhoeffP.p[7][9] == 8);
 
 // One country of the SWIFT IBAN registry: its IBAN length and BBAN structure as runs of
 // <count><class>, class n = digits, a = upper-case letters, c = alphanumerics. From the registry
@@ -275,7 +286,7 @@ bool ValidVerhoeff(std::string_view digits) {
   int c = 0;
   size_t i = 0;
   for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++i) {
-    c = kVerhoeffD[c][kVerhoeffP[i % 8][DigitValue(*it)]];
+    c = kVerhoeffD[c][kVerhoeffP.p[i % 8][DigitValue(*it)]];
   }
   return c == 0;
 }

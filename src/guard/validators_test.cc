@@ -27,6 +27,10 @@ TEST(CheckDigits, Verhoeff) {
   EXPECT_TRUE(ValidVerhoeff("234567890124"));
   EXPECT_FALSE(ValidVerhoeff("234567890125"));
   EXPECT_FALSE(ValidVerhoeff("23a3"));
+  // Digits that meet the fifth permutation's entries for 6, 7 and 8 (a mistyped table passed
+  // the short cases above).
+  EXPECT_TRUE(ValidVerhoeff("368871377826"));
+  EXPECT_FALSE(ValidVerhoeff("890779078297"));
 }
 
 TEST(CheckDigits, IsoMod11_10) {
