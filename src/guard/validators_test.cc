@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 namespace privacyd::guard {
@@ -319,6 +320,72 @@ TEST(Iban, RegistryLengthAndMod97) {
   EXPECT_FALSE(ValidIban("DE8937040044053201300"));  // DE is 22 characters
   EXPECT_FALSE(ValidIban("XX89370400440532013000"));
   EXPECT_FALSE(ValidIban("GB82WEST1234569876543X"));  // BBAN structure: digits at the end
+}
+
+// Every check digit here catches any single wrong digit: changing one digit of a valid number to
+// any other digit must make it invalid. (Not for US_SSN, US_ITIN, UK_NINO and IN_PAN, which have
+// no check digit, nor for the Medicare issue and reference numbers after the check digit.)
+TEST(LookAlikes, EverySingleDigitChangeIsRefused) {
+  struct Specimen {
+    IdType type;
+    std::string number;
+    size_t checked_length;
+  };
+  const Specimen specimens[] = {
+      {IdType::kUkNhs, "9434765919", 10},
+      {IdType::kDeTaxId, "86095742719", 11},
+      {IdType::kDeIdCard, "T220001293", 10},
+      {IdType::kNlBsn, "123456782", 9},
+      {IdType::kFrNir, "184127645108946", 15},
+      {IdType::kFrNir, "185022A12345682", 15},
+      {IdType::kIlId, "123456782", 9},
+      {IdType::kZaId, "8001015009087", 13},
+      {IdType::kSgNricFin, "S1234567D", 9},
+      {IdType::kSgNricFin, "M1234567K", 9},
+      {IdType::kInAadhaar, "234567890124", 12},
+      {IdType::kAuTfn, "876543210", 9},
+      {IdType::kAuMedicare, "2123456701", 9},
+      {IdType::kChAhv, "7569217076985", 13},
+      {IdType::kCreditCard, "4111111111111111", 16},
+      {IdType::kCreditCard, "378282246310005", 15},
+      {IdType::kIban, "DE89370400440532013000", 22},
+      {IdType::kIban, "GB82WEST12345698765432", 22},
+  };
+  for (const Specimen& specimen : specimens) {
+    ASSERT_TRUE(Validate(specimen.type, specimen.number)) << specimen.number;
+    for (size_t i = 0; i < specimen.checked_length; ++i) {
+      if (specimen.number[i] < '0' || specimen.number[i] > '9') continue;
+      for (char d = '0'; d <= '9'; ++d) {
+        if (d == specimen.number[i]) continue;
+        std::string look_alike = specimen.number;
+        look_alike[i] = d;
+        EXPECT_FALSE(Validate(specimen.type, look_alike))
+            << IdTypeName(specimen.type) << " " << look_alike;
+      }
+    }
+  }
+}
+
+// Validators see whatever span the scanner hands them: arbitrary bytes, any length.
+TEST(Robustness, ArbitraryBytes) {
+  uint64_t state = 42;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<unsigned>(state >> 33);
+  };
+  constexpr char kBytes[] = "0123456789 -./ABCSTMGFKZabc\0\xff\t";
+  const std::string alphabet(kBytes, sizeof(kBytes) - 1);
+  for (int round = 0; round < 20000; ++round) {
+    std::string candidate(next() % 40, '\0');
+    for (char& c : candidate) c = alphabet[next() % alphabet.size()];
+    for (IdType type : kAllIdTypes) Validate(type, candidate);
+    ValidLuhn(candidate);
+    ValidVerhoeff(candidate);
+    IsoMod11_10(candidate);
+    Mod97(candidate);
+  }
+  const std::string huge(1 << 20, '1');
+  for (IdType type : kAllIdTypes) EXPECT_FALSE(Validate(type, huge)) << IdTypeName(type);
 }
 
 }  // namespace
