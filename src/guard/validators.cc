@@ -106,9 +106,9 @@ constexpr VerhoeffPermutations kVerhoeffP = MakeVerhoeffPermutations();
 static_assert(kVerhoeffP.p[4][6] == 6 && kVerhoeffP.p[7][9] == 8);
 
 // One country of the SWIFT IBAN registry: its IBAN length and BBAN structure as runs of
-// <count><class>, class n = digits, a = upper-case letters, c = alphanumerics. From the registry
-// (release 2024) as also distributed with python-stdnum (stdnum/iban.dat), plus the countries
-// added since: FK, HN, MN, NI, OM, SO, YE.
+// <count><class>, class n = digits, a = upper-case letters, c = alphanumerics. Generated from the
+// registry as distributed with python-stdnum 1.18 (stdnum/iban.dat), plus the countries the
+// registry added since: FK, HN, MN, NI, OM, SO, YE.
 struct IbanCountry {
   char code[3];
   uint8_t length;
