@@ -16,7 +16,6 @@
 #include "config/config.h"
 #include "keys/key_manager.h"
 #include "policy/decisions.h"
-#include "policy/example_policy.h"
 #include "policy/period.h"
 #include "policy/policy_diff.h"
 #include "policy/policy_loader.h"
@@ -370,28 +369,33 @@ void AddMaintenanceCommands(CLI::App& app, Environment& env, std::function<int()
   }
 }
 
-// The decision tables of the policy in --policy, else the configured one, else the embedded
-// example. Prints the policy's errors when it has any.
-Result<std::shared_ptr<const DecisionTables>> LoadDecisions(const std::string& policy_flag,
-                                                            const CommonOptions& common,
-                                                            Environment& env) {
+// The policy in --policy, else the configured one, else the embedded example. Prints the
+// policy's errors when it has any.
+Result<std::shared_ptr<const Policy>> LoadValidPolicy(const std::string& policy_flag,
+                                                      const CommonOptions& common,
+                                                      Environment& env) {
   std::string file = policy_flag;
   if (file.empty()) {
     auto config = LoadConfig(common, env);
     if (!config.ok()) return config.error();
     file = config->Get("policy");
   }
-  PolicyLoad load = file.empty()
-                        ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
-                                         Taxonomy::Default(), Jurisdictions::Default())
-                        : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
+  PolicyLoad load = LoadPolicyFileOrExample(file, Taxonomy::Default(), Jurisdictions::Default());
   if (!load.ok()) {
     for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
     return Error(ErrorKind::kInvalidArgument, "policy_invalid",
                  "the policy has " + std::to_string(load.errors()) +
                      " errors (above); fix them, `privacyd policy check FILE` lists them");
   }
-  return DecisionTables::Compile(*load.policy, Taxonomy::Default(), Jurisdictions::Default());
+  return load.policy;
+}
+
+// The decision tables of the policy LoadValidPolicy finds.
+Result<std::shared_ptr<const DecisionTables>> LoadDecisions(const std::string& policy_flag,
+                                                            const CommonOptions& common,
+                                                            Environment& env) {
+  PD_ASSIGN_OR_RETURN(auto policy, LoadValidPolicy(policy_flag, common, env));
+  return DecisionTables::Compile(*policy, Taxonomy::Default(), Jurisdictions::Default());
 }
 
 // Prints a decision; exit 0 when allowed, 1 when refused.
@@ -590,22 +594,9 @@ void AddRopaCommand(CLI::App& app, Environment& env, std::function<int()>& actio
                    "output\n";
         return kExitError;
       }
-      std::string file = o->policy;
-      if (file.empty()) {
-        auto config = LoadConfig(o->common, env);
-        if (!config.ok()) return Fail(env, config.error());
-        file = config->Get("policy");
-      }
-      PolicyLoad load = file.empty()
-                            ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
-                                             Taxonomy::Default(), Jurisdictions::Default())
-                            : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
-      if (!load.ok()) {
-        for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
-        env.err << "privacyd: the policy has errors; `privacyd policy check` lists them\n";
-        return kExitError;
-      }
-      auto record = BuildRopa(*load.policy, Taxonomy::Default(), Jurisdictions::Default(), o->lang,
+      auto policy = LoadValidPolicy(o->policy, o->common, env);
+      if (!policy.ok()) return Fail(env, policy.error());
+      auto record = BuildRopa(**policy, Taxonomy::Default(), Jurisdictions::Default(), o->lang,
                               env.clock.Now());
       if (!record.ok()) return Fail(env, record.error());
       auto bytes = RenderRopa(*record, *format);
@@ -651,26 +642,12 @@ void AddStatementCommands(CLI::App& app, Environment& env, std::function<int()>&
         ->check(CLI::ExistingFile);
     render->callback([&env, &action, o] {
       action = [&env, o] {
-        std::string file = o->policy;
-        if (file.empty()) {
-          auto config = LoadConfig(o->common, env);
-          if (!config.ok()) return Fail(env, config.error());
-          file = config->Get("policy");
-        }
-        PolicyLoad load = file.empty()
-                              ? LoadPolicyText(kExamplePolicy, "(embedded example policy)",
-                                               Taxonomy::Default(), Jurisdictions::Default())
-                              : LoadPolicyFile(file, Taxonomy::Default(), Jurisdictions::Default());
-        if (!load.ok()) {
-          for (const auto& d : load.diagnostics) env.err << d.Format() << "\n";
-          return Fail(env, Error(ErrorKind::kInvalidArgument, "policy_invalid",
-                                 "the policy has " + std::to_string(load.errors()) +
-                                     " errors (above); fix them first"));
-        }
+        auto policy = LoadValidPolicy(o->policy, o->common, env);
+        if (!policy.ok()) return Fail(env, policy.error());
         auto rendered = o->format == "md"
-                            ? RenderStatementMarkdown(*load.policy, o->lang, Taxonomy::Default(),
+                            ? RenderStatementMarkdown(**policy, o->lang, Taxonomy::Default(),
                                                       Jurisdictions::Default())
-                            : RenderStatementHtml(*load.policy, o->lang, Taxonomy::Default(),
+                            : RenderStatementHtml(**policy, o->lang, Taxonomy::Default(),
                                                   Jurisdictions::Default());
         if (!rendered.ok()) return Fail(env, rendered.error());
         env.out << *rendered;

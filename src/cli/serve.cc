@@ -17,7 +17,6 @@
 #include "jobs/job_queue.h"
 #include "jobs/job_runner.h"
 #include "keys/key_manager.h"
-#include "policy/example_policy.h"
 #include "policy/policy_holder.h"
 #include "policy/policy_loader.h"
 #include "policy/policy_manager.h"
@@ -125,10 +124,7 @@ int RunServe(const Config& config, Environment& env) {
   const std::string policy_file = config.Get("policy");
   auto load_policy = [&]() -> PolicyLoad {
     PolicyLoad load =
-        policy_file.empty()
-            ? LoadPolicyText(kExamplePolicy, "(embedded example policy)", Taxonomy::Default(),
-                             Jurisdictions::Default())
-            : LoadPolicyFile(policy_file, Taxonomy::Default(), Jurisdictions::Default());
+        LoadPolicyFileOrExample(policy_file, Taxonomy::Default(), Jurisdictions::Default());
     for (const auto& d : load.diagnostics) {
       if (d.severity == PolicyDiagnostic::Severity::kError) {
         log->error("{}", d.Format());

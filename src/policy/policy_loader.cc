@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/suggest.h"
+#include "policy/example_policy.h"
 #include "policy/policy_validator.h"
 
 namespace privacyd {
@@ -896,6 +897,14 @@ PolicyLoad LoadPolicyFile(const std::string& path, const Taxonomy& taxonomy,
   std::stringstream text;
   text << in.rdbuf();
   return LoadPolicyText(text.str(), path, taxonomy, jurisdictions);
+}
+
+PolicyLoad LoadPolicyFileOrExample(const std::string& path, const Taxonomy& taxonomy,
+                                   const Jurisdictions& jurisdictions) {
+  if (path.empty()) {
+    return LoadPolicyText(kExamplePolicy, "(embedded example policy)", taxonomy, jurisdictions);
+  }
+  return LoadPolicyFile(path, taxonomy, jurisdictions);
 }
 
 }  // namespace privacyd

@@ -42,6 +42,9 @@ struct PolicyLoad {
 // Loads and validates the policy in `path`.
 PolicyLoad LoadPolicyFile(const std::string& path, const Taxonomy& taxonomy,
                           const Jurisdictions& jurisdictions);
+// Loads `path`, or, when `path` is empty, the example policy compiled into privacyd.
+PolicyLoad LoadPolicyFileOrExample(const std::string& path, const Taxonomy& taxonomy,
+                                   const Jurisdictions& jurisdictions);
 // The same for YAML text; `file_name` is used in diagnostics.
 PolicyLoad LoadPolicyText(std::string_view yaml, const std::string& file_name,
                           const Taxonomy& taxonomy, const Jurisdictions& jurisdictions);
