@@ -1,0 +1,153 @@
+// The sensitive-data guard: finds government identifiers, payment and bank numbers, and
+// special-category data (GDPR Art. 9) in free text, so that the collection points can refuse
+// what the statement promises not to take.
+//
+// A Guard is built once (every pattern compiled into one multi-pattern database) and then scans
+// any number of buffers, from any number of threads. A finding says what was found and where
+// (byte offsets into the scanned buffer), never the matched text: callers that need the text
+// take it from their own buffer, explicitly.
+//
+// Scanning is safe on any input: arbitrary bytes, invalid UTF-8, NUL bytes, lines of any length.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace privacyd::guard {
+
+// What a finding is. The names (FindingTypeName) are part of the guard's interface.
+enum class FindingType : uint8_t {
+  // Government identifiers and financial numbers, confirmed by their validators.
+  kUsSsn,
+  kUsItin,
+  kUsDriverLicense,
+  kUsPassport,
+  kUkNino,
+  kUkNhs,
+  kUkPassport,
+  kDeTaxId,
+  kDeIdCard,
+  kNlBsn,
+  kFrNir,
+  kIlId,
+  kZaId,
+  kSgNricFin,
+  kInAadhaar,
+  kInPan,
+  kAuTfn,
+  kAuMedicare,
+  kChAhv,
+  kCreditCard,
+  kIban,
+  // Ordinary identifiers, not sensitive: found only when asked for.
+  kEmail,
+  kPhone,
+  kIpAddress,
+  // Special categories of personal data (GDPR Art. 9), in English, German and French text.
+  kHealth,
+  kEthnic,
+  kPolitical,
+  kReligion,
+  kTradeUnion,
+  kSexualOrientation,
+  kGenetic,
+  kBiometric,
+};
+inline constexpr size_t kFindingTypeCount = static_cast<size_t>(FindingType::kBiometric) + 1;
+
+// "US_SSN", "EMAIL", "HEALTH", ...
+std::string_view FindingTypeName(FindingType type);
+// The type named `name` (exact, upper case), or nullopt.
+std::optional<FindingType> FindingTypeFromName(std::string_view name);
+// The fideslang data category of a type ("user.government_id.national_identification_number").
+std::string_view FindingTypeCategory(FindingType type);
+// Whether the statement asks people not to send this type (everything but EMAIL, PHONE and
+// IP_ADDRESS).
+bool IsSensitive(FindingType type);
+
+// A set of finding types.
+class TypeSet {
+ public:
+  TypeSet() = default;
+  static TypeSet All();
+  // Every sensitive type: what a scan looks for unless told otherwise.
+  static TypeSet Sensitive();
+  // "US_SSN,IBAN" (names separated by commas, blanks ignored); an unknown name is an
+  // invalid_argument error `unknown_finding_type` naming it and the closest known name.
+  static Result<TypeSet> Parse(std::string_view names);
+
+  void Add(FindingType type) { bits_ |= Bit(type); }
+  bool Contains(FindingType type) const { return (bits_ & Bit(type)) != 0; }
+  bool empty() const { return bits_ == 0; }
+
+ private:
+  static uint64_t Bit(FindingType type) { return uint64_t{1} << static_cast<unsigned>(type); }
+  uint64_t bits_ = 0;
+};
+
+struct Finding {
+  FindingType type;
+  size_t start = 0;  // byte offset of the first byte
+  size_t end = 0;    // byte offset one past the last byte
+  // Confidence, 0 < score <= 1: a check digit and a context word together score highest, a
+  // lexicon term with a first-person cue lowest.
+  double score = 0;
+  // What confirmed it: "luhn", "mod97", "verhoeff", "format", "context", "libphonenumber",
+  // "lexicon:en", ... (static storage).
+  std::string_view validator;
+
+  friend bool operator==(const Finding&, const Finding&) = default;
+};
+
+// One rule file of special-category lexicons, as text (YAML; format in docs/guard.md).
+struct LexiconSource {
+  std::string name;  // shown in errors: a file path or "builtin:en"
+  std::string text;
+};
+
+struct GuardOptions {
+  // The lexicons; empty means the built-in English, German and French ones.
+  std::vector<LexiconSource> lexicons;
+  // Region assumed for phone numbers written without a country code (ISO 3166 alpha-2).
+  std::string default_region = "US";
+};
+
+// Statistics of the compiled pattern database.
+struct GuardStats {
+  size_t patterns = 0;
+  size_t database_bytes = 0;
+  size_t scratch_bytes = 0;
+  double compile_ms = 0;
+};
+
+class Guard {
+ public:
+  virtual ~Guard() = default;
+
+  // Compiles the guard. Errors: invalid_argument `lexicon_invalid` when a lexicon does not
+  // parse or a pattern in it does not compile (the message names the file, the rule and why).
+  static Result<std::unique_ptr<Guard>> Create(const GuardOptions& options);
+
+  // The findings of the types in `types` in `text`, ordered by start offset (then by type).
+  // Overlapping findings of the same type are merged into the best one. Thread-safe.
+  virtual std::vector<Finding> Scan(std::string_view text, const TypeSet& types) const = 0;
+
+  // Scans `in` to its end in bounded memory, calling `on_finding` for each finding in order of
+  // start offset; offsets count from the start of the stream. Returns the number of bytes read,
+  // or an unavailable error `read_failed` when the stream fails.
+  virtual Result<size_t> ScanStream(std::istream& in, const TypeSet& types,
+                                    const std::function<void(const Finding&)>& on_finding) const = 0;
+
+  virtual GuardStats stats() const = 0;
+};
+
+}  // namespace privacyd::guard
