@@ -22,6 +22,8 @@
 // BM_GuardTexts scans other texts one line at a time, as bench/guard_compare.sh times the npm
 // libraries: the lines of --texts=FILE, or else the "text" of every line of
 // tests/guard/corpus/*.jsonl when that corpus exists. --forms=FILE replaces bench/data/forms.txt.
+// --dump_forms=FILE writes the mixed forms to FILE, one per line, and exits: the texts
+// bench/guard_compare.sh gives the npm libraries.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -52,7 +54,8 @@ constexpr double kIdShare = 0.33;
 constexpr double kSpecialShare = 0.20;
 
 std::string g_forms_path = PRIVACYD_SOURCE_DIR "/bench/data/forms.txt";
-std::string g_texts_path;  // --texts=FILE
+std::string g_texts_path;       // --texts=FILE
+std::string g_dump_forms_path;  // --dump_forms=FILE
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "guard_bench: %s\n", message.c_str());
@@ -505,9 +508,18 @@ int main(int argc, char** argv) {
       g_texts_path = std::string(arg.substr(8));
     } else if (i > 0 && arg.rfind("--forms=", 0) == 0) {
       g_forms_path = std::string(arg.substr(8));
+    } else if (i > 0 && arg.rfind("--dump_forms=", 0) == 0) {
+      g_dump_forms_path = std::string(arg.substr(13));
     } else {
       args.push_back(argv[i]);
     }
+  }
+  if (!g_dump_forms_path.empty()) {
+    std::ofstream out(g_dump_forms_path, std::ios::binary);
+    for (const Form& form : MixedForms()) out << form.text << '\n';
+    out.close();
+    if (!out) Die("cannot write " + g_dump_forms_path);
+    return 0;
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
