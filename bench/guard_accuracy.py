@@ -12,8 +12,9 @@ nothing.
 
 The scanner reads the texts on stdin, one per line, and writes one JSON object per finding:
 {"line": N (1 for the first line), "start": S, "end": E (byte offsets into that line, UTF-8),
-"type": "US_SSN", ...}. By default it is `privacyd scan --format jsonl --types <the corpus's
-types>`, or, in a build without the scan command yet, the test tool `privacyd_guard_scan`.
+"type": "US_SSN", ...}, and exits 0 or 1 (1: something sensitive found). By default it is
+`privacyd scan --format jsonl --types <the corpus's types>`, or, in a build without the scan
+command yet, the test tool `privacyd_guard_scan`.
 
 Definitions, per type T:
   recall    = expected items of T matched by a finding of T / expected items of T, where a finding
@@ -209,11 +210,12 @@ def expand_command(command, types):
 
 
 def run_scanner(command, lines, timeout=600):
-    """Runs the scanner over the texts of lines and returns its findings. Raises RuntimeError
-    when it exits non-zero."""
+    """Runs the scanner over the texts of lines and returns its findings. Exit status 0 and 1
+    are success (`privacyd scan` exits 1 when it found something sensitive); raises
+    RuntimeError on any other."""
     text = "".join(line.text + "\n" for line in lines).encode("utf-8")
     proc = subprocess.run(command, input=text, capture_output=True, timeout=timeout)
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 1):
         raise RuntimeError(f"{shlex.join(command)} exited {proc.returncode}: "
                            f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
     return parse_findings(proc.stdout.decode("utf-8"), len(lines))
