@@ -100,6 +100,9 @@ TEST_F(GuardTest, AnyBytesAreSafe) {
   for (int i = 0; i < 100000; ++i) groups += "12 ";
   EXPECT_EQ(Found(groups), Strings{});
   EXPECT_EQ(Found(""), Strings{});
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "SSN 078-05-1121; I have asthma. ";
+  EXPECT_EQ(guard_->Scan(many, TypeSet::Parse("US_SSN").value()).size(), 20000u);
 }
 
 TEST_F(GuardTest, StreamReportsWhatAScanOfTheWholeTextReports) {

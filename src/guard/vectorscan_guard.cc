@@ -781,19 +781,24 @@ class VectorscanGuard final : public Guard {
       if (a.start != b.start) return a.start < b.start;
       return a.type < b.type;
     });
+    // Findings of one type that were merged are disjoint and in order: a new one can only
+    // overlap the last of its type.
     std::vector<Finding> merged;
+    std::array<size_t, kFindingTypeCount> last;
+    last.fill(SIZE_MAX);
     for (const Finding& f : findings) {
-      bool absorbed = false;
-      for (auto it = merged.rbegin(); it != merged.rend() && !absorbed; ++it) {
-        if (it->end <= f.start || it->type != f.type) continue;
-        it->end = std::max(it->end, f.end);
-        if (f.score > it->score) {
-          it->score = f.score;
-          it->validator = f.validator;
+      size_t& previous = last[static_cast<size_t>(f.type)];
+      if (previous != SIZE_MAX && merged[previous].end > f.start) {
+        Finding& into = merged[previous];
+        into.end = std::max(into.end, f.end);
+        if (f.score > into.score) {
+          into.score = f.score;
+          into.validator = f.validator;
         }
-        absorbed = true;
+        continue;
       }
-      if (!absorbed) merged.push_back(f);
+      previous = merged.size();
+      merged.push_back(f);
     }
     auto identifier = [](FindingType t) { return t <= FindingType::kIban; };
     std::vector<bool> dropped(merged.size(), false);
