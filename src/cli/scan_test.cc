@@ -141,7 +141,8 @@ class FailingBuf : public std::streambuf {
 
 TEST(ScanLines, AReadErrorKeepsTheFindingsBeforeIt) {
   FakeGuard guard = Needles();
-  FailingBuf buf("111-22-3333\nmore");
+  // More than one read's worth before the failure: the first read succeeds.
+  FailingBuf buf("111-22-3333\n" + std::string(2 << 20, 'y'));
   std::istream in(&buf);
   std::ostringstream out;
   auto summary = ScanLines(guard, guard::TypeSet::All(), ScanFormat::kText, in, out);
