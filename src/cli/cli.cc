@@ -741,18 +741,23 @@ void AddScanCommand(CLI::App& app, Environment& env, std::function<int()>& actio
       "scan",
       "find sensitive data (government ids, card and bank numbers, health, ethnicity, opinions, "
       "...) in text, line by line, and say where; exits 1 when something sensitive is found");
-  scan->add_option("FILE", o->command.file, "the file to scan; - or none: standard input");
+  scan->add_option("FILE", o->command.file, "the file to scan; - or none: standard input")
+      ->type_name("");
   scan->add_option("--format", o->format, "jsonl (default) or text")
+      ->type_name("FORMAT")
       ->check(CLI::IsMember({"jsonl", "text"}));
   auto* types = scan->add_option("--types", o->command.types,
                                  "look only for these types, e.g. US_SSN,IBAN,EMAIL (default: "
-                                 "every sensitive type)");
+                                 "every sensitive type)")
+                    ->type_name("T1,T2");
   scan->add_option("--lexicons", o->command.lexicons_dir,
                    "use every *.yml lexicon in DIR instead of the built-in ones (format in "
-                   "docs/guard.md)");
+                   "docs/guard.md)")
+      ->type_name("DIR");
   scan->add_option("--region", o->command.region,
                    "country assumed for phone numbers without a country code (ISO 3166 "
-                   "alpha-2, default US)");
+                   "alpha-2, default US)")
+      ->type_name("CC");
   scan->footer(ScanHelpFooter());
   scan->callback([&env, &action, o, types] {
     o->command.types_given = types->count() > 0;
