@@ -146,6 +146,15 @@ class ScanCliTest(unittest.TestCase):
         self.assertEqual(tuples(records(proc.stdout)),
                          [(1, 9, 24, "EMAIL", "user.contact.email")])
 
+    def test_region_is_the_country_of_phone_numbers_without_a_country_code(self):
+        path = self.write("phone.txt", "call me at 030 12345678 tomorrow\n")
+        us = run("--types", "PHONE", path)
+        self.assertEqual((us.returncode, us.stdout), (0, b""), us.stderr)
+        de = run("--types", "PHONE", "--region", "de", path)
+        self.assertEqual(de.returncode, 0, de.stderr)
+        self.assertEqual(tuples(records(de.stdout)),
+                         [(1, 11, 23, "PHONE", "user.contact.phone_number")])
+
     def test_errors_exit_2_with_a_stable_code(self):
         missing = os.path.join(self.tmp, "missing.txt")
         proc = run(missing)
