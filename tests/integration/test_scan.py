@@ -94,8 +94,8 @@ class ScanCliTest(unittest.TestCase):
         lines = proc.stdout.decode().splitlines()
         self.assertEqual(len(lines), 3, lines)
         for line, (number, start, end, kind, category) in zip(lines, expected_findings(LINES)):
-            self.assertRegex(line, "^" + re.escape(f"{number}:{start}-{end} {kind} ({category}) score ")
-                             + r"(0\.\d\d|1\.00)$")
+            prefix = f"{number}:{start}-{end} {kind} ({category}) score "
+            self.assertRegex(line, "^" + re.escape(prefix) + r"(0\.\d\d|1\.00)$")
         for secret in (SSN, IBAN, CARD):
             self.assertNotIn(secret.encode(), proc.stdout)
 
@@ -186,7 +186,8 @@ class ScanCliTest(unittest.TestCase):
         os.mkdir(lexicons)
         with open(os.path.join(lexicons, "en.yml"), "w") as f:
             f.write('language: en\nrules:\n  - category: HEALTH\n    pattern: "zorblax syndrome"\n')
-        text = self.write("health.txt", "I have zorblax syndrome.\nI was diagnosed with diabetes.\n")
+        text = self.write("health.txt",
+                          "I have zorblax syndrome.\nI was diagnosed with diabetes.\n")
         builtin = run(text)
         self.assertEqual({r["line"] for r in records(builtin.stdout)}, {2}, builtin.stderr)
         proc = run("--lexicons", lexicons, text)
