@@ -12,6 +12,7 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
+#include "cli/scan.h"
 #include "cli/serve.h"
 #include "config/config.h"
 #include "keys/key_manager.h"
@@ -697,6 +698,74 @@ void AddStatementCommands(CLI::App& app, Environment& env, std::function<int()>&
   }
 }
 
+// The footer of `scan --help`: output, exit status, and the names --types takes.
+std::string ScanHelpFooter() {
+  std::string sensitive = "  ", other = "  ";
+  for (size_t i = 0; i < guard::kFindingTypeCount; ++i) {
+    auto type = static_cast<guard::FindingType>(i);
+    std::string& list = guard::IsSensitive(type) ? sensitive : other;
+    std::string_view name = guard::FindingTypeName(type);
+    if (list.size() > 2) {
+      size_t last_line = list.rfind('\n');
+      last_line = last_line == std::string::npos ? 0 : last_line + 1;
+      list += list.size() - last_line + name.size() > 88 ? ",\n  " : ", ";
+    }
+    list += name;
+  }
+  return "\nInput: one line at a time, of any length and any bytes (NUL bytes and invalid UTF-8\n"
+         "included). A line ends at \\n; a \\r before it is not part of the line; a last line\n"
+         "without \\n is a line.\n"
+         "\nOutput, one record per finding, never the matched text:\n"
+         "  jsonl: {\"line\":3,\"start\":10,\"end\":21,\"type\":\"US_SSN\",\n"
+         "          \"category\":\"user.government_id.national_identification_number\",\n"
+         "          \"score\":0.95}\n"
+         "  text:  3:10-21 US_SSN (user.government_id.national_identification_number) score 0.95\n"
+         "line is 1-based; start and end are byte offsets in the line, end exclusive.\n"
+         "\nExit status: 0 no sensitive finding, 1 at least one sensitive finding, 2 error (a\n"
+         "message ending in a stable [code] on standard error: unknown_finding_type,\n"
+         "no_finding_types, invalid_region, lexicons_unreadable, lexicons_missing,\n"
+         "lexicon_invalid, file_unreadable, read_failed, write_failed).\n"
+         "\nOutput goes out in large blocks, not line by line.\n"
+         "\nSensitive types (the default):\n" +
+         sensitive + "\nNot sensitive, found only when named in --types (exit status 0):\n" +
+         other + "\n";
+}
+
+void AddScanCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
+  struct Options {
+    ScanCommand command;
+    std::string format = "jsonl";
+  };
+  auto o = std::make_shared<Options>();
+  auto* scan = app.add_subcommand(
+      "scan",
+      "find sensitive data (government ids, card and bank numbers, health, ethnicity, opinions, "
+      "...) in text, line by line, and say where; exits 1 when something sensitive is found");
+  scan->add_option("FILE", o->command.file, "the file to scan; - or none: standard input")
+      ->type_name("");
+  scan->add_option("--format", o->format, "jsonl (default) or text")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"jsonl", "text"}));
+  auto* types = scan->add_option("--types", o->command.types,
+                                 "look only for these types, e.g. US_SSN,IBAN,EMAIL (default: "
+                                 "every sensitive type)")
+                    ->type_name("T1,T2");
+  scan->add_option("--lexicons", o->command.lexicons_dir,
+                   "use every *.yml lexicon in DIR instead of the built-in ones (format in "
+                   "docs/guard.md)")
+      ->type_name("DIR");
+  scan->add_option("--region", o->command.region,
+                   "country assumed for phone numbers without a country code (ISO 3166 "
+                   "alpha-2, default US)")
+      ->type_name("CC");
+  scan->footer(ScanHelpFooter());
+  scan->callback([&env, &action, o, types] {
+    o->command.types_given = types->count() > 0;
+    o->command.format = o->format == "text" ? ScanFormat::kText : ScanFormat::kJsonl;
+    action = [&env, o] { return RunScan(o->command, env); };
+  });
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -743,6 +812,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddPolicyCommands(app, env, action);
   AddRopaCommand(app, env, action);
   AddStatementCommands(app, env, action);
+  AddScanCommand(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
+#include "guard/guard.h"
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -141,6 +142,12 @@ int RunServe(const Config& config, Environment& env) {
                           " errors (above); fix them, `privacyd policy check FILE` lists them"));
   }
 
+  // Every pattern is compiled once, before anything is opened; requests share the result.
+  auto guard = guard::Guard::Create(guard::GuardOptions{});
+  if (!guard.ok()) return fail(guard.error());
+  log->info("sensitive-data guard: {} patterns compiled in {:.0f} ms", (*guard)->stats().patterns,
+            (*guard)->stats().compile_ms);
+
   std::filesystem::path data_dir = config.Get("data");
   auto store = OpenDataDirStore(config, /*migrate=*/true);
   if (!store.ok()) return fail(store.error());
@@ -180,7 +187,7 @@ int RunServe(const Config& config, Environment& env) {
   Router router;
   AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
                         audit, registry, env.clock, env.random, policy, policy_versions,
-                        policy_manager, PublicUrl(config)});
+                        policy_manager, PublicUrl(config), guard->get()});
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

@@ -7,6 +7,7 @@
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
 #include "http/ropa_routes.h"
+#include "http/scan_routes.h"
 #include "http/statement_routes.h"
 #include "http/system_routes.h"
 
@@ -24,6 +25,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddPolicyRoutes(declared, services.policy);
   AddRopaRoutes(declared, services.policy, services.clock);
   AddStatementRoutes(declared, services.policy, services.policy_versions);
+  AddScanRoutes(declared, services.guard);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

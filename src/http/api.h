@@ -7,6 +7,7 @@
 #include "audit/audit_log.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "guard/guard.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "policy/policy_holder.h"
@@ -31,6 +32,9 @@ struct ApiServices {
   PolicyVersions& policy_versions;
   PolicyManager& policy_manager;
   std::string public_url;  // base of links in pages and feeds, without a trailing '/'
+  // The sensitive-data guard, compiled once at start and shared by all requests; must outlive
+  // the router. Null: POST /v1/scan answers 503.
+  const guard::Guard* guard = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

@@ -32,8 +32,12 @@ class ApiRoutesTest : public ::testing::Test {
                                                  Taxonomy::Default(), Jurisdictions::Default());
     manager_ = std::make_unique<PolicyManager>(*holder_, *versions_, Taxonomy::Default(),
                                                Jurisdictions::Default());
+    auto guard = guard::Guard::Create(guard::GuardOptions{});
+    ASSERT_TRUE(guard.ok()) << guard.error().message();
+    guard_ = std::move(guard).value();
     AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
-                           random_, *holder_, *versions_, *manager_, "http://privacy.test"});
+                           random_, *holder_, *versions_, *manager_, "http://privacy.test",
+                           guard_.get()});
   }
 
   testing::TempDir dir_;
@@ -46,6 +50,7 @@ class ApiRoutesTest : public ::testing::Test {
   std::unique_ptr<PolicyHolder> holder_;
   std::unique_ptr<PolicyVersions> versions_;
   std::unique_ptr<PolicyManager> manager_;
+  std::unique_ptr<guard::Guard> guard_;
   Metrics metrics_;
   Router router_;
 };

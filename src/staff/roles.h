@@ -39,6 +39,16 @@ inline const std::vector<std::string>& RopaReaderRoles() {
   return kRoles;
 }
 
+// Who may have text checked by the sensitive-data guard (POST /v1/scan): the people who handle
+// what data subjects send (privacy officers reviewing submissions, support agents checking a
+// message before it goes into a ticket or a reply) and admin, under which the staff console and
+// operators' tools run. Not marketing, which never handles special-category data, nor auditor,
+// which reviews trails rather than handling submissions.
+inline const std::vector<std::string>& ScanRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;
