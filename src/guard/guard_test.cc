@@ -92,7 +92,8 @@ TEST_F(GuardTest, TypesFilterTheFindings) {
 }
 
 TEST_F(GuardTest, AnyBytesAreSafe) {
-  std::string text("\xff\xfe SSN 078-05-1121 \0 \xc3", 25);
+  static constexpr char kBytes[] = "\xff\xfe SSN 078-05-1121 \0 \xc3";
+  std::string text(kBytes, sizeof(kBytes) - 1);
   EXPECT_EQ(Found(text), Strings{"US_SSN[7,18)"});
   std::string digits(1 << 20, '7');
   EXPECT_EQ(Found(digits), Strings{});
