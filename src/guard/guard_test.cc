@@ -66,9 +66,11 @@ TEST_F(GuardTest, NumbersGluedToOthersAreSplitAtSpacesOnly) {
 }
 
 TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
+  // A phrase of variable length is reported from the earliest word where it could begin, within
+  // its sentence.
   EXPECT_EQ(Found("I was diagnosed with diabetes last year.", TypeSet::Parse("HEALTH").value()),
-            (Strings{"HEALTH[2,20)", "HEALTH[21,29)"}));
-  EXPECT_EQ(Found("ich bin Mitglied der SPD"), Strings{"POLITICAL[8,24)"});
+            (Strings{"HEALTH[0,20)", "HEALTH[21,29)"}));
+  EXPECT_EQ(Found("ich bin Mitglied der SPD"), Strings{"POLITICAL[0,24)"});
   EXPECT_EQ(Found("je suis enceinte"), Strings{"HEALTH[0,16)"});
   // A term without a personal cue in its sentence, and a business exclusion.
   EXPECT_EQ(Found("Our clinic treats diabetes."), Strings{});
