@@ -139,6 +139,13 @@ TEST_F(GuardTest, ScansFromManyThreads) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST_F(GuardTest, BuiltInDatabaseStaysSmall) {
+  // Size follows compile time and scan cost; docs/guard.md says how to keep lexicons fast.
+  GuardStats stats = guard_->stats();
+  EXPECT_GT(stats.patterns, 20u);
+  EXPECT_LT(stats.database_bytes, size_t{8} << 20);
+}
+
 TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
   GuardOptions options;
   options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTH\n"
