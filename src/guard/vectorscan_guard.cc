@@ -74,6 +74,17 @@ struct PatternInfo {
   uint32_t index = 0;
 };
 
+// The shortest and longest match of a word pattern, in bytes (hs_expression_info). Word
+// patterns are compiled without start-of-match tracking, which Vectorscan refuses for large
+// alternations and which slows every scan; the start is worked out from the end and the widths.
+struct Width {
+  uint32_t min = 0;
+  uint32_t max = 0;
+};
+
+// The longest a phrase of unbounded width is taken to be.
+constexpr size_t kMaxPhrase = 200;
+
 struct Span {
   size_t from;
   size_t to;
@@ -192,6 +203,8 @@ struct ScanState {
   std::vector<Finding> findings;
   std::vector<WordMatch> words;  // results of a window scan
   size_t window_base = 0;        // where the window of that scan starts
+  const std::vector<Width>* rule_widths = nullptr;
+  const std::vector<Width>* word_widths = nullptr;  // of the database of the window scan
   std::string sanitized;
 
   void Reset(std::string_view t, const TypeSet& ts) {
@@ -221,6 +234,25 @@ Span Expand(std::string_view text, size_t pos, Pred in) {
   return {from, to};
 }
 
+// Where a match of a word pattern ending at `end` starts: exact for a pattern of fixed width;
+// otherwise the first word start that leaves room for the longest match without crossing the
+// end of a sentence, so that the span covers the whole phrase.
+size_t StartOf(std::string_view text, size_t end, Width width) {
+  if (width.min > end) return 0;
+  if (width.min == width.max) return end - width.min;
+  size_t shortest = end - width.min;
+  size_t longest = std::min<size_t>(width.max, kMaxPhrase);
+  size_t lo = end > longest ? end - longest : 0;
+  size_t start = shortest;
+  while (start > lo && !internal::SentenceEndsBetween(text, start - 1, shortest)) --start;
+  while (start < shortest && start > 0 &&
+         (IsWordByte(static_cast<unsigned char>(text[start - 1])) ||
+          !IsWordByte(static_cast<unsigned char>(text[start])))) {
+    ++start;
+  }
+  return start;
+}
+
 // Whether a number is written the way phone numbers are: international ("+41 ...", "0041 ..."),
 // with an area code in parentheses, with a national trunk prefix ("030 ...", "07700 ..."), or in
 // the North American 3-3-4 grouping. Dates, amounts and order numbers ("2024-11-0042") are not,
@@ -233,7 +265,7 @@ bool LooksLikePhone(std::string_view candidate) {
   return internal::ShapeOf(groups, 0, groups.size() - 1).Is({3, 3, 4}, "-. ");
 }
 
-int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
             void* context) {
   auto& state = *static_cast<ScanState*>(context);
   const PatternInfo& info = (*state.patterns)[id];
@@ -279,18 +311,20 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
         state.ip_covered = ip.to;
       }
       break;
-    case Kind::kRule:
-      if (IsWholeWord(text, from, to)) state.rules.push_back({info.index, from, to});
+    case Kind::kRule: {
+      size_t start = StartOf(text, to, (*state.rule_widths)[info.index]);
+      if (IsWholeWord(text, start, to)) state.rules.push_back({info.index, start, to});
       break;
+    }
   }
   return 0;
 }
 
-int OnWord(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+int OnWord(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
            void* context) {
   auto& state = *static_cast<ScanState*>(context);
-  size_t start = state.window_base + from;
   size_t end = state.window_base + to;
+  size_t start = StartOf(state.text, end, (*state.word_widths)[id]);
   if (IsWholeWord(state.text, start, end)) state.words.push_back({start, end, uint64_t{id}});
   return 0;
 }
@@ -303,7 +337,7 @@ struct PatternSpec {
   std::string origin;  // for compile errors
 };
 
-constexpr unsigned kWords = HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+constexpr unsigned kWords = HS_FLAG_CASELESS | HS_FLAG_UTF8;
 
 // The identifier, email and address triggers: each starts with a digit or a literal, so that
 // the database skips ordinary text at the speed of its literal matcher.
@@ -321,6 +355,26 @@ std::vector<PatternSpec> Triggers() {
       trigger(Kind::kIpv4, "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]"),
       trigger(Kind::kIpv6, "[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}"),
   };
+}
+
+// The widths of word patterns (kWords); a pattern that does not parse is reported like a compile
+// error.
+Result<std::vector<Width>> Widths(const std::vector<PatternSpec>& specs) {
+  std::vector<Width> widths;
+  for (const PatternSpec& spec : specs) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_expression_info(spec.expression.c_str(), spec.flags, &info, &error) != HS_SUCCESS) {
+      std::string message = error->message;
+      hs_free_compile_error(error);
+      return Error(ErrorKind::kInvalidArgument, "lexicon_invalid",
+                   "lexicon " + spec.origin + " does not compile: " + message +
+                       ". Patterns use Hyperscan syntax (docs/guard.md).");
+    }
+    widths.push_back({info->min_width, info->max_width});
+    free(info);  // allocated by Vectorscan's default allocator, malloc
+  }
+  return widths;
 }
 
 Result<bool> Compile(const std::vector<PatternSpec>& specs, hs_database_t** database) {
@@ -410,6 +464,14 @@ class VectorscanGuard final : public Guard {
       }
     }
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
+    std::vector<PatternSpec> rule_specs(specs.end() - static_cast<ptrdiff_t>(rules_.size()),
+                                        specs.end());
+    for (auto [list, widths] : {std::pair{&rule_specs, &rule_widths_}, {&contexts, &context_widths_},
+                                {&cues, &cue_widths_}, {&excludes, &exclude_widths_}}) {
+      auto computed = Widths(*list);
+      if (!computed.ok()) return computed.error();
+      *widths = std::move(*computed);
+    }
     for (auto [list, database] : {std::pair{&specs, &database_}, {&contexts, &contexts_},
                                   {&cues, &cues_}, {&excludes, &excludes_}}) {
       auto compiled = Compile(*list, database);
@@ -441,6 +503,7 @@ class VectorscanGuard final : public Guard {
     if (internal::SanitizeUtf8(text, state.sanitized)) scanned = state.sanitized;
     state.Reset(scanned, types);
     state.patterns = &patterns_;
+    state.rule_widths = &rule_widths_;
     std::vector<Finding> out;
     // Vectorscan scans at most 4 GiB at a time; longer buffers go through ScanStream.
     unsigned length = static_cast<unsigned>(
@@ -530,9 +593,10 @@ class VectorscanGuard final : public Guard {
   // Scans text[from, to) with a word database; the whole-word matches are left in state.words
   // (their `types` holding the pattern id).
   void ScanWindow(ScanState& state, hs_scratch_t* scratch, const hs_database_t* database,
-                  size_t from, size_t to) const {
+                  const std::vector<Width>& widths, size_t from, size_t to) const {
     state.words.clear();
     if (database == nullptr) return;
+    state.word_widths = &widths;
     to = std::min(to, state.text.size());
     state.window_base = from;
     hs_scan(database, state.text.data() + from, static_cast<unsigned>(to - from), 0, scratch,
@@ -544,7 +608,7 @@ class VectorscanGuard final : public Guard {
   std::vector<uint64_t> ContextsNear(ScanState& state, hs_scratch_t* scratch, size_t start,
                                      size_t end) const {
     std::vector<uint64_t> levels;
-    ScanWindow(state, scratch, contexts_, start > kContextBefore ? start - kContextBefore : 0,
+    ScanWindow(state, scratch, contexts_, context_widths_, start > kContextBefore ? start - kContextBefore : 0,
                end + kContextAfter);
     for (const WordMatch& word : state.words) {
       if (word.from < end && start < word.to) continue;  // inside the candidate
@@ -752,7 +816,7 @@ class VectorscanGuard final : public Guard {
     for (const RuleMatch& match : state.rules) {
       const RuleRef& ref = rules_[match.rule];
       if (!state.types.Contains(ref.rule->category)) continue;
-      ScanWindow(state, scratch, excludes_,
+      ScanWindow(state, scratch, excludes_, exclude_widths_,
                  match.from > kExcludeReach ? match.from - kExcludeReach : 0,
                  match.to + kExcludeReach);
       bool excluded = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& e) {
@@ -760,7 +824,7 @@ class VectorscanGuard final : public Guard {
       });
       if (excluded) continue;
       if (ref.rule->needs_cue) {
-        ScanWindow(state, scratch, cues_, match.from > kCueBefore ? match.from - kCueBefore : 0,
+        ScanWindow(state, scratch, cues_, cue_widths_, match.from > kCueBefore ? match.from - kCueBefore : 0,
                    match.to + kCueAfter);
         bool cued = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& c) {
           if (c.to <= match.from) return !internal::SentenceEndsBetween(text, c.to, match.from);
@@ -831,6 +895,10 @@ class VectorscanGuard final : public Guard {
   std::vector<RuleRef> rules_;
   std::vector<PatternInfo> patterns_;
   std::vector<uint64_t> context_masks_;
+  std::vector<Width> rule_widths_;
+  std::vector<Width> context_widths_;
+  std::vector<Width> cue_widths_;
+  std::vector<Width> exclude_widths_;
   hs_database_t* database_ = nullptr;
   hs_database_t* contexts_ = nullptr;
   hs_database_t* cues_ = nullptr;
