@@ -58,6 +58,11 @@ TEST_F(GuardTest, AmbiguousNumbersNeedTheirContextWord) {
   EXPECT_EQ(Found("Mijn BSN is 111222333"), Strings{"NL_BSN[12,21)"});
   EXPECT_EQ(Found("My passport number is A12345678"), Strings{"US_PASSPORT[22,31)"});
   EXPECT_EQ(Found("Order A12345678 shipped"), Strings{});
+  // Numbers without a fixed shape are looked for around their context words.
+  EXPECT_EQ(Found("Personalausweis: L01X00T471"), Strings{"DE_ID_CARD[17,27)"});
+  EXPECT_EQ(Found("Personalausweis: L01X00T472"), Strings{});
+  EXPECT_EQ(Found("My DL number N581-032-88-355-6 was entered"), Strings{"US_DRIVER_LICENSE[13,30)"});
+  EXPECT_EQ(Found("Ticket N581-032-88-355-6 was entered"), Strings{});
 }
 
 TEST_F(GuardTest, NumbersGluedToOthersAreSplitAtSpacesOnly) {

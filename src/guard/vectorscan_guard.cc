@@ -66,6 +66,7 @@ enum class Kind : uint8_t {
   kEmail,        // an '@' and the first character of a domain
   kIpv4,
   kIpv6,  // a hex group and two colons
+  kTokenContext,  // a context word of an identifier without a fixed shape (passport, licence)
   kRule,  // a special-category rule (rules_[index])
 };
 
@@ -203,7 +204,8 @@ struct ScanState {
   std::vector<Finding> findings;
   std::vector<WordMatch> words;  // results of a window scan
   size_t window_base = 0;        // where the window of that scan starts
-  const std::vector<Width>* rule_widths = nullptr;
+  const std::vector<Width>* widths = nullptr;  // of the main database's patterns
+  std::vector<Span> token_contexts;
   const std::vector<Width>* word_widths = nullptr;  // of the database of the window scan
   std::string sanitized;
 
@@ -220,6 +222,7 @@ struct ScanState {
     phones.clear();
     phone_covered = 0;
     rules.clear();
+    token_contexts.clear();
     findings.clear();
   }
 };
@@ -312,8 +315,13 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
       }
       break;
     case Kind::kRule: {
-      size_t start = StartOf(text, to, (*state.rule_widths)[info.index]);
+      size_t start = StartOf(text, to, (*state.widths)[id]);
       if (IsWholeWord(text, start, to)) state.rules.push_back({info.index, start, to});
+      break;
+    }
+    case Kind::kTokenContext: {
+      size_t start = StartOf(text, to, (*state.widths)[id]);
+      if (IsWholeWord(text, start, to)) state.token_contexts.push_back({start, to});
       break;
     }
   }
@@ -449,6 +457,19 @@ class VectorscanGuard final : public Guard {
                             lexicon.name + ": exclude[" + std::to_string(i) + "]"});
       }
       for (const IdContext& context : lexicon.id_context) {
+        // Numbers without a fixed shape are looked for around their context words, which the
+        // main database finds.
+        bool shapeless = context.type == FindingType::kDeIdCard ||
+                         context.type == FindingType::kUsPassport ||
+                         context.type == FindingType::kUkPassport ||
+                         context.type == FindingType::kUsDriverLicense;
+        if (shapeless && std::none_of(specs.begin(), specs.end(), [&](const PatternSpec& s) {
+              return s.info.kind == Kind::kTokenContext && s.expression == context.pattern;
+            })) {
+          specs.push_back({context.pattern, kWords, {Kind::kTokenContext},
+                           lexicon.name + ": id_context." +
+                               std::string(FindingTypeName(context.type))});
+        }
         // One pattern per distinct word, naming every type that lists it.
         auto same = std::find_if(contexts.begin(), contexts.end(), [&](const PatternSpec& c) {
           return c.expression == context.pattern;
@@ -464,9 +485,7 @@ class VectorscanGuard final : public Guard {
       }
     }
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
-    std::vector<PatternSpec> rule_specs(specs.end() - static_cast<ptrdiff_t>(rules_.size()),
-                                        specs.end());
-    for (auto [list, widths] : {std::pair{&rule_specs, &rule_widths_}, {&contexts, &context_widths_},
+    for (auto [list, widths] : {std::pair{&specs, &widths_}, {&contexts, &context_widths_},
                                 {&cues, &cue_widths_}, {&excludes, &exclude_widths_}}) {
       auto computed = Widths(*list);
       if (!computed.ok()) return computed.error();
@@ -503,7 +522,7 @@ class VectorscanGuard final : public Guard {
     if (internal::SanitizeUtf8(text, state.sanitized)) scanned = state.sanitized;
     state.Reset(scanned, types);
     state.patterns = &patterns_;
-    state.rule_widths = &rule_widths_;
+    state.widths = &widths_;
     std::vector<Finding> out;
     // Vectorscan scans at most 4 GiB at a time; longer buffers go through ScanStream.
     unsigned length = static_cast<unsigned>(
@@ -659,7 +678,7 @@ class VectorscanGuard final : public Guard {
   // or with a context word a passport, licence or identity card number.
   void ClassifyToken(ScanState& state, hs_scratch_t* scratch, Span token) const {
     std::string_view candidate = state.text.substr(token.from, token.to - token.from);
-    if (candidate.size() > 20) return;
+    if (candidate.size() > 24) return;
     if (ValidSgNricFin(candidate)) {
       AddFinding(state, FindingType::kSgNricFin, token.from, token.to, kScoreCheckDigit,
                  "check_letter");
@@ -675,6 +694,41 @@ class VectorscanGuard final : public Guard {
                      ValidatorName(type));
           return;
         }
+      }
+    }
+  }
+
+  // Tokens of letters and digits, perhaps in groups joined by dashes, with at least one digit,
+  // within reach of a context word of a passport, licence or identity card number.
+  void ResolveTokenContexts(ScanState& state, hs_scratch_t* scratch) const {
+    constexpr size_t kReach = 40;
+    std::string_view text = state.text;
+    auto alnum = [&](size_t i) {
+      return IsDigit(static_cast<unsigned char>(text[i])) ||
+             IsAsciiAlpha(static_cast<unsigned char>(text[i]));
+    };
+    for (Span context : state.token_contexts) {
+      size_t lo = context.from > kReach ? context.from - kReach : 0;
+      size_t hi = std::min(text.size(), context.to + kReach);
+      for (size_t i = lo; i < hi; ++i) {
+        if (!alnum(i) || (i > 0 && IsWordByte(static_cast<unsigned char>(text[i - 1])))) continue;
+        size_t end = i;
+        size_t digits = 0;
+        while (end < text.size() && end - i <= 24) {
+          if (alnum(end)) {
+            digits += IsDigit(static_cast<unsigned char>(text[end]));
+            ++end;
+          } else if (text[end] == '-' && end + 1 < text.size() && alnum(end + 1)) {
+            ++end;
+          } else {
+            break;
+          }
+        }
+        if (digits > 0 && end - i >= 5 && end - i <= 24 &&
+            (end == text.size() || !IsWordByte(static_cast<unsigned char>(text[end])))) {
+          ClassifyToken(state, scratch, {i, end});
+        }
+        i = end;
       }
     }
   }
@@ -885,6 +939,7 @@ class VectorscanGuard final : public Guard {
 
   void Resolve(ScanState& state, hs_scratch_t* scratch) const {
     ResolveRuns(state, scratch);
+    ResolveTokenContexts(state, scratch);
     ResolveTriggers(state, scratch);
     ResolveOrdinary(state);
     ResolveRules(state, scratch);
@@ -895,7 +950,7 @@ class VectorscanGuard final : public Guard {
   std::vector<RuleRef> rules_;
   std::vector<PatternInfo> patterns_;
   std::vector<uint64_t> context_masks_;
-  std::vector<Width> rule_widths_;
+  std::vector<Width> widths_;  // of the main database's patterns
   std::vector<Width> context_widths_;
   std::vector<Width> cue_widths_;
   std::vector<Width> exclude_widths_;
