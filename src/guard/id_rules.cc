@@ -39,37 +39,55 @@ Shape ShapeOf(const std::vector<DigitGroup>& groups, size_t first, size_t last) 
 
 const std::array<NumericType, 17> kNumericTypes = {{
     {FindingType::kUsSsn, "format",
-     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); }},
+     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); },
+     [](const Shape& s) { return s.groups == 1 || s.Is({3, 2, 4}, "-. "); }},
     {FindingType::kUsItin, "format",
-     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); }},
+     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); },
+     [](const Shape& s) { return s.groups == 1 || s.Is({3, 2, 4}, "-. "); }},
     {FindingType::kUkNhs, "mod11",
      [](const Shape& s, std::string_view t) {
        return s.Is({3, 3, 4}, " ") && (t[0] == '4' || t[0] == '6' || t[0] == '7');
-     }},
+     },
+     [](const Shape& s) { return s.groups == 1 || s.Is({3, 3, 4}, " -"); }},
     {FindingType::kDeTaxId, "iso7064",
      [](const Shape& s, std::string_view) {
        return s.Is({11}, "") || s.Is({2, 3, 3, 3}, " ") || s.Is({3, 3, 3, 2}, " ");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({2, 3, 3, 3}, " ./") || s.Is({3, 3, 3, 2}, " ./");
      }},
     {FindingType::kNlBsn, "elfproef",
-     [](const Shape& s, std::string_view) { return s.Is({4, 2, 3}, "."); }},
-    {FindingType::kFrNir, "mod97", [](const Shape& s, std::string_view) { return s.digits == 15; }},
-    {FindingType::kIlId, "luhn", Never},
-    {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }},
+     [](const Shape& s, std::string_view) { return s.Is({4, 2, 3}, "."); },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({4, 2, 3}, ". ") || s.Is({3, 3, 3}, ". -");
+     }},
+    {FindingType::kFrNir, "mod97", [](const Shape& s, std::string_view) { return s.digits == 15; },
+     nullptr},
+    {FindingType::kIlId, "luhn", Never,
+     [](const Shape& s) { return s.groups == 1 || s.Is({8, 1}, "-"); }},
+    {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }, nullptr},
     {FindingType::kInAadhaar, "verhoeff",
-     [](const Shape& s, std::string_view) { return s.Is({4, 4, 4}, " -"); }},
+     [](const Shape& s, std::string_view) { return s.Is({4, 4, 4}, " -"); },
+     [](const Shape& s) { return s.groups == 1 || s.Is({4, 4, 4}, " -."); }},
     {FindingType::kAuTfn, "mod11",
-     [](const Shape& s, std::string_view) { return s.Is({3, 3, 3}, " "); }},
+     [](const Shape& s, std::string_view) { return s.Is({3, 3, 3}, " "); },
+     [](const Shape& s) { return s.groups == 1 || s.Is({3, 3, 3}, " -") || s.Is({3, 3, 2}, " -"); }},
     {FindingType::kAuMedicare, "mod10",
      [](const Shape& s, std::string_view) {
        return s.Is({4, 5, 1}, " ") || s.Is({4, 5, 1, 1}, " ");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({4, 5, 1}, " -") || s.Is({4, 5, 1, 1}, " -/") ||
+              s.Is({10, 1}, "/ -");
      }},
-    {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }},
+    {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }, nullptr},
     {FindingType::kCreditCard, "luhn",
-     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; }},
-    {FindingType::kDeIdCard, "check_digit", Never},
-    {FindingType::kUsPassport, "context", Never},
-    {FindingType::kUkPassport, "context", Never},
-    {FindingType::kUsDriverLicense, "context", Never},
+     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; },
+     nullptr},
+    {FindingType::kDeIdCard, "check_digit", Never, nullptr},
+    {FindingType::kUsPassport, "context", Never, nullptr},
+    {FindingType::kUkPassport, "context", Never, nullptr},
+    {FindingType::kUsDriverLicense, "context", Never, nullptr},
 }};
 
 std::optional<IdType> ValidatorOf(FindingType type) {

@@ -38,6 +38,9 @@ struct NumericType {
   // Whether a valid number of this shape is reported without a context word; `digits` starts
   // at the candidate's first digit.
   bool (*without_context)(const Shape& shape, std::string_view digits);
+  // The shapes in which people write this type at all, with or without context (nullptr: any).
+  // A number in another shape is not taken for it: "2025-00981" is no Social Security Number.
+  bool (*written)(const Shape& shape);
 };
 
 // The identifier types a run of digits can be, in order of precedence.
