@@ -91,27 +91,36 @@ const std::array<NumericType, 17> kNumericTypes = {{
 }};
 
 std::optional<IdType> ValidatorOf(FindingType type) {
-  switch (type) {
-    case FindingType::kUsSsn: return IdType::kUsSsn;
-    case FindingType::kUsItin: return IdType::kUsItin;
-    case FindingType::kUkNino: return IdType::kUkNino;
-    case FindingType::kUkNhs: return IdType::kUkNhs;
-    case FindingType::kDeTaxId: return IdType::kDeTaxId;
-    case FindingType::kDeIdCard: return IdType::kDeIdCard;
-    case FindingType::kNlBsn: return IdType::kNlBsn;
-    case FindingType::kFrNir: return IdType::kFrNir;
-    case FindingType::kIlId: return IdType::kIlId;
-    case FindingType::kZaId: return IdType::kZaId;
-    case FindingType::kSgNricFin: return IdType::kSgNricFin;
-    case FindingType::kInAadhaar: return IdType::kInAadhaar;
-    case FindingType::kInPan: return IdType::kInPan;
-    case FindingType::kAuTfn: return IdType::kAuTfn;
-    case FindingType::kAuMedicare: return IdType::kAuMedicare;
-    case FindingType::kChAhv: return IdType::kChAhv;
-    case FindingType::kCreditCard: return IdType::kCreditCard;
-    case FindingType::kIban: return IdType::kIban;
-    default: return std::nullopt;
-  }
+  // Indexed by FindingType; -1 where the type has no check-digit validator.
+  static constexpr auto kValidators = [] {
+    std::array<int, kFindingTypeCount> table{};
+    table.fill(-1);
+    auto set = [&](FindingType t, IdType id) {
+      table[static_cast<size_t>(t)] = static_cast<int>(id);
+    };
+    set(FindingType::kUsSsn, IdType::kUsSsn);
+    set(FindingType::kUsItin, IdType::kUsItin);
+    set(FindingType::kUkNino, IdType::kUkNino);
+    set(FindingType::kUkNhs, IdType::kUkNhs);
+    set(FindingType::kDeTaxId, IdType::kDeTaxId);
+    set(FindingType::kDeIdCard, IdType::kDeIdCard);
+    set(FindingType::kNlBsn, IdType::kNlBsn);
+    set(FindingType::kFrNir, IdType::kFrNir);
+    set(FindingType::kIlId, IdType::kIlId);
+    set(FindingType::kZaId, IdType::kZaId);
+    set(FindingType::kSgNricFin, IdType::kSgNricFin);
+    set(FindingType::kInAadhaar, IdType::kInAadhaar);
+    set(FindingType::kInPan, IdType::kInPan);
+    set(FindingType::kAuTfn, IdType::kAuTfn);
+    set(FindingType::kAuMedicare, IdType::kAuMedicare);
+    set(FindingType::kChAhv, IdType::kChAhv);
+    set(FindingType::kCreditCard, IdType::kCreditCard);
+    set(FindingType::kIban, IdType::kIban);
+    return table;
+  }();
+  int id = kValidators[static_cast<size_t>(type)];
+  if (id < 0) return std::nullopt;
+  return static_cast<IdType>(id);
 }
 
 // Passport and driving licence numbers have no check digit: their format, with a context word.

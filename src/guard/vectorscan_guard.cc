@@ -643,19 +643,19 @@ class VectorscanGuard final : public Guard {
 
   // The identifier types named by context words near [start, end), as masks from the most
   // specific context word (naming the fewest types) to the least.
-  std::vector<uint64_t> ContextsNear(ScanState& state, hs_scratch_t* scratch, size_t start,
-                                     size_t end) const {
-    std::vector<uint64_t> levels;
+  // levels[n - 1] holds the types of the context words naming n types; empty levels are 0.
+  using ContextLevels = std::array<uint64_t, kFindingTypeCount>;
+  ContextLevels ContextsNear(ScanState& state, hs_scratch_t* scratch, size_t start,
+                             size_t end) const {
+    ContextLevels levels{};
     ScanWindow(state, scratch, contexts_, context_widths_, start > kContextBefore ? start - kContextBefore : 0,
                end + kContextAfter);
     for (const WordMatch& word : state.words) {
       if (word.from < end && start < word.to) continue;  // inside the candidate
       uint64_t types = context_masks_[word.types];
       size_t n = static_cast<size_t>(__builtin_popcountll(types));
-      if (levels.size() < n) levels.resize(n, 0);
-      levels[n - 1] |= types;
+      if (n > 0) levels[n - 1] |= types;
     }
-    levels.erase(std::remove(levels.begin(), levels.end(), 0), levels.end());
     return levels;
   }
 
