@@ -151,6 +151,39 @@ TEST_F(GuardTest, BuiltInDatabaseStaysSmall) {
   EXPECT_LT(stats.database_bytes, size_t{8} << 20);
 }
 
+TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
+  auto blob = Guard::Precompile({});
+  ASSERT_TRUE(blob.ok()) << blob.error().message();
+  GuardOptions options;
+  options.precompiled = *blob;
+  auto loaded = Guard::Create(options);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE((*loaded)->stats().precompiled);
+  auto compiled = Guard::Create({});
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_FALSE((*compiled)->stats().precompiled);  // this test binary has none built in
+  std::string text = "SSN 078-05-1121, I was diagnosed with asthma; mail a@example.org";
+  EXPECT_EQ((*loaded)->Scan(text, TypeSet::All()), (*compiled)->Scan(text, TypeSet::All()));
+  EXPECT_EQ((*loaded)->Scan(text, TypeSet::All()).size(), 3u);  // SSN, HEALTH, EMAIL
+
+  // Damaged, truncated, or made for other lexicons: compiled instead, and just as right.
+  std::string damaged = *blob;
+  damaged[damaged.size() / 2] ^= 0x5a;
+  for (std::string_view bad : {std::string_view(damaged), std::string_view(*blob).substr(0, 100),
+                               std::string_view("nonsense")}) {
+    options.precompiled = bad;
+    auto guard = Guard::Create(options);
+    ASSERT_TRUE(guard.ok());
+    EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), (*compiled)->Scan(text, TypeSet::All()));
+  }
+  options.precompiled = *blob;
+  options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTH\n"
+                                            "    pattern: flu\n"});
+  auto other = Guard::Create(options);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE((*other)->stats().precompiled);
+}
+
 TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
   GuardOptions options;
   options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTH\n"

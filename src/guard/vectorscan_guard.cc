@@ -16,15 +16,23 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <mutex>
 
+#include "crypto/secret.h"
 #include "guard/guard.h"
 #include "guard/id_rules.h"
 #include "guard/lexicon.h"
 #include "guard/text_scan.h"
 #include "guard/validators.h"
+
+namespace privacyd {
+// The built-in lexicons' databases, compiled when privacyd is built (tools/guard_precompile.cc);
+// absent (a null address) in programs linked without them, which compile at start instead.
+extern const std::string_view kGuardPrecompiled __attribute__((weak));
+}  // namespace privacyd
 
 namespace privacyd::guard {
 namespace {
@@ -497,23 +505,36 @@ class VectorscanGuard final : public Guard {
       }
     }
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
-    for (auto [list, widths] : {std::pair{&specs, &widths_}, {&contexts, &context_widths_},
-                                {&cues, &cue_widths_}, {&excludes, &exclude_widths_}}) {
-      auto computed = Widths(*list);
-      if (!computed.ok()) return computed.error();
-      *widths = std::move(*computed);
+    std::string key = DatabaseKey({&specs, &ordinary, &contexts, &cues, &excludes});
+    std::string_view precompiled = options.precompiled;
+    if (precompiled.empty() && options.lexicons.empty() && &kGuardPrecompiled != nullptr) {
+      precompiled = kGuardPrecompiled;
     }
-    for (auto [list, database] : {std::pair{&specs, &database_}, {&ordinary, &ordinary_},
-                                  {&contexts, &contexts_},
-                                  {&cues, &cues_}, {&excludes, &excludes_}}) {
-      auto compiled = Compile(*list, database);
-      if (!compiled.ok()) return compiled.error();
-      if (*database && hs_alloc_scratch(*database, &scratch_) != HS_SUCCESS) {
+    stats_.precompiled = !precompiled.empty() && Load(precompiled, key);
+    if (!stats_.precompiled) {
+      for (auto [list, widths] : {std::pair{&specs, &widths_}, {&contexts, &context_widths_},
+                                  {&cues, &cue_widths_}, {&excludes, &exclude_widths_}}) {
+        auto computed = Widths(*list);
+        if (!computed.ok()) return computed.error();
+        *widths = std::move(*computed);
+      }
+      for (auto [list, database] : {std::pair{&specs, &database_}, {&ordinary, &ordinary_},
+                                    {&contexts, &contexts_}, {&cues, &cues_},
+                                    {&excludes, &excludes_}}) {
+        auto compiled = Compile(*list, database);
+        if (!compiled.ok()) return compiled.error();
+      }
+    }
+    key_ = std::move(key);
+    for (auto [list, database] : {std::pair{&specs, database_}, {&ordinary, ordinary_},
+                                  {&contexts, contexts_}, {&cues, cues_},
+                                  {&excludes, excludes_}}) {
+      if (database && hs_alloc_scratch(database, &scratch_) != HS_SUCCESS) {
         return Error(ErrorKind::kInternal, "guard_scratch_failed",
                      "could not allocate scanning memory for the guard");
       }
       size_t bytes = 0;
-      if (*database) hs_database_size(*database, &bytes);
+      if (database) hs_database_size(database, &bytes);
       stats_.database_bytes += bytes;
       stats_.patterns += list->size();
     }
@@ -524,6 +545,37 @@ class VectorscanGuard final : public Guard {
     region_ = options.default_region;
     phone_util_ = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
     return true;
+  }
+
+  // The compiled databases and pattern widths, serialized (format: Load).
+  Result<std::string> Serialize() const {
+    std::string blob(kBlobMagic);
+    blob += key_;
+    auto put = [&](uint64_t v) { blob.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    for (const hs_database_t* database : {database_, ordinary_, contexts_, cues_, excludes_}) {
+      if (database == nullptr) {
+        put(0);
+        continue;
+      }
+      char* bytes = nullptr;
+      size_t length = 0;
+      if (hs_serialize_database(database, &bytes, &length) != HS_SUCCESS) {
+        return Error(ErrorKind::kInternal, "guard_serialize_failed",
+                     "the guard's pattern database could not be serialized");
+      }
+      put(length);
+      blob.append(bytes, length);
+      free(bytes);  // allocated by Vectorscan's default allocator, malloc
+    }
+    for (const std::vector<Width>* widths :
+         {&widths_, &context_widths_, &cue_widths_, &exclude_widths_}) {
+      put(widths->size());
+      for (Width w : *widths) {
+        put(w.min);
+        put(w.max);
+      }
+    }
+    return blob;
   }
 
   std::vector<Finding> Scan(std::string_view text, const TypeSet& types) const override {
@@ -602,6 +654,78 @@ class VectorscanGuard final : public Guard {
     const LexiconRule* rule;
     std::string_view validator;
   };
+
+  static constexpr std::string_view kBlobMagic = "privacyd-guard-1\n";
+
+  // What the databases are compiled from: Vectorscan's version and every pattern with its
+  // flags, hashed. A precompiled blob is used only for the same key.
+  static std::string DatabaseKey(std::initializer_list<const std::vector<PatternSpec>*> lists) {
+    std::string input = hs_version();
+    for (const auto* list : lists) {
+      input += '\x1e';
+      for (const PatternSpec& spec : *list) {
+        input += spec.expression;
+        input += '\x1f';
+        input += std::to_string(spec.flags);
+        input += '\x1f';
+      }
+    }
+    return Sha256(input);
+  }
+
+  // Loads databases and widths serialized by Serialize() for `key`. False, with nothing loaded,
+  // when the blob is for other patterns, another Vectorscan or another CPU, or damaged: the
+  // caller compiles instead.
+  bool Load(std::string_view blob, const std::string& key) {
+    if (blob.substr(0, kBlobMagic.size()) != kBlobMagic) return false;
+    blob.remove_prefix(kBlobMagic.size());
+    if (blob.substr(0, key.size()) != key) return false;
+    blob.remove_prefix(key.size());
+    auto get = [&](uint64_t& v) {
+      if (blob.size() < sizeof v) return false;
+      std::memcpy(&v, blob.data(), sizeof v);
+      blob.remove_prefix(sizeof v);
+      return true;
+    };
+    std::array<hs_database_t*, 5> databases{};
+    auto fail = [&] {
+      for (hs_database_t* d : databases) {
+        if (d) hs_free_database(d);
+      }
+      return false;
+    };
+    for (hs_database_t*& database : databases) {
+      uint64_t length = 0;
+      if (!get(length) || length > blob.size()) return fail();
+      if (length > 0 &&
+          hs_deserialize_database(blob.data(), length, &database) != HS_SUCCESS) {
+        return fail();
+      }
+      blob.remove_prefix(length);
+    }
+    std::array<std::vector<Width>, 4> widths;
+    for (std::vector<Width>& list : widths) {
+      uint64_t count = 0;
+      if (!get(count) || count > blob.size() / 16) return fail();
+      for (uint64_t i = 0; i < count; ++i) {
+        uint64_t min = 0, max = 0;
+        get(min);
+        get(max);
+        list.push_back({static_cast<uint32_t>(min), static_cast<uint32_t>(max)});
+      }
+    }
+    if (!blob.empty() || widths[0].size() != patterns_.size()) return fail();
+    database_ = databases[0];
+    ordinary_ = databases[1];
+    contexts_ = databases[2];
+    cues_ = databases[3];
+    excludes_ = databases[4];
+    widths_ = std::move(widths[0]);
+    context_widths_ = std::move(widths[1]);
+    cue_widths_ = std::move(widths[2]);
+    exclude_widths_ = std::move(widths[3]);
+    return true;
+  }
   struct Pooled {
     hs_scratch_t* scratch = nullptr;
     ScanState state;
@@ -977,6 +1101,7 @@ class VectorscanGuard final : public Guard {
   std::vector<RuleRef> rules_;
   std::vector<PatternInfo> patterns_;
   std::vector<uint64_t> context_masks_;
+  std::string key_;
   std::vector<Width> widths_;  // of the main database's patterns
   std::vector<Width> context_widths_;
   std::vector<Width> cue_widths_;
@@ -996,6 +1121,15 @@ class VectorscanGuard final : public Guard {
 };
 
 }  // namespace
+
+Result<std::string> Guard::Precompile(const GuardOptions& options) {
+  VectorscanGuard guard;
+  GuardOptions compile = options;
+  compile.precompiled = {};
+  auto ok = guard.Init(compile);
+  if (!ok.ok()) return ok.error();
+  return guard.Serialize();
+}
 
 Result<std::unique_ptr<Guard>> Guard::Create(const GuardOptions& options) {
   // libphonenumber logs parse failures, which would put the scanned text in the logs.
