@@ -20,6 +20,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <tuple>
 
 #include "crypto/secret.h"
 #include "guard/guard.h"
@@ -1046,9 +1047,11 @@ class VectorscanGuard final : public Guard {
   // Same-type overlaps merge into one finding; of overlapping identifiers of different types the
   // one with the higher score (then the longer) stays.
   static void Merge(std::vector<Finding>& findings) {
+    // A total order, so that the same text always gives the same findings (two lexicons may
+    // find the same term).
     std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-      if (a.start != b.start) return a.start < b.start;
-      return a.type < b.type;
+      return std::tie(a.start, a.type, a.end, a.score, a.validator) <
+             std::tie(b.start, b.type, b.end, b.score, b.validator);
     });
     // Findings of one type that were merged are disjoint and in order: a new one can only
     // overlap the last of its type.
