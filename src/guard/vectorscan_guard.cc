@@ -212,6 +212,8 @@ struct ScanState {
   std::vector<RuleMatch> rules;
   std::vector<Finding> findings;
   std::vector<WordMatch> words;  // results of a window scan
+  std::vector<WordMatch> exclusions;  // around the rule matches
+  std::vector<WordMatch> cues;
   size_t window_base = 0;        // where the window of that scan starts
   const std::vector<Width>* widths = nullptr;  // of the main database's patterns
   std::vector<Span> token_contexts;
@@ -1018,23 +1020,55 @@ class VectorscanGuard final : public Guard {
   }
 
   void ResolveRules(ScanState& state, hs_scratch_t* scratch) const {
+    if (state.rules.empty()) return;
     std::string_view text = state.text;
-    for (const RuleMatch& match : state.rules) {
+    // Exclusions and cues are looked for once over the surroundings of all matches, windows
+    // that overlap merged, so that a text full of matches is still scanned about once.
+    constexpr size_t kBefore = std::max(kCueBefore, kExcludeReach);
+    constexpr size_t kAfter = std::max(kCueAfter, kExcludeReach);
+    auto& rules = state.rules;
+    std::sort(rules.begin(), rules.end(),
+              [](const RuleMatch& a, const RuleMatch& b) { return a.from < b.from; });
+    state.exclusions.clear();
+    state.cues.clear();
+    for (size_t i = 0; i < rules.size();) {
+      size_t from = rules[i].from > kBefore ? rules[i].from - kBefore : 0;
+      size_t to = rules[i].to + kAfter;
+      size_t j = i + 1;
+      while (j < rules.size() && rules[j].from <= to + kBefore) to = std::max(to, rules[j++].to + kAfter);
+      ScanWindow(state, scratch, excludes_, exclude_widths_, from, to);
+      state.exclusions.insert(state.exclusions.end(), state.words.begin(), state.words.end());
+      ScanWindow(state, scratch, cues_, cue_widths_, from, to);
+      state.cues.insert(state.cues.end(), state.words.begin(), state.words.end());
+      i = j;
+    }
+    auto by_from = [](const WordMatch& a, const WordMatch& b) { return a.from < b.from; };
+    std::sort(state.exclusions.begin(), state.exclusions.end(), by_from);
+    std::sort(state.cues.begin(), state.cues.end(), by_from);
+    // The words of `words` that start in [lo, hi).
+    auto starting = [&](const std::vector<WordMatch>& words, size_t lo, size_t hi) {
+      auto first = std::lower_bound(words.begin(), words.end(), WordMatch{lo, 0, 0}, by_from);
+      auto last = std::lower_bound(first, words.end(), WordMatch{hi, 0, 0}, by_from);
+      return std::pair{first, last};
+    };
+    for (const RuleMatch& match : rules) {
       const RuleRef& ref = rules_[match.rule];
       if (!state.types.Contains(ref.rule->category)) continue;
-      ScanWindow(state, scratch, excludes_, exclude_widths_,
-                 match.from > kExcludeReach ? match.from - kExcludeReach : 0,
-                 match.to + kExcludeReach);
-      bool excluded = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& e) {
-        return e.from < match.to && match.from < e.to;
-      });
-      if (excluded) continue;
+      auto [e_first, e_last] = starting(state.exclusions,
+                                        match.from > kMaxPhrase ? match.from - kMaxPhrase : 0,
+                                        match.to);
+      if (std::any_of(e_first, e_last, [&](const WordMatch& e) { return e.to > match.from; })) {
+        continue;
+      }
       if (ref.rule->needs_cue) {
-        ScanWindow(state, scratch, cues_, cue_widths_, match.from > kCueBefore ? match.from - kCueBefore : 0,
-                   match.to + kCueAfter);
-        bool cued = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& c) {
+        auto [c_first, c_last] = starting(
+            state.cues, match.from > kCueBefore ? match.from - kCueBefore : 0, match.to + kCueAfter);
+        bool cued = std::any_of(c_first, c_last, [&](const WordMatch& c) {
           if (c.to <= match.from) return !internal::SentenceEndsBetween(text, c.to, match.from);
-          if (c.from >= match.to) return !internal::SentenceEndsBetween(text, match.to, c.from);
+          if (c.from >= match.to) {
+            return c.to <= match.to + kCueAfter &&
+                   !internal::SentenceEndsBetween(text, match.to, c.from);
+          }
           return false;
         });
         if (!cued) continue;
