@@ -77,6 +77,13 @@ TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
             (Strings{"HEALTH[0,20)", "HEALTH[21,29)"}));
   EXPECT_EQ(Found("ich bin Mitglied der SPD"), Strings{"POLITICAL[0,24)"});
   EXPECT_EQ(Found("je suis enceinte"), Strings{"HEALTH[0,16)"});
+  // A cue inside the span of a phrase of variable length counts.
+  std::vector<Finding> cued = guard_->Scan("Sorry, I have asthma.", TypeSet::Parse("HEALTH").value());
+  ASSERT_EQ(cued.size(), 1u);
+  EXPECT_EQ(cued[0].end, 20u);
+  EXPECT_LE(cued[0].start, 14u);  // at least "asthma", perhaps the words before it
+  EXPECT_EQ(Found("Sorry. I have. Asthma is common.", TypeSet::Parse("HEALTH").value()),
+            Strings{});
   // A term without a personal cue in its sentence, and a business exclusion.
   EXPECT_EQ(Found("Our clinic treats diabetes."), Strings{});
   EXPECT_EQ(Found("My DMARC health check is fine"), Strings{});

@@ -1063,13 +1063,14 @@ class VectorscanGuard final : public Guard {
       if (ref.rule->needs_cue) {
         auto [c_first, c_last] = starting(
             state.cues, match.from > kCueBefore ? match.from - kCueBefore : 0, match.to + kCueAfter);
+        // A cue may also lie inside the span: a phrase of variable length is reported from the
+        // earliest word it could start at, which can be the cue itself ("I have diabetes").
         bool cued = std::any_of(c_first, c_last, [&](const WordMatch& c) {
-          if (c.to <= match.from) return !internal::SentenceEndsBetween(text, c.to, match.from);
           if (c.from >= match.to) {
             return c.to <= match.to + kCueAfter &&
                    !internal::SentenceEndsBetween(text, match.to, c.from);
           }
-          return false;
+          return c.to <= match.to && !internal::SentenceEndsBetween(text, c.to, match.to);
         });
         if (!cued) continue;
       }
