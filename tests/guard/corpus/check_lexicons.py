@@ -43,6 +43,8 @@ def expand(pattern, lists):
 
 
 def check_regex(where, pattern, errors):
+    if pattern != pattern.strip():
+        errors.append(f"{where}: begins or ends with a blank, so no whole word can match it")
     for rx, what in UNSUPPORTED:
         if rx.search(pattern):
             errors.append(f"{where}: {what} in {pattern[:80]!r}")
