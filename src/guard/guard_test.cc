@@ -1,0 +1,192 @@
+#include "guard/guard.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "guard/text_scan.h"
+
+namespace privacyd::guard {
+namespace {
+
+class GuardTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto created = Guard::Create({});
+    ASSERT_TRUE(created.ok()) << created.error().message();
+    guard_ = std::move(*created).release();
+  }
+  static void TearDownTestSuite() { delete guard_; }
+
+  // The findings as "TYPE[start,end)" strings, for readable expectations.
+  static std::vector<std::string> Found(std::string_view text, TypeSet types = TypeSet::All()) {
+    std::vector<std::string> out;
+    for (const Finding& f : guard_->Scan(text, types)) {
+      out.push_back(std::string(FindingTypeName(f.type)) + "[" + std::to_string(f.start) + "," +
+                    std::to_string(f.end) + ")");
+    }
+    return out;
+  }
+
+  static Guard* guard_;
+};
+Guard* GuardTest::guard_ = nullptr;
+
+using Strings = std::vector<std::string>;
+
+TEST_F(GuardTest, FindsIdentifiersWithTheirExactSpans) {
+  EXPECT_EQ(Found("My SSN is 078-05-1121."), Strings{"US_SSN[10,21)"});
+  EXPECT_EQ(Found("card 4111 1111 1111 1111 exp"), Strings{"CREDIT_CARD[5,24)"});
+  EXPECT_EQ(Found("IBAN DE89 3704 0044 0532 0130 00 please"), Strings{"IBAN[5,32)"});
+  EXPECT_EQ(Found("NI AB 12 34 56 C."), Strings{"UK_NINO[3,16)"});
+  EXPECT_EQ(Found("PAN ABCPE1234F"), Strings{"IN_PAN[4,14)"});
+  EXPECT_EQ(Found("NRIC S1234567D"), Strings{"SG_NRIC_FIN[5,14)"});
+  EXPECT_EQ(Found("AHV 756.1234.5678.97"), Strings{"CH_AHV[4,20)"});
+  EXPECT_EQ(Found("NIR 2 69 05 2A 123 456 88"), Strings{"FR_NIR[4,25)"});
+}
+
+TEST_F(GuardTest, BrokenCheckDigitsAreNotFound) {
+  EXPECT_EQ(Found("card 4111 1111 1111 1112 exp"), Strings{});
+  EXPECT_EQ(Found("IBAN DE89 3704 0044 0532 0130 01 please"), Strings{});
+  EXPECT_EQ(Found("Aadhaar 2345 6789 0123"), Strings{});
+}
+
+TEST_F(GuardTest, AmbiguousNumbersNeedTheirContextWord) {
+  // 11-proof valid, but nine bare digits could be many things.
+  EXPECT_EQ(Found("Reference 111222333 attached"), Strings{});
+  EXPECT_EQ(Found("Mijn BSN is 111222333"), Strings{"NL_BSN[12,21)"});
+  EXPECT_EQ(Found("My passport number is A12345678"), Strings{"US_PASSPORT[22,31)"});
+  EXPECT_EQ(Found("Order A12345678 shipped"), Strings{});
+}
+
+TEST_F(GuardTest, NumbersGluedToOthersAreSplitAtSpacesOnly) {
+  EXPECT_EQ(Found("Order 12345 078-05-1121 shipped"), Strings{"US_SSN[12,23)"});
+  EXPECT_EQ(Found("ref 1078-05-1121 and +1 078-05-1121"), Strings{});
+}
+
+TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
+  EXPECT_EQ(Found("I was diagnosed with diabetes last year.", TypeSet::Parse("HEALTH").value()),
+            (Strings{"HEALTH[2,20)", "HEALTH[21,29)"}));
+  EXPECT_EQ(Found("ich bin Mitglied der SPD"), Strings{"POLITICAL[8,24)"});
+  EXPECT_EQ(Found("je suis enceinte"), Strings{"HEALTH[0,16)"});
+  // A term without a personal cue in its sentence, and a business exclusion.
+  EXPECT_EQ(Found("Our clinic treats diabetes."), Strings{});
+  EXPECT_EQ(Found("My DMARC health check is fine"), Strings{});
+}
+
+TEST_F(GuardTest, OrdinaryIdentifiersOnlyWhenAsked) {
+  std::string text = "mail john.doe@example.com or +1 415 555 2671 from 192.168.1.20 or 2001:db8::1";
+  EXPECT_EQ(Found(text, TypeSet::Sensitive()), Strings{});
+  EXPECT_EQ(Found(text), (Strings{"EMAIL[5,25)", "PHONE[29,44)", "IP_ADDRESS[50,62)",
+                                  "IP_ADDRESS[66,77)"}));
+  // Dates and order numbers are not phone numbers, nor 999.1.1.1 an address.
+  EXPECT_EQ(Found("Invoice 2024-11-0042 from 999.1.1.1", TypeSet::Parse("PHONE,IP_ADDRESS").value()),
+            Strings{});
+}
+
+TEST_F(GuardTest, TypesFilterTheFindings) {
+  std::string text = "SSN 078-05-1121, card 4111 1111 1111 1111";
+  EXPECT_EQ(Found(text, TypeSet::Parse("CREDIT_CARD").value()), Strings{"CREDIT_CARD[22,41)"});
+  EXPECT_EQ(Found(text, TypeSet()), Strings{});
+}
+
+TEST_F(GuardTest, AnyBytesAreSafe) {
+  std::string text("\xff\xfe SSN 078-05-1121 \0 \xc3", 25);
+  EXPECT_EQ(Found(text), Strings{"US_SSN[7,18)"});
+  std::string digits(1 << 20, '7');
+  EXPECT_EQ(Found(digits), Strings{});
+  std::string groups;
+  for (int i = 0; i < 100000; ++i) groups += "12 ";
+  EXPECT_EQ(Found(groups), Strings{});
+  EXPECT_EQ(Found(""), Strings{});
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "SSN 078-05-1121; I have asthma. ";
+  EXPECT_EQ(guard_->Scan(many, TypeSet::Parse("US_SSN").value()).size(), 20000u);
+}
+
+TEST_F(GuardTest, StreamReportsWhatAScanOfTheWholeTextReports) {
+  std::string text;
+  for (int i = 0; i < 60000; ++i) {
+    text += i % 997 == 0 ? "My SSN is 078-05-1121 and I was diagnosed with asthma. "
+                         : "We would like a quote for 250 mailboxes. ";
+  }
+  std::istringstream in(text);
+  std::vector<Finding> streamed;
+  auto read = guard_->ScanStream(in, TypeSet::All(), [&](const Finding& f) {
+    streamed.push_back(f);
+  });
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, text.size());
+  EXPECT_EQ(streamed, guard_->Scan(text, TypeSet::All()));
+  EXPECT_GT(streamed.size(), 100u);
+}
+
+TEST_F(GuardTest, ScansFromManyThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (guard_->Scan("SSN 078-05-1121", TypeSet::All()).size() != 1) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
+  GuardOptions options;
+  options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTH\n"
+                                            "    pattern: \"(unclosed\"\n"});
+  auto guard = Guard::Create(options);
+  ASSERT_FALSE(guard.ok());
+  EXPECT_EQ(guard.error().code(), "lexicon_invalid");
+  EXPECT_NE(guard.error().message().find("custom.yml: rules[0]"), std::string::npos)
+      << guard.error().message();
+}
+
+TEST(GuardCreateTest, ReportsAnUnknownCategory) {
+  GuardOptions options;
+  options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTHY\n"
+                                            "    pattern: flu\n"});
+  auto guard = Guard::Create(options);
+  ASSERT_FALSE(guard.ok());
+  EXPECT_EQ(guard.error().code(), "lexicon_invalid");
+  EXPECT_NE(guard.error().message().find("rules[0].category"), std::string::npos);
+}
+
+TEST(TypeSetTest, ParsesNamesAndSuggestsTheClosest) {
+  auto set = TypeSet::Parse(" US_SSN , IBAN");
+  ASSERT_TRUE(set.ok());
+  EXPECT_TRUE(set->Contains(FindingType::kUsSsn));
+  EXPECT_TRUE(set->Contains(FindingType::kIban));
+  EXPECT_FALSE(set->Contains(FindingType::kEmail));
+  auto bad = TypeSet::Parse("US_SSN,IBANN");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), "unknown_finding_type");
+  EXPECT_NE(bad.error().message().find("did you mean 'IBAN'"), std::string::npos);
+  EXPECT_FALSE(TypeSet::Sensitive().Contains(FindingType::kPhone));
+  EXPECT_TRUE(TypeSet::Sensitive().Contains(FindingType::kHealth));
+}
+
+TEST(TextScanTest, DigitRunsJoinGroupsBySingleSeparators) {
+  std::string text = "x 12-34 56..78";
+  auto run = internal::DigitRunAt(text, 3);
+  ASSERT_EQ(run.size(), 3u);
+  EXPECT_EQ(run.front().start, 2u);
+  EXPECT_EQ(run.back().end, 10u);
+  EXPECT_EQ(run[1].separator, '-');
+  EXPECT_EQ(run[2].separator, ' ');
+}
+
+TEST(TextScanTest, SanitizeKeepsOffsets) {
+  std::string out;
+  EXPECT_FALSE(internal::SanitizeUtf8("ascii and é", out));
+  ASSERT_TRUE(internal::SanitizeUtf8("a\xff" "b\xc3", out));
+  EXPECT_EQ(out, "a\x1a" "b\x1a");
+}
+
+}  // namespace
+}  // namespace privacyd::guard

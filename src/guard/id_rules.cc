@@ -1,0 +1,151 @@
+#include "guard/id_rules.h"
+
+#include <algorithm>
+
+namespace privacyd::guard::internal {
+namespace {
+
+bool Never(const Shape&, std::string_view) { return false; }
+
+}  // namespace
+
+bool Shape::Is(std::initializer_list<int> wanted, std::string_view separators) const {
+  if (wanted.size() != groups) return false;
+  if (groups > 1 && separators.find(separator) == std::string_view::npos) return false;
+  size_t i = 0;
+  for (int w : wanted) {
+    if (lengths[i++] != w) return false;
+  }
+  return true;
+}
+
+Shape ShapeOf(const std::vector<DigitGroup>& groups, size_t first, size_t last) {
+  Shape shape;
+  shape.groups = last - first + 1;
+  for (size_t g = first; g <= last; ++g) {
+    size_t len = groups[g].end - groups[g].start;
+    if (g - first < shape.lengths.size()) {
+      shape.lengths[g - first] = static_cast<uint8_t>(std::min<size_t>(len, 255));
+    }
+    shape.digits += len;
+    if (g > first) {
+      char sep = groups[g].separator;
+      shape.separator = (g == first + 1 || shape.separator == sep) ? sep : '*';
+    }
+  }
+  if (shape.groups > shape.lengths.size()) shape.lengths = {};
+  return shape;
+}
+
+const std::array<NumericType, 17> kNumericTypes = {{
+    {FindingType::kUsSsn, "format",
+     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); }},
+    {FindingType::kUsItin, "format",
+     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); }},
+    {FindingType::kUkNhs, "mod11",
+     [](const Shape& s, std::string_view t) {
+       return s.Is({3, 3, 4}, " ") && (t[0] == '4' || t[0] == '6' || t[0] == '7');
+     }},
+    {FindingType::kDeTaxId, "iso7064",
+     [](const Shape& s, std::string_view) {
+       return s.Is({11}, "") || s.Is({2, 3, 3, 3}, " ") || s.Is({3, 3, 3, 2}, " ");
+     }},
+    {FindingType::kNlBsn, "elfproef",
+     [](const Shape& s, std::string_view) { return s.Is({4, 2, 3}, "."); }},
+    {FindingType::kFrNir, "mod97", [](const Shape& s, std::string_view) { return s.digits == 15; }},
+    {FindingType::kIlId, "luhn", Never},
+    {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }},
+    {FindingType::kInAadhaar, "verhoeff",
+     [](const Shape& s, std::string_view) { return s.Is({4, 4, 4}, " -"); }},
+    {FindingType::kAuTfn, "mod11",
+     [](const Shape& s, std::string_view) { return s.Is({3, 3, 3}, " "); }},
+    {FindingType::kAuMedicare, "mod10",
+     [](const Shape& s, std::string_view) {
+       return s.Is({4, 5, 1}, " ") || s.Is({4, 5, 1, 1}, " ");
+     }},
+    {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }},
+    {FindingType::kCreditCard, "luhn",
+     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; }},
+    {FindingType::kDeIdCard, "check_digit", Never},
+    {FindingType::kUsPassport, "context", Never},
+    {FindingType::kUkPassport, "context", Never},
+    {FindingType::kUsDriverLicense, "context", Never},
+}};
+
+std::optional<IdType> ValidatorOf(FindingType type) {
+  switch (type) {
+    case FindingType::kUsSsn: return IdType::kUsSsn;
+    case FindingType::kUsItin: return IdType::kUsItin;
+    case FindingType::kUkNino: return IdType::kUkNino;
+    case FindingType::kUkNhs: return IdType::kUkNhs;
+    case FindingType::kDeTaxId: return IdType::kDeTaxId;
+    case FindingType::kDeIdCard: return IdType::kDeIdCard;
+    case FindingType::kNlBsn: return IdType::kNlBsn;
+    case FindingType::kFrNir: return IdType::kFrNir;
+    case FindingType::kIlId: return IdType::kIlId;
+    case FindingType::kZaId: return IdType::kZaId;
+    case FindingType::kSgNricFin: return IdType::kSgNricFin;
+    case FindingType::kInAadhaar: return IdType::kInAadhaar;
+    case FindingType::kInPan: return IdType::kInPan;
+    case FindingType::kAuTfn: return IdType::kAuTfn;
+    case FindingType::kAuMedicare: return IdType::kAuMedicare;
+    case FindingType::kChAhv: return IdType::kChAhv;
+    case FindingType::kCreditCard: return IdType::kCreditCard;
+    case FindingType::kIban: return IdType::kIban;
+    default: return std::nullopt;
+  }
+}
+
+// Passport and driving licence numbers have no check digit: their format, with a context word.
+bool ValidContextOnly(FindingType type, std::string_view text) {
+  // Licence numbers are often written in groups ("A123-456-78-901-0").
+  char buffer[32];
+  size_t n = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool separator = (c == '-' || c == ' ') && i > 0 && i + 1 < text.size() &&
+                     type == FindingType::kUsDriverLicense;
+    if (separator) continue;
+    if (n == sizeof(buffer)) return false;
+    buffer[n++] = c;
+  }
+  std::string_view candidate(buffer, n);
+  size_t letters = 0;
+  while (letters < candidate.size() && IsAsciiAlpha(static_cast<unsigned char>(candidate[letters]))) {
+    ++letters;
+  }
+  size_t digits = candidate.size() - letters;
+  for (size_t i = letters; i < candidate.size(); ++i) {
+    if (!IsDigit(static_cast<unsigned char>(candidate[i]))) return false;
+  }
+  switch (type) {
+    case FindingType::kUsPassport:  // 9 digits, or a letter and 8 digits (since 2021)
+      return (letters == 0 && digits == 9) || (letters == 1 && digits == 8);
+    case FindingType::kUkPassport:  // 9 digits, or two letters and 7 digits
+      return (letters == 0 && digits == 9) || (letters == 2 && digits == 7);
+    case FindingType::kUsDriverLicense:  // state formats: up to 2 letters and 4 to 14 digits
+      return letters <= 2 && digits >= 4 && digits <= 14 && letters + digits >= 6;
+    default:
+      return false;
+  }
+}
+
+bool ValidAs(FindingType type, std::string_view candidate) {
+  if (std::optional<IdType> id = ValidatorOf(type)) return Validate(*id, candidate);
+  return ValidContextOnly(type, candidate);
+}
+
+std::string_view ValidatorName(FindingType type) {
+  for (const NumericType& n : kNumericTypes) {
+    if (n.type == type) return n.validator;
+  }
+  switch (type) {
+    case FindingType::kUkNino: return "format";
+    case FindingType::kInPan: return "format";
+    case FindingType::kSgNricFin: return "check_letter";
+    case FindingType::kIban: return "mod97";
+    default: return "context";
+  }
+}
+
+}  // namespace privacyd::guard::internal

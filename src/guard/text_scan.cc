@@ -1,0 +1,112 @@
+#include "guard/text_scan.h"
+
+#include <algorithm>
+
+namespace privacyd::guard::internal {
+
+bool IsWholeWord(std::string_view text, size_t start, size_t end) {
+  if (start > 0 && IsWordByte(static_cast<unsigned char>(text[start - 1]))) return false;
+  if (end < text.size() && IsWordByte(static_cast<unsigned char>(text[end]))) return false;
+  return true;
+}
+
+bool SentenceEndsBetween(std::string_view text, size_t from, size_t to) {
+  to = std::min(to, text.size());
+  for (size_t i = from; i < to; ++i) {
+    char c = text[i];
+    if (c == ';' || c == '\n' || c == '\r') return true;
+    if ((c == '.' || c == '!' || c == '?') && i + 1 < text.size() &&
+        (text[i + 1] == ' ' || text[i + 1] == '\t' || text[i + 1] == '\n')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 (RFC 3629: no overlongs, no surrogates,
+// nothing above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+bool SanitizeUtf8(std::string_view text, std::string& out) {
+  size_t i = 0;
+  // Fast path: ASCII and valid sequences, no copy.
+  while (i < text.size()) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return false;
+  out.assign(text);
+  while (i < text.size()) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      out[i] = '\x1a';
+      n = 1;
+    }
+    i += n;
+  }
+  return true;
+}
+
+std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos) {
+  auto digit = [&](size_t k) { return IsDigit(static_cast<unsigned char>(text[k])); };
+  // Back to the first digit of the run.
+  size_t start = pos;
+  while (true) {
+    if (start > 0 && digit(start - 1)) {
+      --start;
+    } else if (start > 1 && IsDigitSeparator(static_cast<unsigned char>(text[start - 1])) &&
+               digit(start - 2)) {
+      start -= 2;
+    } else {
+      break;
+    }
+  }
+  std::vector<DigitGroup> groups;
+  size_t i = start;
+  char separator = 0;
+  while (true) {
+    size_t group_start = i;
+    while (i < text.size() && digit(i)) ++i;
+    groups.push_back({group_start, i, separator});
+    if (i + 1 < text.size() && IsDigitSeparator(static_cast<unsigned char>(text[i])) &&
+        digit(i + 1)) {
+      separator = text[i];
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return groups;
+}
+
+}  // namespace privacyd::guard::internal

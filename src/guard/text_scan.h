@@ -1,0 +1,45 @@
+// Byte-level helpers of the guard's scanner: word boundaries, sentences, runs of digit groups.
+// Pure functions over the scanned buffer, exposed for their unit tests.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace privacyd::guard::internal {
+
+inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline bool IsAsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+// A byte that can be part of a word: an ASCII letter or digit, or any byte of a multi-byte UTF-8
+// character (all non-ASCII letters are).
+inline bool IsWordByte(unsigned char c) { return IsDigit(c) || IsAsciiAlpha(c) || c >= 0x80; }
+
+// Whether [start, end) of `text` is a whole word: no word byte just before or just after.
+bool IsWholeWord(std::string_view text, size_t start, size_t end);
+
+// Whether a sentence ends in text[from, to): at ';' or a line break, or at '.', '!' or '?'
+// followed by white space.
+bool SentenceEndsBetween(std::string_view text, size_t from, size_t to);
+
+// Replaces each byte that is not part of valid UTF-8 by 0x1A (SUB), keeping every offset. Returns
+// false (and leaves `out` untouched) when `text` is valid UTF-8 already.
+bool SanitizeUtf8(std::string_view text, std::string& out);
+
+// The digit separators people type inside identifiers.
+inline bool IsDigitSeparator(unsigned char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '/';
+}
+
+// One group of digits of a run, and the separator before it (0 for the first).
+struct DigitGroup {
+  size_t start;
+  size_t end;
+  char separator;
+};
+
+// The maximal run of digit groups joined by single separators that contains the digit at
+// `pos`: groups[0] starts the run, groups.back() ends it. `pos` must be a digit.
+std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos);
+
+}  // namespace privacyd::guard::internal

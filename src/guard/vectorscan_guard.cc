@@ -1,0 +1,861 @@
+// The Guard on Vectorscan.
+//
+// One block-mode database holds every special-category rule and, for identifiers, cheap
+// triggers anchored on digits or literals (a run of six digits, the digits of a National
+// Insurance number, an IBAN's country and check digits, ...): text without digits costs the
+// literal matcher only. Each trigger hands a position to code that takes the candidate whole
+// and runs its validators. Context words, personal cues and business exclusions live in small
+// databases of their own that are scanned only over the few bytes around a candidate.
+#include <arpa/inet.h>
+#include <hs/hs.h>
+#include <phonenumbers/logger.h>
+#include <phonenumbers/phonenumbermatch.h>
+#include <phonenumbers/phonenumbermatcher.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <deque>
+#include <limits>
+#include <mutex>
+
+#include "guard/guard.h"
+#include "guard/id_rules.h"
+#include "guard/lexicon.h"
+#include "guard/text_scan.h"
+#include "guard/validators.h"
+
+namespace privacyd::guard {
+namespace {
+
+using internal::DigitGroup;
+using internal::IsAsciiAlpha;
+using internal::IsDigit;
+using internal::IsWholeWord;
+using internal::IsWordByte;
+using internal::kNumericTypes;
+using internal::NumericType;
+using internal::Shape;
+using internal::ValidAs;
+using internal::ValidatorName;
+using internal::ValidatorOf;
+using internal::ValidContextOnly;
+
+// How far a context word may stand from an identifier (bytes before its start, after its end),
+// a personal cue from a lexicon term, and an exclusion around a term.
+constexpr size_t kContextBefore = 60;
+constexpr size_t kContextAfter = 30;
+constexpr size_t kCueBefore = 80;
+constexpr size_t kCueAfter = 40;
+constexpr size_t kExcludeReach = 64;
+
+// Scores (see Finding::score).
+constexpr double kScoreCheckAndContext = 0.99;
+constexpr double kScoreCheckDigit = 0.9;
+constexpr double kScoreFormat = 0.85;
+constexpr double kScoreContextFormat = 0.8;
+constexpr double kScoreOrdinary = 0.9;
+
+enum class Kind : uint8_t {
+  kDigits,       // the sixth digit of a run of digit groups
+  kNino,         // the digits and suffix of a National Insurance number
+  kPan,          // the digits and last letter of a PAN
+  kIban,         // an IBAN's country code and check digits
+  kCorsicanNir,  // a NIR from 2A or 2B, from the department on
+  kEmail,        // an '@' and the first character of a domain
+  kIpv4,
+  kIpv6,  // a hex group and two colons
+  kRule,  // a special-category rule (rules_[index])
+};
+
+struct PatternInfo {
+  Kind kind;
+  uint32_t index = 0;
+};
+
+struct Span {
+  size_t from;
+  size_t to;
+};
+
+struct RuleMatch {
+  uint32_t rule;
+  size_t from;
+  size_t to;
+};
+
+struct WordMatch {
+  size_t from;
+  size_t to;
+  uint64_t types;  // context words: the identifier types they name
+};
+
+uint64_t Bit(FindingType type) { return uint64_t{1} << static_cast<unsigned>(type); }
+
+bool IsEmailLocalByte(unsigned char c) {
+  return IsDigit(c) || IsAsciiAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' ||
+         c == '-';
+}
+bool IsDomainByte(unsigned char c) { return IsDigit(c) || IsAsciiAlpha(c) || c == '-'; }
+bool IsHex(unsigned char c) {
+  return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+bool IsPhoneByte(unsigned char c) {
+  return IsDigit(c) || c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
+}
+
+// The email address around the '@' at `at`, or an empty span.
+Span EmailAt(std::string_view text, size_t at) {
+  size_t start = at;
+  while (start > 0 && IsEmailLocalByte(static_cast<unsigned char>(text[start - 1]))) --start;
+  while (start < at && text[start] == '.') ++start;
+  if (start == at || at - start > 64) return {0, 0};
+  // Domain: labels of [A-Za-z0-9-] separated by single dots, the last alphabetic, 2+ long.
+  size_t end = at + 1;
+  size_t last_label = end;
+  size_t labels = 0;
+  while (true) {
+    size_t label = end;
+    while (end < text.size() && IsDomainByte(static_cast<unsigned char>(text[end]))) ++end;
+    if (end == label) break;
+    ++labels;
+    last_label = label;
+    if (end + 1 < text.size() && text[end] == '.' &&
+        IsDomainByte(static_cast<unsigned char>(text[end + 1]))) {
+      ++end;
+    } else {
+      break;
+    }
+  }
+  if (labels < 2) return {0, 0};
+  if (end - last_label < 2) return {0, 0};
+  for (size_t i = last_label; i < end; ++i) {
+    if (!IsAsciiAlpha(static_cast<unsigned char>(text[i]))) return {0, 0};
+  }
+  if (start > 0 && static_cast<unsigned char>(text[start - 1]) >= 0x80) return {0, 0};
+  if (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) return {0, 0};
+  return {start, end};
+}
+
+bool ValidIpv4(std::string_view s) {
+  int octets = 0;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = i;
+    while (j < s.size() && IsDigit(static_cast<unsigned char>(s[j]))) ++j;
+    size_t len = j - i;
+    if (len == 0 || len > 3 || (len > 1 && s[i] == '0')) return false;
+    int value = 0;
+    for (size_t k = i; k < j; ++k) value = value * 10 + (s[k] - '0');
+    if (value > 255) return false;
+    ++octets;
+    if (j == s.size()) break;
+    if (s[j] != '.') return false;
+    i = j + 1;
+  }
+  return octets == 4;
+}
+
+// The phone number candidate around the digit at `pos`: digits, blanks, dashes, dots, slashes
+// and parentheses, with a leading '+'.
+Span PhoneAt(std::string_view text, size_t pos) {
+  size_t start = pos;
+  while (start > 0 && IsPhoneByte(static_cast<unsigned char>(text[start - 1]))) --start;
+  if (start > 0 && text[start - 1] == '+') --start;
+  size_t end = pos;
+  while (end < text.size() && IsPhoneByte(static_cast<unsigned char>(text[end]))) ++end;
+  while (start < end && !IsDigit(static_cast<unsigned char>(text[start])) && text[start] != '+' &&
+         text[start] != '(') {
+    ++start;
+  }
+  while (end > start && !IsDigit(static_cast<unsigned char>(text[end - 1]))) --end;
+  return {start, end};
+}
+
+
+// State of one scan, kept with a scratch and reused.
+struct ScanState {
+  std::string_view text;
+  const std::vector<PatternInfo>* patterns = nullptr;
+  TypeSet types;
+  std::vector<std::vector<DigitGroup>> runs;
+  size_t digits_covered = 0;
+  std::vector<std::pair<Kind, size_t>> triggers;  // other identifier triggers: kind, end
+  std::vector<Span> emails;
+  size_t email_covered = 0;
+  std::vector<Span> ips;
+  size_t ip_covered = 0;
+  std::vector<Span> phones;
+  size_t phone_covered = 0;
+  std::vector<RuleMatch> rules;
+  std::vector<Finding> findings;
+  std::vector<WordMatch> words;  // results of a window scan
+  size_t window_base = 0;        // where the window of that scan starts
+  std::string sanitized;
+
+  void Reset(std::string_view t, const TypeSet& ts) {
+    text = t;
+    types = ts;
+    runs.clear();
+    digits_covered = 0;
+    triggers.clear();
+    emails.clear();
+    email_covered = 0;
+    ips.clear();
+    ip_covered = 0;
+    phones.clear();
+    phone_covered = 0;
+    rules.clear();
+    findings.clear();
+  }
+};
+
+// The span of bytes from `pos` in both directions that `in` accepts.
+template <class Pred>
+Span Expand(std::string_view text, size_t pos, Pred in) {
+  size_t from = pos;
+  while (from > 0 && in(static_cast<unsigned char>(text[from - 1]))) --from;
+  size_t to = pos;
+  while (to < text.size() && in(static_cast<unsigned char>(text[to]))) ++to;
+  return {from, to};
+}
+
+// Whether a number is written the way phone numbers are: international ("+41 ...", "0041 ..."),
+// with an area code in parentheses, with a national trunk prefix ("030 ...", "07700 ..."), or in
+// the North American 3-3-4 grouping. Dates, amounts and order numbers ("2024-11-0042") are not,
+// and libphonenumber, which would accept many of them, is not asked.
+bool LooksLikePhone(std::string_view candidate) {
+  char first = candidate.front();
+  if (first == '+' || first == '(' || first == '0') return true;
+  std::vector<DigitGroup> groups = internal::DigitRunAt(candidate, 0);
+  if (groups.back().end != candidate.size()) return false;
+  return internal::ShapeOf(groups, 0, groups.size() - 1).Is({3, 3, 4}, "-. ");
+}
+
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+            void* context) {
+  auto& state = *static_cast<ScanState*>(context);
+  const PatternInfo& info = (*state.patterns)[id];
+  std::string_view text = state.text;
+  switch (info.kind) {
+    case Kind::kDigits:
+      // Reported at the sixth digit of a run and at each one after it: the run is taken whole
+      // at the first report.
+      if (to > state.digits_covered) {
+        state.runs.push_back(internal::DigitRunAt(text, to - 1));
+        state.digits_covered = state.runs.back().back().end;
+      }
+      if (state.types.Contains(FindingType::kPhone) && to > state.phone_covered) {
+        Span phone = PhoneAt(text, to - 1);
+        state.phones.push_back(phone);
+        state.phone_covered = phone.to;
+      }
+      break;
+    case Kind::kNino:
+    case Kind::kPan:
+    case Kind::kIban:
+    case Kind::kCorsicanNir:
+      state.triggers.emplace_back(info.kind, to);
+      break;
+    case Kind::kEmail:
+      if (state.types.Contains(FindingType::kEmail) && to - 2 >= state.email_covered) {
+        Span email = EmailAt(text, to - 2);
+        if (email.to > email.from) {
+          state.emails.push_back(email);
+          state.email_covered = email.to;
+        }
+      }
+      break;
+    case Kind::kIpv4:
+    case Kind::kIpv6:
+      if (state.types.Contains(FindingType::kIpAddress) && to > state.ip_covered) {
+        bool v6 = info.kind == Kind::kIpv6;
+        Span ip = Expand(text, to - 1, [v6](unsigned char c) {
+          return IsDigit(c) || c == '.' || (v6 && (IsHex(c) || c == ':'));
+        });
+        while (ip.to > ip.from && text[ip.to - 1] == '.') --ip.to;
+        state.ips.push_back(ip);
+        state.ip_covered = ip.to;
+      }
+      break;
+    case Kind::kRule:
+      if (IsWholeWord(text, from, to)) state.rules.push_back({info.index, from, to});
+      break;
+  }
+  return 0;
+}
+
+int OnWord(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+           void* context) {
+  auto& state = *static_cast<ScanState*>(context);
+  size_t start = state.window_base + from;
+  size_t end = state.window_base + to;
+  if (IsWholeWord(state.text, start, end)) state.words.push_back({start, end, uint64_t{id}});
+  return 0;
+}
+
+// A compiled pattern: expression, flags and what a match of it means.
+struct PatternSpec {
+  std::string expression;
+  unsigned flags;
+  PatternInfo info;
+  std::string origin;  // for compile errors
+};
+
+constexpr unsigned kWords = HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+
+// The identifier, email and address triggers: each starts with a digit or a literal, so that
+// the database skips ordinary text at the speed of its literal matcher.
+std::vector<PatternSpec> Triggers() {
+  auto trigger = [](Kind kind, std::string expression) {
+    return PatternSpec{std::move(expression), 0, {kind}, "builtin"};
+  };
+  return {
+      trigger(Kind::kDigits, "[0-9](?:[ ./\\-]?[0-9]){5}"),
+      trigger(Kind::kNino, "[0-9]{2}[ \\-]?[0-9]{2}[ \\-]?[0-9]{2}[ \\-]?[A-Da-d]"),
+      trigger(Kind::kPan, "[0-9]{4}[A-Z]"),
+      trigger(Kind::kIban, "[A-Z]{2}[0-9]{2}"),
+      trigger(Kind::kCorsicanNir, "2[ABab][ .\\-]?[0-9]{3}[ .\\-]?[0-9]{3}[ .\\-]?[0-9]{2}"),
+      trigger(Kind::kEmail, "@[A-Za-z0-9]"),
+      trigger(Kind::kIpv4, "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]"),
+      trigger(Kind::kIpv6, "[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}"),
+  };
+}
+
+Result<bool> Compile(const std::vector<PatternSpec>& specs, hs_database_t** database) {
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    expressions.push_back(specs[i].expression.c_str());
+    flags.push_back(specs[i].flags);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  if (specs.empty()) return true;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, database,
+                       &error) != HS_SUCCESS) {
+    std::string where = error->expression >= 0
+                            ? specs[static_cast<size_t>(error->expression)].origin
+                            : "the pattern set";
+    std::string message = error->message;
+    hs_free_compile_error(error);
+    return Error(ErrorKind::kInvalidArgument, "lexicon_invalid",
+                 "lexicon " + where + " does not compile: " + message +
+                     ". Patterns use Hyperscan syntax (docs/guard.md).");
+  }
+  return true;
+}
+
+// Every byte offset in `spans` sorted by `from`.
+template <class T>
+void SortByFrom(std::vector<T>& spans) {
+  std::sort(spans.begin(), spans.end(), [](const T& a, const T& b) { return a.from < b.from; });
+}
+
+class VectorscanGuard final : public Guard {
+ public:
+  VectorscanGuard() = default;
+  ~VectorscanGuard() override {
+    for (Pooled* p : pool_) {
+      hs_free_scratch(p->scratch);
+      delete p;
+    }
+    if (scratch_) hs_free_scratch(scratch_);
+    for (hs_database_t* database : {database_, contexts_, cues_, excludes_}) {
+      if (database) hs_free_database(database);
+    }
+  }
+
+  Result<bool> Init(const GuardOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    std::vector<LexiconSource> sources =
+        options.lexicons.empty() ? BuiltinLexicons() : options.lexicons;
+    for (const LexiconSource& source : sources) {
+      auto lexicon = ParseLexicon(source);
+      if (!lexicon.ok()) return lexicon.error();
+      lexicons_.push_back(std::move(*lexicon));
+    }
+    std::vector<PatternSpec> specs = Triggers();
+    std::vector<PatternSpec> contexts, cues, excludes;
+    for (const Lexicon& lexicon : lexicons_) {
+      for (const LexiconRule& rule : lexicon.rules) {
+        specs.push_back({rule.pattern, kWords, {Kind::kRule, static_cast<uint32_t>(rules_.size())},
+                         lexicon.name + ": rules[" + std::to_string(rule.index) + "]"});
+        rules_.push_back({&rule, lexicon.validator});
+      }
+      for (size_t i = 0; i < lexicon.cues.size(); ++i) {
+        cues.push_back({lexicon.cues[i], kWords, {},
+                        lexicon.name + ": cues[" + std::to_string(i) + "]"});
+      }
+      for (size_t i = 0; i < lexicon.excludes.size(); ++i) {
+        excludes.push_back({lexicon.excludes[i], kWords, {},
+                            lexicon.name + ": exclude[" + std::to_string(i) + "]"});
+      }
+      for (const IdContext& context : lexicon.id_context) {
+        // One pattern per distinct word, naming every type that lists it.
+        auto same = std::find_if(contexts.begin(), contexts.end(), [&](const PatternSpec& c) {
+          return c.expression == context.pattern;
+        });
+        if (same != contexts.end()) {
+          context_masks_[static_cast<size_t>(same - contexts.begin())] |= Bit(context.type);
+          continue;
+        }
+        contexts.push_back({context.pattern, kWords, {},
+                            lexicon.name + ": id_context." +
+                                std::string(FindingTypeName(context.type))});
+        context_masks_.push_back(Bit(context.type));
+      }
+    }
+    for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
+    for (auto [list, database] : {std::pair{&specs, &database_}, {&contexts, &contexts_},
+                                  {&cues, &cues_}, {&excludes, &excludes_}}) {
+      auto compiled = Compile(*list, database);
+      if (!compiled.ok()) return compiled.error();
+      if (*database && hs_alloc_scratch(*database, &scratch_) != HS_SUCCESS) {
+        return Error(ErrorKind::kInternal, "guard_scratch_failed",
+                     "could not allocate scanning memory for the guard");
+      }
+      size_t bytes = 0;
+      if (*database) hs_database_size(*database, &bytes);
+      stats_.database_bytes += bytes;
+      stats_.patterns += list->size();
+    }
+    hs_scratch_size(scratch_, &stats_.scratch_bytes);
+    stats_.compile_ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+    region_ = options.default_region;
+    phone_util_ = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+    return true;
+  }
+
+  std::vector<Finding> Scan(std::string_view text, const TypeSet& types) const override {
+    if (types.empty() || text.empty()) return {};
+    Pooled* pooled = Acquire();
+    if (pooled == nullptr) return {};
+    ScanState& state = pooled->state;
+    std::string_view scanned = text;
+    if (internal::SanitizeUtf8(text, state.sanitized)) scanned = state.sanitized;
+    state.Reset(scanned, types);
+    state.patterns = &patterns_;
+    std::vector<Finding> out;
+    // Vectorscan scans at most 4 GiB at a time; longer buffers go through ScanStream.
+    unsigned length = static_cast<unsigned>(
+        std::min<size_t>(scanned.size(), std::numeric_limits<unsigned>::max()));
+    if (hs_scan(database_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
+        HS_SUCCESS) {
+      Resolve(state, pooled->scratch);
+      out = std::move(state.findings);
+      state.findings = {};
+    }
+    Release(pooled);
+    return out;
+  }
+
+  Result<size_t> ScanStream(std::istream& in, const TypeSet& types,
+                            const std::function<void(const Finding&)>& on_finding) const override {
+    // Each chunk is scanned with the last kKeep bytes of the previous one before it; a finding is
+    // reported from the scan in which it has at least kMargin bytes of text on either side, which
+    // is more than any identifier, context window or lexicon phrase spans.
+    constexpr size_t kChunk = size_t{1} << 20;
+    constexpr size_t kKeep = 4096;
+    constexpr size_t kMargin = 2048;
+    std::string buffer;
+    size_t base = 0;           // stream offset of buffer[0]
+    size_t reported_from = 0;  // findings starting before this were reported
+    size_t total = 0;
+    while (true) {
+      size_t old = buffer.size();
+      buffer.resize(old + kChunk);
+      in.read(buffer.data() + old, static_cast<std::streamsize>(kChunk));
+      size_t got = static_cast<size_t>(in.gcount());
+      buffer.resize(old + got);
+      total += got;
+      if (in.bad()) {
+        return Error(ErrorKind::kUnavailable, "read_failed",
+                     "reading the input failed after " + std::to_string(total) + " bytes");
+      }
+      bool last = !in;
+      size_t limit = last ? std::numeric_limits<size_t>::max() : base + buffer.size() - kMargin;
+      for (Finding f : Scan(buffer, types)) {
+        f.start += base;
+        f.end += base;
+        if (f.start >= reported_from && f.start < limit) on_finding(f);
+      }
+      if (last) break;
+      reported_from = limit;
+      size_t drop = buffer.size() - kKeep;
+      buffer.erase(0, drop);
+      base += drop;
+    }
+    return total;
+  }
+
+  GuardStats stats() const override { return stats_; }
+
+ private:
+  struct RuleRef {
+    const LexiconRule* rule;
+    std::string_view validator;
+  };
+  struct Pooled {
+    hs_scratch_t* scratch = nullptr;
+    ScanState state;
+  };
+
+  Pooled* Acquire() const {
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (!pool_.empty()) {
+        Pooled* p = pool_.back();
+        pool_.pop_back();
+        return p;
+      }
+    }
+    auto* p = new Pooled;
+    if (hs_clone_scratch(scratch_, &p->scratch) != HS_SUCCESS) {
+      delete p;
+      return nullptr;
+    }
+    return p;
+  }
+  void Release(Pooled* p) const {
+    std::lock_guard lock(pool_mutex_);
+    pool_.push_back(p);
+  }
+
+  // Scans text[from, to) with a word database; the whole-word matches are left in state.words
+  // (their `types` holding the pattern id).
+  void ScanWindow(ScanState& state, hs_scratch_t* scratch, const hs_database_t* database,
+                  size_t from, size_t to) const {
+    state.words.clear();
+    if (database == nullptr) return;
+    to = std::min(to, state.text.size());
+    state.window_base = from;
+    hs_scan(database, state.text.data() + from, static_cast<unsigned>(to - from), 0, scratch,
+            OnWord, &state);
+  }
+
+  // The identifier types named by context words near [start, end), as masks from the most
+  // specific context word (naming the fewest types) to the least.
+  std::vector<uint64_t> ContextsNear(ScanState& state, hs_scratch_t* scratch, size_t start,
+                                     size_t end) const {
+    std::vector<uint64_t> levels;
+    ScanWindow(state, scratch, contexts_, start > kContextBefore ? start - kContextBefore : 0,
+               end + kContextAfter);
+    for (const WordMatch& word : state.words) {
+      if (word.from < end && start < word.to) continue;  // inside the candidate
+      uint64_t types = context_masks_[word.types];
+      size_t n = static_cast<size_t>(__builtin_popcountll(types));
+      if (levels.size() < n) levels.resize(n, 0);
+      levels[n - 1] |= types;
+    }
+    levels.erase(std::remove(levels.begin(), levels.end(), 0), levels.end());
+    return levels;
+  }
+
+  void AddFinding(ScanState& state, FindingType type, size_t start, size_t end, double score,
+                  std::string_view validator) const {
+    if (state.types.Contains(type)) state.findings.push_back({type, start, end, score, validator});
+  }
+
+  // Classifies the number groups[first..last]: a type named by a nearby context word for which
+  // it is valid, else the first type that is certain without context in this shape.
+  void ClassifyNumber(ScanState& state, hs_scratch_t* scratch,
+                      const std::vector<DigitGroup>& groups, size_t first, size_t last) const {
+    Shape shape = internal::ShapeOf(groups, first, last);
+    if (shape.digits < 6 || shape.digits > 19) return;
+    size_t start = groups[first].start;
+    size_t end = groups[last].end;
+    std::string_view candidate = state.text.substr(start, end - start);
+    for (uint64_t level : ContextsNear(state, scratch, start, end)) {
+      for (const NumericType& n : kNumericTypes) {
+        if ((level & Bit(n.type)) && ValidAs(n.type, candidate)) {
+          bool format_only = !ValidatorOf(n.type);
+          AddFinding(state, n.type, start, end,
+                     format_only ? kScoreContextFormat : kScoreCheckAndContext, n.validator);
+          return;
+        }
+      }
+    }
+    for (const NumericType& n : kNumericTypes) {
+      if (n.without_context(shape, candidate) && ValidAs(n.type, candidate)) {
+        bool check_digit = n.type != FindingType::kUsSsn && n.type != FindingType::kUsItin;
+        AddFinding(state, n.type, start, end, check_digit ? kScoreCheckDigit : kScoreFormat,
+                   n.validator);
+        return;
+      }
+    }
+  }
+
+  // Letters and digits around a run glued to letters ("S1234567D", "A12345678"): an NRIC/FIN,
+  // or with a context word a passport, licence or identity card number.
+  void ClassifyToken(ScanState& state, hs_scratch_t* scratch, Span token) const {
+    std::string_view candidate = state.text.substr(token.from, token.to - token.from);
+    if (candidate.size() > 20) return;
+    if (ValidSgNricFin(candidate)) {
+      AddFinding(state, FindingType::kSgNricFin, token.from, token.to, kScoreCheckDigit,
+                 "check_letter");
+      return;
+    }
+    for (uint64_t level : ContextsNear(state, scratch, token.from, token.to)) {
+      for (FindingType type : {FindingType::kDeIdCard, FindingType::kUsPassport,
+                               FindingType::kUkPassport, FindingType::kUsDriverLicense}) {
+        if ((level & Bit(type)) && ValidAs(type, candidate)) {
+          bool check_digit = type == FindingType::kDeIdCard;
+          AddFinding(state, type, token.from, token.to,
+                     check_digit ? kScoreCheckAndContext : kScoreContextFormat,
+                     ValidatorName(type));
+          return;
+        }
+      }
+    }
+  }
+
+  void ResolveRuns(ScanState& state, hs_scratch_t* scratch) const {
+    std::string_view text = state.text;
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    for (const auto& groups : state.runs) {
+      size_t start = groups.front().start;
+      size_t end = groups.back().end;
+      bool glued_before = start > 0 && IsWordByte(byte(start - 1));
+      bool glued_after = end < text.size() && IsWordByte(byte(end));
+      if (glued_before || glued_after) {
+        if (groups.size() == 1) {
+          ClassifyToken(state, scratch, Expand(text, start, [](unsigned char c) {
+                          return IsDigit(c) || IsAsciiAlpha(c);
+                        }));
+        }
+        continue;
+      }
+      if (start > 0 && text[start - 1] == '+') continue;  // an international phone number
+      ClassifyNumber(state, scratch, groups, 0, groups.size() - 1);
+      // Numbers written one after another ("order 12345 078-05-1120"): each space-separated
+      // part on its own.
+      size_t part = 0;
+      for (size_t g = 1; g <= groups.size(); ++g) {
+        if (g == groups.size() || groups[g].separator == ' ') {
+          if (part != 0 || g != groups.size()) ClassifyNumber(state, scratch, groups, part, g - 1);
+          part = g;
+        }
+      }
+    }
+  }
+
+  // The candidate of `type` ending at `end` and starting `min_length` to `max_length` bytes
+  // before it, if one is valid and a whole word.
+  void TryEndingAt(ScanState& state, hs_scratch_t* scratch, FindingType type, size_t end,
+                   size_t min_length, size_t max_length) const {
+    for (size_t length = min_length; length <= max_length && length <= end; ++length) {
+      size_t start = end - length;
+      if (!IsWholeWord(state.text, start, end)) continue;
+      if (ValidAs(type, state.text.substr(start, length))) {
+        bool context = false;
+        for (uint64_t level : ContextsNear(state, scratch, start, end)) {
+          context |= (level & Bit(type)) != 0;
+        }
+        AddFinding(state, type, start, end, context ? kScoreCheckAndContext : kScoreCheckDigit,
+                   ValidatorName(type));
+        return;
+      }
+    }
+  }
+
+  void ResolveTriggers(ScanState& state, hs_scratch_t* scratch) const {
+    std::string_view text = state.text;
+    for (auto [kind, end] : state.triggers) {
+      switch (kind) {
+        case Kind::kNino:  // 2 letters, 6 digits, a letter; up to 4 separators
+          TryEndingAt(state, scratch, FindingType::kUkNino, end, 9, 13);
+          break;
+        case Kind::kPan:
+          TryEndingAt(state, scratch, FindingType::kInPan, end, 10, 10);
+          break;
+        case Kind::kCorsicanNir:  // 15 characters, up to 6 separators
+          TryEndingAt(state, scratch, FindingType::kFrNir, end, 15, 21);
+          break;
+        case Kind::kIban: {
+          // From the country code, the longest run of letters and digits in groups that is a
+          // valid IBAN.
+          size_t start = end - 4;
+          if (start > 0 && IsWordByte(static_cast<unsigned char>(text[start - 1]))) break;
+          std::vector<size_t> ends;
+          size_t i = end;
+          size_t compact = 4;
+          while (compact <= 34) {
+            if (i < text.size() && (IsDigit(static_cast<unsigned char>(text[i])) ||
+                                    IsAsciiAlpha(static_cast<unsigned char>(text[i])))) {
+              ++compact;
+              ++i;
+              continue;
+            }
+            ends.push_back(i);
+            if (i + 1 < text.size() && (text[i] == ' ' || text[i] == '-') &&
+                IsWordByte(static_cast<unsigned char>(text[i + 1]))) {
+              ++i;
+              continue;
+            }
+            break;
+          }
+          for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
+            if ((*it == text.size() || !IsWordByte(static_cast<unsigned char>(text[*it]))) &&
+                ValidAs(FindingType::kIban, text.substr(start, *it - start))) {
+              AddFinding(state, FindingType::kIban, start, *it, kScoreCheckDigit, "mod97");
+              break;
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  void ResolveOrdinary(ScanState& state) const {
+    std::string_view text = state.text;
+    for (Span span : state.emails) {
+      AddFinding(state, FindingType::kEmail, span.from, span.to, kScoreOrdinary, "format");
+    }
+    for (Span span : state.ips) {
+      if (!IsWholeWord(text, span.from, span.to) || span.to - span.from > 45) continue;
+      std::string address(text.substr(span.from, span.to - span.from));
+      bool v6 = address.find(':') != std::string::npos;
+      unsigned char parsed[16];
+      bool valid = v6 ? address != "::" && inet_pton(AF_INET6, address.c_str(), parsed) == 1
+                      : ValidIpv4(address);
+      if (valid) {
+        AddFinding(state, FindingType::kIpAddress, span.from, span.to, kScoreOrdinary, "format");
+      }
+    }
+    for (Span span : state.phones) {
+      std::string_view candidate = text.substr(span.from, span.to - span.from);
+      size_t digits = std::count_if(candidate.begin(), candidate.end(),
+                                    [](char c) { return IsDigit(static_cast<unsigned char>(c)); });
+      if (digits < 7 || digits > 15) continue;
+      if (!LooksLikePhone(candidate)) continue;
+      i18n::phonenumbers::PhoneNumber number;
+      if (phone_util_->Parse(std::string(candidate), region_, &number) ==
+              i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
+          phone_util_->IsValidNumber(number)) {
+        AddFinding(state, FindingType::kPhone, span.from, span.to, kScoreOrdinary,
+                   "libphonenumber");
+      }
+    }
+  }
+
+  void ResolveRules(ScanState& state, hs_scratch_t* scratch) const {
+    std::string_view text = state.text;
+    for (const RuleMatch& match : state.rules) {
+      const RuleRef& ref = rules_[match.rule];
+      if (!state.types.Contains(ref.rule->category)) continue;
+      ScanWindow(state, scratch, excludes_,
+                 match.from > kExcludeReach ? match.from - kExcludeReach : 0,
+                 match.to + kExcludeReach);
+      bool excluded = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& e) {
+        return e.from < match.to && match.from < e.to;
+      });
+      if (excluded) continue;
+      if (ref.rule->needs_cue) {
+        ScanWindow(state, scratch, cues_, match.from > kCueBefore ? match.from - kCueBefore : 0,
+                   match.to + kCueAfter);
+        bool cued = std::any_of(state.words.begin(), state.words.end(), [&](const WordMatch& c) {
+          if (c.to <= match.from) return !internal::SentenceEndsBetween(text, c.to, match.from);
+          if (c.from >= match.to) return !internal::SentenceEndsBetween(text, match.to, c.from);
+          return false;
+        });
+        if (!cued) continue;
+      }
+      state.findings.push_back(
+          {ref.rule->category, match.from, match.to, ref.rule->score, ref.validator});
+    }
+  }
+
+  // Same-type overlaps merge into one finding; of overlapping identifiers of different types the
+  // one with the higher score (then the longer) stays.
+  static void Merge(std::vector<Finding>& findings) {
+    std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+      if (a.start != b.start) return a.start < b.start;
+      return a.type < b.type;
+    });
+    // Findings of one type that were merged are disjoint and in order: a new one can only
+    // overlap the last of its type.
+    std::vector<Finding> merged;
+    std::array<size_t, kFindingTypeCount> last;
+    last.fill(SIZE_MAX);
+    for (const Finding& f : findings) {
+      size_t& previous = last[static_cast<size_t>(f.type)];
+      if (previous != SIZE_MAX && merged[previous].end > f.start) {
+        Finding& into = merged[previous];
+        into.end = std::max(into.end, f.end);
+        if (f.score > into.score) {
+          into.score = f.score;
+          into.validator = f.validator;
+        }
+        continue;
+      }
+      previous = merged.size();
+      merged.push_back(f);
+    }
+    auto identifier = [](FindingType t) { return t <= FindingType::kIban; };
+    std::vector<bool> dropped(merged.size(), false);
+    for (size_t i = 0; i < merged.size(); ++i) {
+      if (!identifier(merged[i].type)) continue;
+      for (size_t j = i + 1; j < merged.size() && merged[j].start < merged[i].end; ++j) {
+        if (!identifier(merged[j].type) || dropped[j] || dropped[i]) continue;
+        const Finding& a = merged[i];
+        const Finding& b = merged[j];
+        bool keep_a =
+            a.score > b.score || (a.score == b.score && a.end - a.start >= b.end - b.start);
+        dropped[keep_a ? j : i] = true;
+      }
+    }
+    findings.clear();
+    for (size_t i = 0; i < merged.size(); ++i) {
+      if (!dropped[i]) findings.push_back(merged[i]);
+    }
+  }
+
+  void Resolve(ScanState& state, hs_scratch_t* scratch) const {
+    ResolveRuns(state, scratch);
+    ResolveTriggers(state, scratch);
+    ResolveOrdinary(state);
+    ResolveRules(state, scratch);
+    Merge(state.findings);
+  }
+
+  std::deque<Lexicon> lexicons_;  // stable addresses: rules_ points into them
+  std::vector<RuleRef> rules_;
+  std::vector<PatternInfo> patterns_;
+  std::vector<uint64_t> context_masks_;
+  hs_database_t* database_ = nullptr;
+  hs_database_t* contexts_ = nullptr;
+  hs_database_t* cues_ = nullptr;
+  hs_database_t* excludes_ = nullptr;
+  hs_scratch_t* scratch_ = nullptr;  // large enough for all four databases
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<Pooled*> pool_;
+  GuardStats stats_;
+  std::string region_;
+  const i18n::phonenumbers::PhoneNumberUtil* phone_util_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Guard>> Guard::Create(const GuardOptions& options) {
+  // libphonenumber logs parse failures, which would put the scanned text in the logs.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    i18n::phonenumbers::PhoneNumberUtil::GetInstance()->SetLogger(
+        new i18n::phonenumbers::NullLogger());
+  });
+  auto guard = std::make_unique<VectorscanGuard>();
+  auto ok = guard->Init(options);
+  if (!ok.ok()) return ok.error();
+  return std::unique_ptr<Guard>(std::move(guard));
+}
+
+}  // namespace privacyd::guard
