@@ -554,10 +554,10 @@ CONTEXT = {
         "US_SSN": ["SSN", "social security number", "Social Security #", "SSN:", "social security no.", "SS#"],
         "US_ITIN": ["ITIN", "individual taxpayer identification number", "ITIN number", "taxpayer ID (ITIN)"],
         "US_DRIVER_LICENSE": ["driver's license", "driver’s license number", "drivers license #", "DL#", "DL number", "driving licence"],
-        "US_PASSPORT": ["passport number", "US passport", "passport no.", "passport #", "passport"],
+        "US_PASSPORT": ["US passport number", "US passport", "U.S. passport no.", "American passport #", "US passport"],
         "UK_NINO": ["National Insurance number", "NI number", "NINO", "national insurance no."],
         "UK_NHS": ["NHS number", "NHS no.", "NHS #"],
-        "UK_PASSPORT": ["UK passport number", "British passport", "passport number", "passport no."],
+        "UK_PASSPORT": ["UK passport number", "British passport", "UK passport no.", "British passport number"],
         "DE_TAX_ID": ["German tax ID", "Steuer-ID", "tax identification number", "tax ID"],
         "DE_ID_CARD": ["German ID card number", "Personalausweis number", "ID card number", "identity card no."],
         "NL_BSN": ["BSN", "burgerservicenummer", "citizen service number (BSN)", "BSN number"],
@@ -577,10 +577,10 @@ CONTEXT = {
         "US_SSN": ["Social Security Number", "SSN", "US-Sozialversicherungsnummer"],
         "US_ITIN": ["ITIN", "US-Steuernummer (ITIN)", "ITIN-Nummer"],
         "US_DRIVER_LICENSE": ["US-Führerschein", "Führerscheinnummer", "Driver's License", "Führerschein-Nr."],
-        "US_PASSPORT": ["US-Reisepass", "Reisepassnummer", "Passnummer", "Reisepass-Nr."],
+        "US_PASSPORT": ["US-Reisepass", "US-Reisepassnummer", "amerikanischer Reisepass", "US-Pass"],
         "UK_NINO": ["National Insurance Number", "NI-Nummer", "britische Sozialversicherungsnummer"],
         "UK_NHS": ["NHS-Nummer", "NHS Number", "NHS-Nr."],
-        "UK_PASSPORT": ["britischer Reisepass", "Reisepassnummer", "Passnummer", "UK-Pass"],
+        "UK_PASSPORT": ["britischer Reisepass", "britische Reisepassnummer", "UK-Reisepass", "UK-Pass"],
         "DE_TAX_ID": ["Steuer-ID", "Steueridentifikationsnummer", "steuerliche Identifikationsnummer", "Steuer-Id", "IdNr."],
         "DE_ID_CARD": ["Personalausweis", "Personalausweisnummer", "Ausweisnummer", "Ausweis-Nr."],
         "NL_BSN": ["BSN", "Burgerservicenummer", "BSN-Nummer"],
@@ -600,10 +600,10 @@ CONTEXT = {
         "US_SSN": ["Social Security Number", "SSN", "numéro de sécurité sociale américain"],
         "US_ITIN": ["ITIN", "numéro fiscal américain (ITIN)", "numéro ITIN"],
         "US_DRIVER_LICENSE": ["permis de conduire américain", "numéro de permis", "Driver's License"],
-        "US_PASSPORT": ["passeport américain", "numéro de passeport", "n° de passeport"],
+        "US_PASSPORT": ["passeport américain", "numéro de passeport américain", "n° de passeport américain"],
         "UK_NINO": ["National Insurance Number", "numéro NI", "NINO"],
         "UK_NHS": ["numéro NHS", "NHS number", "n° NHS"],
-        "UK_PASSPORT": ["passeport britannique", "numéro de passeport", "n° de passeport"],
+        "UK_PASSPORT": ["passeport britannique", "numéro de passeport britannique", "n° de passeport britannique"],
         "DE_TAX_ID": ["Steuer-ID", "numéro fiscal allemand", "identifiant fiscal allemand"],
         "DE_ID_CARD": ["carte d'identité allemande", "numéro de carte d'identité", "Personalausweis"],
         "NL_BSN": ["BSN", "numéro BSN", "Burgerservicenummer"],
@@ -695,6 +695,22 @@ TEMPLATES = {
 
 LANGS = ["en", "de", "fr"]
 
+# Without a context word, a number is only recognisable in the shape its issuer prints it in
+# (docs/guard.md): such sentences use that shape.
+CANONICAL = {
+    "US_SSN": lambda s: group(s, [3, 2, 4], "-"),
+    "US_ITIN": lambda s: group(s, [3, 2, 4], "-"),
+    "UK_NHS": lambda s: group(s, [3, 3, 4], " "),
+    "DE_TAX_ID": lambda s: s,
+    "FR_NIR": lambda s: group(s, [1, 2, 2, 2, 3, 3, 2], " "),
+    "ZA_ID": lambda s: s,
+    "IN_AADHAAR": lambda s: group(s, [4, 4, 4], " "),
+    "AU_TFN": lambda s: group(s, [3, 3, 3], " "),
+    "CH_AHV": lambda s: group(s, [3, 4, 4, 2], "."),
+    "CREDIT_CARD": lambda s: group(s, [4, 6, 5] if len(s) == 15 else [4, 4, 4, 4], " "),
+    "IBAN": lambda s: group(s, [4] * 8, " "),
+}
+
 
 def slug(t):
     return t.lower()
@@ -715,10 +731,11 @@ def make_ids(rng):
         n = 0
         for i in range(IDS_PER_TYPE):
             lang = LANGS[i % 3]
-            value = fmt(rng, gen(rng))
-            check_valid(t, value)
+            raw = gen(rng)
             # Types that need context always get it; others get it in about two of three lines.
             use_ctx = needs_ctx or i % 3 != 2
+            value = fmt(rng, raw) if use_ctx or t not in CANONICAL else CANONICAL[t](raw)
+            check_valid(t, value)
             if use_ctx:
                 tpl = rng.choice(TEMPLATES[lang]["ctx"])
                 ctx = rng.choice(CONTEXT[lang][t])
@@ -746,7 +763,7 @@ def make_ids(rng):
 
 # Validators that count without a context word, each with the shape it needs then (the scanner
 # asks for a context word for bare nine-digit numbers and the like: docs/guard.md).
-SHAPELESS = [v_uk_nino, v_uk_nhs, v_de_tax, v_fr_nir, v_za_id, v_sg, v_aadhaar, v_pan, v_au_medicare,
+SHAPELESS = [v_uk_nino, v_uk_nhs, v_de_tax, v_fr_nir, v_za_id, v_sg, v_aadhaar, v_pan,
              v_ch_ahv, v_card, v_iban]
 SHAPED = [(v_us_ssn, r"\d{3}[ .-]\d{2}[ .-]\d{4}"), (v_us_itin, r"\d{3}[ .-]\d{2}[ .-]\d{4}"),
           (v_au_tfn, r"\d{3} \d{3} \d{3}"), (v_nl_bsn, r"\d{4}\.\d{2}\.\d{3}")]
@@ -847,7 +864,9 @@ def make_lookalikes(rng):
                 if v_us_itin(value) or std_us_itin.is_valid(s):
                     continue
             elif t in NO_CONTEXT_LOOKALIKES and (n % 2 == 0 or ours is None):
-                value = fmt(rng, raw)
+                value = raw if t != "US_DRIVER_LICENSE" else re.sub(r"-", "", raw)
+                if valid_anywhere(value):
+                    continue
             elif t == "UK_NINO":
                 # A prefix or suffix that is never issued.
                 bad = rng.choice(["QQ", "DA", "FY", "BG", "GB", "NK", "ZZ", "TN", "OA"])
@@ -873,6 +892,8 @@ def make_lookalikes(rng):
                 continue
             if ours is not None and ours(value) and t not in NO_CONTEXT_LOOKALIKES:
                 continue
+            if t not in NO_CONTEXT_LOOKALIKES and valid_anywhere(value):
+                continue  # broken for its own type, but valid as another (a 15-digit NIR, ...)
             if t in NO_CONTEXT_LOOKALIKES:
                 text = rng.choice(LOOK_TEMPLATES[lang]).replace("{id}", value)
             else:
