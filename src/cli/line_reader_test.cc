@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/failing_streambuf.h"
+
 namespace privacyd {
 namespace {
 
@@ -91,23 +93,7 @@ TEST(LineReader, LineNumberStaysAtTheLastLineAtTheEnd) {
   EXPECT_EQ(reader.line_number(), 2u);
 }
 
-// A stream that serves some bytes, then fails as a disk error does (the stream sets badbit).
-class FailingBuf : public std::streambuf {
- public:
-  explicit FailingBuf(std::string data) : data_(std::move(data)) {}
-
- protected:
-  int_type underflow() override {
-    if (served_) throw std::runtime_error("I/O error");
-    served_ = true;
-    setg(data_.data(), data_.data(), data_.data() + data_.size());
-    return traits_type::to_int_type(data_[0]);
-  }
-
- private:
-  std::string data_;
-  bool served_ = false;
-};
+using FailingBuf = testing::FailingStreambuf;
 
 TEST(LineReader, AFailingStreamIsReadFailedAndStaysFailed) {
   FailingBuf buf("one\ntw");

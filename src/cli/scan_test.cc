@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/random.h"
+#include "testing/failing_streambuf.h"
 #include "testing/fake_guard.h"
 #include "testing/test_store.h"
 
@@ -122,22 +123,7 @@ TEST(ScanLines, WritesOutputLargerThanItsBuffer) {
   EXPECT_EQ(count, 40000u);
 }
 
-class FailingBuf : public std::streambuf {
- public:
-  explicit FailingBuf(std::string data) : data_(std::move(data)) {}
-
- protected:
-  int_type underflow() override {
-    if (served_) throw std::runtime_error("I/O error");
-    served_ = true;
-    setg(data_.data(), data_.data(), data_.data() + data_.size());
-    return traits_type::to_int_type(data_[0]);
-  }
-
- private:
-  std::string data_;
-  bool served_ = false;
-};
+using FailingBuf = testing::FailingStreambuf;
 
 TEST(ScanLines, AReadErrorKeepsTheFindingsBeforeIt) {
   FakeGuard guard = Needles();

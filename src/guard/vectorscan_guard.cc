@@ -49,7 +49,6 @@ using internal::Shape;
 using internal::ValidAs;
 using internal::ValidatorName;
 using internal::ValidatorOf;
-using internal::ValidContextOnly;
 
 // How far a context word may stand from an identifier (bytes before its start, after its end),
 // a personal cue from a lexicon term, and an exclusion around a term.
