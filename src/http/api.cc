@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "http/admin_routes.h"
+#include "http/collect_routes.h"
 #include "http/idempotency.h"
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
@@ -26,6 +27,10 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddRopaRoutes(declared, services.policy, services.clock);
   AddStatementRoutes(declared, services.policy, services.policy_versions);
   AddScanRoutes(declared, services.guard);
+  AddCollectRoutes(declared,
+                   std::make_shared<Collector>(services.policy, services.registry, services.guard,
+                                               services.clock, services.random),
+                   services.policy, services.public_url);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

@@ -104,6 +104,11 @@ const char* HttpReasonPhrase(int status) {
 
 HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
                              const std::string& request_id) {
+  return ProblemResponse(status, code, detail, request_id, nlohmann::json::object());
+}
+
+HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
+                             const std::string& request_id, const nlohmann::json& extra) {
   nlohmann::json body = {
       {"type", "urn:privacyd:problem:" + code},
       {"title", HttpReasonPhrase(status)},
@@ -112,6 +117,7 @@ HttpResponse ProblemResponse(int status, const std::string& code, const std::str
       {"code", code},
       {"request_id", request_id},
   };
+  if (extra.is_object()) body.update(extra);
   HttpResponse response;
   response.status = status;
   response.content_type = "application/problem+json";

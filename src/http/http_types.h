@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/result.h"
 #include "staff/principal.h"
 
@@ -78,6 +80,9 @@ HttpResponse ProblemResponse(const Error& error, const std::string& request_id);
 // (405, 413, 415, 431, ...).
 HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
                              const std::string& request_id);
+// The same with extra members (an object, e.g. {"errors": [...]}) merged into the body.
+HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
+                             const std::string& request_id, const nlohmann::json& extra);
 // The status for an error kind. kFailedPrecondition maps to 409 Conflict: the request is
 // well-formed but conflicts with the current state of the resource, and the client should
 // change that state (not the request's syntax) before retrying.

@@ -28,6 +28,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "http/url_encoding.h"
 #include "http/utf8.h"
 
 namespace privacyd {
@@ -49,35 +50,6 @@ bool IsSaneRequestId(std::string_view id) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
   });
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes (and '+' as a space in query components). False on a malformed escape.
-bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return true;
 }
 
 // The decoded path of an origin-form target, or an `invalid_path` message.
@@ -113,23 +85,6 @@ std::optional<std::string> DecodePath(std::string_view raw, std::string& why) {
     start = end + 1;
   }
   return path;
-}
-
-bool ParseQuery(std::string_view raw, std::multimap<std::string, std::string>& out) {
-  while (!raw.empty()) {
-    size_t amp = raw.find('&');
-    std::string_view pair = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string name, value;
-    if (!PercentDecode(pair.substr(0, eq), true, name)) return false;
-    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, value)) {
-      return false;
-    }
-    out.emplace(std::move(name), std::move(value));
-  }
-  return true;
 }
 
 std::string ToLower(std::string_view s) {
@@ -413,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!path) return Respond(Problem(400, "invalid_path", why), false);
     request_.path = std::move(*path);
     if (question != std::string_view::npos &&
-        !ParseQuery(target.substr(question + 1), request_.query)) {
+        !ParseUrlEncoded(target.substr(question + 1), request_.query)) {
       return Respond(
           Problem(400, "invalid_query", "The query string contains a malformed percent escape."),
           false);

@@ -129,7 +129,12 @@ struct CollectionPoint {
   AgeSignal age_signal = AgeSignal::kNone;
   bool public_facing = false;  // forum posts others can read
   FindingAction on_sensitive = FindingAction::kRefuse;
-  std::vector<std::string> cors_origins;
+  std::vector<std::string> cors_origins;  // "https://www.example.com": scheme, host, port
+  // Where a plain HTML form post (application/x-www-form-urlencoded) is sent afterwards, with
+  // 303 See Other: on success, and on refusal (with `?error=CODE&fields=a,b`). Empty: the
+  // answer is the JSON receipt or problem. Each lies under one of cors_origins.
+  std::string success_url;
+  std::string failure_url;
   SourcePos pos;
 };
 

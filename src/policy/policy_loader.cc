@@ -617,7 +617,7 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
     point.pos = Pos(v);
     if (!Map(v, path,
              {"channel", "name", "subjects", "purposes", "topics", "fields", "minimum_age",
-              "age_signal", "public_facing", "on_sensitive_data", "cors_origins"})) {
+              "age_signal", "public_facing", "on_sensitive_data", "cors_origins", "redirect"})) {
       return;
     }
     if (auto channel = EnumKey(v, path, "channel", kChannels, "channel", true)) {
@@ -636,6 +636,13 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
       point.on_sensitive = *action;
     }
     point.cors_origins = StrList(v, path, "cors_origins", false);
+    if (Node r = v["redirect"]; r.IsDefined()) {
+      std::string rpath = Path(path, "redirect");
+      if (Map(r, rpath, {"success", "failure"})) {
+        point.success_url = Str(r, rpath, "success", true);
+        point.failure_url = Str(r, rpath, "failure", true);
+      }
+    }
     Node fields = v["fields"];
     std::string fpath = Path(path, "fields");
     if (!fields.IsDefined() || !fields.IsMap() || fields.size() == 0) {

@@ -1,7 +1,10 @@
 #include "policy/policy_validator.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <string_view>
+#include <utility>
 
 #include "policy/period.h"
 
@@ -209,9 +212,11 @@ class Validator {
           }
         }
       }
-      bool public_channel = point.channel == Channel::kWebForm ||
-                            point.channel == Channel::kForum ||
-                            point.channel == Channel::kEmailResponse;
+      CheckOrigins(point, path);
+      bool public_channel =
+          point.channel == Channel::kWebForm || point.channel == Channel::kForum ||
+          point.channel == Channel::kEmailResponse || point.channel == Channel::kCandidate ||
+          point.channel == Channel::kReferral;
       if (public_channel && point.age_signal == AgeSignal::kNone) {
         Warning(point.pos, path + ".age_signal",
                 "collects from the public without an age signal: people under " +
@@ -219,6 +224,47 @@ class Validator {
                     " are refused only if they say so; consider age_signal: attestation");
       }
     }
+  }
+
+  // Browser origins are "https://host" or "https://host:port" (http only for localhost), and a
+  // redirect goes to a page of one of them: never anywhere a submitter chooses.
+  void CheckOrigins(const CollectionPoint& point, const std::string& path) {
+    for (const auto& origin : point.cors_origins) {
+      if (!IsWebOrigin(origin)) {
+        Error(point.pos, path + ".cors_origins",
+              "'" + origin + "' is not a web origin; write scheme and host only, e.g. "
+              "https://www.example.com");
+      }
+    }
+    for (const auto& [key, url] : {std::pair<std::string, std::string>{"success", point.success_url},
+                                   {"failure", point.failure_url}}) {
+      if (url.empty()) continue;
+      bool under = std::any_of(point.cors_origins.begin(), point.cors_origins.end(),
+                               [&](const std::string& o) { return url.starts_with(o + "/"); });
+      if (!under) {
+        Error(point.pos, path + ".redirect." + key,
+              "a redirect must go to a page of one of the point's cors_origins");
+      }
+    }
+  }
+
+  static bool IsWebOrigin(const std::string& origin) {
+    std::string_view rest = origin;
+    bool local = false;
+    if (rest.starts_with("https://")) {
+      rest.remove_prefix(8);
+    } else if (rest.starts_with("http://")) {
+      rest.remove_prefix(7);
+      local = true;
+    } else {
+      return false;
+    }
+    std::string_view host = rest.substr(0, rest.find(':'));
+    if (local && host != "localhost" && host != "127.0.0.1") return false;
+    if (host.empty()) return false;
+    return std::all_of(rest.begin(), rest.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '.' || c == '-' || c == ':';
+    });
   }
 
   void CheckRecipients() {

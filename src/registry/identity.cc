@@ -1,10 +1,21 @@
 #include "registry/identity.h"
 
+#include <idn2.h>
+#include <phonenumbers/logger.h>
+#include <phonenumbers/phonenumberutil.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string_view>
 
 namespace privacyd {
 namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
 
 std::string Trim(const std::string& s) {
   size_t b = 0, e = s.size();
@@ -13,8 +24,129 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+std::string AsciiLower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 Error Invalid(const std::string& what) {
   return Error(ErrorKind::kInvalidArgument, "invalid_identity", what);
+}
+
+// RFC 5322 atext, and any byte of a UTF-8 sequence (RFC 6531 allows UTF-8 local parts).
+bool IsAtext(unsigned char c) {
+  if (c >= 0x80) return true;
+  if (std::isalnum(c)) return true;
+  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
+         std::string_view::npos;
+}
+
+bool ValidLocalPart(std::string_view local) {
+  if (local.empty() || local.size() > 64) return false;
+  if (local.front() == '.' || local.back() == '.') return false;
+  for (size_t i = 0; i < local.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(local[i]);
+    if (c == '.') {
+      if (local[i + 1] == '.') return false;  // i + 1 < size: the last byte is not a dot
+      continue;
+    }
+    if (!IsAtext(c)) return false;
+  }
+  return true;
+}
+
+// An ASCII host name of at least two labels of letters, digits and inner hyphens, whose last
+// label is not all digits (that would be an IP address, which we do not take for a mail domain).
+bool ValidAsciiDomain(std::string_view domain) {
+  if (domain.empty() || domain.size() > 253) return false;
+  size_t labels = 0;
+  bool last_all_digits = true;
+  size_t start = 0;
+  while (start <= domain.size()) {
+    size_t dot = domain.find('.', start);
+    if (dot == std::string_view::npos) dot = domain.size();
+    std::string_view label = domain.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    last_all_digits = true;
+    for (char c : label) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+      if (!std::isdigit(static_cast<unsigned char>(c))) last_all_digits = false;
+    }
+    ++labels;
+    start = dot + 1;
+  }
+  return labels >= 2 && !last_all_digits;
+}
+
+Result<std::string> NormalizeEmail(const std::string& value) {
+  const Error invalid = Invalid("the email address must look like name@example.com");
+  std::string v = Trim(value);
+  size_t at = v.rfind('@');
+  if (at == std::string::npos || v.size() > 254) return invalid;
+  std::string local = AsciiLower(v.substr(0, at));
+  if (!ValidLocalPart(local)) return invalid;
+  std::string domain = v.substr(at + 1);
+  bool ascii = std::all_of(domain.begin(), domain.end(),
+                           [](unsigned char c) { return c < 0x80; });
+  if (!ascii) {
+    char* converted = nullptr;
+    int rc = idn2_to_ascii_8z(domain.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
+    if (rc != IDN2_OK) {
+      return Invalid("the domain of the email address is not a valid internationalised domain "
+                     "name");
+    }
+    domain = converted;
+  }
+  domain = AsciiLower(domain);
+  if (!ValidAsciiDomain(domain)) return invalid;
+  std::string out = local + "@" + domain;
+  if (out.size() > 254) return invalid;
+  return out;
+}
+
+const PhoneNumberUtil& Phones() {
+  // libphonenumber logs parse failures with the number in them; personal data stays out of logs.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    PhoneNumberUtil::GetInstance()->SetLogger(new i18n::phonenumbers::NullLogger());
+  });
+  return *PhoneNumberUtil::GetInstance();
+}
+
+Result<std::string> NormalizePhone(const std::string& value, const std::string& region) {
+  std::string v = Trim(value);
+  if (v.empty() || v.size() > 64) {
+    return Invalid("the phone number must be 1 to 64 characters, e.g. +44 20 7946 0000");
+  }
+  for (unsigned char c : v) {
+    if (!(std::isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' ||
+          c == ')' || c == '/')) {
+      return Invalid("the phone number may contain digits, a leading '+', spaces, dots, dashes, "
+                     "slashes and parentheses");
+    }
+  }
+  bool international = v.front() == '+' || v.starts_with("00");
+  if (!international && region.empty()) {
+    return Invalid("write the phone number with its country code, e.g. +44 20 7946 0000, or "
+                   "give the country it belongs to");
+  }
+  const PhoneNumberUtil& util = Phones();
+  PhoneNumber number;
+  std::string parse_region = region.empty() ? "ZZ" : region;
+  if (util.Parse(v, parse_region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
+      !util.IsValidNumber(number)) {
+    return Invalid("the phone number is not a valid number" +
+                   (international ? std::string()
+                                  : " of the country " + region +
+                                        "; write it with its country code if it is foreign"));
+  }
+  std::string out;
+  util.Format(number, PhoneNumberUtil::E164, &out);
+  return out;
 }
 
 }  // namespace
@@ -23,40 +155,12 @@ bool IsIdentityKind(const std::string& kind) {
   return kind == "email" || kind == "phone" || kind == "customer_id";
 }
 
-Result<std::string> NormalizeIdentity(const std::string& kind, const std::string& value) {
-  std::string v = Trim(value);
-  if (kind == "email") {
-    std::transform(v.begin(), v.end(), v.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto at = v.find('@');
-    bool ok = v.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < v.size() &&
-              v.find('@', at + 1) == std::string::npos &&
-              std::none_of(v.begin(), v.end(),
-                           [](unsigned char c) { return std::isspace(c) || std::iscntrl(c); });
-    if (!ok) return Invalid("the email identity must look like name@example.com");
-    return v;
-  }
-  if (kind == "phone") {
-    std::string out;
-    for (size_t i = 0; i < v.size(); ++i) {
-      char c = v[i];
-      if (c >= '0' && c <= '9') {
-        out.push_back(c);
-      } else if (c == '+' && out.empty()) {
-        out.push_back(c);
-      } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-        return Invalid(
-            "the phone identity may contain digits, a leading '+', spaces, dots, "
-            "dashes and parentheses");
-      }
-    }
-    size_t digits = out.size() - (out.starts_with("+") ? 1 : 0);
-    if (digits < 5 || digits > 15) {
-      return Invalid("the phone identity must have 5 to 15 digits, e.g. +44 20 7946 0000");
-    }
-    return out;
-  }
+Result<std::string> NormalizeIdentity(const std::string& kind, const std::string& value,
+                                      const std::string& region) {
+  if (kind == "email") return NormalizeEmail(value);
+  if (kind == "phone") return NormalizePhone(value, region);
   if (kind == "customer_id") {
+    std::string v = Trim(value);
     if (v.empty() || v.size() > 128) {
       return Invalid("the customer_id identity must have 1 to 128 characters");
     }

@@ -28,6 +28,41 @@ bool ValidAttributeName(const std::string& name) {
   return true;
 }
 
+Status ValidateAttributes(const std::vector<std::pair<std::string, std::string>>& attributes) {
+  if (attributes.size() > kMaxAttributes) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                 "at most 200 attributes are stored at once");
+  }
+  for (const auto& [name, value] : attributes) {
+    if (!ValidAttributeName(name)) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                   "attribute names are 1 to 64 characters of a-z, 0-9 and '_'");
+    }
+    if (value.size() > kMaxAttributeBytes) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                   "attribute '" + name + "' is longer than 64 KiB");
+    }
+  }
+  return Ok();
+}
+
+// Normalised (kind, value) pairs, at most one per kind.
+Result<std::vector<std::pair<std::string, std::string>>> NormalizeIdentities(
+    const std::vector<IdentityValue>& given) {
+  std::vector<std::pair<std::string, std::string>> identities;
+  for (const auto& id : given) {
+    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(id.kind, id.value));
+    for (const auto& seen : identities) {
+      if (seen.first == id.kind) {
+        return Error(ErrorKind::kInvalidArgument, "invalid_subject",
+                     "give at most one identity of each kind");
+      }
+    }
+    identities.emplace_back(id.kind, std::move(normalized));
+  }
+  return identities;
+}
+
 Error SubjectNotFound() {
   return Error(ErrorKind::kNotFound, "subject_not_found",
                "no subject has this id (it may have been erased)");
@@ -56,32 +91,9 @@ Result<SubjectView> SubjectRegistry::Create(const AccessContext& ctx, const NewS
     return Error(ErrorKind::kInvalidArgument, "invalid_subject",
                  "a subject needs at least one identity (email, phone or customer_id)");
   }
-  if (input.attributes.size() > kMaxAttributes) {
-    return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
-                 "a subject may be created with at most 200 attributes");
-  }
   // Validate everything before touching the store: refused data is never written.
-  std::vector<std::pair<std::string, std::string>> identities;  // kind, normalised
-  for (const auto& id : input.identities) {
-    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(id.kind, id.value));
-    for (const auto& seen : identities) {
-      if (seen.first == id.kind) {
-        return Error(ErrorKind::kInvalidArgument, "invalid_subject",
-                     "give at most one identity of each kind");
-      }
-    }
-    identities.emplace_back(id.kind, std::move(normalized));
-  }
-  for (const auto& [name, value] : input.attributes) {
-    if (!ValidAttributeName(name)) {
-      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
-                   "attribute names are 1 to 64 characters of a-z, 0-9 and '_'");
-    }
-    if (value.size() > kMaxAttributeBytes) {
-      return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
-                   "attribute '" + name + "' is longer than 64 KiB");
-    }
-  }
+  PD_ASSIGN_OR_RETURN(auto identities, NormalizeIdentities(input.identities));
+  PD_RETURN_IF_ERROR(ValidateAttributes(input.attributes));
 
   const Micros now = clock_.Now();
   SubjectView view;
@@ -127,6 +139,80 @@ Result<SubjectView> SubjectRegistry::Create(const AccessContext& ctx, const NewS
     view.attributes.push_back({name, value, provenance.dump(), now});
   }
   return view;
+}
+
+Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const Collected& data) {
+  if (data.identities.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_subject",
+                 "collected data needs at least one identity (email, phone or customer_id)");
+  }
+  PD_ASSIGN_OR_RETURN(auto identities, NormalizeIdentities(data.identities));
+  PD_RETURN_IF_ERROR(ValidateAttributes(data.attributes));
+  // Blind indexes before the transaction, which group commit shares with other writers.
+  std::vector<std::string> indexes;
+  for (const auto& [kind, value] : identities) {
+    indexes.push_back(keyring_->BlindIndex(kind, value));
+  }
+  const Micros now = clock_.Now();
+  const std::string new_id = NewId(random_, "sub");
+  SecretBytes new_key = NewSymmetricKey(random_);
+
+  return WriteValue<CollectedInto>(store_, [&](Tx& tx) -> Result<CollectedInto> {
+    CollectedInto into;
+    // Whose data is this? The first identity that a live subject holds decides.
+    std::vector<std::optional<std::string>> owners;
+    for (size_t i = 0; i < identities.size(); ++i) {
+      PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity(identities[i].first, indexes[i]));
+      if (owner && into.subject_id.empty()) {
+        PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(*owner));
+        if (subject && !subject->erased_at) into.subject_id = *owner;
+      }
+      owners.push_back(std::move(owner));
+    }
+    SecretBytes key;
+    if (into.subject_id.empty()) {
+      into.subject_id = new_id;
+      into.created = true;
+      key = new_key;
+      PD_RETURN_IF_ERROR(tx.InsertSubject({new_id, now, std::nullopt}));
+      PD_RETURN_IF_ERROR(tx.PutDataKey({new_id, keyring_->wrapping_key_id(),
+                                        keyring_->Wrap(kKeyPurpose, new_id, new_key, random_)}));
+    } else {
+      PD_ASSIGN_OR_RETURN(auto key_row, tx.GetDataKey(into.subject_id));
+      if (!key_row) return SubjectNotFound();
+      PD_ASSIGN_OR_RETURN(key, keyring_->Unwrap(kKeyPurpose, into.subject_id,
+                                                key_row->master_key_id, key_row->wrapped));
+    }
+    const std::string& id = into.subject_id;
+    for (size_t i = 0; i < identities.size(); ++i) {
+      const auto& [kind, value] = identities[i];
+      if (owners[i] && *owners[i] == id) continue;
+      if (owners[i]) {
+        into.unlinked.push_back(kind);
+        continue;
+      }
+      PD_RETURN_IF_ERROR(tx.InsertIdentity(
+          {id, kind, indexes[i], Seal(key, value, IdentityContext(id, kind), random_), now}));
+    }
+    for (const auto& [name, value] : data.attributes) {
+      AttributeRecord a;
+      a.subject_id = id;
+      a.name = name;
+      a.sealed_value = Seal(key, value, AttributeContext(id, name), random_);
+      a.provenance = data.provenance;
+      a.created_at = now;
+      PD_RETURN_IF_ERROR(tx.InsertAttribute(a));
+    }
+    nlohmann::json detail = data.audit_detail.is_object() ? data.audit_detail
+                                                          : nlohmann::json::object();
+    detail["new_subject"] = into.created;
+    detail["values"] = data.attributes.size();
+    if (!into.unlinked.empty()) detail["unlinked_identities"] = into.unlinked;
+    AuditEvent event = Event(ctx, "subject.collect", "subject:" + id, detail.dump());
+    if (event.actor.empty()) event.actor = "subject:" + id;
+    PD_RETURN_IF_ERROR(audit_.Append(tx, event));
+    return into;
+  });
 }
 
 Result<SubjectView> SubjectRegistry::LoadView(Tx& tx, const SubjectRecord& subject) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,23 @@ struct NewSubject {
   std::vector<std::pair<std::string, std::string>> attributes;  // name, value
 };
 
+// What a collection point stores: the person's identities and the values of the submission,
+// all under one provenance.
+struct Collected {
+  std::vector<IdentityValue> identities;                        // at least one
+  std::vector<std::pair<std::string, std::string>> attributes;  // name, value
+  std::string provenance;  // JSON object without personal data, recorded with every value
+  nlohmann::json audit_detail;  // non-personal detail for the audit entry (point, receipt...)
+};
+
+struct CollectedInto {
+  std::string subject_id;
+  bool created = false;
+  // Kinds of the identities that another subject already holds (or an erased one did): they
+  // are stored as values of this subject, not linked to it.
+  std::vector<std::string> unlinked;
+};
+
 // A subject with its personal data opened.
 struct SubjectView {
   std::string id;
@@ -69,6 +87,15 @@ class SubjectRegistry {
   // list. The lookup is audited without the identity's value.
   Result<std::vector<SubjectView>> FindByIdentity(const AccessContext& ctx,
                                                   const IdentityValue& identity);
+
+  // Stores what a collection point accepted: into the subject that holds the first of
+  // `data.identities` someone holds, or into a new subject; identities nobody holds are linked
+  // to it. One durable transaction with the audit entry "subject.collect", whose actor is
+  // ctx.principal's user for staff and integrations and, for the public, the subject itself
+  // ("subject:<id>"). There is no role check here: the collection point is the door, and the
+  // Collector checks who may use the staff and webhook doors.
+  // Errors: kInvalidArgument "invalid_subject", "invalid_identity", "invalid_attribute".
+  Result<CollectedInto> Collect(const AccessContext& ctx, const Collected& data);
 
  private:
   Status CheckRole(const AccessContext& ctx) const;

@@ -49,6 +49,20 @@ inline const std::vector<std::string>& ScanRoles() {
   return kRoles;
 }
 
+// Who may enter what people said on the phone or left at a trade show (the staff door of the
+// collection points, POST /v1/admin/collect/{point}); they are recorded as the source.
+inline const std::vector<std::string>& CollectionStaffRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "support_agent"};
+  return kRoles;
+}
+
+// Whose tokens a mailing or survey tool may use to post email, promotion and survey responses
+// (POST /v1/webhooks/collect/{point}).
+inline const std::vector<std::string>& CollectionWebhookRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "marketing"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;
