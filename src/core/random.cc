@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 
 namespace privacyd {
@@ -32,23 +33,44 @@ std::string RandomHex(Random& random, size_t n) {
   return out;
 }
 
-std::string NewId(Random& random, const std::string& prefix) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  std::array<uint8_t, 17> bytes{};
-  random.Fill(bytes);
-  std::string out = prefix + "_";
-  // 26 characters of 5 bits each = 130 bits, drawn from 136 random bits.
+namespace {
+
+constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// Appends `chars` characters of 5 bits each, taken from `bytes` (at least 5 * chars / 8 + 1).
+void AppendBase32(const uint8_t* bytes, size_t chars, std::string& out) {
   uint32_t acc = 0;
   int bits = 0;
   size_t i = 0;
-  while (out.size() < prefix.size() + 1 + 26) {
+  for (size_t n = 0; n < chars; ++n) {
     if (bits < 5) {
       acc = (acc << 8) | bytes[i++];
       bits += 8;
     }
-    out.push_back(kAlphabet[(acc >> (bits - 5)) & 31]);
+    out.push_back(kCrockford[(acc >> (bits - 5)) & 31]);
     bits -= 5;
   }
+}
+
+}  // namespace
+
+std::string NewId(Random& random, const std::string& prefix) {
+  // 26 characters of 5 bits each = 130 bits, drawn from 136 random bits.
+  std::array<uint8_t, 17> bytes{};
+  random.Fill(bytes);
+  std::string out = prefix + "_";
+  AppendBase32(bytes.data(), 26, out);
+  return out;
+}
+
+std::string NewTimeOrderedId(Random& random, int64_t unix_micros, const std::string& prefix) {
+  std::string out = prefix + "_";
+  // 50 bits of milliseconds (enough until the year 37,648), most significant first.
+  uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(unix_micros, 0) / 1000);
+  for (int shift = 45; shift >= 0; shift -= 5) out.push_back(kCrockford[(ms >> shift) & 31]);
+  std::array<uint8_t, 11> bytes{};  // 16 characters = 80 bits, from 88 random bits
+  random.Fill(bytes);
+  AppendBase32(bytes.data(), 16, out);
   return out;
 }
 

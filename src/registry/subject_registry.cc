@@ -97,7 +97,7 @@ Result<SubjectView> SubjectRegistry::Create(const AccessContext& ctx, const NewS
 
   const Micros now = clock_.Now();
   SubjectView view;
-  view.id = NewId(random_, "sub");
+  view.id = NewTimeOrderedId(random_, now, "sub");
   view.created_at = now;
   SecretBytes data_key = NewSymmetricKey(random_);
   nlohmann::json provenance = {{"source", "staff:" + ctx.principal.user_name},
@@ -154,7 +154,7 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
     indexes.push_back(keyring_->BlindIndex(kind, value));
   }
   const Micros now = clock_.Now();
-  const std::string new_id = NewId(random_, "sub");
+  const std::string new_id = NewTimeOrderedId(random_, now, "sub");
   SecretBytes new_key = NewSymmetricKey(random_);
 
   return WriteValue<CollectedInto>(store_, [&](Tx& tx) -> Result<CollectedInto> {

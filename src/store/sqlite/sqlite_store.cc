@@ -4,6 +4,8 @@
 #include <exception>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/sqlite/sqlite_tx.h"
 
@@ -73,13 +75,16 @@ Status ApplyMigration(SqliteConnection& conn, const SqliteMigration& migration, 
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
   if (options.path.empty() || options.read_connections < 1 || options.max_batch < 1 ||
-      options.busy_timeout_ms < 0) {
+      options.busy_timeout_ms < 0 || options.checkpoint_pages < 1) {
     return Error(ErrorKind::kInvalidArgument, "invalid_store_options",
                  "the SQLite store needs a file path, at least one read connection, a batch "
-                 "size of at least 1 and a non-negative busy timeout");
+                 "size of at least 1, a positive checkpoint size and a non-negative busy "
+                 "timeout");
   }
   // The write connection first: it creates the file and switches it to WAL.
   PD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
+                      SqliteConnection::Open(options.path, false, options.busy_timeout_ms));
+  PD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> checkpointer,
                       SqliteConnection::Open(options.path, false, options.busy_timeout_ms));
   std::vector<std::unique_ptr<SqliteConnection>> readers;
   for (int i = 0; i < options.read_connections; ++i) {
@@ -87,18 +92,61 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
                         SqliteConnection::Open(options.path, true, options.busy_timeout_ms));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(options, std::move(writer), std::move(readers)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      options, std::move(writer), std::move(checkpointer), std::move(readers)));
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteConnection> writer,
+                         std::unique_ptr<SqliteConnection> checkpointer,
                          std::vector<std::unique_ptr<SqliteConnection>> readers)
-    : options_(options), writer_conn_(std::move(writer)), readers_(std::move(readers)) {
+    : options_(options),
+      writer_conn_(std::move(writer)),
+      checkpoint_conn_(std::move(checkpointer)),
+      readers_(std::move(readers)) {
   for (auto& reader : readers_) idle_readers_.push_back(reader.get());
   stats_.commit_bounds = CommitBounds();
   stats_.commit_buckets.assign(stats_.commit_bounds.size() + 1, 0);
+  // Replaces SQLite's own automatic checkpoint, which would run inside the writer's commit.
+  sqlite3_wal_hook(writer_conn_->db(), &SqliteStore::OnWalCommit, this);
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   writer_thread_ = std::thread([this] { WriterLoop(); });
   writer_id_ = writer_thread_.get_id();
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* name, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  if (pages < store->options_.checkpoint_pages) return SQLITE_OK;
+  std::unique_lock<std::mutex> lock(store->checkpoint_mu_);
+  if (store->checkpoint_passes_ > 0 || pages >= 4 * store->options_.checkpoint_pages) {
+    // The checkpointer has copied most of the WAL (or has not kept up at all): copy what was
+    // committed since, here, so that the whole WAL is in the database and the next transaction
+    // starts it again from the beginning. PASSIVE never waits for readers; what it leaves is
+    // copied next time.
+    store->checkpoint_passes_ = 0;
+    lock.unlock();
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (!store->checkpoint_wanted_) {
+    store->checkpoint_wanted_ = true;
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::CheckpointLoop() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), "main",
+                                       SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
+    }
+    lock.lock();
+    ++checkpoint_passes_;
+  }
 }
 
 SqliteStore::~SqliteStore() { Close(); }
@@ -382,6 +430,13 @@ void SqliteStore::Close() {
   write_queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
   writer_conn_.reset();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  checkpoint_conn_.reset();
 
   std::unique_lock<std::mutex> lock(read_mu_);
   read_closed_ = true;

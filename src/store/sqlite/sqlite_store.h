@@ -10,6 +10,16 @@
 // Reads run on a pool of read-only connections (query_only=ON), each Read inside BEGIN/COMMIT
 // for a consistent snapshot; WAL lets them proceed while the writer commits.
 //
+// Checkpoints (copying the WAL back into the database file, with its own fsync) run on a
+// checkpointer thread with its own connection, in PASSIVE mode, which never blocks the writer:
+// the writer signals it when the WAL has reached `checkpoint_pages`. Once it has copied the bulk,
+// the writer copies the little committed meanwhile itself, so that the WAL is entirely in the
+// database and restarts from its beginning (SQLite restarts a WAL only when all of it has been
+// copied, which a checkpoint running beside a busy writer never achieves alone). A commit thus
+// waits for a short copy instead of a whole checkpoint, which would stall every write queued
+// behind it; and should the WAL reach four times that size, the writer copies it all itself, so
+// the WAL stays bounded.
+//
 // Every public method is thread-safe. Calling Write from inside a Write fn is refused
 // (kFailedPrecondition "nested_write"): the fn runs on the writer thread, which would wait for
 // itself.
@@ -35,6 +45,8 @@ struct SqliteOptions {
   // Most Write fns committed in one transaction. 1 = one transaction (and fsync) per Write.
   int max_batch = 256;
   int busy_timeout_ms = 5000;
+  // WAL pages (4 KiB) after which the checkpointer copies the WAL back into the database.
+  int checkpoint_pages = 4096;
   // Source of schema_migrations.applied_at; nullptr = the system clock. Not owned.
   const Clock* clock = nullptr;
 };
@@ -86,6 +98,7 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteConnection> writer,
+              std::unique_ptr<SqliteConnection> checkpointer,
               std::vector<std::unique_ptr<SqliteConnection>> readers);
 
   Status Enqueue(WriteRequest& request);
@@ -95,6 +108,9 @@ class SqliteStore final : public Store {
   // Runs one request's fn inside its savepoint.
   Status RunInSavepoint(const std::function<Status(Tx&)>& fn);
   void RecordCommit(double seconds, uint64_t writes, uint64_t failures, bool committed);
+  // sqlite3_wal_hook of the write connection: called after each commit with the WAL's size.
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
+  void CheckpointLoop();
 
   // Runs fn with a read connection from the pool.
   Status WithReader(const std::function<Status(SqliteConnection&)>& fn);
@@ -111,6 +127,15 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteConnection> writer_conn_;  // used only by writer_thread_
   std::thread writer_thread_;
   std::thread::id writer_id_;  // set once before Open returns; read to refuse nested writes
+
+  // Checkpointer.
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
+  bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
+  int checkpoint_passes_ = 0;       // passes finished since the writer last checkpointed
+  std::unique_ptr<SqliteConnection> checkpoint_conn_;  // used only by checkpoint_thread_
+  std::thread checkpoint_thread_;
 
   // Read pool.
   std::mutex read_mu_;
