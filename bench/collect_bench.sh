@@ -93,7 +93,9 @@ run collect "$CONNECTIONS" "http://127.0.0.1:$PORT" "$SCRIPT"
 run "collect-c$LOW_CONNECTIONS" "$LOW_CONNECTIONS" "http://127.0.0.1:$PORT" "$SCRIPT"
 kill -0 "$PID" 2>/dev/null || die "privacyd exited during the load"
 
-# Every 201 must have its durable row: count them while the daemon still runs.
+# Every 201 must have its durable row: count them while the daemon still runs. There may be a
+# few more rows than 201s that wrk counted: requests in flight when a run stops are committed
+# by the daemon, but their answers are not read.
 created=0
 for name in collect "collect-c$LOW_CONNECTIONS"; do
   n="$(grep -o '201=[0-9]*' <<<"${STATUSES[$name]}" | cut -d= -f2 || true)"
@@ -114,4 +116,4 @@ low="collect-c$LOW_CONNECTIONS"
 printf '%-14s %12s %10s %10s %12s  %s\n' "POST collect" "$LOW_CONNECTIONS" "${RPS[$low]}" \
   "${P50[$low]}" "${P99[$low]}" "${STATUSES[$low]}"
 echo "201 answers: $created; collection entries in the audit trail: $rows; subjects: $subjects"
-[[ $created -eq $rows ]] || die "every 201 must have its durable row ($created answers, $rows rows)"
+[[ $created -le $rows ]] || die "every 201 must have its durable row ($created answers, $rows rows)"
