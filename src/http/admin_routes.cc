@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/json_body.h"
+#include "registry/purpose_view.h"
 #include "staff/roles.h"
 
 namespace privacyd {
@@ -180,7 +181,7 @@ Result<json> ListAudit(Store& store, const AuditLog& audit, const HttpRequest& r
 
 }  // namespace
 
-void AddSubjectRoutes(Router& router, SubjectRegistry& registry) {
+void AddSubjectRoutes(Router& router, SubjectRegistry& registry, const PolicyHolder& policy) {
   router.Add(Route{.method = "POST",
                    .pattern = "/v1/admin/subjects",
                    .roles = SubjectDataRoles(),
@@ -195,11 +196,18 @@ void AddSubjectRoutes(Router& router, SubjectRegistry& registry) {
                    .handler = [&registry](const HttpRequest& req, const Principal* who) {
                      return Respond(FindSubjects(registry, req, who), 200, req);
                    }});
+  std::vector<std::string> readers = SubjectDataRoles();
+  readers.insert(readers.end(), MarketingViewRoles().begin(), MarketingViewRoles().end());
   router.Add(Route{.method = "GET",
                    .pattern = "/v1/admin/subjects/{id}",
-                   .roles = SubjectDataRoles(),
-                   .handler = [&registry](const HttpRequest& req, const Principal* who) {
-                     auto view = registry.Get(ContextFor(req, who), req.path_params.at("id"));
+                   .roles = readers,
+                   .handler = [&registry, &policy](const HttpRequest& req, const Principal* who) {
+                     const std::string& id = req.path_params.at("id");
+                     AccessContext ctx = ContextFor(req, who);
+                     auto view = RoleIn(who->role, MarketingViewRoles())
+                                     ? registry.GetFiltered(
+                                           ctx, id, MarketingViewFilter(policy.Current()))
+                                     : registry.Get(ctx, id);
                      if (!view.ok()) return ProblemResponse(view.error(), req.request_id);
                      return JsonResponse(200, SubjectJson(*view).dump());
                    }});

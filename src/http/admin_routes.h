@@ -4,12 +4,13 @@
 
 #include "audit/audit_log.h"
 #include "http/router.h"
+#include "policy/policy_holder.h"
 #include "registry/subject_registry.h"
 #include "store/store.h"
 
 namespace privacyd {
 
-void AddSubjectRoutes(Router& router, SubjectRegistry& registry);
+void AddSubjectRoutes(Router& router, SubjectRegistry& registry, const PolicyHolder& policy);
 void AddAuditRoutes(Router& router, Store& store, const AuditLog& audit);
 
 }  // namespace privacyd

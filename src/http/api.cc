@@ -19,7 +19,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   // in one place, so the route files and the server need not know about them.
   Router declared;
   AddSystemRoutes(declared, services.metrics, services.readiness);
-  AddSubjectRoutes(declared, services.registry);
+  AddSubjectRoutes(declared, services.registry, services.policy);
   AddAuditRoutes(declared, services.store, services.audit);
   AddPolicyVersionRoutes(declared, services.policy_versions, services.policy_manager,
                          services.policy, services.public_url);

@@ -134,6 +134,8 @@ Result<std::string> NormalizePhone(const std::string& value, const std::string& 
     return Invalid("write the phone number with its country code, e.g. +44 20 7946 0000, or "
                    "give the country it belongs to");
   }
+  // Without a country, "00" is read as the international prefix most countries use.
+  if (region.empty() && v.starts_with("00")) v = "+" + v.substr(2);
   const PhoneNumberUtil& util = Phones();
   PhoneNumber number;
   std::string parse_region = region.empty() ? "ZZ" : region;

@@ -250,6 +250,34 @@ Result<SubjectView> SubjectRegistry::Get(const AccessContext& ctx, const std::st
   });
 }
 
+Result<SubjectView> SubjectRegistry::GetFiltered(const AccessContext& ctx, const std::string& id,
+                                                 const ViewFilter& filter) {
+  if (!RoleIn(ctx.principal.role, SubjectDataRoles()) &&
+      !RoleIn(ctx.principal.role, MarketingViewRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read subjects' personal data");
+  }
+  return WriteValue<SubjectView>(store_, [&](Tx& tx) -> Result<SubjectView> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    PD_ASSIGN_OR_RETURN(SubjectView view, LoadView(tx, *subject));
+    size_t withheld = 0;
+    auto keep = [&withheld](auto& items, const auto& allowed) {
+      size_t before = items.size();
+      std::erase_if(items, [&](const auto& item) { return !allowed || !allowed(item); });
+      withheld += before - items.size();
+    };
+    keep(view.identities, filter.identity);
+    keep(view.attributes, filter.attribute);
+    nlohmann::json detail = {{"filtered", true},
+                             {"values", view.identities.size() + view.attributes.size()},
+                             {"withheld", withheld}};
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, Event(ctx, "subject.read", "subject:" + id, detail.dump())));
+    return view;
+  });
+}
+
 Result<std::vector<SubjectView>> SubjectRegistry::FindByIdentity(const AccessContext& ctx,
                                                                  const IdentityValue& identity) {
   PD_RETURN_IF_ERROR(CheckRole(ctx));

@@ -3,6 +3,7 @@
 // every read and write in the transaction that performs it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -83,6 +84,16 @@ class SubjectRegistry {
   Result<SubjectView> Create(const AccessContext& ctx, const NewSubject& subject);
   // Errors: kNotFound "subject_not_found" (also for erased subjects); kPermissionDenied.
   Result<SubjectView> Get(const AccessContext& ctx, const std::string& id);
+  // Which identities and values a purpose-limited reader may see.
+  struct ViewFilter {
+    std::function<bool(const IdentityValue&)> identity;
+    std::function<bool(const AttributeValue&)> attribute;
+  };
+  // The subject as a purpose-limited role sees it (MarketingViewRoles(): only what its purposes
+  // allow): the values `filter` keeps, and the audit entry says how many were withheld. Staff
+  // of SubjectDataRoles() may call it too. Errors as Get.
+  Result<SubjectView> GetFiltered(const AccessContext& ctx, const std::string& id,
+                                  const ViewFilter& filter);
   // The subjects holding the identity (at most one today). Unknown identities give an empty
   // list. The lookup is audited without the identity's value.
   Result<std::vector<SubjectView>> FindByIdentity(const AccessContext& ctx,

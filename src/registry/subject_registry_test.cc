@@ -121,9 +121,43 @@ TEST_F(SubjectRegistryTest, RolesAreCheckedByTheRegistryItself) {
   EXPECT_EQ(registry_->Get(agent_, "sub_missing").error().code(), "subject_not_found");
 }
 
+TEST_F(SubjectRegistryTest, AFilteredViewKeepsWhatTheFilterAllowsAndAuditsTheRest) {
+  auto created = registry_->Create(
+      agent_, {{{"email", "a@example.com"}, {"phone", "+44 20 7946 0018"}},
+               {{"name", "Ann"}, {"notes", "private"}}});
+  ASSERT_TRUE(created.ok());
+  SubjectRegistry::ViewFilter filter;
+  filter.identity = [](const IdentityValue& id) { return id.kind == "email"; };
+  filter.attribute = [](const AttributeValue& value) { return value.name == "name"; };
+  AccessContext marketing{{"usr_2", "mia", "marketing"}, "marketing", "req_5"};
+  auto view = registry_->GetFiltered(marketing, created->id, filter);
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(view->identities.size(), 1u);
+  EXPECT_EQ(view->identities[0].kind, "email");
+  ASSERT_EQ(view->attributes.size(), 1u);
+  EXPECT_EQ(view->attributes[0].name, "name");
+  AuditRecord last = AuditEntries().back();
+  EXPECT_EQ(last.actor, "mia");
+  EXPECT_EQ(last.detail, R"({"filtered":true,"values":2,"withheld":2})");
+  // A filter without a part withholds all of that part; other roles are refused.
+  auto nothing = registry_->GetFiltered(marketing, created->id, {});
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(nothing->identities.empty() && nothing->attributes.empty());
+  AccessContext auditor{{"usr_3", "aud", "auditor"}, "audit", ""};
+  EXPECT_EQ(registry_->GetFiltered(auditor, created->id, filter).error().code(), "forbidden");
+}
+
 TEST(Identity, NormalizesEachKind) {
   EXPECT_EQ(*NormalizeIdentity("email", "  Ada@Example.com\n"), "ada@example.com");
-  EXPECT_EQ(*NormalizeIdentity("phone", "+1 (415) 555-0100"), "+14155550100");
+  EXPECT_EQ(*NormalizeIdentity("phone", "+1 (202) 456-1414"), "+12024561414");
+  EXPECT_EQ(*NormalizeIdentity("phone", "030 901820", "DE"), "+4930901820");
+  EXPECT_EQ(*NormalizeIdentity("phone", "0049 30 901820"), "+4930901820");
+  EXPECT_EQ(*NormalizeIdentity("email", "Jürgen@Bücher.EXAMPLE"), "jürgen@xn--bcher-kva.example");
+  EXPECT_EQ(NormalizeIdentity("email", "a@b..c").error().code(), "invalid_identity");
+  EXPECT_EQ(NormalizeIdentity("email", "a@192.168.0.1").error().code(), "invalid_identity");
+  EXPECT_EQ(NormalizeIdentity("email", ".a@b.example").error().code(), "invalid_identity");
+  EXPECT_EQ(NormalizeIdentity("phone", "030 901820").error().code(), "invalid_identity");
+  EXPECT_EQ(NormalizeIdentity("phone", "+49 30 1").error().code(), "invalid_identity");
   EXPECT_EQ(*NormalizeIdentity("customer_id", " C-42 "), "C-42");
   EXPECT_EQ(NormalizeIdentity("email", "a@b@c").error().code(), "invalid_identity");
   EXPECT_EQ(NormalizeIdentity("email", "@b.c").error().code(), "invalid_identity");

@@ -27,6 +27,14 @@ inline const std::vector<std::string>& SubjectDataRoles() {
   return kRoles;
 }
 
+// Who may read a subject's data only as far as their purposes allow (GET
+// /v1/admin/subjects/{id} shows them the values of the categories the policy's marketing
+// purposes process, and nothing else).
+inline const std::vector<std::string>& MarketingViewRoles() {
+  static const std::vector<std::string> kRoles = {"marketing"};
+  return kRoles;
+}
+
 // Who may read the audit trail.
 inline const std::vector<std::string>& AuditReaderRoles() {
   static const std::vector<std::string> kRoles = {"auditor", "admin"};

@@ -186,6 +186,30 @@ class ChannelsTest(CollectTest):
         self.assertEqual(json.loads(body)["subjects"][0]["attributes"][0]["value"], script)
 
 
+class StaffViewTest(CollectTest):
+    def test_marketing_sees_only_what_its_purposes_process(self):
+        self.receipt(self.post("contact", {
+            "name": "Mia", "email": "mia@example.com", "company": "Contoso",
+            "job_title": "CISO", "country": "DE", "message": "Please call me back."}))
+        [subject] = self.subject_by_email("mia@example.com")
+        self.assertEqual(len(subject["attributes"]), 6)  # support sees everything
+        status, _, body = self.daemon.request("GET", f"/v1/admin/subjects/{subject['id']}",
+                                              token=self.marketing)
+        self.assertEqual(status, 200, body)
+        seen = json.loads(body)
+        # The marketing purposes process name, email, organisation and job title; not the
+        # country or the message, which were collected to answer the inquiry.
+        self.assertEqual([a["name"] for a in seen["attributes"]],
+                         ["name", "email", "company", "job_title"])
+        self.assertEqual(seen["identities"], [{"kind": "email", "value": "mia@example.com"}])
+        auditor = make_user(self.data, "audrey", "auditor")
+        status, _, body = self.daemon.request(
+            "GET", "/v1/admin/audit?action=subject.read&actor=survey-tool", token=auditor)
+        [entry] = json.loads(body)["entries"]
+        self.assertEqual(entry["detail"], {"filtered": True, "values": 5, "withheld": 2})
+        self.assertEqual(entry["object"], "subject:" + subject["id"])
+
+
 class RefusalsTest(CollectTest):
     """Every refusal: the exact status and code, and afterwards nothing in the store or logs."""
 

@@ -115,20 +115,31 @@ SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteCon
 
 int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* name, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
-  if (pages < store->options_.checkpoint_pages) return SQLITE_OK;
+  const int threshold = store->options_.checkpoint_pages;
+  if (pages < threshold) return SQLITE_OK;
   std::unique_lock<std::mutex> lock(store->checkpoint_mu_);
-  if (store->checkpoint_passes_ > 0 || pages >= 4 * store->options_.checkpoint_pages) {
-    // The checkpointer has copied most of the WAL (or has not kept up at all): copy what was
-    // committed since, here, so that the whole WAL is in the database and the next transaction
-    // starts it again from the beginning. PASSIVE never waits for readers; what it leaves is
-    // copied next time.
-    store->checkpoint_passes_ = 0;
-    lock.unlock();
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (!store->checkpoint_wanted_) {
-    store->checkpoint_wanted_ = true;
-    store->checkpoint_cv_.notify_one();
+  const bool bulk_copied = store->checkpoint_passes_ > 0;
+  if (!bulk_copied && pages < 4 * threshold) {
+    if (!store->checkpoint_wanted_) {
+      store->checkpoint_wanted_ = true;
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
   }
+  lock.unlock();
+  // The checkpointer has copied the bulk of the WAL: copy what was committed since, here, so
+  // that all of it is in the database and the next transaction starts the WAL again. Should
+  // the WAL have reached four times the threshold, wait for a running pass and copy it all:
+  // that bounds the WAL. PASSIVE never waits for readers; what it leaves is copied next time.
+  std::unique_lock<std::mutex> run(store->checkpoint_run_mu_, std::defer_lock);
+  if (pages >= 4 * threshold) {
+    run.lock();
+  } else if (!run.try_lock()) {
+    return SQLITE_OK;  // a pass is running; the next commit tries again
+  }
+  sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  lock.lock();
+  store->checkpoint_passes_ = 0;
   return SQLITE_OK;
 }
 
@@ -139,8 +150,12 @@ void SqliteStore::CheckpointLoop() {
     if (checkpoint_stop_) return;
     checkpoint_wanted_ = false;
     lock.unlock();
-    int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), "main",
-                                       SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int rc;
+    {
+      std::lock_guard<std::mutex> run(checkpoint_run_mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                     nullptr, nullptr);
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
     }

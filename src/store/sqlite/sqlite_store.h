@@ -134,6 +134,7 @@ class SqliteStore final : public Store {
   bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
   bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
   int checkpoint_passes_ = 0;       // passes finished since the writer last checkpointed
+  std::mutex checkpoint_run_mu_;    // held while either thread runs a checkpoint
   std::unique_ptr<SqliteConnection> checkpoint_conn_;  // used only by checkpoint_thread_
   std::thread checkpoint_thread_;
 
