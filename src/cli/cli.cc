@@ -12,6 +12,7 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
+#include "cli/import.h"
 #include "cli/scan.h"
 #include "cli/serve.h"
 #include "config/config.h"
@@ -766,6 +767,47 @@ void AddScanCommand(CLI::App& app, Environment& env, std::function<int()>& actio
   });
 }
 
+void AddImportCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* import = app.add_subcommand("import", "bring third-party data in through the policy");
+  import->require_subcommand(1);
+  struct Options {
+    CommonOptions common;
+    ImportCommand command;
+    std::string policy;
+  };
+  auto o = std::make_shared<Options>();
+  auto* enrichment = import->add_subcommand(
+      "enrichment",
+      "combine a vendor's business-contact data (CSV with a header row) with the people we hold, "
+      "as far as the policy's enrichment point allows; exits 1 when rows were refused");
+  enrichment->add_option("FILE", o->command.file, "the CSV file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  enrichment->add_option("--vendor", o->command.vendor,
+                         "who the data comes from, recorded with every value (a-z, 0-9, . _ -)")
+      ->required();
+  enrichment->add_option("--report", o->command.report,
+                         "per-row report, JSON Lines (default FILE.report.jsonl)");
+  enrichment->add_option("--point", o->command.point,
+                         "enrichment point of the policy (default: its only one)");
+  enrichment->add_option("--policy", o->policy,
+                         "policy file (default: the configured one, else the embedded example)");
+  AddCommonOptions(enrichment, o->common);
+  enrichment->footer(
+      "Columns the point does not declare are reported and not imported. Rows about people who "
+      "were erased, objected to direct marketing or had their processing restricted are skipped; "
+      "so are rows about people we do not hold, unless the point says new_subjects: true.");
+  enrichment->callback([&env, &action, o] {
+    action = [&env, o] {
+      std::map<std::string, std::string> flags;
+      if (!o->policy.empty()) flags["policy"] = o->policy;
+      auto config = LoadConfig(o->common, env, flags);
+      if (!config.ok()) return Fail(env, config.error());
+      return RunImportEnrichment(o->command, *config, env);
+    };
+  });
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -813,6 +855,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddRopaCommand(app, env, action);
   AddStatementCommands(app, env, action);
   AddScanCommand(app, env, action);
+  AddImportCommands(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -252,6 +252,8 @@ const char* CollectionDoorPath(CollectionDoor door) {
       return "/v1/admin/collect";
     case CollectionDoor::kWebhook:
       return "/v1/webhooks/collect";
+    case CollectionDoor::kImport:
+      return "/v1/admin/imports?point=";
   }
   return "";
 }
@@ -268,6 +270,7 @@ std::optional<CollectionDoor> DoorOf(Channel channel) {
     case Channel::kEmailResponse:
       return CollectionDoor::kWebhook;
     case Channel::kEnrichmentImport:
+      return CollectionDoor::kImport;
     case Channel::kReferral:
       break;
   }
@@ -290,15 +293,19 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
   const CollectionPoint& point = found->second;
   std::optional<CollectionDoor> door = DoorOf(point.channel);
   if (door != submitter.door) {
-    std::string where =
-        door ? std::string("submissions to it go to ") + CollectionDoorPath(*door) + "/" + point_id
-             : std::string("it takes no submissions over HTTP");
+    std::string where = !door ? std::string("it takes no submissions yet")
+                        : *door == CollectionDoor::kImport
+                            ? std::string("it takes imports: privacyd import enrichment, or "
+                                          "POST /v1/admin/imports")
+                            : std::string("submissions to it go to ") + CollectionDoorPath(*door) +
+                                  "/" + point_id;
     return Error(ErrorKind::kNotFound, "collection_point_not_found",
                  "the collection point '" + point_id + "' is not served here: " + where);
   }
   if (submitter.door != CollectionDoor::kPublic) {
-    const auto& roles = submitter.door == CollectionDoor::kStaff ? CollectionStaffRoles()
-                                                                 : CollectionWebhookRoles();
+    const auto& roles = submitter.door == CollectionDoor::kStaff   ? CollectionStaffRoles()
+                        : submitter.door == CollectionDoor::kWebhook ? CollectionWebhookRoles()
+                                                                     : ImportRoles();
     if (submitter.principal == nullptr || !RoleIn(submitter.principal->role, roles)) {
       return Error(ErrorKind::kPermissionDenied, "forbidden",
                    "this role may not enter data at the collection point '" + point_id + "'");
@@ -480,6 +487,7 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
 
   std::string source = "direct";
   if (submitter.door == CollectionDoor::kStaff) source = "staff:" + submitter.principal->user_name;
+  if (submitter.door == CollectionDoor::kImport) source = "enrichment:" + submitter.vendor;
   json provenance = {{"source", source},
                      {"point", point_id},
                      {"channel", receipt.channel},
@@ -489,6 +497,12 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
                      {"receipt", receipt.id}};
   if (submitter.door == CollectionDoor::kWebhook) {
     provenance["via"] = "webhook:" + submitter.principal->user_name;
+  }
+  if (submitter.door == CollectionDoor::kImport) {
+    provenance["import"] = submitter.import_id;
+    provenance["by"] = submitter.principal->user_name;
+    data.third_party = true;
+    data.add_unknown = point.new_subjects;
   }
   if (point.public_facing) provenance["public_facing"] = true;
   if (point.age_signal != AgeSignal::kNone) {
@@ -506,6 +520,7 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
                        {"channel", receipt.channel},
                        {"receipt", receipt.id},
                        {"fields", fields}};
+  if (!submitter.import_id.empty()) data.audit_detail["import"] = submitter.import_id;
   if (!redactions.empty()) data.audit_detail["review"] = true;
 
   AccessContext ctx;
@@ -513,6 +528,10 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
   ctx.purpose = Join(point.purposes, ",");
   ctx.request_id = submitter.request_id;
   PD_ASSIGN_OR_RETURN(CollectedInto into, registry_.Collect(ctx, data));
+  if (!into.skipped.empty()) {
+    outcome.skipped = into.skipped;
+    return outcome;
+  }
   receipt.subject_id = into.subject_id;
   receipt.new_subject = into.created;
   outcome.receipt = std::move(receipt);

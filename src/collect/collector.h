@@ -42,12 +42,13 @@ inline constexpr char kAgeConfirmedField[] = "age_confirmed";
 // Ticked subscription topics (CollectionPoint::topics).
 inline constexpr char kTopicsField[] = "topics";
 
-// Through which door a submission arrives. Each channel has one door: web forms, forums,
-// referrals and job applications are public; phone calls and events are entered by staff;
-// email, promotion and survey responses come from a mailing or survey tool's webhook.
-enum class CollectionDoor { kPublic, kStaff, kWebhook };
+// Through which door a submission arrives. Each channel has one door: web forms, forums and
+// job applications are public; phone calls and events are entered by staff; email, promotion
+// and survey responses come from a mailing or survey tool's webhook; enrichment data comes in
+// imports (collect/enrichment_import.h).
+enum class CollectionDoor { kPublic, kStaff, kWebhook, kImport };
 const char* CollectionDoorPath(CollectionDoor door);  // "/v1/collect", ...
-// The door of a channel; nullopt for channels with no HTTP door (enrichment imports).
+// The door of a channel; nullopt for channels with none yet (referrals).
 std::optional<CollectionDoor> DoorOf(Channel channel);
 
 // Who submits, and from where.
@@ -59,6 +60,9 @@ struct Submitter {
   // The country the request comes from, when known (ISO 3166-1 alpha-2), for phone numbers
   // written without a country code when the form has no country field.
   std::string request_country;
+  // Imports: the vendor the data comes from (source "enrichment:<vendor>") and the import's id.
+  std::string vendor;
+  std::string import_id;
 };
 
 // Why one field of a submission was refused. `field` is the submitted (or missing) name.
@@ -97,10 +101,12 @@ struct CollectionReceipt {
   bool flagged_for_review = false;  // sensitive data was redacted; a person should look
 };
 
-// A receipt, or the problems of every refused field (then nothing was stored).
+// A receipt, or the problems of every refused field, or (imports) why third-party data about
+// this person was not taken. Without a receipt nothing was stored.
 struct CollectionOutcome {
   std::optional<CollectionReceipt> receipt;
   std::vector<FieldProblem> problems;
+  std::string skipped;  // "erased", "objected", "restricted", "unknown_person"
 };
 
 // Limits of submitted values, in bytes of UTF-8.

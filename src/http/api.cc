@@ -30,7 +30,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddCollectRoutes(declared,
                    std::make_shared<Collector>(services.policy, services.registry, services.guard,
                                                services.clock, services.random),
-                   services.policy, services.public_url);
+                   services.policy, services.public_url, services.random);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

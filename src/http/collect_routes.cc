@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "collect/enrichment_import.h"
 #include "http/json_body.h"
 #include "http/url_encoding.h"
 #include "http/utf8.h"
@@ -292,10 +294,51 @@ class CollectDoor {
   std::string own_origin_;
 };
 
+json ImportJson(const ImportSummary& summary, const std::vector<ImportRow>& rows) {
+  json report = json::array();
+  for (const auto& row : rows) {
+    json r = {{"line", row.line}, {"outcome", row.outcome}};
+    if (!row.subject_id.empty()) r["subject"] = row.subject_id;
+    if (!row.reason.empty()) r["reason"] = row.reason;
+    if (!row.problems.empty()) {
+      json errors = json::array();
+      for (const auto& p : row.problems) {
+        errors.push_back({{"field", p.field}, {"code", p.code}, {"detail", p.detail}});
+      }
+      r["errors"] = errors;
+    }
+    report.push_back(std::move(r));
+  }
+  return {{"import", summary.id},         {"point", summary.point},
+          {"vendor", summary.vendor},     {"rows", summary.rows},
+          {"merged", summary.merged},     {"added", summary.added},
+          {"skipped", summary.skipped},   {"refused", summary.refused},
+          {"ignored_columns", summary.ignored_columns}, {"report", report}};
+}
+
+HttpResponse Import(EnrichmentImporter& importer, const HttpRequest& request,
+                    const Principal* principal) {
+  if (!IsValidUtf8(request.body)) {
+    return ProblemResponse(400, "invalid_utf8", "the CSV file must be UTF-8",
+                           request.request_id);
+  }
+  ImportOptions options;
+  options.vendor = request.Query("vendor").value_or("");
+  options.point = request.Query("point").value_or("");
+  options.principal = principal;
+  options.request_id = request.request_id;
+  std::istringstream csv(request.body);
+  std::vector<ImportRow> rows;
+  auto summary = importer.Import(csv, options,
+                                 [&rows](const ImportRow& row, uint64_t) { rows.push_back(row); });
+  if (!summary.ok()) return ProblemResponse(summary.error(), request.request_id);
+  return JsonResponse(200, ImportJson(*summary, rows).dump());
+}
+
 }  // namespace
 
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
-                      const PolicyHolder& policy, const std::string& public_url) {
+                      const PolicyHolder& policy, const std::string& public_url, Random& random) {
   const std::vector<std::string> kBodies = {kJson, kForm};
   auto door = [&](CollectionDoor which) {
     return std::make_shared<const CollectDoor>(collector, policy, which, OriginOf(public_url));
@@ -327,6 +370,16 @@ void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
                    .handler = [hook](const HttpRequest& req,
                                      const Principal* who) { return hook->Post(req, who); },
                    .content_types = kBodies,
+                   .idempotent = true});
+  auto importer = std::make_shared<EnrichmentImporter>(*collector, policy, random);
+  router.Add(Route{.method = "POST",
+                   .pattern = "/v1/admin/imports",
+                   .roles = ImportRoles(),
+                   .handler = [importer, collector](const HttpRequest& req,
+                                                    const Principal* who) {
+                     return Import(*importer, req, who);
+                   },
+                   .content_types = {"text/csv"},
                    .idempotent = true});
 }
 

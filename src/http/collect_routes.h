@@ -4,6 +4,7 @@
 //   OPTIONS /v1/collect/{point}           CORS preflight for the point's cors_origins
 //   POST    /v1/admin/collect/{point}     phone calls and events, entered by staff
 //   POST    /v1/webhooks/collect/{point}  email, promotion and survey responses, from a tool
+//   POST    /v1/admin/imports             an enrichment vendor's CSV file (?vendor=NAME)
 //
 // Bodies are JSON objects or plain HTML form posts (application/x-www-form-urlencoded). An
 // accepted submission answers 201 with a receipt; a refused one 422 problem+json with every
@@ -24,9 +25,10 @@ namespace privacyd {
 // The largest submission body accepted, in bytes; larger is 413 `body_too_large`.
 inline constexpr size_t kMaxSubmissionBytes = 64 * 1024;
 
-// Registers the routes above; the routes share `collector`. `policy` must outlive the router.
-// `public_url` is privacyd's own origin, whose pages may always post to the public door.
+// Registers the routes above; the routes share `collector`. `policy` and `random` must outlive
+// the router. `public_url` is privacyd's own origin, whose pages may always post to the public
+// door.
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
-                      const PolicyHolder& policy, const std::string& public_url);
+                      const PolicyHolder& policy, const std::string& public_url, Random& random);
 
 }  // namespace privacyd

@@ -128,6 +128,9 @@ struct CollectionPoint {
   std::optional<int> minimum_age;  // unset: the policy's minimum_age
   AgeSignal age_signal = AgeSignal::kNone;
   bool public_facing = false;  // forum posts others can read
+  // Enrichment imports: whether rows about people we do not hold yet are added (as prospects);
+  // otherwise third-party data is only combined with what people gave us themselves.
+  bool new_subjects = false;
   FindingAction on_sensitive = FindingAction::kRefuse;
   std::vector<std::string> cors_origins;  // "https://www.example.com": scheme, host, port
   // Where a plain HTML form post (application/x-www-form-urlencoded) is sent afterwards, with

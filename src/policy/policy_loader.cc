@@ -617,7 +617,7 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
     point.pos = Pos(v);
     if (!Map(v, path,
              {"channel", "name", "subjects", "purposes", "topics", "fields", "minimum_age",
-              "age_signal", "public_facing", "on_sensitive_data", "cors_origins", "redirect"})) {
+              "age_signal", "public_facing", "on_sensitive_data", "cors_origins", "redirect", "new_subjects"})) {
       return;
     }
     if (auto channel = EnumKey(v, path, "channel", kChannels, "channel", true)) {
@@ -632,6 +632,7 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
       point.age_signal = *signal;
     }
     point.public_facing = Bool(v, path, "public_facing", false);
+    point.new_subjects = Bool(v, path, "new_subjects", false);
     if (auto action = EnumKey(v, path, "on_sensitive_data", kFindingActions, "action", false)) {
       point.on_sensitive = *action;
     }

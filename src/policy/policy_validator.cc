@@ -213,6 +213,10 @@ class Validator {
         }
       }
       CheckOrigins(point, path);
+      if (point.new_subjects && point.channel != Channel::kEnrichmentImport) {
+        Error(point.pos, path + ".new_subjects",
+              "only an enrichment_import point adds people from a third party's data");
+      }
       bool public_channel =
           point.channel == Channel::kWebForm || point.channel == Channel::kForum ||
           point.channel == Channel::kEmailResponse || point.channel == Channel::kCandidate ||

@@ -161,13 +161,37 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
     CollectedInto into;
     // Whose data is this? The first identity that a live subject holds decides.
     std::vector<std::optional<std::string>> owners;
+    bool erased = false;
+    bool restricted = false;
     for (size_t i = 0; i < identities.size(); ++i) {
       PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity(identities[i].first, indexes[i]));
-      if (owner && into.subject_id.empty()) {
+      if (owner) {
         PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(*owner));
-        if (subject && !subject->erased_at) into.subject_id = *owner;
+        erased = erased || (subject && subject->erased_at);
+        if (subject && !subject->erased_at && into.subject_id.empty()) {
+          into.subject_id = *owner;
+          restricted = subject->restricted_at.has_value();
+        }
+      }
+      if (data.third_party) {
+        PD_ASSIGN_OR_RETURN(auto suppressed,
+                            tx.FindSuppression(identities[i].first, indexes[i]));
+        if (suppressed) into.skipped = "objected";
       }
       owners.push_back(std::move(owner));
+    }
+    if (data.third_party && into.skipped.empty()) {
+      if (erased) {
+        into.skipped = "erased";
+      } else if (restricted) {
+        into.skipped = "restricted";
+      } else if (into.subject_id.empty() && !data.add_unknown) {
+        into.skipped = "unknown_person";
+      }
+    }
+    if (!into.skipped.empty()) {
+      into.subject_id.clear();
+      return into;
     }
     SecretBytes key;
     if (into.subject_id.empty()) {

@@ -50,6 +50,11 @@ struct Collected {
   std::vector<std::pair<std::string, std::string>> attributes;  // name, value
   std::string provenance;  // JSON object without personal data, recorded with every value
   nlohmann::json audit_detail;  // non-personal detail for the audit entry (point, receipt...)
+  // Data about people that comes from a third party (enrichment) never recreates an erased
+  // person, never touches one who objected to direct marketing or whose processing is
+  // restricted, and adds people we do not hold only when `add_unknown`.
+  bool third_party = false;
+  bool add_unknown = true;
 };
 
 struct CollectedInto {
@@ -58,6 +63,9 @@ struct CollectedInto {
   // Kinds of the identities that another subject already holds (or an erased one did): they
   // are stored as values of this subject, not linked to it.
   std::vector<std::string> unlinked;
+  // Third-party data that was not stored, and why: "erased", "objected", "restricted",
+  // "unknown_person". Empty when stored.
+  std::string skipped;
 };
 
 // A subject with its personal data opened.

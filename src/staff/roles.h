@@ -71,6 +71,12 @@ inline const std::vector<std::string>& CollectionWebhookRoles() {
   return kRoles;
 }
 
+// Who may import business-contact data bought from an enrichment vendor.
+inline const std::vector<std::string>& ImportRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "marketing"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;

@@ -29,6 +29,16 @@ struct SubjectRecord {
   std::string id;
   Micros created_at = 0;
   std::optional<Micros> erased_at;
+  std::optional<Micros> restricted_at;  // processing restricted (GDPR Art. 18) since
+};
+
+// An identity that may not be processed for marketing again, whatever happens to its subject:
+// an objection to direct marketing outlives erasure. (kind, blind_index) is unique.
+struct SuppressionRecord {
+  std::string kind;
+  std::string blind_index;  // raw HMAC bytes, as in IdentityRecord
+  std::string reason;       // "objection", ...
+  Micros created_at = 0;
 };
 
 // One identity of a subject (email, phone, customer_id), found by its blind index.
@@ -164,6 +174,13 @@ class Tx {
   virtual Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) = 0;
   // Fails with kNotFound ("subject_not_found") if the subject does not exist.
   virtual Status MarkSubjectErased(const std::string& id, Micros at) = 0;
+  // Sets (a time) or lifts (nullopt) the restriction of processing. kNotFound as above.
+  virtual Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) = 0;
+
+  // Suppressions. AddSuppression keeps an existing record of the same identity as it is.
+  virtual Status AddSuppression(const SuppressionRecord& record) = 0;
+  virtual Result<std::optional<SuppressionRecord>> FindSuppression(
+      const std::string& kind, const std::string& blind_index) = 0;
 
   // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
   virtual Status InsertIdentity(const IdentityRecord& identity) = 0;

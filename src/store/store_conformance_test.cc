@@ -46,7 +46,9 @@ constexpr Micros kT0 = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:
 constexpr Micros kSecond = kMicrosPerSecond;
 
 // Records have no operator==; tests compare their fields as tuples (which gtest prints).
-auto Fields(const SubjectRecord& r) { return std::tie(r.id, r.created_at, r.erased_at); }
+auto Fields(const SubjectRecord& r) {
+  return std::tie(r.id, r.created_at, r.erased_at, r.restricted_at);
+}
 auto Fields(const IdentityRecord& r) {
   return std::tie(r.subject_id, r.kind, r.blind_index, r.sealed_value, r.created_at);
 }
@@ -170,6 +172,45 @@ TEST_P(StoreConformance, MarkSubjectErasedSetsTimeOrReportsMissingSubject) {
   ASSERT_TRUE(IsOk(got));
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ((*got)->erased_at, std::optional<Micros>(kT0 + 7 * kSecond));
+}
+
+TEST_P(StoreConformance, RestrictionIsSetAndLiftedOrReportsMissingSubject) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  auto restricted = [&]() {
+    return (*ReadValue<std::optional<SubjectRecord>>(
+                *store_, [](Tx& tx) { return tx.GetSubject("sub_1"); }))
+        ->restricted_at;
+  };
+  EXPECT_EQ(restricted(), std::nullopt);
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.SetSubjectRestricted("sub_1", kT0); })));
+  EXPECT_EQ(restricted(), std::optional<Micros>(kT0));
+  ASSERT_TRUE(
+      IsOk(store_->Write([](Tx& tx) { return tx.SetSubjectRestricted("sub_1", std::nullopt); })));
+  EXPECT_EQ(restricted(), std::nullopt);
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.SetSubjectRestricted("sub_x", kT0); }),
+                      ErrorKind::kNotFound, "subject_not_found"));
+}
+
+TEST_P(StoreConformance, SuppressionsAreKeptOncePerIdentityWhateverTheSubject) {
+  const std::string index("\x00\xffobj", 5);
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) {
+    return tx.AddSuppression({"email", index, "objection", kT0});
+  })));
+  // A second objection of the same identity keeps the first record.
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) {
+    return tx.AddSuppression({"email", index, "other", kT0 + kSecond});
+  })));
+  auto found = ReadValue<std::optional<SuppressionRecord>>(
+      *store_, [&](Tx& tx) { return tx.FindSuppression("email", index); });
+  ASSERT_TRUE(IsOk(found));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->blind_index, index);
+  EXPECT_EQ((*found)->reason, "objection");
+  EXPECT_EQ((*found)->created_at, kT0);
+  auto other_kind = ReadValue<std::optional<SuppressionRecord>>(
+      *store_, [&](Tx& tx) { return tx.FindSuppression("phone", index); });
+  ASSERT_TRUE(IsOk(other_kind));
+  EXPECT_FALSE(other_kind->has_value());
 }
 
 // Identities.

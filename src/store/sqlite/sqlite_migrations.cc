@@ -140,10 +140,25 @@ CREATE TABLE policy_versions (
 CREATE INDEX policy_versions_by_applied ON policy_versions(applied_at);
 )sql";
 
+// Version 4: people who may not be processed for marketing again, by blind index (an objection
+// to direct marketing is absolute and outlives the erasure of the subject), and restriction of
+// processing per subject (GDPR Art. 18).
+constexpr char kV4[] = R"sql(
+CREATE TABLE suppressions (
+  kind        TEXT NOT NULL,
+  blind_index BLOB NOT NULL,
+  reason      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, blind_index)
+) WITHOUT ROWID;
+ALTER TABLE subjects ADD COLUMN restricted_at INTEGER;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 }  // namespace

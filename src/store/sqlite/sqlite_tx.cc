@@ -24,7 +24,7 @@ std::optional<JobState> ParseJobState(const std::string& name) {
   return std::nullopt;
 }
 
-constexpr char kSubjectCols[] = "id, created_at, erased_at";
+constexpr char kSubjectCols[] = "id, created_at, erased_at, restricted_at";
 constexpr char kIdentityCols[] = "subject_id, kind, blind_index, sealed_value, created_at";
 constexpr char kAttributeCols[] = "id, subject_id, name, sealed_value, provenance, created_at";
 constexpr char kAuditCols[] =
@@ -43,7 +43,7 @@ std::string Sql(const char* head, const char* cols, const char* tail) {
 }
 
 SubjectRecord ReadSubject(const SqliteQuery& q) {
-  return SubjectRecord{q.ColumnBytes(0), q.ColumnInt(1), q.ColumnOptInt(2)};
+  return SubjectRecord{q.ColumnBytes(0), q.ColumnInt(1), q.ColumnOptInt(2), q.ColumnOptInt(3)};
 }
 
 IdentityRecord ReadIdentity(const SqliteQuery& q) {
@@ -184,8 +184,13 @@ Status SqliteTx::InsertSubject(const SubjectRecord& subject) {
   PD_RETURN_IF_ERROR(CheckWritable());
   PD_ASSIGN_OR_RETURN(
       SqliteQuery q,
-      conn_.Prepare("INSERT INTO subjects (id, created_at, erased_at) VALUES (?, ?, ?)"));
-  q.Text(subject.id).Int(subject.created_at).OptInt(subject.erased_at).OnUnique("subject_exists");
+      conn_.Prepare("INSERT INTO subjects (id, created_at, erased_at, restricted_at) "
+                    "VALUES (?, ?, ?, ?)"));
+  q.Text(subject.id)
+      .Int(subject.created_at)
+      .OptInt(subject.erased_at)
+      .OptInt(subject.restricted_at)
+      .OnUnique("subject_exists");
   return q.Run();
 }
 
@@ -204,6 +209,39 @@ Status SqliteTx::MarkSubjectErased(const std::string& id, Micros at) {
   PD_RETURN_IF_ERROR(q.Run());
   if (conn_.Changes() == 0) return NotFound("subject_not_found", "the subject");
   return Ok();
+}
+
+Status SqliteTx::SetSubjectRestricted(const std::string& id, std::optional<Micros> at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE subjects SET restricted_at = ? WHERE id = ?"));
+  q.OptInt(at).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("subject_not_found", "the subject");
+  return Ok();
+}
+
+// Suppressions.
+
+Status SqliteTx::AddSuppression(const SuppressionRecord& record) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT INTO suppressions (kind, blind_index, reason, "
+                                    "created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+  q.Text(record.kind).Blob(record.blind_index).Text(record.reason).Int(record.created_at);
+  return q.Run();
+}
+
+Result<std::optional<SuppressionRecord>> SqliteTx::FindSuppression(
+    const std::string& kind, const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT kind, blind_index, reason, created_at FROM "
+                                    "suppressions WHERE kind = ? AND blind_index = ?"));
+  q.Text(kind).Blob(blind_index);
+  return FirstRow<SuppressionRecord>(q, [](const SqliteQuery& row) {
+    return SuppressionRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
+                             row.ColumnInt(3)};
+  });
 }
 
 // Identities.

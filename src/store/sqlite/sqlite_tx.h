@@ -16,6 +16,10 @@ class SqliteTx final : public Tx {
   Status InsertSubject(const SubjectRecord& subject) override;
   Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) override;
   Status MarkSubjectErased(const std::string& id, Micros at) override;
+  Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) override;
+  Status AddSuppression(const SuppressionRecord& record) override;
+  Result<std::optional<SuppressionRecord>> FindSuppression(
+      const std::string& kind, const std::string& blind_index) override;
 
   Status InsertIdentity(const IdentityRecord& identity) override;
   Result<std::optional<std::string>> FindSubjectByIdentity(const std::string& kind,

@@ -1,0 +1,150 @@
+#include "collect/enrichment_import.h"
+
+#include <algorithm>
+#include <future>
+
+#include "collect/csv_reader.h"
+#include "staff/roles.h"
+
+namespace privacyd {
+namespace {
+
+// Rows imported at once: enough concurrent writes for group commit to serve them with one
+// fsync, few enough to keep memory and threads small.
+constexpr size_t kRowsInFlight = 32;
+
+bool ValidVendor(const std::string& vendor) {
+  if (vendor.empty() || vendor.size() > 64) return false;
+  return std::all_of(vendor.begin(), vendor.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
+Result<std::string> EnrichmentPoint(const Policy& policy, const std::string& named) {
+  std::vector<std::string> points;
+  for (const auto& [id, point] : policy.collection_points) {
+    if (point.channel == Channel::kEnrichmentImport) points.push_back(id);
+  }
+  if (!named.empty()) {
+    if (std::find(points.begin(), points.end(), named) != points.end()) return named;
+    return Error(ErrorKind::kNotFound, "collection_point_not_found",
+                 "the policy has no enrichment_import point '" + named + "'");
+  }
+  if (points.size() == 1) return points.front();
+  return Error(ErrorKind::kNotFound, "collection_point_not_found",
+               points.empty() ? "the policy declares no enrichment_import point, so it allows no "
+                                "enrichment imports"
+                              : "the policy has several enrichment_import points; name one");
+}
+
+}  // namespace
+
+Result<ImportSummary> EnrichmentImporter::Import(
+    std::istream& csv, const ImportOptions& options,
+    const std::function<void(const ImportRow&, uint64_t)>& on_row) {
+  if (!ValidVendor(options.vendor)) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_vendor",
+                 "name the vendor in 1 to 64 characters of a-z, 0-9, '.', '_' and '-'");
+  }
+  if (options.principal == nullptr || !RoleIn(options.principal->role, ImportRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "importing enrichment data needs one of the roles admin, marketing");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  PD_ASSIGN_OR_RETURN(std::string point_id, EnrichmentPoint(*policy, options.point));
+  const CollectionPoint& point = policy->collection_points.at(point_id);
+
+  CsvReader reader(csv);
+  std::vector<std::string> header;
+  PD_ASSIGN_OR_RETURN(bool has_header, reader.Next(header));
+  if (!has_header) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_csv",
+                 "the file is empty: it needs a header row naming its columns");
+  }
+  ImportSummary summary;
+  summary.id = NewId(random_, "imp");
+  summary.point = point_id;
+  summary.vendor = options.vendor;
+  // Column index -> field name, for the declared columns; the others are dropped.
+  std::vector<std::optional<std::string>> columns;
+  for (std::string name : header) {
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& seen : columns) {
+      if (seen && *seen == name) {
+        return Error(ErrorKind::kInvalidArgument, "invalid_csv",
+                     "the header names the column '" + name + "' twice");
+      }
+    }
+    bool declared = std::any_of(point.fields.begin(), point.fields.end(),
+                                [&](const Field& f) { return f.name == name; });
+    if (declared) {
+      columns.push_back(name);
+    } else {
+      columns.push_back(std::nullopt);
+      summary.ignored_columns.push_back(name);
+    }
+  }
+
+  Submitter submitter;
+  submitter.door = CollectionDoor::kImport;
+  submitter.principal = options.principal;
+  submitter.request_id = options.request_id;
+  submitter.vendor = options.vendor;
+  submitter.import_id = summary.id;
+
+  struct Pending {
+    size_t line;
+    std::future<Result<CollectionOutcome>> outcome;
+  };
+  std::vector<Pending> group;
+  auto finish_group = [&]() -> Status {
+    for (auto& pending : group) {
+      Result<CollectionOutcome> outcome = pending.outcome.get();
+      if (!outcome.ok()) return outcome.error();
+      ImportRow row;
+      row.line = pending.line;
+      if (outcome->receipt) {
+        row.outcome = outcome->receipt->new_subject ? "added" : "merged";
+        row.subject_id = outcome->receipt->subject_id;
+        ++(outcome->receipt->new_subject ? summary.added : summary.merged);
+      } else if (!outcome->skipped.empty()) {
+        row.outcome = "skipped";
+        row.reason = outcome->skipped;
+        ++summary.skipped;
+      } else {
+        row.outcome = "refused";
+        row.problems = std::move(outcome->problems);
+        ++summary.refused;
+      }
+      ++summary.rows;
+      if (on_row) on_row(row, reader.bytes_read());
+    }
+    group.clear();
+    return Ok();
+  };
+
+  std::vector<std::string> fields;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool more, reader.Next(fields));
+    if (!more) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+    Submission submission;
+    for (size_t i = 0; i < fields.size() && i < columns.size(); ++i) {
+      if (columns[i] && !fields[i].empty()) submission[*columns[i]].text = std::move(fields[i]);
+    }
+    if (fields.size() > columns.size()) {
+      submission["column " + std::to_string(columns.size() + 1)].text = "";
+    }
+    group.push_back({reader.line(), std::async(std::launch::async, [&, submission] {
+                       return collector_.Collect(point_id, submission, submitter);
+                     })});
+    if (group.size() == kRowsInFlight) PD_RETURN_IF_ERROR(finish_group());
+  }
+  PD_RETURN_IF_ERROR(finish_group());
+  return summary;
+}
+
+}  // namespace privacyd

@@ -1,0 +1,162 @@
+#include "collect/enrichment_import.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "keys/key_manager.h"
+#include "policy/example_policy.h"
+#include "policy/policy_loader.h"
+#include "testing/test_store.h"
+
+namespace privacyd {
+namespace {
+
+std::shared_ptr<const Policy> ExamplePolicy(bool new_subjects) {
+  std::string text(kExamplePolicy);
+  if (new_subjects) {
+    const std::string from = "    purposes: [enrichment]\n";
+    text.replace(text.find(from), from.size(), from + "    new_subjects: true\n");
+  }
+  PolicyLoad load = LoadPolicyText(text, "example", Taxonomy::Default(), Jurisdictions::Default());
+  EXPECT_TRUE(load.policy);
+  return load.policy;
+}
+
+class EnrichmentImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_.path());
+    auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
+    ASSERT_TRUE(keyring.ok());
+    keyring_ = *keyring;
+    registry_ = std::make_unique<SubjectRegistry>(*store_, keyring_, audit_, clock_, random_);
+    collector_ = std::make_unique<Collector>(policy_, *registry_, nullptr, clock_, random_);
+    importer_ = std::make_unique<EnrichmentImporter>(*collector_, policy_, random_);
+  }
+
+  // Someone who filled in the contact form.
+  std::string Person(const std::string& email) {
+    Submission s;
+    s["name"].text = "Known Person";
+    s["email"].text = email;
+    auto outcome = collector_->Collect("contact", s, Submitter{});
+    EXPECT_TRUE(outcome.ok() && outcome->receipt);
+    return outcome.ok() && outcome->receipt ? outcome->receipt->subject_id : "";
+  }
+
+  Result<ImportSummary> Import(const std::string& csv, std::vector<ImportRow>& rows) {
+    std::istringstream in(csv);
+    ImportOptions options{"zoominfo", "", &marketing_, "req_1"};
+    return importer_->Import(in, options,
+                             [&rows](const ImportRow& row, uint64_t) { rows.push_back(row); });
+  }
+
+  SubjectView Read(const std::string& id) {
+    AccessContext officer{{"usr_2", "olga", "privacy_officer"}, "support", "req_2"};
+    return *registry_->Get(officer, id);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::shared_ptr<const Keyring> keyring_;
+  FakeClock clock_;
+  SecureRandom random_;
+  AuditLog audit_{clock_};
+  std::unique_ptr<SubjectRegistry> registry_;
+  PolicyHolder policy_{ExamplePolicy(false)};
+  std::unique_ptr<Collector> collector_;
+  std::unique_ptr<EnrichmentImporter> importer_;
+  Principal marketing_{"usr_3", "mia", "marketing"};
+};
+
+TEST_F(EnrichmentImportTest, CombinesDeclaredColumnsWithThePeopleWeHoldAndSkipsWhomItMayNotTouch) {
+  const std::string known = Person("known@example.com");
+  const std::string erased = Person("erased@example.com");
+  const std::string objected = Person("objected@example.com");
+  const std::string restricted = Person("restricted@example.com");
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    PD_RETURN_IF_ERROR(tx.MarkSubjectErased(erased, clock_.Now()));
+                    PD_RETURN_IF_ERROR(tx.SetSubjectRestricted(restricted, clock_.Now()));
+                    return tx.AddSuppression({"email",
+                                              keyring_->BlindIndex("email", "objected@example.com"),
+                                              "objection", clock_.Now()});
+                  })
+                  .ok());
+
+  std::vector<ImportRow> rows;
+  auto summary = Import(
+      "Email,Company,Job_Title,LinkedIn_URL\n"
+      "KNOWN@example.com,Contoso,CISO,https://linkedin.example/known\n"
+      "erased@example.com,Erased Ltd,CEO,\n"
+      "objected@example.com,Objecting Inc,CTO,\n"
+      "restricted@example.com,Restricted AG,CFO,\n"
+      "new@example.com,New Corp,COO,\n"
+      "not-an-address,Broken,Intern,\n",
+      rows);
+  ASSERT_TRUE(summary.ok()) << summary.error().message();
+  EXPECT_EQ(summary->ignored_columns, std::vector<std::string>{"linkedin_url"});
+  EXPECT_EQ(summary->rows, 6u);
+  EXPECT_EQ(summary->merged, 1u);
+  EXPECT_EQ(summary->added, 0u);
+  EXPECT_EQ(summary->skipped, 4u);
+  EXPECT_EQ(summary->refused, 1u);
+  std::vector<std::tuple<size_t, std::string, std::string>> got;
+  for (const auto& r : rows) got.emplace_back(r.line, r.outcome, r.reason);
+  std::vector<std::tuple<size_t, std::string, std::string>> want = {
+      {2, "merged", ""},         {3, "skipped", "erased"},
+      {4, "skipped", "objected"}, {5, "skipped", "restricted"},
+      {6, "skipped", "unknown_person"}, {7, "refused", ""}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(rows[0].subject_id, known);
+  EXPECT_EQ(rows[5].problems.at(0).field, "email");
+  EXPECT_EQ(rows[5].problems.at(0).code, "invalid_format");
+
+  SubjectView view = Read(known);
+  ASSERT_EQ(view.attributes.size(), 5u);  // name and email from the form; 3 from the vendor
+  EXPECT_EQ(view.attributes[3].name, "company");
+  EXPECT_EQ(view.attributes[3].value, "Contoso");
+  auto provenance = nlohmann::json::parse(view.attributes[3].provenance);
+  EXPECT_EQ(provenance["source"], "enrichment:zoominfo");
+  EXPECT_EQ(provenance["channel"], "enrichment_import");
+  EXPECT_EQ(provenance["import"], summary->id);
+  EXPECT_EQ(provenance["purposes"], nlohmann::json::array({"enrichment"}));
+  for (const auto& id : {restricted, objected}) EXPECT_EQ(Read(id).attributes.size(), 2u);
+}
+
+TEST_F(EnrichmentImportTest, AddsPeopleOnlyWhereThePolicySaysSoAndKeepsRowOrder) {
+  policy_.Replace(ExamplePolicy(true));
+  std::string csv = "email,phone\n";
+  for (int i = 0; i < 100; ++i) {
+    csv += "p" + std::to_string(i) + "@example.com,+44 20 7946 0" +
+           std::to_string(1000 + i).substr(1) + "\n";
+  }
+  std::vector<ImportRow> rows;
+  auto summary = Import(csv, rows);
+  ASSERT_TRUE(summary.ok()) << summary.error().message();
+  EXPECT_EQ(summary->added, 100u);
+  ASSERT_EQ(rows.size(), 100u);
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].line, i + 2);
+  auto provenance = nlohmann::json::parse(Read(rows[7].subject_id).attributes[0].provenance);
+  EXPECT_EQ(provenance["source"], "enrichment:zoominfo");
+}
+
+TEST_F(EnrichmentImportTest, RefusesWhatCannotBeImportedAtAll) {
+  std::vector<ImportRow> rows;
+  std::istringstream csv("email\nx@example.com\n");
+  ImportOptions bad_vendor{"Zoom Info!", "", &marketing_, ""};
+  EXPECT_EQ(importer_->Import(csv, bad_vendor, nullptr).error().code(), "invalid_vendor");
+  Principal agent{"usr_1", "sam", "support_agent"};
+  ImportOptions as_agent{"zoominfo", "", &agent, ""};
+  EXPECT_EQ(importer_->Import(csv, as_agent, nullptr).error().code(), "forbidden");
+  ImportOptions other_point{"zoominfo", "contact", &marketing_, ""};
+  EXPECT_EQ(importer_->Import(csv, other_point, nullptr).error().code(),
+            "collection_point_not_found");
+  EXPECT_EQ(Import("email,EMAIL\n", rows).error().code(), "invalid_csv");
+  EXPECT_EQ(Import("", rows).error().code(), "invalid_csv");
+}
+
+}  // namespace
+}  // namespace privacyd
