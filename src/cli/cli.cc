@@ -783,8 +783,9 @@ void AddImportCommands(CLI::App& app, Environment& env, std::function<int()>& ac
   enrichment->add_option("FILE", o->command.file, "the CSV file")
       ->required()
       ->check(CLI::ExistingFile);
-  enrichment->add_option("--vendor", o->command.vendor,
-                         "who the data comes from, recorded with every value (a-z, 0-9, . _ -)")
+  enrichment
+      ->add_option("--vendor", o->command.vendor,
+                   "who the data comes from, recorded with every value (a-z, 0-9, . _ -)")
       ->required();
   enrichment->add_option("--report", o->command.report,
                          "per-row report, JSON Lines (default FILE.report.jsonl)");

@@ -43,8 +43,8 @@ nlohmann::json RowJson(const ImportRow& row) {
 int RunImportEnrichment(const ImportCommand& command, const Config& config, Environment& env) {
   std::ifstream csv(command.file, std::ios::binary);
   if (!csv) {
-    return Fail(env, Error(ErrorKind::kInvalidArgument, "file_unreadable",
-                           "cannot read " + command.file));
+    return Fail(
+        env, Error(ErrorKind::kInvalidArgument, "file_unreadable", "cannot read " + command.file));
   }
   std::error_code size_error;
   const uint64_t size = std::filesystem::file_size(command.file, size_error);
@@ -96,12 +96,12 @@ int RunImportEnrichment(const ImportCommand& command, const Config& config, Envi
   if (tty) env.err << "\r" << std::string(40, ' ') << "\r";
   report.close();
   (*store)->Close();
-  if (!summary.ok()) return Fail(env, summary.error().WithContext("after " +
-                                                                  std::to_string(rows) + " rows"));
+  if (!summary.ok())
+    return Fail(env, summary.error().WithContext("after " + std::to_string(rows) + " rows"));
   env.out << "import " << summary->id << " from " << summary->vendor << " through '"
-          << summary->point << "': " << summary->rows << " rows, " << summary->merged
-          << " merged, " << summary->added << " added, " << summary->skipped << " skipped, "
-          << summary->refused << " refused\n";
+          << summary->point << "': " << summary->rows << " rows, " << summary->merged << " merged, "
+          << summary->added << " added, " << summary->skipped << " skipped, " << summary->refused
+          << " refused\n";
   if (!summary->ignored_columns.empty()) {
     env.out << "columns the policy does not allow for enrichment, not imported:";
     for (const auto& c : summary->ignored_columns) env.out << " " << c;

@@ -128,8 +128,8 @@ const char* AgeSignalField(AgeSignal signal) {
 }
 
 // Reads the point's age signal; a problem when it is missing, malformed or below `minimum`.
-void CheckAge(const CollectionPoint& point, int minimum, const Submission& submission,
-              Micros now, std::vector<FieldProblem>& problems) {
+void CheckAge(const CollectionPoint& point, int minimum, const Submission& submission, Micros now,
+              std::vector<FieldProblem>& problems) {
   if (point.age_signal == AgeSignal::kNone) return;
   const std::string field = AgeSignalField(point.age_signal);
   const std::string minimum_text = std::to_string(minimum);
@@ -152,22 +152,23 @@ void CheckAge(const CollectionPoint& point, int minimum, const Submission& submi
       auto yes = ParseYesNo(value);
       if (!yes) {
         problems.push_back(Problem(field, "invalid_format",
-                                   "'" + field + "' is true (or \"on\", as a checkbox sends it) "
-                                   "when the person confirms being " + minimum_text +
-                                       " or older"));
+                                   "'" + field +
+                                       "' is true (or \"on\", as a checkbox sends it) "
+                                       "when the person confirms being " +
+                                       minimum_text + " or older"));
       } else if (!*yes) {
         under();
       }
       return;
     }
     case AgeSignal::kAge: {
-      std::string text = value.kind == SubmittedValue::Kind::kNumber ||
-                                 value.kind == SubmittedValue::Kind::kString
-                             ? Trim(value.text)
-                             : std::string();
-      bool digits = !text.empty() && text.size() <= 3 &&
-                    std::all_of(text.begin(), text.end(),
-                                [](unsigned char c) { return std::isdigit(c); });
+      std::string text =
+          value.kind == SubmittedValue::Kind::kNumber || value.kind == SubmittedValue::Kind::kString
+              ? Trim(value.text)
+              : std::string();
+      bool digits =
+          !text.empty() && text.size() <= 3 &&
+          std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
       if (!digits || std::stoi(text) > 150) {
         problems.push_back(
             Problem(field, "invalid_format", "'" + field + "' is the age in whole years, e.g. 34"));
@@ -180,8 +181,8 @@ void CheckAge(const CollectionPoint& point, int minimum, const Submission& submi
       std::string text = value.kind == SubmittedValue::Kind::kString ? Trim(value.text) : "";
       std::string today = FormatDate(now);
       if (!ParseDate(text).ok() || text > today || text < "1880-01-01") {
-        problems.push_back(Problem(field, "invalid_format",
-                                   "'" + field + "' is a past date written YYYY-MM-DD"));
+        problems.push_back(
+            Problem(field, "invalid_format", "'" + field + "' is a past date written YYYY-MM-DD"));
       } else if (AgeOn(text, today) < minimum) {
         under();
       }
@@ -293,17 +294,18 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
   const CollectionPoint& point = found->second;
   std::optional<CollectionDoor> door = DoorOf(point.channel);
   if (door != submitter.door) {
-    std::string where = !door ? std::string("it takes no submissions yet")
-                        : *door == CollectionDoor::kImport
-                            ? std::string("it takes imports: privacyd import enrichment, or "
-                                          "POST /v1/admin/imports")
-                            : std::string("submissions to it go to ") + CollectionDoorPath(*door) +
-                                  "/" + point_id;
+    std::string where =
+        !door ? std::string("it takes no submissions yet")
+        : *door == CollectionDoor::kImport
+            ? std::string(
+                  "it takes imports: privacyd import enrichment, or "
+                  "POST /v1/admin/imports")
+            : std::string("submissions to it go to ") + CollectionDoorPath(*door) + "/" + point_id;
     return Error(ErrorKind::kNotFound, "collection_point_not_found",
                  "the collection point '" + point_id + "' is not served here: " + where);
   }
   if (submitter.door != CollectionDoor::kPublic) {
-    const auto& roles = submitter.door == CollectionDoor::kStaff   ? CollectionStaffRoles()
+    const auto& roles = submitter.door == CollectionDoor::kStaff     ? CollectionStaffRoles()
                         : submitter.door == CollectionDoor::kWebhook ? CollectionWebhookRoles()
                                                                      : ImportRoles();
     if (submitter.principal == nullptr || !RoleIn(submitter.principal->role, roles)) {
@@ -356,8 +358,8 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
     std::string value = text ? Trim(*text) : std::string();
     if (value.empty()) {  // not sent, or sent empty: nothing to store
       if (field.required) {
-        problems.push_back(Problem(field.name, "missing_required", "'" + field.name +
-                                                                       "' is required"));
+        problems.push_back(
+            Problem(field.name, "missing_required", "'" + field.name + "' is required"));
       }
       continue;
     }
@@ -394,9 +396,9 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
       std::transform(code.begin(), code.end(), code.begin(),
                      [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
       if (!Jurisdictions::Default().IsKnownCountry(code)) {
-        problems.push_back(Problem(field.name, "invalid_format",
-                                   "'" + field.name +
-                                       "' is a two-letter ISO 3166-1 country code, e.g. DE"));
+        problems.push_back(
+            Problem(field.name, "invalid_format",
+                    "'" + field.name + "' is a two-letter ISO 3166-1 country code, e.g. DE"));
         continue;
       }
       value = code;
@@ -410,10 +412,10 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
       if (!findings.empty()) {
         if (point.on_sensitive == FindingAction::kRefuse) {
           for (const auto& f : findings) {
-            FieldProblem p = Problem(
-                field.name, "sensitive_data",
-                "'" + field.name + "' seems to contain " + InWords(f.type) +
-                    ", which we ask you not to send; remove it and send the form again");
+            FieldProblem p =
+                Problem(field.name, "sensitive_data",
+                        "'" + field.name + "' seems to contain " + InWords(f.type) +
+                            ", which we ask you not to send; remove it and send the form again");
             p.type = std::string(guard::FindingTypeName(f.type));
             p.category = std::string(guard::FindingTypeCategory(f.type));
             p.start = CharOffset(value, f.start);

@@ -85,8 +85,8 @@ class CollectorTest : public ::testing::Test {
   AuditLog audit_{clock_};
   std::unique_ptr<SubjectRegistry> registry_;
   PolicyHolder policy_{ExamplePolicy()};
-  testing::FakeGuard guard_{{{"diagnosed with diabetes", FindingType::kHealth},
-                             {"078-05-1121", FindingType::kUsSsn}}};
+  testing::FakeGuard guard_{
+      {{"diagnosed with diabetes", FindingType::kHealth}, {"078-05-1121", FindingType::kUsSsn}}};
   std::unique_ptr<Collector> collector_;
 };
 
@@ -161,12 +161,11 @@ TEST_F(CollectorTest, RefusesEveryOffendingFieldAndStoresNothing) {
   ASSERT_FALSE(outcome.receipt);
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& p : outcome.problems) got.emplace_back(p.field, p.code);
-  std::vector<std::pair<std::string, std::string>> want = {
-      {"favourite_colour", "undeclared_field"},
-      {"email", "invalid_format"},
-      {"phone", "invalid_format"},
-      {"company", "missing_required"},
-      {"country", "invalid_format"}};
+  std::vector<std::pair<std::string, std::string>> want = {{"favourite_colour", "undeclared_field"},
+                                                           {"email", "invalid_format"},
+                                                           {"phone", "invalid_format"},
+                                                           {"company", "missing_required"},
+                                                           {"country", "invalid_format"}};
   EXPECT_EQ(got, want);
   for (const auto& p : outcome.problems) {
     EXPECT_EQ(p.detail.find("not an address"), std::string::npos) << p.detail;
@@ -236,8 +235,9 @@ TEST_F(CollectorTest, FreeTextWithSensitiveDataIsRefusedWithCharacterOffsets) {
 }
 
 TEST_F(CollectorTest, ARedactAndFlagPointStoresTheTextWithoutTheFinding) {
-  policy_.Replace(ExamplePolicy("    public_facing: true\n",
-                                "    public_facing: true\n    on_sensitive_data: redact_and_flag\n"));
+  policy_.Replace(
+      ExamplePolicy("    public_facing: true\n",
+                    "    public_facing: true\n    on_sensitive_data: redact_and_flag\n"));
   auto outcome = Collect("community", Form({{"name", "Ann"},
                                             {"email", "ann@example.com"},
                                             {"post", "My SSN is 078-05-1121, help!"},
@@ -250,8 +250,10 @@ TEST_F(CollectorTest, ARedactAndFlagPointStoresTheTextWithoutTheFinding) {
   json provenance = json::parse(view.attributes[2].provenance);
   EXPECT_EQ(provenance["review"], true);
   EXPECT_EQ(provenance["public_facing"], true);
-  EXPECT_EQ(provenance["redactions"],
-            json::parse(R"([{"field":"post","type":"US_SSN","category":"user.government_id.national_identification_number"}])"));
+  EXPECT_EQ(
+      provenance["redactions"],
+      json::parse(
+          R"([{"field":"post","type":"US_SSN","category":"user.government_id.national_identification_number"}])"));
 }
 
 TEST_F(CollectorTest, EachChannelHasItsDoorAndStaffAreRecordedAsTheSource) {
@@ -274,7 +276,8 @@ TEST_F(CollectorTest, EachChannelHasItsDoorAndStaffAreRecordedAsTheSource) {
 
   Principal tool{"usr_4", "survey-tool", "marketing"};
   auto answer = Collect("survey_response",
-                        Form({{"email", "r@example.com"}, {"answers", "More reports please"},
+                        Form({{"email", "r@example.com"},
+                              {"answers", "More reports please"},
                               {"age_confirmed", "true"}}),
                         CollectionDoor::kWebhook, &tool);
   ASSERT_TRUE(answer.receipt);

@@ -52,7 +52,8 @@ TEST(CsvReader, ReportsTheLineOfWhatIsMalformedWithoutTheText) {
   EXPECT_EQ(bad.error().code(), "invalid_csv");
   EXPECT_EQ(bad.error().message(), "line 3: a quoted field is never closed");
 
-  EXPECT_EQ(ReadAll("x,\"a\"b\n").error().message(), "line 1: text after the closing quote of a field");
+  EXPECT_EQ(ReadAll("x,\"a\"b\n").error().message(),
+            "line 1: text after the closing quote of a field");
   EXPECT_EQ(ReadAll("x,a\"b\n").error().message(),
             "line 1: a quote inside an unquoted field; quote the whole field");
   EXPECT_EQ(ReadAll("x," + std::string(100, 'y') + "\n").error().message(),

@@ -19,17 +19,17 @@
 namespace privacyd {
 
 struct ImportOptions {
-  std::string vendor;  // 1 to 64 characters of a-z, 0-9, '.', '_' and '-'
-  std::string point;   // "" = the policy's only enrichment_import point
+  std::string vendor;                    // 1 to 64 characters of a-z, 0-9, '.', '_' and '-'
+  std::string point;                     // "" = the policy's only enrichment_import point
   const Principal* principal = nullptr;  // who imports (ImportRoles())
   std::string request_id;
 };
 
 // What happened to one row, without its values.
 struct ImportRow {
-  size_t line = 0;       // line of the CSV file where the row starts
-  std::string outcome;   // "merged", "added", "skipped", "refused"
-  std::string reason;    // skipped: "erased", "objected", "restricted", "unknown_person"
+  size_t line = 0;      // line of the CSV file where the row starts
+  std::string outcome;  // "merged", "added", "skipped", "refused"
+  std::string reason;   // skipped: "erased", "objected", "restricted", "unknown_person"
   std::vector<FieldProblem> problems;  // refused: every offending column
   std::string subject_id;              // merged or added
 };

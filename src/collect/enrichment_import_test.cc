@@ -106,9 +106,12 @@ TEST_F(EnrichmentImportTest, CombinesDeclaredColumnsWithThePeopleWeHoldAndSkipsW
   std::vector<std::tuple<size_t, std::string, std::string>> got;
   for (const auto& r : rows) got.emplace_back(r.line, r.outcome, r.reason);
   std::vector<std::tuple<size_t, std::string, std::string>> want = {
-      {2, "merged", ""},         {3, "skipped", "erased"},
-      {4, "skipped", "objected"}, {5, "skipped", "restricted"},
-      {6, "skipped", "unknown_person"}, {7, "refused", ""}};
+      {2, "merged", ""},
+      {3, "skipped", "erased"},
+      {4, "skipped", "objected"},
+      {5, "skipped", "restricted"},
+      {6, "skipped", "unknown_person"},
+      {7, "refused", ""}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(rows[0].subject_id, known);
   EXPECT_EQ(rows[5].problems.at(0).field, "email");

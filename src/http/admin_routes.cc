@@ -204,10 +204,10 @@ void AddSubjectRoutes(Router& router, SubjectRegistry& registry, const PolicyHol
                    .handler = [&registry, &policy](const HttpRequest& req, const Principal* who) {
                      const std::string& id = req.path_params.at("id");
                      AccessContext ctx = ContextFor(req, who);
-                     auto view = RoleIn(who->role, MarketingViewRoles())
-                                     ? registry.GetFiltered(
-                                           ctx, id, MarketingViewFilter(policy.Current()))
-                                     : registry.Get(ctx, id);
+                     auto view =
+                         RoleIn(who->role, MarketingViewRoles())
+                             ? registry.GetFiltered(ctx, id, MarketingViewFilter(policy.Current()))
+                             : registry.Get(ctx, id);
                      if (!view.ok()) return ProblemResponse(view.error(), req.request_id);
                      return JsonResponse(200, SubjectJson(*view).dump());
                    }});

@@ -35,9 +35,9 @@ class ApiRoutesTest : public ::testing::Test {
     auto guard = guard::Guard::Create(guard::GuardOptions{});
     ASSERT_TRUE(guard.ok()) << guard.error().message();
     guard_ = std::move(guard).value();
-    AddApiRoutes(router_, {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_,
-                           random_, *holder_, *versions_, *manager_, "http://privacy.test",
-                           guard_.get()});
+    AddApiRoutes(router_,
+                 {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_, random_,
+                  *holder_, *versions_, *manager_, "http://privacy.test", guard_.get()});
   }
 
   testing::TempDir dir_;

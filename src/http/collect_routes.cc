@@ -50,8 +50,8 @@ Result<Submission> FromJson(const HttpRequest& request) {
     } else if (value.is_boolean()) {
       v.kind = SubmittedValue::Kind::kBool;
       v.text = value.get<bool>() ? "true" : "false";
-    } else if (value.is_array() &&
-               std::all_of(value.begin(), value.end(), [](const json& e) { return e.is_string(); })) {
+    } else if (value.is_array() && std::all_of(value.begin(), value.end(),
+                                               [](const json& e) { return e.is_string(); })) {
       v.kind = SubmittedValue::Kind::kList;
       for (const auto& e : value) v.items.push_back(e.get<std::string>());
     } else {
@@ -65,14 +65,14 @@ Result<Submission> FromJson(const HttpRequest& request) {
 Result<Submission> FromForm(const HttpRequest& request) {
   std::multimap<std::string, std::string> pairs;
   if (!ParseUrlEncoded(request.body, pairs)) {
-    return BadRequest("invalid_form_encoding",
-                      "the form body contains a malformed percent escape");
+    return BadRequest("invalid_form_encoding", "the form body contains a malformed percent escape");
   }
   Submission submission;
   for (auto& [name, value] : pairs) {
     if (!IsValidUtf8(name) || !IsValidUtf8(value)) {
-      return BadRequest("invalid_utf8", "the form is not valid UTF-8; send it encoded as UTF-8 "
-                                        "(<form accept-charset=\"utf-8\">)");
+      return BadRequest("invalid_utf8",
+                        "the form is not valid UTF-8; send it encoded as UTF-8 "
+                        "(<form accept-charset=\"utf-8\">)");
     }
     auto [it, inserted] = submission.emplace(name, SubmittedValue{});
     SubmittedValue& v = it->second;
@@ -83,8 +83,8 @@ Result<Submission> FromForm(const HttpRequest& request) {
       v.kind = SubmittedValue::Kind::kList;
       v.items.push_back(value);
     } else {
-      return BadRequest("duplicate_field", "the form sends '" + name +
-                                               "' more than once; send each field once");
+      return BadRequest("duplicate_field",
+                        "the form sends '" + name + "' more than once; send each field once");
     }
   }
   return submission;
@@ -181,9 +181,12 @@ HttpResponse Refused(const std::vector<FieldProblem>& problems, const std::strin
 
 class CollectDoor {
  public:
-  CollectDoor(std::shared_ptr<Collector> collector, const PolicyHolder& policy,
-              CollectionDoor door, std::string own_origin)
-      : collector_(std::move(collector)), policy_(policy), door_(door), own_origin_(std::move(own_origin)) {}
+  CollectDoor(std::shared_ptr<Collector> collector, const PolicyHolder& policy, CollectionDoor door,
+              std::string own_origin)
+      : collector_(std::move(collector)),
+        policy_(policy),
+        door_(door),
+        own_origin_(std::move(own_origin)) {}
 
   HttpResponse Post(const HttpRequest& request, const Principal* principal) const {
     const std::string& point_id = request.path_params.at("point");
@@ -263,8 +266,7 @@ class CollectDoor {
     submitter.principal = principal;
     submitter.request_id = request.request_id;
     submitter.request_country = RequestCountry(request);
-    auto outcome =
-        collector_->Collect(request.path_params.at("point"), *submission, submitter);
+    auto outcome = collector_->Collect(request.path_params.at("point"), *submission, submitter);
     if (!outcome.ok()) return ProblemResponse(outcome.error(), request.request_id);
     const bool redirect = form && point != nullptr && !point->success_url.empty();
     if (!outcome->receipt) {
@@ -278,9 +280,8 @@ class CollectDoor {
           fields += (fields.empty() ? "" : ",") + p.field;
         }
       }
-      return SeeOther(WithQuery(point->failure_url,
-                                "error=" + outcome->problems.front().code +
-                                    "&fields=" + EncodeQueryValue(fields)));
+      return SeeOther(WithQuery(point->failure_url, "error=" + outcome->problems.front().code +
+                                                        "&fields=" + EncodeQueryValue(fields)));
     }
     if (redirect) {
       return SeeOther(WithQuery(point->success_url, "receipt=" + outcome->receipt->id));
@@ -309,18 +310,22 @@ json ImportJson(const ImportSummary& summary, const std::vector<ImportRow>& rows
     }
     report.push_back(std::move(r));
   }
-  return {{"import", summary.id},         {"point", summary.point},
-          {"vendor", summary.vendor},     {"rows", summary.rows},
-          {"merged", summary.merged},     {"added", summary.added},
-          {"skipped", summary.skipped},   {"refused", summary.refused},
-          {"ignored_columns", summary.ignored_columns}, {"report", report}};
+  return {{"import", summary.id},
+          {"point", summary.point},
+          {"vendor", summary.vendor},
+          {"rows", summary.rows},
+          {"merged", summary.merged},
+          {"added", summary.added},
+          {"skipped", summary.skipped},
+          {"refused", summary.refused},
+          {"ignored_columns", summary.ignored_columns},
+          {"report", report}};
 }
 
 HttpResponse Import(EnrichmentImporter& importer, const HttpRequest& request,
                     const Principal* principal) {
   if (!IsValidUtf8(request.body)) {
-    return ProblemResponse(400, "invalid_utf8", "the CSV file must be UTF-8",
-                           request.request_id);
+    return ProblemResponse(400, "invalid_utf8", "the CSV file must be UTF-8", request.request_id);
   }
   ImportOptions options;
   options.vendor = request.Query("vendor").value_or("");
@@ -349,12 +354,12 @@ void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
                    .handler = [open](const HttpRequest& req,
                                      const Principal* who) { return open->Post(req, who); },
                    .content_types = kBodies});
-  router.Add(Route{.method = "OPTIONS",
-                   .pattern = "/v1/collect/{point}",
-                   .blocking = false,
-                   .handler = [open](const HttpRequest& req,
-                                     const Principal*) { return open->Preflight(req); },
-                   .content_types = {}});
+  router.Add(Route{
+      .method = "OPTIONS",
+      .pattern = "/v1/collect/{point}",
+      .blocking = false,
+      .handler = [open](const HttpRequest& req, const Principal*) { return open->Preflight(req); },
+      .content_types = {}});
   auto staff = door(CollectionDoor::kStaff);
   router.Add(Route{.method = "POST",
                    .pattern = "/v1/admin/collect/{point}",
@@ -375,10 +380,9 @@ void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
   router.Add(Route{.method = "POST",
                    .pattern = "/v1/admin/imports",
                    .roles = ImportRoles(),
-                   .handler = [importer, collector](const HttpRequest& req,
-                                                    const Principal* who) {
-                     return Import(*importer, req, who);
-                   },
+                   .handler = [importer, collector](
+                                  const HttpRequest& req,
+                                  const Principal* who) { return Import(*importer, req, who); },
                    .content_types = {"text/csv"},
                    .idempotent = true});
 }

@@ -617,7 +617,8 @@ void Loader::ReadPoints(const Node& n, Policy& p) {
     point.pos = Pos(v);
     if (!Map(v, path,
              {"channel", "name", "subjects", "purposes", "topics", "fields", "minimum_age",
-              "age_signal", "public_facing", "on_sensitive_data", "cors_origins", "redirect", "new_subjects"})) {
+              "age_signal", "public_facing", "on_sensitive_data", "cors_origins", "redirect",
+              "new_subjects"})) {
       return;
     }
     if (auto channel = EnumKey(v, path, "channel", kChannels, "channel", true)) {

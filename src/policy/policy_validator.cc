@@ -236,12 +236,14 @@ class Validator {
     for (const auto& origin : point.cors_origins) {
       if (!IsWebOrigin(origin)) {
         Error(point.pos, path + ".cors_origins",
-              "'" + origin + "' is not a web origin; write scheme and host only, e.g. "
-              "https://www.example.com");
+              "'" + origin +
+                  "' is not a web origin; write scheme and host only, e.g. "
+                  "https://www.example.com");
       }
     }
-    for (const auto& [key, url] : {std::pair<std::string, std::string>{"success", point.success_url},
-                                   {"failure", point.failure_url}}) {
+    for (const auto& [key, url] :
+         {std::pair<std::string, std::string>{"success", point.success_url},
+          {"failure", point.failure_url}}) {
       if (url.empty()) continue;
       bool under = std::any_of(point.cors_origins.begin(), point.cors_origins.end(),
                                [&](const std::string& o) { return url.starts_with(o + "/"); });

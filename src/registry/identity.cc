@@ -89,15 +89,15 @@ Result<std::string> NormalizeEmail(const std::string& value) {
   std::string local = AsciiLower(v.substr(0, at));
   if (!ValidLocalPart(local)) return invalid;
   std::string domain = v.substr(at + 1);
-  bool ascii = std::all_of(domain.begin(), domain.end(),
-                           [](unsigned char c) { return c < 0x80; });
+  bool ascii = std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; });
   if (!ascii) {
     char* converted = nullptr;
     int rc = idn2_to_ascii_8z(domain.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
     if (rc != IDN2_OK) {
-      return Invalid("the domain of the email address is not a valid internationalised domain "
-                     "name");
+      return Invalid(
+          "the domain of the email address is not a valid internationalised domain "
+          "name");
     }
     domain = converted;
   }
@@ -123,16 +123,18 @@ Result<std::string> NormalizePhone(const std::string& value, const std::string& 
     return Invalid("the phone number must be 1 to 64 characters, e.g. +44 20 7946 0000");
   }
   for (unsigned char c : v) {
-    if (!(std::isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' ||
-          c == ')' || c == '/')) {
-      return Invalid("the phone number may contain digits, a leading '+', spaces, dots, dashes, "
-                     "slashes and parentheses");
+    if (!(std::isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
+          c == '/')) {
+      return Invalid(
+          "the phone number may contain digits, a leading '+', spaces, dots, dashes, "
+          "slashes and parentheses");
     }
   }
   bool international = v.front() == '+' || v.starts_with("00");
   if (!international && region.empty()) {
-    return Invalid("write the phone number with its country code, e.g. +44 20 7946 0000, or "
-                   "give the country it belongs to");
+    return Invalid(
+        "write the phone number with its country code, e.g. +44 20 7946 0000, or "
+        "give the country it belongs to");
   }
   // Without a country, "00" is read as the international prefix most countries use.
   if (region.empty() && v.starts_with("00")) v = "+" + v.substr(2);

@@ -174,8 +174,7 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
         }
       }
       if (data.third_party) {
-        PD_ASSIGN_OR_RETURN(auto suppressed,
-                            tx.FindSuppression(identities[i].first, indexes[i]));
+        PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression(identities[i].first, indexes[i]));
         if (suppressed) into.skipped = "objected";
       }
       owners.push_back(std::move(owner));
@@ -227,8 +226,8 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
       a.created_at = now;
       PD_RETURN_IF_ERROR(tx.InsertAttribute(a));
     }
-    nlohmann::json detail = data.audit_detail.is_object() ? data.audit_detail
-                                                          : nlohmann::json::object();
+    nlohmann::json detail =
+        data.audit_detail.is_object() ? data.audit_detail : nlohmann::json::object();
     detail["new_subject"] = into.created;
     detail["values"] = data.attributes.size();
     if (!into.unlinked.empty()) detail["unlinked_identities"] = into.unlinked;

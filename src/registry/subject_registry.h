@@ -48,7 +48,7 @@ struct NewSubject {
 struct Collected {
   std::vector<IdentityValue> identities;                        // at least one
   std::vector<std::pair<std::string, std::string>> attributes;  // name, value
-  std::string provenance;  // JSON object without personal data, recorded with every value
+  std::string provenance;       // JSON object without personal data, recorded with every value
   nlohmann::json audit_detail;  // non-personal detail for the audit entry (point, receipt...)
   // Data about people that comes from a third party (enrichment) never recreates an erased
   // person, never touches one who objected to direct marketing or whose processing is

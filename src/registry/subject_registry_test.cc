@@ -122,9 +122,9 @@ TEST_F(SubjectRegistryTest, RolesAreCheckedByTheRegistryItself) {
 }
 
 TEST_F(SubjectRegistryTest, AFilteredViewKeepsWhatTheFilterAllowsAndAuditsTheRest) {
-  auto created = registry_->Create(
-      agent_, {{{"email", "a@example.com"}, {"phone", "+44 20 7946 0018"}},
-               {{"name", "Ann"}, {"notes", "private"}}});
+  auto created =
+      registry_->Create(agent_, {{{"email", "a@example.com"}, {"phone", "+44 20 7946 0018"}},
+                                 {{"name", "Ann"}, {"notes", "private"}}});
   ASSERT_TRUE(created.ok());
   SubjectRegistry::ViewFilter filter;
   filter.identity = [](const IdentityValue& id) { return id.kind == "email"; };

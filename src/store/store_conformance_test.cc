@@ -177,8 +177,8 @@ TEST_P(StoreConformance, MarkSubjectErasedSetsTimeOrReportsMissingSubject) {
 TEST_P(StoreConformance, RestrictionIsSetAndLiftedOrReportsMissingSubject) {
   ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
   auto restricted = [&]() {
-    return (*ReadValue<std::optional<SubjectRecord>>(
-                *store_, [](Tx& tx) { return tx.GetSubject("sub_1"); }))
+    return (*ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                     [](Tx& tx) { return tx.GetSubject("sub_1"); }))
         ->restricted_at;
   };
   EXPECT_EQ(restricted(), std::nullopt);

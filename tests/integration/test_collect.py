@@ -8,7 +8,7 @@ import os
 import sqlite3
 import urllib.parse
 
-from harness import SOURCE_DIR, DaemonTest, make_user
+from harness import SOURCE_DIR, DaemonTest, cli, make_user
 
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -346,3 +346,82 @@ class RedirectTest(CollectTest):
         self.assertEqual(self.rows()["subjects"], 1)
         # JSON clients still get JSON.
         self.receipt(self.post("contact", {"name": "J", "email": "j@example.com"}))
+
+
+class ImportTest(CollectTest):
+    CSV = ("email,company,job_title,linkedin_url\n"
+           "known@example.com,Contoso,CISO,https://linkedin.example/k\n"
+           "erased@example.com,Erased Ltd,CEO,\n"
+           "restricted@example.com,Restricted AG,CFO,\n"
+           "new@example.com,New Corp,COO,\n"
+           "broken-address,Broken,Intern,\n")
+
+    def known_people(self):
+        """Three people who used the contact form; one since erased, one restricted. (Erasure
+        and restriction come with the rights workflow; here the rows are marked directly.)"""
+        ids = {}
+        for who in ("known", "erased", "restricted"):
+            self.receipt(self.post("contact", {"name": who, "email": f"{who}@example.com"}))
+            [subject] = self.subject_by_email(f"{who}@example.com")
+            ids[who] = subject["id"]
+        db = sqlite3.connect(os.path.join(self.data, "privacyd.db"), timeout=10)
+        with db:
+            db.execute("UPDATE subjects SET erased_at = 1 WHERE id = ?", (ids["erased"],))
+            db.execute("UPDATE subjects SET restricted_at = 1 WHERE id = ?", (ids["restricted"],))
+        db.close()
+        return ids
+
+    def test_http_import_merges_known_people_and_skips_the_rest(self):
+        ids = self.known_people()
+        status, _, body = self.daemon.request(
+            "POST", "/v1/admin/imports?vendor=zoominfo", self.CSV.encode(),
+            {"Content-Type": "text/csv"}, self.marketing)
+        self.assertEqual(status, 200, body)
+        report = json.loads(body)
+        self.assertEqual((report["rows"], report["merged"], report["added"], report["skipped"],
+                          report["refused"]), (5, 1, 0, 3, 1))
+        self.assertEqual(report["ignored_columns"], ["linkedin_url"])
+        self.assertEqual([(r["line"], r["outcome"], r.get("reason")) for r in report["report"]],
+                         [(2, "merged", None), (3, "skipped", "erased"),
+                          (4, "skipped", "restricted"), (5, "skipped", "unknown_person"),
+                          (6, "refused", None)])
+        self.assertEqual(report["report"][0]["subject"], ids["known"])
+        self.assertNotIn("broken-address", body.decode())
+        [known] = self.subject_by_email("known@example.com")
+        imported = [a for a in known["attributes"]
+                    if a["provenance"]["source"] == "enrichment:zoominfo"]
+        self.assertEqual({a["name"]: a["value"] for a in imported},
+                         {"email": "known@example.com", "company": "Contoso", "job_title": "CISO"})
+        self.assertEqual(self.subject_by_email("new@example.com"), [])
+        self.assertProblem(self.daemon.request(
+            "POST", "/v1/admin/imports?vendor=zoominfo", self.CSV.encode(),
+            {"Content-Type": "text/csv"}, self.agent), 403, "forbidden")
+        self.assertProblem(self.daemon.request(
+            "POST", "/v1/admin/imports?vendor=Zoom%20Info", self.CSV.encode(),
+            {"Content-Type": "text/csv"}, self.marketing), 400, "invalid_vendor")
+        self.assertProblem(self.daemon.request(
+            "POST", "/v1/admin/imports?vendor=zoominfo", b'email\n"open',
+            {"Content-Type": "text/csv"}, self.marketing), 400, "invalid_csv")
+
+    def test_cli_import_writes_a_report_and_says_by_its_exit_status(self):
+        self.known_people()
+        path = os.path.join(self.tmp, "vendor.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.CSV)
+        proc = cli("import", "enrichment", "--vendor", "zoominfo", path, data_dir=self.data,
+                   check=False)
+        self.assertEqual(proc.returncode, 1, proc.stderr)  # one row was refused
+        self.assertIn("5 rows, 1 merged, 0 added, 3 skipped, 1 refused", proc.stdout)
+        self.assertIn("not imported: linkedin_url", proc.stdout)
+        with open(path + ".report.jsonl", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        self.assertEqual([r["outcome"] for r in rows],
+                         ["merged", "skipped", "skipped", "skipped", "refused"])
+        self.assertEqual(rows[4]["errors"][0]["field"], "email")
+        with open(path + ".report.jsonl", encoding="utf-8") as f:
+            self.assertNotIn("broken-address", f.read())
+        [known] = self.subject_by_email("known@example.com")  # the daemon sees the import
+        self.assertIn("enrichment:zoominfo", {a["provenance"]["source"]
+                                              for a in known["attributes"]})
+        help_text = cli("import", "enrichment", "--help", data_dir=self.data).stdout
+        self.assertIn("--vendor", help_text)

@@ -1,10 +1,10 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <exception>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -92,8 +92,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
                         SqliteConnection::Open(options.path, true, options.busy_timeout_ms));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(
-      options, std::move(writer), std::move(checkpointer), std::move(readers)));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(options, std::move(writer), std::move(checkpointer), std::move(readers)));
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<SqliteConnection> writer,

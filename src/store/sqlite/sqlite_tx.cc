@@ -232,8 +232,8 @@ Status SqliteTx::AddSuppression(const SuppressionRecord& record) {
   return q.Run();
 }
 
-Result<std::optional<SuppressionRecord>> SqliteTx::FindSuppression(
-    const std::string& kind, const std::string& blind_index) {
+Result<std::optional<SuppressionRecord>> SqliteTx::FindSuppression(const std::string& kind,
+                                                                   const std::string& blind_index) {
   PD_ASSIGN_OR_RETURN(SqliteQuery q,
                       conn_.Prepare("SELECT kind, blind_index, reason, created_at FROM "
                                     "suppressions WHERE kind = ? AND blind_index = ?"));

@@ -18,8 +18,8 @@ class SqliteTx final : public Tx {
   Status MarkSubjectErased(const std::string& id, Micros at) override;
   Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) override;
   Status AddSuppression(const SuppressionRecord& record) override;
-  Result<std::optional<SuppressionRecord>> FindSuppression(
-      const std::string& kind, const std::string& blind_index) override;
+  Result<std::optional<SuppressionRecord>> FindSuppression(const std::string& kind,
+                                                           const std::string& blind_index) override;
 
   Status InsertIdentity(const IdentityRecord& identity) override;
   Result<std::optional<std::string>> FindSubjectByIdentity(const std::string& kind,
