@@ -61,6 +61,18 @@ struct AttributeRecord {
   Micros created_at = 0;
 };
 
+// A referral: someone (the referrer) gave us a colleague's address so that we write to them once
+// on the referrer's behalf. The address is kept sealed with the referrer's data key until that
+// email has gone; the record stays, without it, so the address is never written to again.
+struct ReferralRecord {
+  std::string blind_index;     // of the referred address (kind "referral"); unique
+  std::string referrer_id;     // subject id
+  std::string point;           // collection point
+  std::string sealed_address;  // empty once sent
+  Micros created_at = 0;
+  std::optional<Micros> sent_at;
+};
+
 // A subject's data key, wrapped (encrypted) by the master key with id master_key_id.
 struct DataKeyRecord {
   std::string subject_id;
@@ -197,6 +209,13 @@ class Tx {
   // Deletes the subject's identities' sealed values, attributes and data key. The identity rows
   // stay, with an empty sealed_value, so the blind index still recognises the person.
   virtual Status DeleteSubjectData(const std::string& subject_id) = 0;
+
+  // Referrals. InsertReferral fails with kAlreadyExists ("referral_exists") for a known
+  // address; MarkReferralSent sets sent_at and deletes the sealed address (kNotFound
+  // "referral_not_found").
+  virtual Status InsertReferral(const ReferralRecord& referral) = 0;
+  virtual Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) = 0;
+  virtual Status MarkReferralSent(const std::string& blind_index, Micros at) = 0;
 
   // Data keys. PutDataKey inserts or replaces the subject's wrapped key.
   virtual Status PutDataKey(const DataKeyRecord& key) = 0;

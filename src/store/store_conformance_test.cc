@@ -213,6 +213,31 @@ TEST_P(StoreConformance, SuppressionsAreKeptOncePerIdentityWhateverTheSubject) {
   EXPECT_FALSE(other_kind->has_value());
 }
 
+TEST_P(StoreConformance, AReferralIsKeptOnceAndLosesItsAddressWhenSent) {
+  const std::string index("\x01ref\x00", 5);
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) {
+    return tx.InsertReferral({index, "sub_1", "referral", std::string("sealed\x00" "addr", 11), kT0, std::nullopt});
+  })));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) {
+    return tx.InsertReferral({index, "sub_1", "referral", "again", kT0, std::nullopt});
+  }),
+                      ErrorKind::kAlreadyExists, "referral_exists"));
+  auto get = [&]() {
+    return **ReadValue<std::optional<ReferralRecord>>(
+        *store_, [&](Tx& tx) { return tx.GetReferral(index); });
+  };
+  EXPECT_EQ(get().sealed_address, std::string("sealed\x00" "addr", 11));
+  EXPECT_EQ(get().sent_at, std::nullopt);
+  ASSERT_TRUE(
+      IsOk(store_->Write([&](Tx& tx) { return tx.MarkReferralSent(index, kT0 + kSecond); })));
+  EXPECT_EQ(get().sealed_address, "");
+  EXPECT_EQ(get().sent_at, std::optional<Micros>(kT0 + kSecond));
+  EXPECT_EQ(get().referrer_id, "sub_1");
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.MarkReferralSent("nope", kT0); }),
+                      ErrorKind::kNotFound, "referral_not_found"));
+}
+
 // Identities.
 
 TEST_P(StoreConformance, IdentitiesAreFoundByKindAndBlindIndex) {

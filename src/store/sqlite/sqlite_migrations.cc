@@ -154,11 +154,26 @@ CREATE TABLE suppressions (
 ALTER TABLE subjects ADD COLUMN restricted_at INTEGER;
 )sql";
 
+// Version 5: referrals. A referred person's address is kept, sealed with the referrer's key,
+// only until the one email on the referrer's behalf has gone; the row stays, without it, so
+// that the same address is never written to again.
+constexpr char kV5[] = R"sql(
+CREATE TABLE referrals (
+  blind_index    BLOB PRIMARY KEY,
+  referrer_id    TEXT NOT NULL,
+  point          TEXT NOT NULL,
+  sealed_address BLOB NOT NULL,
+  created_at     INTEGER NOT NULL,
+  sent_at        INTEGER
+) WITHOUT ROWID;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
     {4, kV4},
+    {5, kV5},
 };
 
 }  // namespace

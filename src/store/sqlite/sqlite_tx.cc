@@ -221,6 +221,45 @@ Status SqliteTx::SetSubjectRestricted(const std::string& id, std::optional<Micro
   return Ok();
 }
 
+// Referrals.
+
+Status SqliteTx::InsertReferral(const ReferralRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT INTO referrals (blind_index, referrer_id, point, "
+                                    "sealed_address, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)"));
+  q.Blob(r.blind_index)
+      .Text(r.referrer_id)
+      .Text(r.point)
+      .Blob(r.sealed_address)
+      .Int(r.created_at)
+      .OptInt(r.sent_at)
+      .OnUnique("referral_exists");
+  return q.Run();
+}
+
+Result<std::optional<ReferralRecord>> SqliteTx::GetReferral(const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT blind_index, referrer_id, point, sealed_address, "
+                                    "created_at, sent_at FROM referrals WHERE blind_index = ?"));
+  q.Blob(blind_index);
+  return FirstRow<ReferralRecord>(q, [](const SqliteQuery& row) {
+    return ReferralRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
+                          row.ColumnBytes(3), row.ColumnInt(4),   row.ColumnOptInt(5)};
+  });
+}
+
+Status SqliteTx::MarkReferralSent(const std::string& blind_index, Micros at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE referrals SET sent_at = ?, sealed_address = X'' "
+                                    "WHERE blind_index = ?"));
+  q.Int(at).Blob(blind_index);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("referral_not_found", "the referral");
+  return Ok();
+}
+
 // Suppressions.
 
 Status SqliteTx::AddSuppression(const SuppressionRecord& record) {

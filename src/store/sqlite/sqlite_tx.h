@@ -17,6 +17,9 @@ class SqliteTx final : public Tx {
   Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) override;
   Status MarkSubjectErased(const std::string& id, Micros at) override;
   Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) override;
+  Status InsertReferral(const ReferralRecord& referral) override;
+  Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) override;
+  Status MarkReferralSent(const std::string& blind_index, Micros at) override;
   Status AddSuppression(const SuppressionRecord& record) override;
   Result<std::optional<SuppressionRecord>> FindSuppression(const std::string& kind,
                                                            const std::string& blind_index) override;
