@@ -26,6 +26,7 @@
 #include "guard/guard.h"
 #include "guard/id_rules.h"
 #include "guard/lexicon.h"
+#include "guard/phone_check.h"
 #include "guard/text_scan.h"
 #include "guard/validators.h"
 
@@ -546,6 +547,7 @@ class VectorscanGuard final : public Guard {
                             .count();
     region_ = options.default_region;
     phone_util_ = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+    if (options.fast_phone_check) phone_check_ = internal::PhoneCheck::Create(region_);
     return true;
   }
 
@@ -1008,14 +1010,23 @@ class VectorscanGuard final : public Guard {
                                     [](char c) { return IsDigit(static_cast<unsigned char>(c)); });
       if (digits < 7 || digits > 15) continue;
       if (!LooksLikePhone(candidate)) continue;
-      i18n::phonenumbers::PhoneNumber number;
-      if (phone_util_->Parse(std::string(candidate), region_, &number) ==
-              i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
-          phone_util_->IsValidNumber(number)) {
+      if (ValidPhone(candidate)) {
         AddFinding(state, FindingType::kPhone, span.from, span.to, kScoreOrdinary,
                    "libphonenumber");
       }
     }
+  }
+
+  // What libphonenumber's Parse and IsValidNumber say of `candidate`, from the guard's own
+  // check when it can tell.
+  bool ValidPhone(std::string_view candidate) const {
+    using Verdict = internal::PhoneCheck::Verdict;
+    Verdict verdict = phone_check_ ? phone_check_->Check(candidate) : Verdict::kUnknown;
+    if (verdict != Verdict::kUnknown) return verdict == Verdict::kValid;
+    i18n::phonenumbers::PhoneNumber number;
+    return phone_util_->Parse(std::string(candidate), region_, &number) ==
+               i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
+           phone_util_->IsValidNumber(number);
   }
 
   void ResolveRules(ScanState& state, hs_scratch_t* scratch) const {
@@ -1155,6 +1166,7 @@ class VectorscanGuard final : public Guard {
   GuardStats stats_;
   std::string region_;
   const i18n::phonenumbers::PhoneNumberUtil* phone_util_ = nullptr;
+  std::unique_ptr<internal::PhoneCheck> phone_check_;  // null: libphonenumber alone
 };
 
 }  // namespace
