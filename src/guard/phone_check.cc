@@ -222,14 +222,16 @@ struct Region {
     return stripped;
   }
 
-  // libphonenumber's GetNumberTypeHelper(...) != UNKNOWN.
+  // libphonenumber's GetNumberTypeHelper(...) != UNKNOWN. Which type matches first does not
+  // change the answer, so the common ones are tried first.
   bool HasType(std::string_view number, Evaluation& e) const {
     if (!general.MatchesWithLength(number, e)) return false;
+    if (fixed_line.MatchesWithLength(number, e)) return true;
+    if (!same_mobile_and_fixed_line && mobile.MatchesWithLength(number, e)) return true;
     for (const Desc& d : special) {
       if (d.MatchesWithLength(number, e)) return true;
     }
-    if (fixed_line.MatchesWithLength(number, e)) return true;
-    return !same_mobile_and_fixed_line && mobile.MatchesWithLength(number, e);
+    return false;
   }
 };
 
@@ -463,8 +465,10 @@ class MetadataPhoneCheck final : public PhoneCheck {
           e.unknown = true;
           return false;
         }
-        if (r->has_leading_digits ? r->leading_digits->MatchesPrefix(number.national)
-                                  : r->HasType(number.national, e)) {
+        if (!r->has_leading_digits) {
+          // Chosen for having a type, which is what IsValidNumberForRegion asks then.
+          if (r->HasType(number.national, e)) return true;
+        } else if (r->leading_digits->MatchesPrefix(number.national)) {
           region = r;
           break;
         }

@@ -274,9 +274,16 @@ size_t StartOf(std::string_view text, size_t end, Width width) {
 bool LooksLikePhone(std::string_view candidate) {
   char first = candidate.front();
   if (first == '+' || first == '(' || first == '0') return true;
-  std::vector<DigitGroup> groups = internal::DigitRunAt(candidate, 0);
-  if (groups.back().end != candidate.size()) return false;
-  return internal::ShapeOf(groups, 0, groups.size() - 1).Is({3, 3, 4}, "-. ");
+  // 3-3-4, one separator of "-. " throughout; checked in place, as most candidates fail it.
+  if (candidate.size() != 12) return false;
+  char separator = candidate[3];
+  if ((separator != '-' && separator != '.' && separator != ' ') || candidate[7] != separator) {
+    return false;
+  }
+  for (size_t i = 0; i < candidate.size(); ++i) {
+    if (i != 3 && i != 7 && !IsDigit(static_cast<unsigned char>(candidate[i]))) return false;
+  }
+  return true;
 }
 
 int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
