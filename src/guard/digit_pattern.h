@@ -20,8 +20,9 @@ namespace privacyd::guard::internal {
 class DigitPattern {
  public:
   // The most positions (digits and classes, after counted repetitions are written out) a
-  // compiled pattern may have.
-  static constexpr size_t kMaxPositions = 4096;
+  // compiled pattern may have; matching keeps two lists of that many on the stack.
+  // libphonenumber's largest pattern has about 500.
+  static constexpr size_t kMaxPositions = 1024;
 
   // Compiles `pattern`; nullopt when it uses anything beyond the syntax above (capturing groups,
   // `*`, `+`, anchors, escapes other than `\d`, negated classes, ...) or has more than
