@@ -117,8 +117,8 @@ TEST_F(GuardTest, PhoneCheckFindsWhatLibphonenumberFinds) {
     x ^= x << 17;
     return x;
   };
-  const char* starts[] = {"+1 ", "+49 ", "+44 ", "+33 ", "+41 ", "+54 9 ", "+81 ", "+7 ",
-                          "0049 ", "011 44 ", "0", "(0", "(", "1-", ""};
+  const char* starts[] = {"+1 ",   "+49 ",    "+44 ", "+33 ", "+41 ", "+54 9 ", "+81 ", "+7 ",
+                          "0049 ", "011 44 ", "0",    "(0",   "(",    "1-",     ""};
   const char* words[] = {"call ", "Tel. ", "order ", "ref ", "on ", "fax: ", ""};
   for (int t = 0; t < 400; ++t) {
     std::string text;
