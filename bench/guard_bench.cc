@@ -1,6 +1,8 @@
 // Scanning throughput of the sensitive-data guard, with every detector on (TypeSet::All()), and
 // for the forms also with the sensitive types only (TypeSet::Sensitive(), the default of the
-// collection points and of `privacyd scan`: no EMAIL, PHONE, IP_ADDRESS).
+// collection points and of `privacyd scan`: no EMAIL, PHONE, IP_ADDRESS), and with every type on
+// and each phone number candidate judged by libphonenumber alone, as before the guard's own
+// phone check.
 //
 // The texts are generated deterministically from the sentence lists of bench/data/forms.txt:
 //   - mixed forms: 1,024 form submissions of exactly 2,048 bytes in English, German and French,
@@ -235,20 +237,39 @@ const Guard& TheGuard() {
   return *guard;
 }
 
+// The same guard with every phone number candidate handed to libphonenumber's Parse and
+// IsValidNumber (GuardOptions::fast_phone_check off): what PHONE cost before the guard judged
+// numbers from libphonenumber's metadata itself. Same findings.
+const Guard& TheLibphonenumberGuard() {
+  static const std::unique_ptr<Guard> guard = [] {
+    GuardOptions options;
+    options.fast_phone_check = false;
+    auto created = Guard::Create(options);
+    if (!created.ok()) Die("Guard::Create: " + created.error().message());
+    return std::move(created).value();
+  }();
+  return *guard;
+}
+
 const TypeSet kAll = TypeSet::All();
 // What the collection points and `privacyd scan` look for by default: without EMAIL, PHONE and
 // IP_ADDRESS.
 const TypeSet kSensitive = TypeSet::Sensitive();
 
-const TypeSet& TypesOf(int64_t types) { return types == 0 ? kAll : kSensitive; }
-const char* TypesName(int64_t types) { return types == 0 ? "all types" : "sensitive types"; }
+// types: 0 every type, 1 the sensitive ones, 2 every type with PHONE through libphonenumber.
+const TypeSet& TypesOf(int64_t types) { return types == 1 ? kSensitive : kAll; }
+const char* TypesName(int64_t types) {
+  return types == 0 ? "all types" : types == 1 ? "sensitive types" : "all types, libphonenumber";
+}
+const Guard& GuardOf(int64_t types) { return types == 2 ? TheLibphonenumberGuard() : TheGuard(); }
 
 // --- Scanning -------------------------------------------------------------------------------
 
-// Args: corpus (0: mixed forms, 1: clean forms), types (0: every type, 1: the sensitive ones).
-// One iteration scans one form; the threads start at different forms.
+// Args: corpus (0: mixed forms, 1: clean forms), types (0: every type, 1: the sensitive ones,
+// 2: every type, phone numbers through libphonenumber alone). One iteration scans one form; the
+// threads start at different forms.
 void BM_GuardForms(benchmark::State& state) {
-  const Guard& guard = TheGuard();
+  const Guard& guard = GuardOf(state.range(1));
   const std::vector<Form>& forms = FormsOf(state.range(0));
   const TypeSet& types = TypesOf(state.range(1));
   size_t i = static_cast<size_t>(state.thread_index()) * forms.size() / 2;
@@ -265,7 +286,7 @@ void BM_GuardForms(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(findings), benchmark::Counter::kAvgIterations);
   state.SetLabel(std::string(CorpusName(state.range(0))) + ", " + TypesName(state.range(1)));
 }
-BENCHMARK(BM_GuardForms)->ArgNames({"corpus", "types"})->ArgsProduct({{0, 1}, {0, 1}});
+BENCHMARK(BM_GuardForms)->ArgNames({"corpus", "types"})->ArgsProduct({{0, 1}, {0, 1, 2}});
 BENCHMARK(BM_GuardForms)
     ->ArgNames({"corpus", "types"})
     ->ArgsProduct({{0, 1}, {0, 1}})

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -101,6 +104,53 @@ TEST_F(GuardTest, OrdinaryIdentifiersOnlyWhenAsked) {
   // Dates and order numbers are not phone numbers, nor 999.1.1.1 an address.
   EXPECT_EQ(Found("Invoice 2024-11-0042 from 999.1.1.1", TypeSet::Parse("PHONE,IP_ADDRESS").value()),
             Strings{});
+}
+
+// The guard's own phone check finds exactly what libphonenumber alone finds, in text full of
+// numbers written the ways people write them, from the default region and from abroad.
+TEST_F(GuardTest, PhoneCheckFindsWhatLibphonenumberFinds) {
+  std::vector<std::string> texts;
+  uint64_t x = 7;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const char* starts[] = {"+1 ",   "+49 ",    "+44 ", "+33 ", "+41 ", "+54 9 ", "+81 ", "+7 ",
+                          "0049 ", "011 44 ", "0",    "(0",   "(",    "1-",     ""};
+  const char* words[] = {"call ", "Tel. ", "order ", "ref ", "on ", "fax: ", ""};
+  for (int t = 0; t < 400; ++t) {
+    std::string text;
+    for (int n = 0; n < 6; ++n) {
+      text += words[next() % std::size(words)];
+      text += starts[next() % std::size(starts)];
+      size_t digits = 5 + next() % 10;
+      for (size_t k = 0; k < digits; ++k) {
+        text += static_cast<char>('0' + next() % 10);
+        if (k + 1 < digits && next() % 3 == 0) text += " -./)"[next() % 5];
+      }
+      text += next() % 2 ? ". " : " and ";
+    }
+    texts.push_back(text);
+  }
+  texts.push_back("Call +1 (415) 555-0132, +49 30 901820 or +33 1 42 68 53 00 today.");
+  for (std::string region : {"US", "DE"}) {
+    GuardOptions options;
+    options.default_region = region;
+    auto fast = Guard::Create(options);
+    options.fast_phone_check = false;
+    auto slow = Guard::Create(options);
+    ASSERT_TRUE(fast.ok() && slow.ok());
+    size_t phones = 0;
+    for (const std::string& text : texts) {
+      auto found = (*fast)->Scan(text, TypeSet::All());
+      EXPECT_EQ(found, (*slow)->Scan(text, TypeSet::All())) << region << ": " << text;
+      phones += std::count_if(found.begin(), found.end(),
+                              [](const Finding& f) { return f.type == FindingType::kPhone; });
+    }
+    EXPECT_GT(phones, 100u) << region;
+  }
 }
 
 TEST_F(GuardTest, TypesFilterTheFindings) {
