@@ -259,11 +259,12 @@ const char* CollectionDoorPath(CollectionDoor door) {
   return "";
 }
 
-std::optional<CollectionDoor> DoorOf(Channel channel) {
+CollectionDoor DoorOf(Channel channel) {
   switch (channel) {
     case Channel::kWebForm:
     case Channel::kForum:
     case Channel::kCandidate:
+    case Channel::kReferral:
       return CollectionDoor::kPublic;
     case Channel::kPhone:
     case Channel::kEvent:
@@ -272,10 +273,8 @@ std::optional<CollectionDoor> DoorOf(Channel channel) {
       return CollectionDoor::kWebhook;
     case Channel::kEnrichmentImport:
       return CollectionDoor::kImport;
-    case Channel::kReferral:
-      break;
   }
-  return std::nullopt;
+  return CollectionDoor::kPublic;
 }
 
 Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
@@ -292,15 +291,13 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
                  "the policy has no collection point '" + point_id + "'" + hint);
   }
   const CollectionPoint& point = found->second;
-  std::optional<CollectionDoor> door = DoorOf(point.channel);
+  const CollectionDoor door = DoorOf(point.channel);
   if (door != submitter.door) {
-    std::string where =
-        !door ? std::string("it takes no submissions yet")
-        : *door == CollectionDoor::kImport
-            ? std::string(
-                  "it takes imports: privacyd import enrichment, or "
-                  "POST /v1/admin/imports")
-            : std::string("submissions to it go to ") + CollectionDoorPath(*door) + "/" + point_id;
+    std::string where = door == CollectionDoor::kImport
+                            ? std::string("it takes imports: privacyd import enrichment, or "
+                                          "POST /v1/admin/imports")
+                            : std::string("submissions to it go to ") + CollectionDoorPath(door) +
+                                  "/" + point_id;
     return Error(ErrorKind::kNotFound, "collection_point_not_found",
                  "the collection point '" + point_id + "' is not served here: " + where);
   }
@@ -433,6 +430,12 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
         redacted = true;
       }
     }
+    if (point.channel == Channel::kReferral && field.identity.empty() &&
+        field.category == kEmailCategory) {
+      // A colleague's address: kept only until the one email to them has gone.
+      data.referred_emails.push_back(value);
+      continue;
+    }
     if (!field.identity.empty()) data.identities.push_back({field.identity, value});
     data.attributes.emplace_back(field.name, value);
     stored.push_back({field.name, field.category, point.purposes, redacted});
@@ -516,6 +519,8 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
     provenance["redactions"] = redactions;
   }
   data.provenance = provenance.dump();
+  data.point = point_id;
+  receipt.referrals = data.referred_emails.size();
   json fields = json::array();
   for (const auto& s : receipt.stored) fields.push_back(s.field);
   data.audit_detail = {{"point", point_id},

@@ -42,14 +42,14 @@ inline constexpr char kAgeConfirmedField[] = "age_confirmed";
 // Ticked subscription topics (CollectionPoint::topics).
 inline constexpr char kTopicsField[] = "topics";
 
-// Through which door a submission arrives. Each channel has one door: web forms, forums and
-// job applications are public; phone calls and events are entered by staff; email, promotion
+// Through which door a submission arrives. Each channel has one door: web forms, forums, job
+// applications and referrals are public; phone calls and events are entered by staff; email, promotion
 // and survey responses come from a mailing or survey tool's webhook; enrichment data comes in
 // imports (collect/enrichment_import.h).
 enum class CollectionDoor { kPublic, kStaff, kWebhook, kImport };
 const char* CollectionDoorPath(CollectionDoor door);  // "/v1/collect", ...
-// The door of a channel; nullopt for channels with none yet (referrals).
-std::optional<CollectionDoor> DoorOf(Channel channel);
+// The door of a channel.
+CollectionDoor DoorOf(Channel channel);
 
 // Who submits, and from where.
 struct Submitter {
@@ -99,6 +99,9 @@ struct CollectionReceipt {
   std::vector<StoredField> stored;
   std::vector<std::string> topics;  // subscription topics the person ticked
   bool flagged_for_review = false;  // sensitive data was redacted; a person should look
+  // Referral points: the colleagues' addresses accepted, each written to once on the person's
+  // behalf (not stored with their data; see Collected::referred_emails).
+  size_t referrals = 0;
 };
 
 // A receipt, or the problems of every refused field, or (imports) why third-party data about

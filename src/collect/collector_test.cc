@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/secret.h"
 #include "keys/key_manager.h"
 #include "policy/example_policy.h"
 #include "policy/policy_loader.h"
@@ -311,6 +312,42 @@ TEST_F(CollectorTest, TopicsMustBeOfferedByThePoint) {
   auto accepted = Collect("contact", s);
   ASSERT_TRUE(accepted.receipt);
   EXPECT_EQ(accepted.receipt->topics, std::vector<std::string>{"newsletter"});
+}
+
+TEST_F(CollectorTest, AReferralWritesOnceToTheColleagueAndKeepsNothingElseOfThem) {
+  auto refer = [&](const char* referrer, const char* colleague) {
+    return Collect("referral", Form({{"referrer_name", "Rita"},
+                                     {"referrer_email", referrer},
+                                     {"referred_email", colleague},
+                                     {"age_confirmed", "on"}}));
+  };
+  auto first = refer("rita@example.com", "Colleague@Example.com");
+  ASSERT_TRUE(first.receipt);
+  EXPECT_EQ(first.receipt->referrals, 1u);
+  // The referrer's data only: the colleague's address is not one of their values.
+  SubjectView rita = Read(first.receipt->subject_id);
+  std::vector<std::string> names;
+  for (const auto& a : rita.attributes) names.push_back(a.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"referrer_name", "referrer_email"}));
+  // Someone else refers the same colleague: no second email.
+  ASSERT_TRUE(refer("rob@example.com", "colleague@example.com").receipt);
+  auto jobs = *ReadValue<std::vector<JobRecord>>(
+      *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 10); });
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].kind, kReferralEmailJob);
+  EXPECT_EQ(jobs[0].payload.find("colleague"), std::string::npos);  // only the blind index
+  std::string index;
+  ASSERT_TRUE(FromHex(nlohmann::json::parse(jobs[0].payload)["referral"].get<std::string>(),
+                      &index));
+  auto referral = *ReadValue<std::optional<ReferralRecord>>(
+      *store_, [&](Tx& tx) { return tx.GetReferral(index); });
+  ASSERT_TRUE(referral);
+  EXPECT_EQ(referral->referrer_id, first.receipt->subject_id);
+  EXPECT_FALSE(referral->sealed_address.empty());
+  EXPECT_EQ(referral->sealed_address.find("colleague"), std::string::npos);  // sealed
+  // Nobody became a subject for the colleague.
+  AccessContext agent{{"usr_1", "sam", "support_agent"}, "support", "req_3"};
+  EXPECT_TRUE(registry_->FindByIdentity(agent, {"email", "colleague@example.com"})->empty());
 }
 
 TEST_F(CollectorTest, UnknownPointsAreNotFound) {

@@ -151,6 +151,7 @@ json ReceiptJson(const CollectionReceipt& receipt, CollectionDoor door) {
               {"stored", stored},
               {"topics_requested", receipt.topics},
               {"flagged_for_review", receipt.flagged_for_review}};
+  if (receipt.channel == "referral") out["referrals"] = receipt.referrals;
   // The public is not told whether it added to an existing person (that would tell anyone who
   // knows an address whether its owner is in our records); staff and integrations are.
   if (door != CollectionDoor::kPublic) {

@@ -226,9 +226,34 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
       a.created_at = now;
       PD_RETURN_IF_ERROR(tx.InsertAttribute(a));
     }
+    for (const auto& address : data.referred_emails) {
+      const std::string index = keyring_->BlindIndex("referral", address);
+      PD_ASSIGN_OR_RETURN(auto known, tx.GetReferral(index));
+      PD_ASSIGN_OR_RETURN(auto objected,
+                          tx.FindSuppression("email", keyring_->BlindIndex("email", address)));
+      if (known || objected) continue;
+      const std::string hex = ToHex(index);
+      PD_RETURN_IF_ERROR(tx.InsertReferral(
+          {index, id, data.point, Seal(key, address, "referral:" + id + ":" + hex, random_), now,
+           std::nullopt}));
+      JobRecord job;
+      job.kind = kReferralEmailJob;
+      job.payload = nlohmann::json{{"referral", hex}}.dump();
+      job.dedupe_key = "referral:" + hex;
+      job.run_at = now;
+      job.created_at = now;
+      job.updated_at = now;
+      auto queued = tx.EnqueueJob(job);
+      if (!queued.ok()) return queued.error();
+      ++into.referrals_queued;
+    }
     nlohmann::json detail =
         data.audit_detail.is_object() ? data.audit_detail : nlohmann::json::object();
     detail["new_subject"] = into.created;
+    if (!data.referred_emails.empty()) {
+      detail["referrals"] = data.referred_emails.size();
+      detail["referrals_queued"] = into.referrals_queued;
+    }
     detail["values"] = data.attributes.size();
     if (!into.unlinked.empty()) detail["unlinked_identities"] = into.unlinked;
     AuditEvent event = Event(ctx, "subject.collect", "subject:" + id, detail.dump());

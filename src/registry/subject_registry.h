@@ -55,6 +55,12 @@ struct Collected {
   // restricted, and adds people we do not hold only when `add_unknown`.
   bool third_party = false;
   bool add_unknown = true;
+  // Referral points: the addresses (normalised) the person gave of colleagues to write to once
+  // on their behalf. Kept sealed with this subject's key until that email has gone, with a
+  // durable job "referral.email" per address; an address already referred, or one whose owner
+  // objected to direct marketing, is neither kept nor written to again.
+  std::vector<std::string> referred_emails;
+  std::string point;  // for the referral records
 };
 
 struct CollectedInto {
@@ -66,7 +72,11 @@ struct CollectedInto {
   // Third-party data that was not stored, and why: "erased", "objected", "restricted",
   // "unknown_person". Empty when stored.
   std::string skipped;
+  size_t referrals_queued = 0;  // referred addresses written to for the first time
 };
+
+// The job that writes to a referred person; its payload is {"referral": <hex blind index>}.
+inline constexpr char kReferralEmailJob[] = "referral.email";
 
 // A subject with its personal data opened.
 struct SubjectView {

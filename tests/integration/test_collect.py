@@ -176,6 +176,26 @@ class ChannelsTest(CollectTest):
         self.assertEqual((provenance["source"], provenance["via"], provenance["channel"]),
                          ("direct", "webhook:survey-tool", "email_response"))
 
+    def test_a_referral_queues_one_email_and_stores_nothing_of_the_colleague(self):
+        def refer(referrer):
+            return self.receipt(self.post("referral", {
+                "referrer_name": "Rita", "referrer_email": referrer,
+                "referred_email": "Colleague@Example.com", "age_confirmed": True}))
+        self.assertEqual(refer("rita@example.com")["referrals"], 1)
+        refer("rob@example.com")  # the same colleague again: no second email
+        db = sqlite3.connect(f"file:{os.path.join(self.data, 'privacyd.db')}?mode=ro", uri=True)
+        jobs = db.execute("SELECT kind, payload FROM jobs").fetchall()
+        referrals = db.execute("SELECT sealed_address, sent_at FROM referrals").fetchall()
+        db.close()
+        self.assertEqual([kind for kind, _ in jobs], ["referral.email"])
+        self.assertNotIn("colleague", jobs[0][1].lower())
+        self.assertEqual(len(referrals), 1)
+        self.assertNotIn(b"colleague", bytes(referrals[0][0]).lower())  # sealed until sent
+        self.assertEqual(self.subject_by_email("colleague@example.com"), [])
+        [rita] = self.subject_by_email("rita@example.com")
+        self.assertEqual([a["name"] for a in rita["attributes"]],
+                         ["referrer_name", "referrer_email"])
+
     def test_html_and_script_are_stored_inert(self):
         script = "<script>alert('x')</script> & <b>bold</b>"
         self.receipt(self.post("contact", {"name": script, "email": "h@example.com"}))
