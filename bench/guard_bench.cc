@@ -27,7 +27,9 @@
 // libraries: the lines of --texts=FILE, or else the "text" of every line of
 // tests/guard/corpus/*.jsonl when that corpus exists. --forms=FILE replaces bench/data/forms.txt.
 // --dump_forms=FILE writes the mixed forms to FILE, one per line, and exits: the texts
-// bench/guard_compare.sh gives the npm libraries.
+// bench/guard_compare.sh gives the npm libraries. --lexicons=DIR builds the guard from every
+// *.yml of DIR instead of the built-in lexicons (compiled at start), to measure a lexicon before
+// it is built in.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -60,6 +62,7 @@ constexpr double kSpecialShare = 0.20;
 std::string g_forms_path = PRIVACYD_SOURCE_DIR "/bench/data/forms.txt";
 std::string g_texts_path;       // --texts=FILE
 std::string g_dump_forms_path;  // --dump_forms=FILE
+std::string g_lexicons_dir;     // --lexicons=DIR
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "guard_bench: %s\n", message.c_str());
@@ -228,9 +231,29 @@ const char* CorpusName(int64_t corpus) { return corpus == 0 ? "mixed" : "clean";
 
 // --- The guard ------------------------------------------------------------------------------
 
+// The options of every Guard built here: the built-in lexicons, or those of --lexicons=DIR.
+GuardOptions Options() {
+  GuardOptions options;
+  if (g_lexicons_dir.empty()) return options;
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(g_lexicons_dir, ec)) {
+    if (entry.path().extension() == ".yml") files.push_back(entry.path());
+  }
+  if (ec || files.empty()) Die("no *.yml lexicon in " + g_lexicons_dir);
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    options.lexicons.push_back({file.string(), text.str()});
+  }
+  return options;
+}
+
 const Guard& TheGuard() {
   static const std::unique_ptr<Guard> guard = [] {
-    auto created = Guard::Create({});
+    auto created = Guard::Create(Options());
     if (!created.ok()) Die("Guard::Create: " + created.error().message());
     return std::move(created).value();
   }();
@@ -411,8 +434,9 @@ BENCHMARK(BM_Baseline_StdRegexForms)->ArgName("corpus")->Arg(0)->Arg(1);
 void BM_GuardCompile(benchmark::State& state) {
   GuardStats stats;
   double compile_ms = 0;
+  GuardOptions options = Options();
   for (auto _ : state) {
-    auto created = Guard::Create({});
+    auto created = Guard::Create(options);
     if (!created.ok()) {
       state.SkipWithError(created.error().message().c_str());
       break;
@@ -542,6 +566,8 @@ int main(int argc, char** argv) {
       g_texts_path = std::string(arg.substr(8));
     } else if (i > 0 && arg.rfind("--forms=", 0) == 0) {
       g_forms_path = std::string(arg.substr(8));
+    } else if (i > 0 && arg.rfind("--lexicons=", 0) == 0) {
+      g_lexicons_dir = std::string(arg.substr(11));
     } else if (i > 0 && arg.rfind("--dump_forms=", 0) == 0) {
       g_dump_forms_path = std::string(arg.substr(13));
     } else {

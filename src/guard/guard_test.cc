@@ -94,6 +94,9 @@ TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
   // A term without a personal cue in its sentence, and a business exclusion.
   EXPECT_EQ(Found("Our clinic treats diabetes."), Strings{});
   EXPECT_EQ(Found("My DMARC health check is fine"), Strings{});
+  // An abbreviation is a whole word, not the end of a longer one.
+  EXPECT_EQ(Found("Mein Archiv ist voll.", TypeSet::Parse("HEALTH").value()), Strings{});
+  EXPECT_EQ(Found("I have HIV.", TypeSet::Parse("HEALTH").value()), Strings{"HEALTH[7,10)"});
 }
 
 TEST_F(GuardTest, OrdinaryIdentifiersOnlyWhenAsked) {
