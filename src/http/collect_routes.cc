@@ -19,15 +19,6 @@ using nlohmann::json;
 constexpr char kJson[] = "application/json";
 constexpr char kForm[] = "application/x-www-form-urlencoded";
 
-std::string MediaType(const HttpRequest& request) {
-  std::string type = request.Header("content-type");
-  type = type.substr(0, type.find(';'));
-  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return type;
-}
-
 Error BadRequest(const std::string& code, const std::string& message) {
   return Error(ErrorKind::kInvalidArgument, code, message);
 }
@@ -259,7 +250,7 @@ class CollectDoor {
                                  " bytes; shorten the free-text fields",
                              request.request_id);
     }
-    const bool form = MediaType(request) == kForm;
+    const bool form = MediaType(request.Header("content-type")) == kForm;
     Result<Submission> submission = form ? FromForm(request) : FromJson(request);
     if (!submission.ok()) return ProblemResponse(submission.error(), request.request_id);
     Submitter submitter;

@@ -89,6 +89,10 @@ int HttpStatusFor(ErrorKind kind);
 // The RFC 9110 reason phrase for a status ("Not Found"), or "Unknown".
 const char* HttpReasonPhrase(int status);
 
+// The media type of a Content-Type value, lower-cased, without parameters:
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string MediaType(std::string_view content_type);
+
 // A JSON response with the given status and serialized body.
 HttpResponse JsonResponse(int status, std::string body);
 

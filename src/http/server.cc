@@ -95,18 +95,6 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
-// "Application/JSON; charset=utf-8" -> "application/json".
-std::string MediaType(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && (content_type.front() == ' ' || content_type.front() == '\t')) {
-    content_type.remove_prefix(1);
-  }
-  while (!content_type.empty() && (content_type.back() == ' ' || content_type.back() == '\t')) {
-    content_type.remove_suffix(1);
-  }
-  return ToLower(content_type);
-}
-
 // True for Beast's HTTP parse errors, as opposed to socket errors and timeouts.
 bool IsHttpError(ErrorCode ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
