@@ -293,11 +293,12 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
   const CollectionPoint& point = found->second;
   const CollectionDoor door = DoorOf(point.channel);
   if (door != submitter.door) {
-    std::string where = door == CollectionDoor::kImport
-                            ? std::string("it takes imports: privacyd import enrichment, or "
-                                          "POST /v1/admin/imports")
-                            : std::string("submissions to it go to ") + CollectionDoorPath(door) +
-                                  "/" + point_id;
+    std::string where =
+        door == CollectionDoor::kImport
+            ? std::string(
+                  "it takes imports: privacyd import enrichment, or "
+                  "POST /v1/admin/imports")
+            : std::string("submissions to it go to ") + CollectionDoorPath(door) + "/" + point_id;
     return Error(ErrorKind::kNotFound, "collection_point_not_found",
                  "the collection point '" + point_id + "' is not served here: " + where);
   }

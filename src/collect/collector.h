@@ -43,9 +43,9 @@ inline constexpr char kAgeConfirmedField[] = "age_confirmed";
 inline constexpr char kTopicsField[] = "topics";
 
 // Through which door a submission arrives. Each channel has one door: web forms, forums, job
-// applications and referrals are public; phone calls and events are entered by staff; email, promotion
-// and survey responses come from a mailing or survey tool's webhook; enrichment data comes in
-// imports (collect/enrichment_import.h).
+// applications and referrals are public; phone calls and events are entered by staff; email,
+// promotion and survey responses come from a mailing or survey tool's webhook; enrichment data
+// comes in imports (collect/enrichment_import.h).
 enum class CollectionDoor { kPublic, kStaff, kWebhook, kImport };
 const char* CollectionDoorPath(CollectionDoor door);  // "/v1/collect", ...
 // The door of a channel.

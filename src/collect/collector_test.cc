@@ -5,11 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/secret.h"
-#include "keys/key_manager.h"
-#include "policy/example_policy.h"
-#include "policy/policy_loader.h"
+#include "testing/collection_fixture.h"
 #include "testing/fake_guard.h"
-#include "testing/test_store.h"
 
 namespace privacyd {
 namespace {
@@ -23,26 +20,10 @@ Submission Form(std::initializer_list<std::pair<const char*, const char*>> field
   return s;
 }
 
-std::shared_ptr<const Policy> ExamplePolicy(const std::string& edit_from = "",
-                                            const std::string& edit_to = "") {
-  std::string text(kExamplePolicy);
-  if (!edit_from.empty()) {
-    size_t at = text.find(edit_from);
-    EXPECT_NE(at, std::string::npos) << edit_from;
-    text.replace(at, edit_from.size(), edit_to);
-  }
-  PolicyLoad load = LoadPolicyText(text, "example", Taxonomy::Default(), Jurisdictions::Default());
-  EXPECT_TRUE(load.policy) << (load.diagnostics.empty() ? "" : load.diagnostics[0].message);
-  return load.policy;
-}
-
-class CollectorTest : public ::testing::Test {
+class CollectorTest : public testing::CollectionFixture {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path());
-    auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
-    ASSERT_TRUE(keyring.ok());
-    registry_ = std::make_unique<SubjectRegistry>(*store_, *keyring, audit_, clock_, random_);
+    CollectionFixture::SetUp();
     collector_ = std::make_unique<Collector>(policy_, *registry_, &guard_, clock_, random_);
   }
 
@@ -72,20 +53,6 @@ class CollectorTest : public ::testing::Test {
     });
   }
 
-  SubjectView Read(const std::string& id) {
-    AccessContext officer{{"usr_2", "olga", "privacy_officer"}, "support", "req_2"};
-    auto view = registry_->Get(officer, id);
-    EXPECT_TRUE(view.ok());
-    return view.ok() ? *view : SubjectView{};
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  FakeClock clock_;  // 2026-01-01
-  SecureRandom random_;
-  AuditLog audit_{clock_};
-  std::unique_ptr<SubjectRegistry> registry_;
-  PolicyHolder policy_{ExamplePolicy()};
   testing::FakeGuard guard_{
       {{"diagnosed with diabetes", FindingType::kHealth}, {"078-05-1121", FindingType::kUsSsn}}};
   std::unique_ptr<Collector> collector_;
@@ -199,9 +166,10 @@ TEST_F(CollectorTest, TheAgeGateRefusesMinorsAndAsksForTheSignal) {
 TEST_F(CollectorTest, BirthDatesAndAgesAreCheckedAgainstTheMinimumAndNotStored) {
   // The contact point, with a birth date instead of no signal (minimum age 18; today is
   // 2026-01-01).
-  policy_.Replace(ExamplePolicy("    topics: [newsletter]\n    cors_origins",
-                                "    topics: [newsletter]\n    age_signal: birth_date\n"
-                                "    cors_origins"));
+  policy_.Replace(
+      testing::ExamplePolicyWith("    topics: [newsletter]\n    cors_origins",
+                                 "    topics: [newsletter]\n    age_signal: birth_date\n"
+                                 "    cors_origins"));
   auto form = [](const char* birth) {
     return Form({{"name", "B"}, {"email", "b@example.com"}, {"birth_date", birth}});
   };
@@ -236,9 +204,9 @@ TEST_F(CollectorTest, FreeTextWithSensitiveDataIsRefusedWithCharacterOffsets) {
 }
 
 TEST_F(CollectorTest, ARedactAndFlagPointStoresTheTextWithoutTheFinding) {
-  policy_.Replace(
-      ExamplePolicy("    public_facing: true\n",
-                    "    public_facing: true\n    on_sensitive_data: redact_and_flag\n"));
+  policy_.Replace(testing::ExamplePolicyWith(
+      "    public_facing: true\n",
+      "    public_facing: true\n    on_sensitive_data: redact_and_flag\n"));
   auto outcome = Collect("community", Form({{"name", "Ann"},
                                             {"email", "ann@example.com"},
                                             {"post", "My SSN is 078-05-1121, help!"},
@@ -337,8 +305,8 @@ TEST_F(CollectorTest, AReferralWritesOnceToTheColleagueAndKeepsNothingElseOfThem
   EXPECT_EQ(jobs[0].kind, kReferralEmailJob);
   EXPECT_EQ(jobs[0].payload.find("colleague"), std::string::npos);  // only the blind index
   std::string index;
-  ASSERT_TRUE(FromHex(nlohmann::json::parse(jobs[0].payload)["referral"].get<std::string>(),
-                      &index));
+  ASSERT_TRUE(
+      FromHex(nlohmann::json::parse(jobs[0].payload)["referral"].get<std::string>(), &index));
   auto referral = *ReadValue<std::optional<ReferralRecord>>(
       *store_, [&](Tx& tx) { return tx.GetReferral(index); });
   ASSERT_TRUE(referral);

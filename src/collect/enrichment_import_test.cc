@@ -5,33 +5,20 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "keys/key_manager.h"
-#include "policy/example_policy.h"
-#include "policy/policy_loader.h"
-#include "testing/test_store.h"
+#include "testing/collection_fixture.h"
 
 namespace privacyd {
 namespace {
 
-std::shared_ptr<const Policy> ExamplePolicy(bool new_subjects) {
-  std::string text(kExamplePolicy);
-  if (new_subjects) {
-    const std::string from = "    purposes: [enrichment]\n";
-    text.replace(text.find(from), from.size(), from + "    new_subjects: true\n");
-  }
-  PolicyLoad load = LoadPolicyText(text, "example", Taxonomy::Default(), Jurisdictions::Default());
-  EXPECT_TRUE(load.policy);
-  return load.policy;
+std::shared_ptr<const Policy> WithNewSubjects() {
+  return testing::ExamplePolicyWith("    purposes: [enrichment]\n",
+                                    "    purposes: [enrichment]\n    new_subjects: true\n");
 }
 
-class EnrichmentImportTest : public ::testing::Test {
+class EnrichmentImportTest : public testing::CollectionFixture {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path());
-    auto keyring = OpenKeyring(dir_.path(), *store_, random_, true);
-    ASSERT_TRUE(keyring.ok());
-    keyring_ = *keyring;
-    registry_ = std::make_unique<SubjectRegistry>(*store_, keyring_, audit_, clock_, random_);
+    CollectionFixture::SetUp();
     collector_ = std::make_unique<Collector>(policy_, *registry_, nullptr, clock_, random_);
     importer_ = std::make_unique<EnrichmentImporter>(*collector_, policy_, random_);
   }
@@ -53,19 +40,6 @@ class EnrichmentImportTest : public ::testing::Test {
                              [&rows](const ImportRow& row, uint64_t) { rows.push_back(row); });
   }
 
-  SubjectView Read(const std::string& id) {
-    AccessContext officer{{"usr_2", "olga", "privacy_officer"}, "support", "req_2"};
-    return *registry_->Get(officer, id);
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::shared_ptr<const Keyring> keyring_;
-  FakeClock clock_;
-  SecureRandom random_;
-  AuditLog audit_{clock_};
-  std::unique_ptr<SubjectRegistry> registry_;
-  PolicyHolder policy_{ExamplePolicy(false)};
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<EnrichmentImporter> importer_;
   Principal marketing_{"usr_3", "mia", "marketing"};
@@ -130,7 +104,7 @@ TEST_F(EnrichmentImportTest, CombinesDeclaredColumnsWithThePeopleWeHoldAndSkipsW
 }
 
 TEST_F(EnrichmentImportTest, AddsPeopleOnlyWhereThePolicySaysSoAndKeepsRowOrder) {
-  policy_.Replace(ExamplePolicy(true));
+  policy_.Replace(WithNewSubjects());
   std::string csv = "email,phone\n";
   for (int i = 0; i < 100; ++i) {
     csv += "p" + std::to_string(i) + "@example.com,+44 20 7946 0" +

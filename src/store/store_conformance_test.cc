@@ -217,7 +217,11 @@ TEST_P(StoreConformance, AReferralIsKeptOnceAndLosesItsAddressWhenSent) {
   const std::string index("\x01ref\x00", 5);
   ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));
   ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) {
-    return tx.InsertReferral({index, "sub_1", "referral", std::string("sealed\x00" "addr", 11), kT0, std::nullopt});
+    return tx.InsertReferral({index, "sub_1", "referral",
+                              std::string("sealed\x00"
+                                          "addr",
+                                          11),
+                              kT0, std::nullopt});
   })));
   EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) {
     return tx.InsertReferral({index, "sub_1", "referral", "again", kT0, std::nullopt});
@@ -227,7 +231,9 @@ TEST_P(StoreConformance, AReferralIsKeptOnceAndLosesItsAddressWhenSent) {
     return **ReadValue<std::optional<ReferralRecord>>(
         *store_, [&](Tx& tx) { return tx.GetReferral(index); });
   };
-  EXPECT_EQ(get().sealed_address, std::string("sealed\x00" "addr", 11));
+  EXPECT_EQ(get().sealed_address, std::string("sealed\x00"
+                                              "addr",
+                                              11));
   EXPECT_EQ(get().sent_at, std::nullopt);
   ASSERT_TRUE(
       IsOk(store_->Write([&](Tx& tx) { return tx.MarkReferralSent(index, kT0 + kSecond); })));

@@ -169,11 +169,7 @@ CREATE TABLE referrals (
 )sql";
 
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
-    {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
 };
 
 }  // namespace

@@ -225,9 +225,10 @@ Status SqliteTx::SetSubjectRestricted(const std::string& id, std::optional<Micro
 
 Status SqliteTx::InsertReferral(const ReferralRecord& r) {
   PD_RETURN_IF_ERROR(CheckWritable());
-  PD_ASSIGN_OR_RETURN(SqliteQuery q,
-                      conn_.Prepare("INSERT INTO referrals (blind_index, referrer_id, point, "
-                                    "sealed_address, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)"));
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO referrals (blind_index, referrer_id, point, "
+                    "sealed_address, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)"));
   q.Blob(r.blind_index)
       .Text(r.referrer_id)
       .Text(r.point)
