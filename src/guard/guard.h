@@ -135,7 +135,7 @@ struct GuardStats {
   size_t patterns = 0;
   size_t database_bytes = 0;
   size_t scratch_bytes = 0;
-  double compile_ms = 0;      // or loading, when precompiled
+  double compile_ms = 0;     // or loading, when precompiled
   bool precompiled = false;  // loaded rather than compiled
 };
 
@@ -158,8 +158,9 @@ class Guard {
   // Scans `in` to its end in bounded memory, calling `on_finding` for each finding in order of
   // start offset; offsets count from the start of the stream. Returns the number of bytes read,
   // or an unavailable error `read_failed` when the stream fails.
-  virtual Result<size_t> ScanStream(std::istream& in, const TypeSet& types,
-                                    const std::function<void(const Finding&)>& on_finding) const = 0;
+  virtual Result<size_t> ScanStream(
+      std::istream& in, const TypeSet& types,
+      const std::function<void(const Finding&)>& on_finding) const = 0;
 
   virtual GuardStats stats() const = 0;
 };

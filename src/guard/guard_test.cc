@@ -64,7 +64,8 @@ TEST_F(GuardTest, AmbiguousNumbersNeedTheirContextWord) {
   // Numbers without a fixed shape are looked for around their context words.
   EXPECT_EQ(Found("Personalausweis: L01X00T471"), Strings{"DE_ID_CARD[17,27)"});
   EXPECT_EQ(Found("Personalausweis: L01X00T472"), Strings{});
-  EXPECT_EQ(Found("My DL number N581-032-88-355-6 was entered"), Strings{"US_DRIVER_LICENSE[13,30)"});
+  EXPECT_EQ(Found("My DL number N581-032-88-355-6 was entered"),
+            Strings{"US_DRIVER_LICENSE[13,30)"});
   EXPECT_EQ(Found("Ticket N581-032-88-355-6 was entered"), Strings{});
 }
 
@@ -76,8 +77,8 @@ TEST_F(GuardTest, NumbersGluedToOthersAreSplitAtSpacesOnly) {
 TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
   // A phrase of variable length is reported from the earliest word where it could begin, within
   // its sentence.
-  std::vector<Finding> diagnosed = guard_->Scan("I was diagnosed with diabetes last year.",
-                                                 TypeSet::All());
+  std::vector<Finding> diagnosed =
+      guard_->Scan("I was diagnosed with diabetes last year.", TypeSet::All());
   ASSERT_FALSE(diagnosed.empty());
   for (const Finding& f : diagnosed) EXPECT_EQ(f.type, FindingType::kHealth);
   EXPECT_LE(diagnosed.front().start, 2u);  // from "was diagnosed" (or "I")
@@ -85,12 +86,12 @@ TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
   EXPECT_EQ(Found("ich bin Mitglied der SPD"), Strings{"POLITICAL[0,24)"});
   EXPECT_EQ(Found("je suis enceinte"), Strings{"HEALTH[0,16)"});
   // A cue inside the span of a phrase of variable length counts.
-  std::vector<Finding> cued = guard_->Scan("Sorry, I have asthma.", TypeSet::Parse("HEALTH").value());
+  std::vector<Finding> cued =
+      guard_->Scan("Sorry, I have asthma.", TypeSet::Parse("HEALTH").value());
   ASSERT_EQ(cued.size(), 1u);
   EXPECT_EQ(cued[0].end, 20u);
   EXPECT_LE(cued[0].start, 14u);  // at least "asthma", perhaps the words before it
-  EXPECT_EQ(Found("Sorry. I have. Asthma is common.", TypeSet::Parse("HEALTH").value()),
-            Strings{});
+  EXPECT_EQ(Found("Sorry. I have. Asthma is common.", TypeSet::Parse("HEALTH").value()), Strings{});
   // A term without a personal cue in its sentence, and a business exclusion.
   EXPECT_EQ(Found("Our clinic treats diabetes."), Strings{});
   EXPECT_EQ(Found("My DMARC health check is fine"), Strings{});
@@ -100,13 +101,15 @@ TEST_F(GuardTest, SpecialCategoriesNeedTheirPhrasingOrACue) {
 }
 
 TEST_F(GuardTest, OrdinaryIdentifiersOnlyWhenAsked) {
-  std::string text = "mail john.doe@example.com or +1 415 555 2671 from 192.168.1.20 or 2001:db8::1";
+  std::string text =
+      "mail john.doe@example.com or +1 415 555 2671 from 192.168.1.20 or 2001:db8::1";
   EXPECT_EQ(Found(text, TypeSet::Sensitive()), Strings{});
-  EXPECT_EQ(Found(text), (Strings{"EMAIL[5,25)", "PHONE[29,44)", "IP_ADDRESS[50,62)",
-                                  "IP_ADDRESS[66,77)"}));
+  EXPECT_EQ(Found(text),
+            (Strings{"EMAIL[5,25)", "PHONE[29,44)", "IP_ADDRESS[50,62)", "IP_ADDRESS[66,77)"}));
   // Dates and order numbers are not phone numbers, nor 999.1.1.1 an address.
-  EXPECT_EQ(Found("Invoice 2024-11-0042 from 999.1.1.1", TypeSet::Parse("PHONE,IP_ADDRESS").value()),
-            Strings{});
+  EXPECT_EQ(
+      Found("Invoice 2024-11-0042 from 999.1.1.1", TypeSet::Parse("PHONE,IP_ADDRESS").value()),
+      Strings{});
 }
 
 // The guard's own phone check finds exactly what libphonenumber alone finds, in text full of
@@ -185,9 +188,8 @@ TEST_F(GuardTest, StreamReportsWhatAScanOfTheWholeTextReports) {
   }
   std::istringstream in(text);
   std::vector<Finding> streamed;
-  auto read = guard_->ScanStream(in, TypeSet::All(), [&](const Finding& f) {
-    streamed.push_back(f);
-  });
+  auto read =
+      guard_->ScanStream(in, TypeSet::All(), [&](const Finding& f) { streamed.push_back(f); });
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(*read, text.size());
   EXPECT_EQ(streamed, guard_->Scan(text, TypeSet::All()));
@@ -222,10 +224,11 @@ TEST_F(GuardTest, BuiltInDatabasesComeCompiledWithTheBinary) {
 
 TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
   GuardOptions options;
-  options.lexicons.push_back({"custom.yml", "language: xx\nlists:\n  c: [asthma, flu]\n"
-                                            "cues: [i]\nrules:\n  - category: HEALTH\n"
-                                            "    pattern: \"{c}\"\n    needs_cue: true\n"
-                                            "id_context:\n  NL_BSN: [bsn]\n"});
+  options.lexicons.push_back({"custom.yml",
+                              "language: xx\nlists:\n  c: [asthma, flu]\n"
+                              "cues: [i]\nrules:\n  - category: HEALTH\n"
+                              "    pattern: \"{c}\"\n    needs_cue: true\n"
+                              "id_context:\n  NL_BSN: [bsn]\n"});
   auto blob = Guard::Precompile(options);
   ASSERT_TRUE(blob.ok()) << blob.error().message();
   auto compiled = Guard::Create(options);
@@ -259,8 +262,9 @@ TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
 
 TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
   GuardOptions options;
-  options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTH\n"
-                                            "    pattern: \"(unclosed\"\n"});
+  options.lexicons.push_back({"custom.yml",
+                              "language: xx\nrules:\n  - category: HEALTH\n"
+                              "    pattern: \"(unclosed\"\n"});
   auto guard = Guard::Create(options);
   ASSERT_FALSE(guard.ok());
   EXPECT_EQ(guard.error().code(), "lexicon_invalid");
@@ -270,8 +274,9 @@ TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
 
 TEST(GuardCreateTest, ReportsAnUnknownCategory) {
   GuardOptions options;
-  options.lexicons.push_back({"custom.yml", "language: xx\nrules:\n  - category: HEALTHY\n"
-                                            "    pattern: flu\n"});
+  options.lexicons.push_back({"custom.yml",
+                              "language: xx\nrules:\n  - category: HEALTHY\n"
+                              "    pattern: flu\n"});
   auto guard = Guard::Create(options);
   ASSERT_FALSE(guard.ok());
   EXPECT_EQ(guard.error().code(), "lexicon_invalid");
@@ -305,8 +310,13 @@ TEST(TextScanTest, DigitRunsJoinGroupsBySingleSeparators) {
 TEST(TextScanTest, SanitizeKeepsOffsets) {
   std::string out;
   EXPECT_FALSE(internal::SanitizeUtf8("ascii and é", out));
-  ASSERT_TRUE(internal::SanitizeUtf8("a\xff" "b\xc3", out));
-  EXPECT_EQ(out, "a\x1a" "b\x1a");
+  ASSERT_TRUE(
+      internal::SanitizeUtf8("a\xff"
+                             "b\xc3",
+                             out));
+  EXPECT_EQ(out,
+            "a\x1a"
+            "b\x1a");
 }
 
 }  // namespace

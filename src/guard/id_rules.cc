@@ -39,16 +39,26 @@ Shape ShapeOf(const std::vector<DigitGroup>& groups, size_t first, size_t last) 
 
 const std::array<NumericType, 17> kNumericTypes = {{
     {FindingType::kUsSsn, "format",
-     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); },
-     [](const Shape& s) { return s.groups == 1 || s.Is({3, 2, 4}, "-. "); }},
+     [](const Shape& s, std::string_view) {
+       return s.Is({3, 2, 4}, "-. ");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({3, 2, 4}, "-. ");
+     }},
     {FindingType::kUsItin, "format",
-     [](const Shape& s, std::string_view) { return s.Is({3, 2, 4}, "-. "); },
-     [](const Shape& s) { return s.groups == 1 || s.Is({3, 2, 4}, "-. "); }},
+     [](const Shape& s, std::string_view) {
+       return s.Is({3, 2, 4}, "-. ");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({3, 2, 4}, "-. ");
+     }},
     {FindingType::kUkNhs, "mod11",
      [](const Shape& s, std::string_view t) {
        return s.Is({3, 3, 4}, " ") && (t[0] == '4' || t[0] == '6' || t[0] == '7');
      },
-     [](const Shape& s) { return s.groups == 1 || s.Is({3, 3, 4}, " -"); }},
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({3, 3, 4}, " -");
+     }},
     {FindingType::kDeTaxId, "iso7064",
      [](const Shape& s, std::string_view) {
        return s.Is({11}, "") || s.Is({2, 3, 3, 3}, " ") || s.Is({3, 3, 3, 2}, " ");
@@ -57,21 +67,33 @@ const std::array<NumericType, 17> kNumericTypes = {{
        return s.groups == 1 || s.Is({2, 3, 3, 3}, " ./") || s.Is({3, 3, 3, 2}, " ./");
      }},
     {FindingType::kNlBsn, "elfproef",
-     [](const Shape& s, std::string_view) { return s.Is({4, 2, 3}, "."); },
+     [](const Shape& s, std::string_view) {
+       return s.Is({4, 2, 3}, ".");
+     },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({4, 2, 3}, ". ") || s.Is({3, 3, 3}, ". -");
      }},
     {FindingType::kFrNir, "mod97", [](const Shape& s, std::string_view) { return s.digits == 15; },
      nullptr},
     {FindingType::kIlId, "luhn", Never,
-     [](const Shape& s) { return s.groups == 1 || s.Is({8, 1}, "-"); }},
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({8, 1}, "-");
+     }},
     {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }, nullptr},
     {FindingType::kInAadhaar, "verhoeff",
-     [](const Shape& s, std::string_view) { return s.Is({4, 4, 4}, " -"); },
-     [](const Shape& s) { return s.groups == 1 || s.Is({4, 4, 4}, " -."); }},
+     [](const Shape& s, std::string_view) {
+       return s.Is({4, 4, 4}, " -");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({4, 4, 4}, " -.");
+     }},
     {FindingType::kAuTfn, "mod11",
-     [](const Shape& s, std::string_view) { return s.Is({3, 3, 3}, " "); },
-     [](const Shape& s) { return s.groups == 1 || s.Is({3, 3, 3}, " -") || s.Is({3, 3, 2}, " -"); }},
+     [](const Shape& s, std::string_view) {
+       return s.Is({3, 3, 3}, " ");
+     },
+     [](const Shape& s) {
+       return s.groups == 1 || s.Is({3, 3, 3}, " -") || s.Is({3, 3, 2}, " -");
+     }},
     {FindingType::kAuMedicare, "mod10",
      [](const Shape& s, std::string_view) {
        return s.Is({4, 5, 1}, " ") || s.Is({4, 5, 1, 1}, " ");
@@ -82,8 +104,7 @@ const std::array<NumericType, 17> kNumericTypes = {{
      }},
     {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }, nullptr},
     {FindingType::kCreditCard, "luhn",
-     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; },
-     nullptr},
+     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; }, nullptr},
     {FindingType::kDeIdCard, "check_digit", Never, nullptr},
     {FindingType::kUsPassport, "context", Never, nullptr},
     {FindingType::kUkPassport, "context", Never, nullptr},
@@ -138,7 +159,8 @@ bool ValidContextOnly(FindingType type, std::string_view text) {
   }
   std::string_view candidate(buffer, n);
   size_t letters = 0;
-  while (letters < candidate.size() && IsAsciiAlpha(static_cast<unsigned char>(candidate[letters]))) {
+  while (letters < candidate.size() &&
+         IsAsciiAlpha(static_cast<unsigned char>(candidate[letters]))) {
     ++letters;
   }
   size_t digits = candidate.size() - letters;
@@ -167,11 +189,16 @@ std::string_view ValidatorName(FindingType type) {
     if (n.type == type) return n.validator;
   }
   switch (type) {
-    case FindingType::kUkNino: return "format";
-    case FindingType::kInPan: return "format";
-    case FindingType::kSgNricFin: return "check_letter";
-    case FindingType::kIban: return "mod97";
-    default: return "context";
+    case FindingType::kUkNino:
+      return "format";
+    case FindingType::kInPan:
+      return "format";
+    case FindingType::kSgNricFin:
+      return "check_letter";
+    case FindingType::kIban:
+      return "mod97";
+    default:
+      return "context";
   }
 }
 

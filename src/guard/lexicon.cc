@@ -27,16 +27,17 @@ class Parser {
     try {
       root = YAML::Load(source_.text);
     } catch (const YAML::Exception& e) {
-      return Fail("", "is not valid YAML (line " + std::to_string(e.mark.line + 1) + ": " + e.msg +
-                          ")");
+      return Fail(
+          "", "is not valid YAML (line " + std::to_string(e.mark.line + 1) + ": " + e.msg + ")");
     }
     if (!root.IsMap()) return Fail("", "must be a mapping with language, rules, ...");
-    static const std::set<std::string> kKeys = {"language", "lists",      "cues",
-                                                "exclude",  "rules",      "id_context"};
+    static const std::set<std::string> kKeys = {"language", "lists", "cues",
+                                                "exclude",  "rules", "id_context"};
     for (const auto& entry : root) {
       std::string key = entry.first.as<std::string>();
       if (!kKeys.count(key)) {
-        return Fail(key, "is not a lexicon key (language, lists, cues, exclude, rules, id_context)");
+        return Fail(key,
+                    "is not a lexicon key (language, lists, cues, exclude, rules, id_context)");
       }
     }
     Lexicon lexicon;

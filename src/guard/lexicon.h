@@ -25,8 +25,8 @@ struct IdContext {
 };
 
 struct Lexicon {
-  std::string name;      // the source's name
-  std::string language;  // "en"
+  std::string name;       // the source's name
+  std::string language;   // "en"
   std::string validator;  // "lexicon:en"
   std::vector<LexiconRule> rules;
   std::vector<std::string> cues;

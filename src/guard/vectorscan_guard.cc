@@ -74,9 +74,9 @@ enum class Kind : uint8_t {
   kCorsicanNir,  // a NIR from 2A or 2B, from the department on
   kEmail,        // an '@' and the first character of a domain
   kIpv4,
-  kIpv6,  // a hex group and two colons
+  kIpv6,          // a hex group and two colons
   kTokenContext,  // a context word of an identifier without a fixed shape (passport, licence)
-  kRule,  // a special-category rule (rules_[index])
+  kRule,          // a special-category rule (rules_[index])
 };
 
 struct PatternInfo {
@@ -115,13 +115,10 @@ struct WordMatch {
 uint64_t Bit(FindingType type) { return uint64_t{1} << static_cast<unsigned>(type); }
 
 bool IsEmailLocalByte(unsigned char c) {
-  return IsDigit(c) || IsAsciiAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' ||
-         c == '-';
+  return IsDigit(c) || IsAsciiAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 bool IsDomainByte(unsigned char c) { return IsDigit(c) || IsAsciiAlpha(c) || c == '-'; }
-bool IsHex(unsigned char c) {
-  return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
+bool IsHex(unsigned char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 bool IsPhoneByte(unsigned char c) {
   return IsDigit(c) || c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
 }
@@ -194,7 +191,6 @@ Span PhoneAt(std::string_view text, size_t pos) {
   return {start, end};
 }
 
-
 // State of one scan, kept with a scratch and reused.
 struct ScanState {
   std::string_view text;
@@ -211,10 +207,10 @@ struct ScanState {
   size_t phone_covered = 0;
   std::vector<RuleMatch> rules;
   std::vector<Finding> findings;
-  std::vector<WordMatch> words;  // results of a window scan
+  std::vector<WordMatch> words;       // results of a window scan
   std::vector<WordMatch> exclusions;  // around the rule matches
   std::vector<WordMatch> cues;
-  size_t window_base = 0;        // where the window of that scan starts
+  size_t window_base = 0;                      // where the window of that scan starts
   const std::vector<Width>* widths = nullptr;  // of the main database's patterns
   std::vector<Span> token_contexts;
   const std::vector<Width>* word_widths = nullptr;  // of the database of the window scan
@@ -474,16 +470,20 @@ class VectorscanGuard final : public Guard {
     std::vector<PatternSpec> contexts, cues, excludes;
     for (const Lexicon& lexicon : lexicons_) {
       for (const LexiconRule& rule : lexicon.rules) {
-        specs.push_back({rule.pattern, kWords, {Kind::kRule, static_cast<uint32_t>(rules_.size())},
+        specs.push_back({rule.pattern,
+                         kWords,
+                         {Kind::kRule, static_cast<uint32_t>(rules_.size())},
                          lexicon.name + ": rules[" + std::to_string(rule.index) + "]"});
         rules_.push_back({&rule, lexicon.validator});
       }
       for (size_t i = 0; i < lexicon.cues.size(); ++i) {
-        cues.push_back({lexicon.cues[i], kWords, {},
-                        lexicon.name + ": cues[" + std::to_string(i) + "]"});
+        cues.push_back(
+            {lexicon.cues[i], kWords, {}, lexicon.name + ": cues[" + std::to_string(i) + "]"});
       }
       for (size_t i = 0; i < lexicon.excludes.size(); ++i) {
-        excludes.push_back({lexicon.excludes[i], kWords, {},
+        excludes.push_back({lexicon.excludes[i],
+                            kWords,
+                            {},
                             lexicon.name + ": exclude[" + std::to_string(i) + "]"});
       }
       for (const IdContext& context : lexicon.id_context) {
@@ -496,9 +496,11 @@ class VectorscanGuard final : public Guard {
         if (shapeless && std::none_of(specs.begin(), specs.end(), [&](const PatternSpec& s) {
               return s.info.kind == Kind::kTokenContext && s.expression == context.pattern;
             })) {
-          specs.push_back({context.pattern, kWords, {Kind::kTokenContext},
-                           lexicon.name + ": id_context." +
-                               std::string(FindingTypeName(context.type))});
+          specs.push_back(
+              {context.pattern,
+               kWords,
+               {Kind::kTokenContext},
+               lexicon.name + ": id_context." + std::string(FindingTypeName(context.type))});
         }
         // One pattern per distinct word, naming every type that lists it.
         auto same = std::find_if(contexts.begin(), contexts.end(), [&](const PatternSpec& c) {
@@ -508,9 +510,11 @@ class VectorscanGuard final : public Guard {
           context_masks_[static_cast<size_t>(same - contexts.begin())] |= Bit(context.type);
           continue;
         }
-        contexts.push_back({context.pattern, kWords, {},
-                            lexicon.name + ": id_context." +
-                                std::string(FindingTypeName(context.type))});
+        contexts.push_back(
+            {context.pattern,
+             kWords,
+             {},
+             lexicon.name + ": id_context." + std::string(FindingTypeName(context.type))});
         context_masks_.push_back(Bit(context.type));
       }
     }
@@ -522,22 +526,28 @@ class VectorscanGuard final : public Guard {
     }
     stats_.precompiled = !precompiled.empty() && Load(precompiled, key);
     if (!stats_.precompiled) {
-      for (auto [list, widths] : {std::pair{&specs, &widths_}, {&contexts, &context_widths_},
-                                  {&cues, &cue_widths_}, {&excludes, &exclude_widths_}}) {
+      for (auto [list, widths] : {std::pair{&specs, &widths_},
+                                  {&contexts, &context_widths_},
+                                  {&cues, &cue_widths_},
+                                  {&excludes, &exclude_widths_}}) {
         auto computed = Widths(*list);
         if (!computed.ok()) return computed.error();
         *widths = std::move(*computed);
       }
-      for (auto [list, database] : {std::pair{&specs, &database_}, {&ordinary, &ordinary_},
-                                    {&contexts, &contexts_}, {&cues, &cues_},
+      for (auto [list, database] : {std::pair{&specs, &database_},
+                                    {&ordinary, &ordinary_},
+                                    {&contexts, &contexts_},
+                                    {&cues, &cues_},
                                     {&excludes, &excludes_}}) {
         auto compiled = Compile(*list, database);
         if (!compiled.ok()) return compiled.error();
       }
     }
     key_ = std::move(key);
-    for (auto [list, database] : {std::pair{&specs, database_}, {&ordinary, ordinary_},
-                                  {&contexts, contexts_}, {&cues, cues_},
+    for (auto [list, database] : {std::pair{&specs, database_},
+                                  {&ordinary, ordinary_},
+                                  {&contexts, contexts_},
+                                  {&cues, cues_},
                                   {&excludes, excludes_}}) {
       if (database && hs_alloc_scratch(database, &scratch_) != HS_SUCCESS) {
         return Error(ErrorKind::kInternal, "guard_scratch_failed",
@@ -549,9 +559,9 @@ class VectorscanGuard final : public Guard {
       stats_.patterns += list->size();
     }
     hs_scratch_size(scratch_, &stats_.scratch_bytes);
-    stats_.compile_ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - started)
-                            .count();
+    stats_.compile_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     region_ = options.default_region;
     phone_util_ = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
     fast_phone_check_ = options.fast_phone_check;
@@ -708,8 +718,7 @@ class VectorscanGuard final : public Guard {
     for (hs_database_t*& database : databases) {
       uint64_t length = 0;
       if (!get(length) || length > blob.size()) return fail();
-      if (length > 0 &&
-          hs_deserialize_database(blob.data(), length, &database) != HS_SUCCESS) {
+      if (length > 0 && hs_deserialize_database(blob.data(), length, &database) != HS_SUCCESS) {
         return fail();
       }
       blob.remove_prefix(length);
@@ -783,8 +792,8 @@ class VectorscanGuard final : public Guard {
   ContextLevels ContextsNear(ScanState& state, hs_scratch_t* scratch, size_t start,
                              size_t end) const {
     ContextLevels levels{};
-    ScanWindow(state, scratch, contexts_, context_widths_, start > kContextBefore ? start - kContextBefore : 0,
-               end + kContextAfter);
+    ScanWindow(state, scratch, contexts_, context_widths_,
+               start > kContextBefore ? start - kContextBefore : 0, end + kContextAfter);
     for (const WordMatch& word : state.words) {
       if (word.from < end && start < word.to) continue;  // inside the candidate
       uint64_t types = context_masks_[word.types];
@@ -1059,7 +1068,8 @@ class VectorscanGuard final : public Guard {
       size_t from = rules[i].from > kBefore ? rules[i].from - kBefore : 0;
       size_t to = rules[i].to + kAfter;
       size_t j = i + 1;
-      while (j < rules.size() && rules[j].from <= to + kBefore) to = std::max(to, rules[j++].to + kAfter);
+      while (j < rules.size() && rules[j].from <= to + kBefore)
+        to = std::max(to, rules[j++].to + kAfter);
       ScanWindow(state, scratch, excludes_, exclude_widths_, from, to);
       state.exclusions.insert(state.exclusions.end(), state.words.begin(), state.words.end());
       ScanWindow(state, scratch, cues_, cue_widths_, from, to);
@@ -1078,15 +1088,15 @@ class VectorscanGuard final : public Guard {
     for (const RuleMatch& match : rules) {
       const RuleRef& ref = rules_[match.rule];
       if (!state.types.Contains(ref.rule->category)) continue;
-      auto [e_first, e_last] = starting(state.exclusions,
-                                        match.from > kMaxPhrase ? match.from - kMaxPhrase : 0,
-                                        match.to);
+      auto [e_first, e_last] = starting(
+          state.exclusions, match.from > kMaxPhrase ? match.from - kMaxPhrase : 0, match.to);
       if (std::any_of(e_first, e_last, [&](const WordMatch& e) { return e.to > match.from; })) {
         continue;
       }
       if (ref.rule->needs_cue) {
-        auto [c_first, c_last] = starting(
-            state.cues, match.from > kCueBefore ? match.from - kCueBefore : 0, match.to + kCueAfter);
+        auto [c_first, c_last] =
+            starting(state.cues, match.from > kCueBefore ? match.from - kCueBefore : 0,
+                     match.to + kCueAfter);
         // A cue may also lie inside the span: a phrase of variable length is reported from the
         // earliest word it could start at, which can be the cue itself ("I have diabetes").
         bool cued = std::any_of(c_first, c_last, [&](const WordMatch& c) {
