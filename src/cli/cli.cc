@@ -804,6 +804,7 @@ void AddImportCommands(CLI::App& app, Environment& env, std::function<int()>& ac
       if (!o->policy.empty()) flags["policy"] = o->policy;
       auto config = LoadConfig(o->common, env, flags);
       if (!config.ok()) return Fail(env, config.error());
+      o->command.actor = CliActor().name;
       return RunImportEnrichment(o->command, *config, env);
     };
   });

@@ -1,12 +1,10 @@
 #include "cli/import.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
@@ -22,20 +20,6 @@ namespace {
 int Fail(Environment& env, const Error& error) {
   env.err << "privacyd: " << error.message() << " [" << error.code() << "]\n";
   return 2;
-}
-
-nlohmann::json RowJson(const ImportRow& row) {
-  nlohmann::json out = {{"line", row.line}, {"outcome", row.outcome}};
-  if (!row.subject_id.empty()) out["subject"] = row.subject_id;
-  if (!row.reason.empty()) out["reason"] = row.reason;
-  if (!row.problems.empty()) {
-    nlohmann::json errors = nlohmann::json::array();
-    for (const auto& p : row.problems) {
-      errors.push_back({{"field", p.field}, {"code", p.code}, {"detail", p.detail}});
-    }
-    out["errors"] = errors;
-  }
-  return out;
 }
 
 }  // namespace
@@ -75,14 +59,13 @@ int RunImportEnrichment(const ImportCommand& command, const Config& config, Envi
   Collector collector(policy, registry, guard->get(), env.clock, env.random);
   EnrichmentImporter importer(collector, policy, env.random);
 
-  const passwd* pw = getpwuid(geteuid());
-  Principal principal{"", "cli:" + std::string(pw != nullptr ? pw->pw_name : "unknown"), "admin"};
+  Principal principal{"", command.actor, "admin"};
   ImportOptions options{command.vendor, command.point, &principal, ""};
   const bool tty = isatty(STDERR_FILENO) != 0;
   auto last_progress = std::chrono::steady_clock::now();
   size_t rows = 0;
   auto summary = importer.Import(csv, options, [&](const ImportRow& row, uint64_t bytes) {
-    report << RowJson(row).dump() << "\n";
+    report << ImportRowJson(row).dump() << "\n";
     ++rows;
     auto now = std::chrono::steady_clock::now();
     if (tty && now - last_progress > std::chrono::milliseconds(200)) {

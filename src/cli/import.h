@@ -15,6 +15,7 @@ struct ImportCommand {
   std::string file;    // the CSV file
   std::string report;  // the per-row report; empty: FILE.report.jsonl
   std::string point;   // empty: the policy's only enrichment_import point
+  std::string actor;   // who imports, for provenance and audit: "cli:<OS user>"
 };
 
 // Exit status: 0 when every row was imported or skipped as the policy requires, 1 when some

@@ -35,6 +35,15 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+// The ISO 3166-1 alpha-2 code `text` names ("de", " DE "), or nullopt.
+std::optional<std::string> CountryCode(std::string_view text) {
+  std::string code = Trim(text);
+  std::transform(code.begin(), code.end(), code.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (!Jurisdictions::Default().IsKnownCountry(code)) return std::nullopt;
+  return code;
+}
+
 // C0 controls (but tab and line breaks in free text), DEL and the C1 controls U+0080..U+009F.
 // The text is valid UTF-8 (the shells check it).
 bool HasControlCharacters(std::string_view text, bool free_text) {
@@ -337,10 +346,7 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
     auto it = submission.find(field.name);
     if (field.category != kCountryCategory || it == submission.end()) continue;
     if (it->second.kind != SubmittedValue::Kind::kString) continue;
-    std::string code = Trim(it->second.text);
-    std::transform(code.begin(), code.end(), code.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    if (Jurisdictions::Default().IsKnownCountry(code)) region = code;
+    if (auto code = CountryCode(it->second.text)) region = *code;
   }
 
   Collected data;
@@ -390,16 +396,14 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
       }
       value = *phone;
     } else if (field.category == kCountryCategory) {
-      std::string code = value;
-      std::transform(code.begin(), code.end(), code.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-      if (!Jurisdictions::Default().IsKnownCountry(code)) {
+      std::optional<std::string> code = CountryCode(value);
+      if (!code) {
         problems.push_back(
             Problem(field.name, "invalid_format",
                     "'" + field.name + "' is a two-letter ISO 3166-1 country code, e.g. DE"));
         continue;
       }
-      value = code;
+      value = *code;
     } else if (field.free_text) {
       if (guard_ == nullptr) {
         return Error(ErrorKind::kUnavailable, "scanner_unavailable",

@@ -39,6 +39,20 @@ Result<std::string> EnrichmentPoint(const Policy& policy, const std::string& nam
 
 }  // namespace
 
+nlohmann::json ImportRowJson(const ImportRow& row) {
+  nlohmann::json out = {{"line", row.line}, {"outcome", row.outcome}};
+  if (!row.subject_id.empty()) out["subject"] = row.subject_id;
+  if (!row.reason.empty()) out["reason"] = row.reason;
+  if (!row.problems.empty()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& p : row.problems) {
+      errors.push_back({{"field", p.field}, {"code", p.code}, {"detail", p.detail}});
+    }
+    out["errors"] = errors;
+  }
+  return out;
+}
+
 Result<ImportSummary> EnrichmentImporter::Import(
     std::istream& csv, const ImportOptions& options,
     const std::function<void(const ImportRow&, uint64_t)>& on_row) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct ImportRow {
   std::vector<FieldProblem> problems;  // refused: every offending column
   std::string subject_id;              // merged or added
 };
+
+// A row of the report as JSON: {"line", "outcome", "subject"?, "reason"?, "errors"?: [{"field",
+// "code", "detail"}]}, never the row's values. The CLI's report file and the HTTP answer share it.
+nlohmann::json ImportRowJson(const ImportRow& row);
 
 struct ImportSummary {
   std::string id;  // "imp_...", in the provenance of every value the import stored

@@ -289,19 +289,7 @@ class CollectDoor {
 
 json ImportJson(const ImportSummary& summary, const std::vector<ImportRow>& rows) {
   json report = json::array();
-  for (const auto& row : rows) {
-    json r = {{"line", row.line}, {"outcome", row.outcome}};
-    if (!row.subject_id.empty()) r["subject"] = row.subject_id;
-    if (!row.reason.empty()) r["reason"] = row.reason;
-    if (!row.problems.empty()) {
-      json errors = json::array();
-      for (const auto& p : row.problems) {
-        errors.push_back({{"field", p.field}, {"code", p.code}, {"detail", p.detail}});
-      }
-      r["errors"] = errors;
-    }
-    report.push_back(std::move(r));
-  }
+  for (const auto& row : rows) report.push_back(ImportRowJson(row));
   return {{"import", summary.id},
           {"point", summary.point},
           {"vendor", summary.vendor},
