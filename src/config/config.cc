@@ -70,6 +70,21 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"store.max_batch", "256", "most writes committed together in one transaction"},
       {"jobs.workers", "2", "threads running durable jobs (exports, erasure, mail, retention)"},
       {"jobs.poll_ms", "250", "milliseconds an idle job worker waits before looking for due jobs"},
+      {"mail.smtp.host", "", "SMTP relay privacyd sends mail through; empty: mail stays queued"},
+      {"mail.smtp.port", "25", "SMTP port (587 for starttls, 465 for tls are usual)"},
+      {"mail.smtp.tls", "starttls", "none, starttls (required, not opportunistic) or tls"},
+      {"mail.smtp.user", "", "SMTP AUTH user name; empty: no authentication"},
+      {"mail.smtp.password_file", "", "file holding the SMTP AUTH password (mode 0600)"},
+      {"mail.smtp.timeout_ms", "30000", "time allowed for one SMTP conversation"},
+      {"mail.from", "", "From address of privacyd's mail, e.g. \"Privacy <privacy@example.com>\""},
+      {"mail.unsubscribe_mailto", "",
+       "address in List-Unsubscribe's mailto (its mail is posted to the inbound webhook)"},
+      {"mail.dkim.domain", "", "d= of DKIM signatures privacyd adds; empty: no signing"},
+      {"mail.dkim.selector", "", "s= of DKIM signatures"},
+      {"mail.dkim.key_file", "", "DKIM private key: PEM RSA or Ed25519 (mode 0600)"},
+      {"geoip.database", "",
+       "MaxMind-format database (.mmdb) for IP to country; empty: Debian's tor-geoipdb tables"},
+      {"geoip.tor_dir", "/usr/share/tor", "directory holding tor-geoipdb's geoip and geoip6"},
   };
   return kKeys;
 }
