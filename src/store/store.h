@@ -30,6 +30,29 @@ struct SubjectRecord {
   Micros created_at = 0;
   std::optional<Micros> erased_at;
   std::optional<Micros> restricted_at;  // processing restricted (GDPR Art. 18) since
+  std::string regime;  // the regime the person was collected under ("gdpr", ...), or ""
+};
+
+// One event of the consent ledger: a person granted, withdrew or objected, or asked for
+// something still to be confirmed (double opt-in). Append-only; the current state is derived
+// from a subject's events in seq order. No personal data: the country derived from the IP, not
+// the IP; the user agent's family, not the string.
+struct ConsentEventRecord {
+  int64_t seq = 0;  // assigned by the store, increasing
+  std::string subject_id;
+  std::string target;  // "topic:<id>", "purpose:<id>", "marketing" (all of it), "sale_sharing"
+  std::string action;  // "grant", "withdraw", "object", "request"
+  std::string method;  // "collection_form", "preference_center", "one_click", ...
+  std::string regime;
+  std::string statement_version;
+  std::string notice_hash;  // hex SHA-256 of the notice text the person was shown
+  std::string language;
+  std::string country;     // ISO 3166-1 from the request's IP, or ""
+  std::string user_agent;  // family ("firefox", "bot", ...), or ""
+  std::string request_id;
+  std::string actor;     // "subject:<id>" for the person, a staff user name otherwise
+  std::string evidence;  // JSON object without personal data (message id, point, receipt...)
+  Micros created_at = 0;
 };
 
 // An identity that may not be processed for marketing again, whatever happens to its subject:
@@ -188,6 +211,15 @@ class Tx {
   virtual Status MarkSubjectErased(const std::string& id, Micros at) = 0;
   // Sets (a time) or lifts (nullopt) the restriction of processing. kNotFound as above.
   virtual Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) = 0;
+  // Sets the regime the subject is under. kNotFound as above.
+  virtual Status SetSubjectRegime(const std::string& id, const std::string& regime) = 0;
+
+  // Consent ledger. AppendConsentEvent returns the new seq (record.seq is ignored); there is
+  // no way to change or delete an event. ListConsentEvents returns a subject's events in seq
+  // order.
+  virtual Result<int64_t> AppendConsentEvent(const ConsentEventRecord& record) = 0;
+  virtual Result<std::vector<ConsentEventRecord>> ListConsentEvents(
+      const std::string& subject_id) = 0;
 
   // Suppressions. AddSuppression keeps an existing record of the same identity as it is.
   virtual Status AddSuppression(const SuppressionRecord& record) = 0;
@@ -201,6 +233,10 @@ class Tx {
       const std::string& kind, const std::string& blind_index) = 0;
   // In creation order.
   virtual Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) = 0;
+  // Up to `limit` identities of `kind` whose subject id is greater than `after_subject_id`, in
+  // (subject id, creation) order: a cursor over everyone, e.g. for a mailing audience.
+  virtual Result<std::vector<IdentityRecord>> ListIdentitiesOfKind(
+      const std::string& kind, const std::string& after_subject_id, int limit) = 0;
 
   // Attributes. InsertAttribute returns the new id (attribute.id is ignored).
   virtual Result<int64_t> InsertAttribute(const AttributeRecord& attribute) = 0;

@@ -191,6 +191,103 @@ TEST_P(StoreConformance, RestrictionIsSetAndLiftedOrReportsMissingSubject) {
                       ErrorKind::kNotFound, "subject_not_found"));
 }
 
+TEST_P(StoreConformance, SubjectRegimeIsStoredAndChanged) {
+  SubjectRecord subject = Subject("sub_1");
+  subject.regime = "ccpa";
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) { return tx.InsertSubject(subject); })));
+  auto regime = [&]() {
+    return (*ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                     [](Tx& tx) { return tx.GetSubject("sub_1"); }))
+        ->regime;
+  };
+  EXPECT_EQ(regime(), "ccpa");
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.SetSubjectRegime("sub_1", "gdpr"); })));
+  EXPECT_EQ(regime(), "gdpr");
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.SetSubjectRegime("sub_x", "gdpr"); }),
+                      ErrorKind::kNotFound, "subject_not_found"));
+}
+
+TEST_P(StoreConformance, ConsentEventsAreAppendedInOrderPerSubjectWithEveryField) {
+  ConsentEventRecord grant;
+  grant.subject_id = "sub_1";
+  grant.target = "topic:newsletter";
+  grant.action = "grant";
+  grant.method = "collection_form";
+  grant.regime = "gdpr";
+  grant.statement_version = "2026-11";
+  grant.notice_hash = "ab12";
+  grant.language = "de";
+  grant.country = "DE";
+  grant.user_agent = "firefox";
+  grant.request_id = "req_1";
+  grant.actor = "subject:sub_1";
+  grant.evidence = R"({"point":"contact"})";
+  grant.created_at = kT0;
+  ConsentEventRecord other = grant;
+  other.subject_id = "sub_2";
+  ConsentEventRecord withdraw = grant;
+  withdraw.action = "withdraw";
+  withdraw.method = "one_click";
+  withdraw.created_at = kT0 + kSecond;
+  std::vector<int64_t> seqs;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    for (const auto* e : {&grant, &other, &withdraw}) {
+      PD_ASSIGN_OR_RETURN(int64_t seq, tx.AppendConsentEvent(*e));
+      seqs.push_back(seq);
+    }
+    return Ok();
+  })));
+  ASSERT_EQ(seqs.size(), 3u);
+  EXPECT_LT(seqs[0], seqs[1]);
+  EXPECT_LT(seqs[1], seqs[2]);
+  auto events = ReadValue<std::vector<ConsentEventRecord>>(
+      *store_, [](Tx& tx) { return tx.ListConsentEvents("sub_1"); });
+  ASSERT_TRUE(IsOk(events));
+  ASSERT_EQ(events->size(), 2u);
+  const ConsentEventRecord& first = (*events)[0];
+  EXPECT_EQ(first.seq, seqs[0]);
+  EXPECT_EQ(first.target, "topic:newsletter");
+  EXPECT_EQ(first.action, "grant");
+  EXPECT_EQ(first.method, "collection_form");
+  EXPECT_EQ(first.regime, "gdpr");
+  EXPECT_EQ(first.statement_version, "2026-11");
+  EXPECT_EQ(first.notice_hash, "ab12");
+  EXPECT_EQ(first.language, "de");
+  EXPECT_EQ(first.country, "DE");
+  EXPECT_EQ(first.user_agent, "firefox");
+  EXPECT_EQ(first.request_id, "req_1");
+  EXPECT_EQ(first.actor, "subject:sub_1");
+  EXPECT_EQ(first.evidence, R"({"point":"contact"})");
+  EXPECT_EQ(first.created_at, kT0);
+  EXPECT_EQ((*events)[1].seq, seqs[2]);
+  EXPECT_EQ((*events)[1].action, "withdraw");
+  EXPECT_EQ((*events)[1].method, "one_click");
+}
+
+TEST_P(StoreConformance, IdentitiesOfAKindArePagedBySubject) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (const char* id : {"sub_3", "sub_1", "sub_2"}) {
+      PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+      PD_RETURN_IF_ERROR(tx.InsertIdentity({id, "email", std::string("e-") + id, "sealed", kT0}));
+    }
+    return tx.InsertIdentity({"sub_2", "phone", "p-sub_2", "sealed", kT0});
+  })));
+  auto page = [&](const std::string& after, int limit) {
+    std::vector<std::string> subjects;
+    auto got = ReadValue<std::vector<IdentityRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListIdentitiesOfKind("email", after, limit); });
+    EXPECT_TRUE(IsOk(got));
+    for (const auto& identity : *got) {
+      EXPECT_EQ(identity.kind, "email");
+      subjects.push_back(identity.subject_id);
+    }
+    return subjects;
+  };
+  EXPECT_EQ(page("", 2), (std::vector<std::string>{"sub_1", "sub_2"}));
+  EXPECT_EQ(page("sub_2", 2), (std::vector<std::string>{"sub_3"}));
+  EXPECT_EQ(page("sub_3", 2), (std::vector<std::string>{}));
+}
+
 TEST_P(StoreConformance, SuppressionsAreKeptOncePerIdentityWhateverTheSubject) {
   const std::string index("\x00\xffobj", 5);
   ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) {
@@ -1019,6 +1116,8 @@ TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
         return tx.InsertToken({"tok", "usr_1", "h", "", kT0, {}, {}});
       },
       [](Tx& tx) { return tx.RevokeToken("tok", kT0); },
+      [](Tx& tx) { return tx.SetSubjectRegime("sub_1", "gdpr"); },
+      [](Tx& tx) { return StatusOf(tx.AppendConsentEvent(ConsentEventRecord{})); },
       [](Tx& tx) { return StatusOf(tx.EnqueueJob(Job("x", kT0))); },
       [](Tx& tx) { return StatusOf(tx.ClaimJob({}, "w", kT0, kSecond)); },
       [](Tx& tx) { return tx.HeartbeatJob(1, "w", kT0); },

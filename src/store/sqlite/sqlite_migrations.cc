@@ -168,8 +168,39 @@ CREATE TABLE referrals (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 6: the consent ledger. Events are appended and never changed or deleted (triggers
+// refuse it), so the current state is always derived from the whole history; they hold no
+// personal data (the country derived from the IP, not the IP; the user agent's family, not the
+// string), so they outlive the erasure of their subject as proof. Each subject records the
+// regime it was collected under, which decides what its silence means for marketing.
+constexpr char kV6[] = R"sql(
+CREATE TABLE consent_events (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject_id        TEXT NOT NULL,
+  target            TEXT NOT NULL,
+  action            TEXT NOT NULL,
+  method            TEXT NOT NULL,
+  regime            TEXT NOT NULL,
+  statement_version TEXT NOT NULL,
+  notice_hash       TEXT NOT NULL,
+  language          TEXT NOT NULL,
+  country           TEXT NOT NULL,
+  user_agent        TEXT NOT NULL,
+  request_id        TEXT NOT NULL,
+  actor             TEXT NOT NULL,
+  evidence          TEXT NOT NULL,
+  created_at        INTEGER NOT NULL
+);
+CREATE INDEX consent_events_by_subject ON consent_events(subject_id, seq);
+CREATE TRIGGER consent_events_append_only_update BEFORE UPDATE ON consent_events
+  BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
+CREATE TRIGGER consent_events_append_only_delete BEFORE DELETE ON consent_events
+  BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
+ALTER TABLE subjects ADD COLUMN regime TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 
 }  // namespace

@@ -24,7 +24,10 @@ std::optional<JobState> ParseJobState(const std::string& name) {
   return std::nullopt;
 }
 
-constexpr char kSubjectCols[] = "id, created_at, erased_at, restricted_at";
+constexpr char kSubjectCols[] = "id, created_at, erased_at, restricted_at, regime";
+constexpr char kConsentCols[] =
+    "seq, subject_id, target, action, method, regime, statement_version, notice_hash, language, "
+    "country, user_agent, request_id, actor, evidence, created_at";
 constexpr char kIdentityCols[] = "subject_id, kind, blind_index, sealed_value, created_at";
 constexpr char kAttributeCols[] = "id, subject_id, name, sealed_value, provenance, created_at";
 constexpr char kAuditCols[] =
@@ -43,7 +46,28 @@ std::string Sql(const char* head, const char* cols, const char* tail) {
 }
 
 SubjectRecord ReadSubject(const SqliteQuery& q) {
-  return SubjectRecord{q.ColumnBytes(0), q.ColumnInt(1), q.ColumnOptInt(2), q.ColumnOptInt(3)};
+  return SubjectRecord{q.ColumnBytes(0), q.ColumnInt(1), q.ColumnOptInt(2), q.ColumnOptInt(3),
+                       q.ColumnBytes(4)};
+}
+
+ConsentEventRecord ReadConsentEvent(const SqliteQuery& q) {
+  ConsentEventRecord r;
+  r.seq = q.ColumnInt(0);
+  r.subject_id = q.ColumnBytes(1);
+  r.target = q.ColumnBytes(2);
+  r.action = q.ColumnBytes(3);
+  r.method = q.ColumnBytes(4);
+  r.regime = q.ColumnBytes(5);
+  r.statement_version = q.ColumnBytes(6);
+  r.notice_hash = q.ColumnBytes(7);
+  r.language = q.ColumnBytes(8);
+  r.country = q.ColumnBytes(9);
+  r.user_agent = q.ColumnBytes(10);
+  r.request_id = q.ColumnBytes(11);
+  r.actor = q.ColumnBytes(12);
+  r.evidence = q.ColumnBytes(13);
+  r.created_at = q.ColumnInt(14);
+  return r;
 }
 
 IdentityRecord ReadIdentity(const SqliteQuery& q) {
@@ -184,12 +208,13 @@ Status SqliteTx::InsertSubject(const SubjectRecord& subject) {
   PD_RETURN_IF_ERROR(CheckWritable());
   PD_ASSIGN_OR_RETURN(
       SqliteQuery q,
-      conn_.Prepare("INSERT INTO subjects (id, created_at, erased_at, restricted_at) "
-                    "VALUES (?, ?, ?, ?)"));
+      conn_.Prepare("INSERT INTO subjects (id, created_at, erased_at, restricted_at, regime) "
+                    "VALUES (?, ?, ?, ?, ?)"));
   q.Text(subject.id)
       .Int(subject.created_at)
       .OptInt(subject.erased_at)
       .OptInt(subject.restricted_at)
+      .Text(subject.regime)
       .OnUnique("subject_exists");
   return q.Run();
 }
@@ -261,6 +286,51 @@ Status SqliteTx::MarkReferralSent(const std::string& blind_index, Micros at) {
   return Ok();
 }
 
+Status SqliteTx::SetSubjectRegime(const std::string& id, const std::string& regime) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("UPDATE subjects SET regime = ? WHERE id = ?"));
+  q.Text(regime).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("subject_not_found", "the subject");
+  return Ok();
+}
+
+// Consent ledger.
+
+Result<int64_t> SqliteTx::AppendConsentEvent(const ConsentEventRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(
+          "INSERT INTO consent_events (subject_id, target, action, method, regime, "
+          "statement_version, notice_hash, language, country, user_agent, request_id, "
+          "actor, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Text(r.subject_id)
+      .Text(r.target)
+      .Text(r.action)
+      .Text(r.method)
+      .Text(r.regime)
+      .Text(r.statement_version)
+      .Text(r.notice_hash)
+      .Text(r.language)
+      .Text(r.country)
+      .Text(r.user_agent)
+      .Text(r.request_id)
+      .Text(r.actor)
+      .Text(r.evidence)
+      .Int(r.created_at);
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.LastInsertRowid();
+}
+
+Result<std::vector<ConsentEventRecord>> SqliteTx::ListConsentEvents(const std::string& subject_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kConsentCols,
+                                        " FROM consent_events WHERE subject_id = ? ORDER BY seq")));
+  q.Text(subject_id);
+  return CollectRows<ConsentEventRecord>(q, ReadConsentEvent);
+}
+
 // Suppressions.
 
 Status SqliteTx::AddSuppression(const SuppressionRecord& record) {
@@ -314,6 +384,17 @@ Result<std::vector<IdentityRecord>> SqliteTx::ListIdentities(const std::string& 
                                                        " FROM identities WHERE subject_id = ? "
                                                        "ORDER BY created_at, kind, blind_index")));
   q.Text(subject_id);
+  return CollectRows<IdentityRecord>(q, ReadIdentity);
+}
+
+Result<std::vector<IdentityRecord>> SqliteTx::ListIdentitiesOfKind(
+    const std::string& kind, const std::string& after_subject_id, int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kIdentityCols,
+                                        " FROM identities WHERE kind = ? AND subject_id > ? "
+                                        "ORDER BY subject_id, created_at, blind_index LIMIT ?")));
+  q.Text(kind).Text(after_subject_id).Int(limit);
   return CollectRows<IdentityRecord>(q, ReadIdentity);
 }
 

@@ -17,6 +17,9 @@ class SqliteTx final : public Tx {
   Result<std::optional<SubjectRecord>> GetSubject(const std::string& id) override;
   Status MarkSubjectErased(const std::string& id, Micros at) override;
   Status SetSubjectRestricted(const std::string& id, std::optional<Micros> at) override;
+  Status SetSubjectRegime(const std::string& id, const std::string& regime) override;
+  Result<int64_t> AppendConsentEvent(const ConsentEventRecord& record) override;
+  Result<std::vector<ConsentEventRecord>> ListConsentEvents(const std::string& subject_id) override;
   Status InsertReferral(const ReferralRecord& referral) override;
   Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) override;
   Status MarkReferralSent(const std::string& blind_index, Micros at) override;
@@ -28,6 +31,9 @@ class SqliteTx final : public Tx {
   Result<std::optional<std::string>> FindSubjectByIdentity(const std::string& kind,
                                                            const std::string& blind_index) override;
   Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) override;
+  Result<std::vector<IdentityRecord>> ListIdentitiesOfKind(const std::string& kind,
+                                                           const std::string& after_subject_id,
+                                                           int limit) override;
 
   Result<int64_t> InsertAttribute(const AttributeRecord& attribute) override;
   Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) override;
