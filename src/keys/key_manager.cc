@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "crypto/sealing.h"
 
@@ -12,6 +13,7 @@ namespace privacyd {
 namespace {
 
 constexpr char kIndexKeyMeta[] = "keyring.index_key";
+constexpr char kLinkKeysMeta[] = "links.keys";
 
 std::filesystem::path CurrentKeyPath(const std::filesystem::path& dir) {
   return dir / "master.key";
@@ -89,7 +91,93 @@ Result<SecretBytes> LoadIndexKey(Store& store, Random& random,
   return std::move(*key);
 }
 
+Error LinkKeysUnreadable() {
+  return Error(ErrorKind::kDataLoss, "link_keys_unreadable",
+               "the stored link keys are malformed; restore the store from a backup");
+}
+
+// meta "links.keys": [{"id", "master", "wrapped" (hex), "created_at"}, ...], newest first.
+Result<nlohmann::json> ReadLinkKeyEntries(Tx& tx) {
+  PD_ASSIGN_OR_RETURN(auto stored, tx.GetMeta(kLinkKeysMeta));
+  if (!stored) return nlohmann::json::array();
+  nlohmann::json entries = nlohmann::json::parse(*stored, nullptr, false);
+  if (!entries.is_array()) return LinkKeysUnreadable();
+  for (const auto& e : entries) {
+    if (!e.is_object() || !e.value("id", nlohmann::json()).is_string() ||
+        !e.value("master", nlohmann::json()).is_string() ||
+        !e.value("wrapped", nlohmann::json()).is_string()) {
+      return LinkKeysUnreadable();
+    }
+  }
+  return entries;
+}
+
+nlohmann::json NewLinkKeyEntry(const Keyring& keyring, Random& random, Micros now) {
+  std::string id = RandomHex(random, 4);
+  SecretBytes key = NewSymmetricKey(random);
+  return {{"id", id},
+          {"master", keyring.wrapping_key_id()},
+          {"wrapped", ToHex(keyring.Wrap("link", id, key, random))},
+          {"created_at", now}};
+}
+
+Result<LinkKey> OpenLinkKeyEntry(const Keyring& keyring, const nlohmann::json& entry) {
+  std::string wrapped;
+  if (!FromHex(entry["wrapped"].get<std::string>(), &wrapped)) return LinkKeysUnreadable();
+  std::string id = entry["id"].get<std::string>();
+  PD_ASSIGN_OR_RETURN(SecretBytes key,
+                      keyring.Unwrap("link", id, entry["master"].get<std::string>(), wrapped));
+  return LinkKey{std::move(id), std::move(key)};
+}
+
+// Re-wraps every link key under the keyring's wrapping key.
+Status RewrapLinkKeys(Tx& tx, const Keyring& keyring, Random& random) {
+  PD_ASSIGN_OR_RETURN(nlohmann::json entries, ReadLinkKeyEntries(tx));
+  if (entries.empty()) return Ok();
+  for (auto& entry : entries) {
+    PD_ASSIGN_OR_RETURN(LinkKey key, OpenLinkKeyEntry(keyring, entry));
+    entry["master"] = keyring.wrapping_key_id();
+    entry["wrapped"] = ToHex(keyring.Wrap("link", key.id, key.key, random));
+  }
+  return tx.PutMeta(kLinkKeysMeta, entries.dump());
+}
+
 }  // namespace
+
+Result<std::vector<LinkKey>> LoadLinkKeys(Store& store, const Keyring& keyring, Random& random,
+                                          Micros now) {
+  std::vector<LinkKey> keys;
+  PD_RETURN_IF_ERROR(store.Write([&](Tx& tx) -> Status {
+    keys.clear();
+    PD_ASSIGN_OR_RETURN(nlohmann::json entries, ReadLinkKeyEntries(tx));
+    if (entries.empty()) {
+      entries.push_back(NewLinkKeyEntry(keyring, random, now));
+      PD_RETURN_IF_ERROR(tx.PutMeta(kLinkKeysMeta, entries.dump()));
+    }
+    for (const auto& entry : entries) {
+      PD_ASSIGN_OR_RETURN(LinkKey key, OpenLinkKeyEntry(keyring, entry));
+      keys.push_back(std::move(key));
+    }
+    return Ok();
+  }));
+  return keys;
+}
+
+Result<std::string> RotateLinkKeys(Store& store, const Keyring& keyring, Random& random, Micros now,
+                                   bool retire_others) {
+  std::string id;
+  PD_RETURN_IF_ERROR(store.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(nlohmann::json entries, ReadLinkKeyEntries(tx));
+    nlohmann::json fresh = NewLinkKeyEntry(keyring, random, now);
+    id = fresh["id"].get<std::string>();
+    nlohmann::json out = nlohmann::json::array({fresh});
+    if (!retire_others) {
+      for (auto& e : entries) out.push_back(std::move(e));
+    }
+    return tx.PutMeta(kLinkKeysMeta, out.dump());
+  }));
+  return id;
+}
 
 Result<std::shared_ptr<const Keyring>> OpenKeyring(const std::filesystem::path& data_dir,
                                                    Store& store, Random& random,
@@ -148,7 +236,8 @@ Status RotateMasterKey(const std::filesystem::path& data_dir, Store& store, Rand
     PD_ASSIGN_OR_RETURN(SecretBytes index_key,
                         DecodeIndexKey({&*keys.next, &keys.current}, *stored, &wrapped_by));
     PD_ASSIGN_OR_RETURN(std::string encoded, EncodeIndexKey(*keys.next, index_key, random));
-    return tx.PutMeta(kIndexKeyMeta, encoded);
+    PD_RETURN_IF_ERROR(tx.PutMeta(kIndexKeyMeta, encoded));
+    return RewrapLinkKeys(tx, keyring, random);
   }));
   // Everything is wrapped by the next key: it becomes the current one.
   if (std::rename(NextKeyPath(data_dir).c_str(), CurrentKeyPath(data_dir).c_str()) != 0) {

@@ -14,6 +14,8 @@
 #include <functional>
 #include <memory>
 
+#include "consent/link_tokens.h"
+#include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "crypto/keyring.h"
@@ -37,6 +39,19 @@ struct RotationProgress {
 // running on the directory (the caller holds the DataDirLock).
 Status RotateMasterKey(const std::filesystem::path& data_dir, Store& store, Random& random,
                        int batch, const std::function<void(const RotationProgress&)>& on_progress);
+
+// The keys that sign links (consent/link_tokens.h), newest first, from the store, where they are
+// kept wrapped by the master key (meta "links.keys"). The first is created when there is none.
+// RotateMasterKey re-wraps them with everything else.
+Result<std::vector<LinkKey>> LoadLinkKeys(Store& store, const Keyring& keyring, Random& random,
+                                          Micros now);
+
+// Adds a new signing key and returns its id. With `retire_others` the older keys are deleted:
+// every link they signed (including the unsubscribe links in mail already sent) stops working,
+// which is what to do when a key may have leaked. Otherwise they keep verifying. A running
+// daemon picks the change up at its next start.
+Result<std::string> RotateLinkKeys(Store& store, const Keyring& keyring, Random& random, Micros now,
+                                   bool retire_others);
 
 // An exclusive advisory lock on a data directory (file `privacyd.lock`), held by `serve` and by
 // offline maintenance such as key rotation, so they never run on one directory at once.

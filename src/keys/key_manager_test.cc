@@ -84,6 +84,56 @@ TEST(KeyManager, RotationRewrapsEveryKeyAndKeepsTheBlindIndex) {
   EXPECT_TRUE(left->empty());
 }
 
+TEST(KeyManager, LinkKeysAreCreatedOnceAndSurviveMasterKeyRotation) {
+  testing::TempDir dir;
+  auto store = testing::OpenTestStore(dir.path());
+  SecureRandom random;
+  auto keyring = OpenKeyring(dir.path(), *store, random, true);
+  ASSERT_TRUE(keyring.ok());
+  auto first = LoadLinkKeys(*store, **keyring, random, 1);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_EQ(first->size(), 1u);
+  LinkSigner signer(std::move(*first));
+  std::string token = signer.Sign({LinkPurpose::kUnsubscribe, "sub_1", "newsletter", "m", 0});
+
+  ASSERT_TRUE(RotateMasterKey(dir.path(), *store, random, 10, [](const RotationProgress&) {}).ok());
+  auto rotated = OpenKeyring(dir.path(), *store, random, false);
+  ASSERT_TRUE(rotated.ok());
+  auto again = LoadLinkKeys(*store, **rotated, random, 2);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].id, signer.signing_key_id());
+  EXPECT_TRUE(LinkSigner(std::move(*again)).Verify(token, 3).ok());
+}
+
+TEST(KeyManager, LinkKeyRotationKeepsOrRetiresTheOlderKeys) {
+  testing::TempDir dir;
+  auto store = testing::OpenTestStore(dir.path());
+  SecureRandom random;
+  auto keyring = OpenKeyring(dir.path(), *store, random, true);
+  ASSERT_TRUE(keyring.ok());
+  auto first = LoadLinkKeys(*store, **keyring, random, 1);
+  ASSERT_TRUE(first.ok());
+  std::string token =
+      LinkSigner(std::move(*first)).Sign({LinkPurpose::kPreferences, "sub_1", "", "", 0});
+
+  auto kept = RotateLinkKeys(*store, **keyring, random, 2, /*retire_others=*/false);
+  ASSERT_TRUE(kept.ok());
+  auto both = LoadLinkKeys(*store, **keyring, random, 3);
+  ASSERT_TRUE(both.ok());
+  ASSERT_EQ(both->size(), 2u);
+  EXPECT_EQ((*both)[0].id, *kept);
+  EXPECT_TRUE(LinkSigner(std::move(*both)).Verify(token, 4).ok());
+
+  auto retired = RotateLinkKeys(*store, **keyring, random, 5, /*retire_others=*/true);
+  ASSERT_TRUE(retired.ok());
+  auto only = LoadLinkKeys(*store, **keyring, random, 6);
+  ASSERT_TRUE(only.ok());
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_EQ((*only)[0].id, *retired);
+  EXPECT_EQ(LinkSigner(std::move(*only)).Verify(token, 7).error().code(), "invalid_link");
+}
+
 TEST(KeyManager, InterruptedRotationLeavesEverythingReadableAndResumes) {
   testing::TempDir dir;
   auto store = testing::OpenTestStore(dir.path());

@@ -1,0 +1,65 @@
+// Signed links: the tokens in the links privacyd sends a person (unsubscribe, Preference Center,
+// double opt-in confirmation), so that following one proves the person holds that email
+// without a login.
+//
+// A token is base64url (no padding) of
+//
+//   version (1) | key id (4) | purpose (1) | expires_at (8, big-endian micros, 0 = never)
+//   | subject id 0x1f topic 0x1f message id | MAC (16)
+//
+// where MAC is HMAC-SHA-256 under the link key named by the key id, over a domain label and
+// every byte before it, truncated to 128 bits and compared in constant time. The subject id is
+// an opaque random id, so the token reveals nothing about the person. Tokens are revoked by
+// rotating the link keys (RotateLinkKeys in keys/key_manager.h): a key that is retired no longer
+// verifies anything it signed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "crypto/secret.h"
+
+namespace privacyd {
+
+enum class LinkPurpose : char {
+  kUnsubscribe = 'u',  // one topic, or "*" for all marketing; never expires
+  kPreferences = 'p',  // the Preference Center
+  kConfirm = 'c',      // double opt-in of the topic(s) requested
+};
+
+struct LinkClaims {
+  LinkPurpose purpose = LinkPurpose::kPreferences;
+  std::string subject_id;
+  std::string topic;       // topic id, "*" for all marketing, or a comma list (kConfirm)
+  std::string message_id;  // the email the link was sent in, or ""
+  Micros expires_at = 0;   // 0: never
+};
+
+struct LinkKey {
+  std::string id;  // 8 hex characters
+  SecretBytes key;
+};
+
+class LinkSigner {
+ public:
+  // `keys` front() signs; every key verifies. At least one key.
+  explicit LinkSigner(std::vector<LinkKey> keys);
+
+  std::string Sign(const LinkClaims& claims) const;
+
+  // The claims of a token this signer's keys made. kInvalidArgument "invalid_link" for anything
+  // malformed, tampered, truncated or signed by an unknown or retired key (one code, so that an
+  // attacker learns nothing from which check failed); kFailedPrecondition "link_expired" for a
+  // genuine token past its expiry.
+  Result<LinkClaims> Verify(std::string_view token, Micros now) const;
+
+  const std::string& signing_key_id() const { return keys_.front().id; }
+
+ private:
+  std::vector<LinkKey> keys_;
+};
+
+}  // namespace privacyd
