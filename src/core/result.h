@@ -109,6 +109,13 @@ using Status = Result<void>;
 
 inline Status Ok() { return Status(); }
 
+// The status of a value-returning call, for callers that only care whether it worked.
+template <class T>
+Status StatusOf(const Result<T>& result) {
+  if (!result.ok()) return result.error();
+  return Ok();
+}
+
 // Propagates the error of a Result-returning expression; otherwise evaluates to nothing.
 #define PD_RETURN_IF_ERROR(expr)                     \
   do {                                               \

@@ -197,10 +197,17 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
       into.subject_id = new_id;
       into.created = true;
       key = new_key;
-      PD_RETURN_IF_ERROR(tx.InsertSubject({new_id, now, std::nullopt}));
+      PD_RETURN_IF_ERROR(
+          tx.InsertSubject({new_id, now, std::nullopt, std::nullopt, data.regime}));
       PD_RETURN_IF_ERROR(tx.PutDataKey({new_id, keyring_->wrapping_key_id(),
                                         keyring_->Wrap(kKeyPurpose, new_id, new_key, random_)}));
     } else {
+      if (!data.regime.empty()) {
+        PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(into.subject_id));
+        if (subject && subject->regime.empty()) {
+          PD_RETURN_IF_ERROR(tx.SetSubjectRegime(into.subject_id, data.regime));
+        }
+      }
       PD_ASSIGN_OR_RETURN(auto key_row, tx.GetDataKey(into.subject_id));
       if (!key_row) return SubjectNotFound();
       PD_ASSIGN_OR_RETURN(key, keyring_->Unwrap(kKeyPurpose, into.subject_id,
@@ -259,8 +266,60 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
     AuditEvent event = Event(ctx, "subject.collect", "subject:" + id, detail.dump());
     if (event.actor.empty()) event.actor = "subject:" + id;
     PD_RETURN_IF_ERROR(audit_.Append(tx, event));
+    if (data.also) PD_RETURN_IF_ERROR(data.also(tx, into));
     return into;
   });
+}
+
+Result<std::string> SubjectRegistry::IdentityIndex(const IdentityValue& identity) const {
+  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(identity.kind, identity.value));
+  return keyring_->BlindIndex(identity.kind, normalized);
+}
+
+Result<std::optional<SubjectRecord>> SubjectRegistry::FindSubject(
+    Tx& tx, const IdentityValue& identity) const {
+  PD_ASSIGN_OR_RETURN(std::string index, IdentityIndex(identity));
+  PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity(identity.kind, index));
+  if (!owner) return std::optional<SubjectRecord>();
+  return tx.GetSubject(*owner);
+}
+
+Result<SecretBytes> SubjectRegistry::SubjectKey(Tx& tx, const std::string& subject_id) const {
+  PD_ASSIGN_OR_RETURN(auto key_row, tx.GetDataKey(subject_id));
+  if (!key_row) return SubjectNotFound();  // crypto-shredded
+  return keyring_->Unwrap(kKeyPurpose, subject_id, key_row->master_key_id, key_row->wrapped);
+}
+
+Result<std::optional<std::string>> SubjectRegistry::OpenIdentity(Tx& tx,
+                                                                 const std::string& subject_id,
+                                                                 const std::string& kind) const {
+  PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject_id));
+  for (const auto& row : identities) {
+    if (row.kind != kind || row.sealed_value.empty()) continue;
+    auto key = SubjectKey(tx, subject_id);
+    if (!key.ok()) {
+      if (key.error().code() == "subject_not_found") return std::optional<std::string>();
+      return key.error();
+    }
+    PD_ASSIGN_OR_RETURN(std::string value,
+                        Open(*key, row.sealed_value, IdentityContext(subject_id, kind)));
+    return std::optional<std::string>(std::move(value));
+  }
+  return std::optional<std::string>();
+}
+
+Result<std::string> SubjectRegistry::SealFor(Tx& tx, const std::string& subject_id,
+                                             std::string_view plaintext,
+                                             const std::string& context) const {
+  PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, subject_id));
+  return Seal(key, plaintext, "system:" + subject_id + ":" + context, random_);
+}
+
+Result<std::string> SubjectRegistry::OpenFor(Tx& tx, const std::string& subject_id,
+                                             std::string_view sealed,
+                                             const std::string& context) const {
+  PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, subject_id));
+  return Open(key, sealed, "system:" + subject_id + ":" + context);
 }
 
 Result<SubjectView> SubjectRegistry::LoadView(Tx& tx, const SubjectRecord& subject) const {

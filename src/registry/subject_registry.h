@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,8 @@ struct NewSubject {
   std::vector<std::pair<std::string, std::string>> attributes;  // name, value
 };
 
+struct CollectedInto;
+
 // What a collection point stores: the person's identities and the values of the submission,
 // all under one provenance.
 struct Collected {
@@ -61,6 +64,12 @@ struct Collected {
   // objected to direct marketing, is neither kept nor written to again.
   std::vector<std::string> referred_emails;
   std::string point;  // for the referral records
+  // The regime the person is under (where the request came from); recorded on a new subject,
+  // and on a known one that has none yet.
+  std::string regime;
+  // Runs inside the transaction that stored the data (not when it was skipped), so that what
+  // follows from the submission (consent events, mail) exists exactly when the data does.
+  std::function<Status(Tx&, const CollectedInto&)> also;
 };
 
 struct CollectedInto {
@@ -126,8 +135,27 @@ class SubjectRegistry {
   // Errors: kInvalidArgument "invalid_subject", "invalid_identity", "invalid_attribute".
   Result<CollectedInto> Collect(const AccessContext& ctx, const Collected& data);
 
+  // System doors for privacyd's own services (consent, mail), inside the caller's transaction
+  // and without a role check: callers decide who may trigger them and audit what they do.
+  //
+  // The subject (live or erased) holding the identity (normalised here), or nullopt. Errors:
+  // those of NormalizeIdentity.
+  Result<std::optional<SubjectRecord>> FindSubject(Tx& tx, const IdentityValue& identity) const;
+  // The blind index of an identity (normalised here).
+  Result<std::string> IdentityIndex(const IdentityValue& identity) const;
+  // The subject's identity of `kind`, opened, or nullopt when it has none (or was erased).
+  Result<std::optional<std::string>> OpenIdentity(Tx& tx, const std::string& subject_id,
+                                                  const std::string& kind) const;
+  // Seals `plaintext` with the subject's data key under `context`, so that it dies with the
+  // subject (crypto-shredding). kNotFound "subject_not_found" once erased.
+  Result<std::string> SealFor(Tx& tx, const std::string& subject_id, std::string_view plaintext,
+                              const std::string& context) const;
+  Result<std::string> OpenFor(Tx& tx, const std::string& subject_id, std::string_view sealed,
+                              const std::string& context) const;
+
  private:
   Status CheckRole(const AccessContext& ctx) const;
+  Result<SecretBytes> SubjectKey(Tx& tx, const std::string& subject_id) const;
   Result<SubjectView> LoadView(Tx& tx, const SubjectRecord& subject) const;
 
   Store& store_;

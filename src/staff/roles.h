@@ -77,6 +77,20 @@ inline const std::vector<std::string>& ImportRoles() {
   return kRoles;
 }
 
+// Who may read a person's consent history and receipts, and record a consent change staff
+// received by letter or phone.
+inline const std::vector<std::string>& ConsentReadRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};
+  return kRoles;
+}
+
+// Who may ask whether people may be mailed about a topic (POST /v1/consent/check) and read the
+// allowed audience of a topic: the senders.
+inline const std::vector<std::string>& ConsentCheckRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "marketing"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;

@@ -86,13 +86,6 @@ auto Fields(const std::vector<T>& rows) {
   return out;
 }
 
-// The status of a value-returning call, for fns that only care whether it worked.
-template <class T>
-Status StatusOf(const Result<T>& result) {
-  if (!result.ok()) return result.error();
-  return Ok();
-}
-
 template <class R>
 ::testing::AssertionResult IsError(const R& result, ErrorKind kind, const std::string& code) {
   if (result.ok()) return ::testing::AssertionFailure() << "succeeded, expected " << code;

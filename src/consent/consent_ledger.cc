@@ -1,0 +1,439 @@
+#include "consent/consent_ledger.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/secret.h"
+#include "staff/roles.h"
+
+namespace privacyd {
+namespace {
+
+const std::string& InLanguage(const LocalizedText& text, const std::string& language,
+                              const Policy& policy) {
+  static const std::string kEmpty;
+  if (auto it = text.find(language); it != text.end()) return it->second;
+  if (!policy.languages.empty()) {
+    if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
+  }
+  return text.empty() ? kEmpty : text.begin()->second;
+}
+
+std::string Sha256Hex(std::string_view text) {
+  uint8_t digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  return ToHex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Error SubjectGone() {
+  return Error(ErrorKind::kNotFound, "subject_not_found",
+               "no subject has this id (it may have been erased)");
+}
+
+Error UnknownTopic(const std::string& topic) {
+  return Error(ErrorKind::kInvalidArgument, "unknown_topic",
+               "the policy has no subscription topic '" + topic + "'; see GET /v1/policy");
+}
+
+std::vector<std::string> SplitComma(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Whether a subscription to `topic` was requested after the person's latest say on it.
+bool Pending(const SubscriptionTopic& topic, const std::vector<ConsentEventRecord>& events) {
+  const std::string target = TopicTarget(topic.id);
+  const ConsentEventRecord* say = LatestSay(topic, events);
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (say != nullptr && it->seq <= say->seq) break;
+    if (it->target == target && it->action == "request") return true;
+  }
+  return false;
+}
+
+std::string Actor(const ConsentSource& source, const std::string& subject_id) {
+  return source.actor.empty() ? "subject:" + subject_id : source.actor;
+}
+
+}  // namespace
+
+ConsentLedger::ConsentLedger(Store& store, const SubjectRegistry& registry, PolicyHolder& policy,
+                             const Jurisdictions& jurisdictions, const AuditLog& audit,
+                             const Clock& clock, const Outbox& outbox, const LinkSigner& links,
+                             std::string public_url)
+    : store_(store),
+      registry_(registry),
+      policy_(policy),
+      jurisdictions_(jurisdictions),
+      audit_(audit),
+      clock_(clock),
+      outbox_(outbox),
+      links_(links),
+      public_url_(std::move(public_url)) {}
+
+std::string ConsentLedger::NoticeHash(const Policy& policy, const std::string& target,
+                                      const std::string& language) {
+  std::string text = "privacyd notice v1\n" + policy.version + "\n" + target + "\n";
+  auto add_purpose = [&](const std::string& id) {
+    auto p = policy.purposes.find(id);
+    if (p == policy.purposes.end()) return;
+    text += InLanguage(p->second.name, language, policy) + "\n";
+    text += InLanguage(p->second.description, language, policy) + "\n";
+  };
+  if (target.rfind("topic:", 0) == 0) {
+    auto t = policy.topics.find(target.substr(6));
+    if (t != policy.topics.end()) {
+      text += InLanguage(t->second.name, language, policy) + "\n";
+      text += InLanguage(t->second.description, language, policy) + "\n";
+      add_purpose(t->second.purpose);
+    }
+  } else if (target.rfind("purpose:", 0) == 0) {
+    add_purpose(target.substr(8));
+  } else if (target == kAllMarketingTarget) {
+    for (const auto& [id, topic] : policy.topics) {
+      if (topic.kind == TopicKind::kMarketing) add_purpose(topic.purpose);
+    }
+  }
+  return Sha256Hex(text);
+}
+
+Status ConsentLedger::Append(Tx& tx, const SubjectRecord& subject, const std::string& target,
+                             const std::string& action, const ConsentSource& source) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  ConsentEventRecord e;
+  e.subject_id = subject.id;
+  e.target = target;
+  e.action = action;
+  e.method = source.method;
+  e.regime = subject.regime;
+  e.statement_version = policy->version;
+  e.language = source.language.empty() && !policy->languages.empty() ? policy->languages.front()
+                                                                      : source.language;
+  e.notice_hash = NoticeHash(*policy, target, e.language);
+  e.country = source.country;
+  e.user_agent = source.user_agent;
+  e.request_id = source.request_id;
+  e.actor = Actor(source, subject.id);
+  e.evidence = source.evidence.is_object() ? source.evidence.dump() : "{}";
+  e.created_at = clock_.Now();
+  return StatusOf(tx.AppendConsentEvent(e));
+}
+
+Result<ConsentFacts> ConsentLedger::Facts(Tx& tx, const SubjectRecord& subject) const {
+  ConsentFacts facts;
+  facts.known = true;
+  facts.erased = subject.erased_at.has_value();
+  facts.restricted = subject.restricted_at.has_value();
+  facts.regime = subject.regime;
+  PD_ASSIGN_OR_RETURN(facts.events, tx.ListConsentEvents(subject.id));
+  PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject.id));
+  for (const auto& identity : identities) {
+    PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression(identity.kind, identity.blind_index));
+    if (suppressed && (!facts.suppressed_since || suppressed->created_at < *facts.suppressed_since)) {
+      facts.suppressed_since = suppressed->created_at;
+    }
+  }
+  return facts;
+}
+
+Result<std::vector<TopicState>> ConsentLedger::Topics(Tx& tx, const SubjectRecord& subject) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, subject));
+  std::vector<TopicState> out;
+  for (const auto& [id, topic] : policy->topics) {
+    TopicState state;
+    state.topic = id;
+    state.verdict = DecideTopic(*policy, jurisdictions_, topic, facts);
+    state.subscribed = state.verdict == ConsentVerdict::kAllowed;
+    state.pending = Pending(topic, facts.events);
+    const ConsentEventRecord* say = LatestSay(topic, facts.events);
+    state.by_default = say == nullptr;
+    if (say != nullptr) {
+      state.since = say->created_at;
+      state.method = say->method;
+    }
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
+Status ConsentLedger::QueueConfirmation(Tx& tx, const std::string& subject_id,
+                                        const std::vector<std::string>& topics,
+                                        const std::string& language, const Policy& policy) const {
+  std::string list;
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& t : topics) {
+    if (!list.empty()) list += ",";
+    list += t;
+    names.push_back(InLanguage(policy.topics.at(t).name, language, policy));
+  }
+  LinkClaims claims{LinkPurpose::kConfirm, subject_id, list, "", clock_.Now() + kConfirmValidity};
+  OutgoingMail mail;
+  mail.subject_id = subject_id;
+  mail.template_name = "double_opt_in";
+  mail.language = language;
+  mail.vars = {{"topics", names},
+               {"confirm_url", public_url_ + "/c/" + links_.Sign(claims)},
+               {"expires_hours", kConfirmValidity / (3600 * kMicrosPerSecond)}};
+  return StatusOf(outbox_.Enqueue(tx, mail));
+}
+
+Status ConsentLedger::TopicsFromForm(Tx& tx, const std::string& subject_id,
+                                     const std::vector<std::string>& topics,
+                                     const ConsentSource& source) const {
+  if (topics.empty()) return Ok();
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+  if (!subject || subject->erased_at) return SubjectGone();
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+  std::vector<std::string> to_confirm;
+  for (const auto& id : topics) {
+    auto found = policy->topics.find(id);
+    if (found == policy->topics.end()) return UnknownTopic(id);
+    const SubscriptionTopic& topic = found->second;
+    ConsentVerdict verdict = DecideTopic(*policy, jurisdictions_, topic, facts);
+    const ConsentEventRecord* say = LatestSay(topic, facts.events);
+    if (verdict == ConsentVerdict::kAllowed && say != nullptr && say->action == "grant") continue;
+    bool confirm = !SilenceAllows(*policy, jurisdictions_, topic, subject->regime) ||
+                   verdict == ConsentVerdict::kObjected || verdict == ConsentVerdict::kSuppressed;
+    PD_RETURN_IF_ERROR(Append(tx, *subject, TopicTarget(id), confirm ? "request" : "grant", source));
+    if (confirm) to_confirm.push_back(id);
+  }
+  if (to_confirm.empty()) return Ok();
+  const std::string language =
+      source.language.empty() ? policy->languages.front() : source.language;
+  return QueueConfirmation(tx, subject_id, to_confirm, language, *policy);
+}
+
+Status ConsentLedger::RecordGpc(Tx& tx, const SubjectRecord& subject,
+                                const ConsentSource& source) const {
+  PD_ASSIGN_OR_RETURN(auto events, tx.ListConsentEvents(subject.id));
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->target != kSaleSharingTarget) continue;
+    if (it->action == "withdraw") return Ok();  // already opted out
+    break;
+  }
+  ConsentSource gpc = source;
+  gpc.method = kMethodGpc;
+  return Append(tx, subject, kSaleSharingTarget, "withdraw", gpc);
+}
+
+Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::string& topic,
+                                   const std::string& action, const ConsentSource& source,
+                                   bool confirm_by_mail) const {
+  if (action != "grant" && action != "withdraw" && action != "object") {
+    return Error(ErrorKind::kInvalidArgument, "invalid_consent_action",
+                 "the action must be grant, withdraw or object");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  std::string target;
+  if (action == "object") {
+    target = kAllMarketingTarget;
+  } else if (topic == "*") {
+    if (action == "grant") {
+      return Error(ErrorKind::kInvalidArgument, "invalid_consent_action",
+                   "subscribe to topics one by one; '*' only unsubscribes from all marketing");
+    }
+    target = kAllMarketingTarget;
+  } else {
+    if (!policy->topics.count(topic)) return UnknownTopic(topic);
+    target = TopicTarget(topic);
+  }
+  return WriteValue<bool>(store_, [&](Tx& tx) -> Result<bool> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+    if (!subject || subject->erased_at) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+    // Nothing to record when every topic the event touches already reads as it would after it.
+    ConsentFacts after = facts;
+    ConsentEventRecord hypothetical;
+    hypothetical.seq = facts.events.empty() ? 1 : facts.events.back().seq + 1;
+    hypothetical.target = target;
+    hypothetical.action = action;
+    hypothetical.method = source.method;
+    hypothetical.created_at = clock_.Now();
+    after.events.push_back(hypothetical);
+    bool changes = false;
+    bool already_objected = false;
+    if (action == "object") {
+      already_objected = true;
+      for (const auto& [id, t] : policy->topics) {
+        if (t.kind != TopicKind::kMarketing) continue;
+        if (DecideTopic(*policy, jurisdictions_, t, facts) != ConsentVerdict::kObjected) {
+          already_objected = false;
+        }
+      }
+      changes = !already_objected;
+    } else {
+      for (const auto& [id, t] : policy->topics) {
+        if (target != TopicTarget(id) &&
+            !(target == kAllMarketingTarget && t.kind == TopicKind::kMarketing)) {
+          continue;
+        }
+        if (DecideTopic(*policy, jurisdictions_, t, facts) !=
+                DecideTopic(*policy, jurisdictions_, t, after) ||
+            Pending(t, facts.events)) {
+          changes = true;
+        }
+      }
+    }
+    if (!changes) return false;
+    PD_RETURN_IF_ERROR(Append(tx, *subject, target, action, source));
+    if (action == "object") {
+      PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject->id));
+      for (const auto& identity : identities) {
+        PD_RETURN_IF_ERROR(tx.AddSuppression(
+            {identity.kind, identity.blind_index, "objection", clock_.Now()}));
+      }
+    }
+    nlohmann::json detail = {{"target", target}, {"action", action}, {"method", source.method}};
+    PD_RETURN_IF_ERROR(audit_.Append(tx, AuditEvent{Actor(source, subject->id), "",
+                                                    "consent.change", "subject:" + subject->id,
+                                                    "consent", source.request_id, detail.dump()}));
+    if (confirm_by_mail && action != "grant") {
+      const std::string language =
+          source.language.empty() ? policy->languages.front() : source.language;
+      std::string topic_name;
+      if (target == kAllMarketingTarget) {
+        topic_name = "*";
+      } else {
+        topic_name = InLanguage(policy->topics.at(topic).name, language, *policy);
+      }
+      OutgoingMail mail;
+      mail.subject_id = subject->id;
+      mail.template_name = "unsubscribe_confirmation";
+      mail.language = language;
+      mail.vars = {{"topic_name", topic_name},
+                   {"preferences_url", PreferencesUrl(subject->id, 30LL * 86400 * kMicrosPerSecond)}};
+      PD_RETURN_IF_ERROR(outbox_.Enqueue(tx, mail));
+    }
+    return true;
+  });
+}
+
+Result<std::vector<std::string>> ConsentLedger::Confirm(const LinkClaims& claims,
+                                                        const ConsentSource& source) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  return WriteValue<std::vector<std::string>>(
+      store_, [&](Tx& tx) -> Result<std::vector<std::string>> {
+        PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(claims.subject_id));
+        if (!subject || subject->erased_at) return SubjectGone();
+        PD_ASSIGN_OR_RETURN(auto events, tx.ListConsentEvents(subject->id));
+        std::vector<std::string> granted;
+        ConsentSource confirmed = source;
+        confirmed.method = kMethodDoubleOptIn;
+        for (const auto& id : SplitComma(claims.topic)) {
+          auto found = policy->topics.find(id);
+          if (found == policy->topics.end() || !Pending(found->second, events)) continue;
+          PD_RETURN_IF_ERROR(Append(tx, *subject, TopicTarget(id), "grant", confirmed));
+          granted.push_back(id);
+        }
+        if (!granted.empty()) {
+          nlohmann::json detail = {{"topics", granted}, {"method", kMethodDoubleOptIn}};
+          PD_RETURN_IF_ERROR(audit_.Append(
+              tx, AuditEvent{"subject:" + subject->id, "", "consent.confirm",
+                             "subject:" + subject->id, "consent", source.request_id,
+                             detail.dump()}));
+        }
+        return granted;
+      });
+}
+
+Result<std::vector<ConsentEventRecord>> ConsentLedger::History(
+    const AccessContext& ctx, const std::string& subject_id) const {
+  if (!RoleIn(ctx.principal.role, ConsentReadRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read consent records");
+  }
+  return WriteValue<std::vector<ConsentEventRecord>>(
+      store_, [&](Tx& tx) -> Result<std::vector<ConsentEventRecord>> {
+        PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+        if (!subject) return SubjectGone();
+        PD_ASSIGN_OR_RETURN(auto events, tx.ListConsentEvents(subject_id));
+        PD_RETURN_IF_ERROR(audit_.Append(
+            tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.read",
+                           "subject:" + subject_id, ctx.purpose, ctx.request_id, ""}));
+        return events;
+      });
+}
+
+Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
+    const AccessContext& ctx, const std::string& topic_id,
+    const std::vector<std::string>& identities) const {
+  if (!RoleIn(ctx.principal.role, ConsentCheckRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not check consent");
+  }
+  if (identities.size() > kMaxCheck) {
+    return Error(ErrorKind::kInvalidArgument, "too_many_identities",
+                 "check at most 100000 identities per request; split the list");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  auto found = policy->topics.find(topic_id);
+  if (found == policy->topics.end()) return UnknownTopic(topic_id);
+  const SubscriptionTopic& topic = found->second;
+  std::vector<ConsentCheckItem> items(identities.size());
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+    for (size_t i = 0; i < identities.size(); ++i) {
+      ConsentCheckItem& item = items[i];
+      item.identity = identities[i];
+      ConsentFacts facts;
+      std::optional<SubjectRecord> subject;
+      if (identities[i].rfind("sub_", 0) == 0) {
+        PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(identities[i]));
+        if (subject) {
+          PD_ASSIGN_OR_RETURN(facts, Facts(tx, *subject));
+        }
+      } else {
+        auto index = registry_.IdentityIndex({"email", identities[i]});
+        if (!index.ok()) {
+          item.verdict = ConsentVerdict::kUnknown;
+          continue;
+        }
+        PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity("email", *index));
+        if (owner) {
+          PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(*owner));
+        }
+        if (subject) {
+          PD_ASSIGN_OR_RETURN(facts, Facts(tx, *subject));
+        } else {
+          PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression("email", *index));
+          if (suppressed) facts.suppressed_since = suppressed->created_at;
+        }
+      }
+      item.verdict = DecideTopic(*policy, jurisdictions_, topic, facts);
+      if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject->id;
+    }
+    return Ok();
+  }));
+  std::map<std::string, int64_t> counts;
+  for (const auto& item : items) ++counts[ConsentVerdictName(item.verdict)];
+  nlohmann::json detail = {{"topic", topic_id}, {"checked", items.size()}, {"verdicts", counts}};
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    return StatusOf(audit_.Append(
+        tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.check",
+                       "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));
+  }));
+  return items;
+}
+
+std::string ConsentLedger::UnsubscribeUrl(const std::string& subject_id, const std::string& topic,
+                                          const std::string& message_id) const {
+  return public_url_ + "/u/" +
+         links_.Sign({LinkPurpose::kUnsubscribe, subject_id, topic, message_id, 0});
+}
+
+std::string ConsentLedger::PreferencesUrl(const std::string& subject_id, Micros valid_for) const {
+  return public_url_ + "/p/" +
+         links_.Sign({LinkPurpose::kPreferences, subject_id, "", "", clock_.Now() + valid_for});
+}
+
+}  // namespace privacyd

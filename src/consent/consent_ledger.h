@@ -1,0 +1,157 @@
+// The consent ledger service: records what people said about their subscriptions and about
+// marketing, derives their current state, and answers senders' questions ("may I mail these
+// people about this topic?"). The ledger is append-only (store.h ConsentEventRecord); nothing
+// here edits a state in place.
+//
+// Every event carries how it was made (method), where the person was (country derived from
+// the request's IP; the IP itself is not kept), the user agent's family, the request id, the
+// statement version in force and a hash of the exact notice text the person was shown, so that
+// consent can be proven later (ISO/IEC TS 27560 receipts are built from it).
+//
+// An objection to direct marketing also puts each of the person's identities on the
+// suppression list (by blind index): it outlives the person's erasure, keeps enrichment imports
+// away, and only a fresh grant the person makes themself by a verified method lifts it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "consent/consent_rules.h"
+#include "consent/link_tokens.h"
+#include "core/clock.h"
+#include "mail/outbox.h"
+#include "policy/jurisdictions.h"
+#include "policy/policy_holder.h"
+#include "registry/subject_registry.h"
+#include "store/store.h"
+
+namespace privacyd {
+
+// Methods (ConsentEventRecord::method).
+inline constexpr char kMethodCollectionForm[] = "collection_form";
+inline constexpr char kMethodPreferenceCenter[] = "preference_center";
+inline constexpr char kMethodEmailLink[] = "email_link";
+inline constexpr char kMethodOneClick[] = "one_click";
+inline constexpr char kMethodMailto[] = "mailto";
+inline constexpr char kMethodDoubleOptIn[] = "double_opt_in";
+inline constexpr char kMethodPortalRequest[] = "portal_request";
+inline constexpr char kMethodStaffLetter[] = "staff_letter";
+inline constexpr char kMethodStaffPhone[] = "staff_phone";
+inline constexpr char kMethodGpc[] = "gpc";
+
+// How and where a change was made. Nothing personal.
+struct ConsentSource {
+  std::string method;
+  std::string language;    // of the notice shown ("en"); "" = the policy's first
+  std::string country;     // ISO 3166-1 derived from the IP, or ""
+  std::string user_agent;  // family, or ""
+  std::string request_id;
+  std::string actor;  // staff user name; "" = the person themself
+  nlohmann::json evidence = nlohmann::json::object();
+};
+
+// One topic as the person sees it.
+struct TopicState {
+  std::string topic;
+  ConsentVerdict verdict = ConsentVerdict::kNoConsent;
+  bool subscribed = false;  // verdict == allowed
+  bool pending = false;     // a subscription awaits its double opt-in confirmation
+  bool by_default = false;  // no say of the person's own: the default or the regime decided
+  std::optional<Micros> since;
+  std::string method;  // of the latest say
+};
+
+struct ConsentCheckItem {
+  std::string identity;  // as given
+  ConsentVerdict verdict = ConsentVerdict::kUnknown;
+  std::string subject_id;  // for allowed items
+};
+
+class ConsentLedger {
+ public:
+  // The confirmation link of a double opt-in is valid this long.
+  static constexpr Micros kConfirmValidity = 48LL * 3600 * kMicrosPerSecond;
+  // At most this many identities per check.
+  static constexpr size_t kMaxCheck = 100'000;
+
+  ConsentLedger(Store& store, const SubjectRegistry& registry, PolicyHolder& policy,
+                const Jurisdictions& jurisdictions, const AuditLog& audit, const Clock& clock,
+                const Outbox& outbox, const LinkSigner& links, std::string public_url);
+
+  // Appends one event for `subject` inside `tx`.
+  Status Append(Tx& tx, const SubjectRecord& subject, const std::string& target,
+                const std::string& action, const ConsentSource& source) const;
+
+  // The topics a person ticked on a collection form (already validated against the point).
+  // Where silence would not allow the topic (an opt-in regime or topic), or the person objected
+  // or is suppressed, the subscription is only requested and a double opt-in mail is queued;
+  // otherwise it is granted at once. Topics already allowed are left alone.
+  Status TopicsFromForm(Tx& tx, const std::string& subject_id,
+                        const std::vector<std::string>& topics, const ConsentSource& source) const;
+
+  // A Global Privacy Control signal: an opt-out of sale/sharing and targeted advertising,
+  // recorded once (again only after the person opted back in).
+  Status RecordGpc(Tx& tx, const SubjectRecord& subject, const ConsentSource& source) const;
+
+  // The person's state per topic of the policy, in the policy's topic order.
+  Result<std::vector<TopicState>> Topics(Tx& tx, const SubjectRecord& subject) const;
+  // The facts the rules decide on, for a subject (its identities' suppressions included).
+  Result<ConsentFacts> Facts(Tx& tx, const SubjectRecord& subject) const;
+
+  // A change the person (or staff on their behalf) makes, in its own transaction with an audit
+  // entry. `topic` is a topic id, or "*" for all marketing. Actions: "grant", "withdraw",
+  // "object" (direct marketing; `topic` is ignored). Returns whether anything changed
+  // (unsubscribing twice changes nothing the second time). An unsubscription by link queues a
+  // confirmation mail when `confirm_by_mail`.
+  // Errors: kNotFound "subject_not_found" (also erased); kInvalidArgument "unknown_topic",
+  // "invalid_consent_action".
+  Result<bool> Change(const std::string& subject_id, const std::string& topic,
+                      const std::string& action, const ConsentSource& source,
+                      bool confirm_by_mail = false) const;
+
+  // Confirms a double opt-in: grants the topics the link names that are still requested.
+  Result<std::vector<std::string>> Confirm(const LinkClaims& claims,
+                                           const ConsentSource& source) const;
+
+  // The subject's whole ledger. Staff (ConsentReadRoles), audited. kNotFound for unknown ids.
+  Result<std::vector<ConsentEventRecord>> History(const AccessContext& ctx,
+                                                  const std::string& subject_id) const;
+
+  // For each identity ("sub_..." ids or email addresses), whether `topic` may be mailed. One
+  // read of the store, then one audit entry with the counts only. Errors: kPermissionDenied
+  // "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".
+  Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
+                                              const std::vector<std::string>& identities) const;
+
+  // Signed links for a subject.
+  std::string UnsubscribeUrl(const std::string& subject_id, const std::string& topic,
+                             const std::string& message_id) const;
+  std::string PreferencesUrl(const std::string& subject_id, Micros valid_for) const;
+
+  // The hash of the notice text shown for `target` in `language` under the policy in force.
+  static std::string NoticeHash(const Policy& policy, const std::string& target,
+                                const std::string& language);
+
+  const LinkSigner& links() const { return links_; }
+  const std::string& public_url() const { return public_url_; }
+
+ private:
+  Status QueueConfirmation(Tx& tx, const std::string& subject_id,
+                           const std::vector<std::string>& topics, const std::string& language,
+                           const Policy& policy) const;
+
+  Store& store_;
+  const SubjectRegistry& registry_;
+  PolicyHolder& policy_;
+  const Jurisdictions& jurisdictions_;
+  const AuditLog& audit_;
+  const Clock& clock_;
+  const Outbox& outbox_;
+  const LinkSigner& links_;
+  std::string public_url_;
+};
+
+}  // namespace privacyd
