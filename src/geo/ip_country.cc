@@ -289,19 +289,33 @@ constexpr const char* kInstallTor =
     "install Debian's tor-geoipdb package, set geoip.tor_dir to the directory holding geoip and "
     "geoip6, or set geoip.database to a MaxMind-format database";
 
-Result<std::string> ReadFile(const std::filesystem::path& file) {
+// Calls `on_line(line)` for each line of `file`, without its "\n" (or "\r\n"), stopping at the
+// first error it returns. The file is read in chunks, so that memory holds one chunk and the
+// tables being built rather than the whole text.
+template <class OnLine>
+Status ForEachLine(const std::filesystem::path& file, OnLine on_line) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return Missing(file, kInstallTor);
-  std::FILE* f = std::fopen(file.c_str(), "rb");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
   if (f == nullptr) return Unreadable(file, errno);
-  std::string text;
-  char chunk[1 << 16];
+  auto emit = [&](std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return on_line(line);
+  };
+  std::string pending;
+  std::vector<char> chunk(size_t{1} << 16);
   size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) text.append(chunk, n);
-  const int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return Unreadable(file, err);
-  return text;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), f.get())) > 0) {
+    pending.append(chunk.data(), n);
+    size_t start = 0;
+    for (size_t eol; (eol = pending.find('\n', start)) != std::string::npos; start = eol + 1) {
+      PD_RETURN_IF_ERROR(emit(std::string_view(pending).substr(start, eol - start)));
+    }
+    pending.erase(0, start);
+  }
+  if (std::ferror(f.get())) return Unreadable(file, errno != 0 ? errno : EIO);
+  if (!pending.empty()) PD_RETURN_IF_ERROR(emit(pending));
+  return Ok();
 }
 
 // "2026-06-25" from the header line "# Generated: Thu, 25 Jun 2026 04:33:59 GMT" that tor's
@@ -332,20 +346,14 @@ std::string GeneratedDate(std::string_view comment) {
 template <class Key>
 Status ParseTorFile(const std::filesystem::path& file, std::vector<Key>* starts,
                     std::vector<Packed>* countries, std::string* date) {
-  PD_ASSIGN_OR_RETURN(const std::string text, ReadFile(file));
   PartitionBuilder<Key> builder;
-  std::string_view rest = text;
   size_t line_number = 0;
-  while (!rest.empty()) {
-    const size_t eol = rest.find('\n');
-    std::string_view line = rest.substr(0, eol);
-    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+  PD_RETURN_IF_ERROR(ForEachLine(file, [&](std::string_view line) -> Status {
     ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
+    if (line.empty()) return Ok();
     if (line.front() == '#') {
       if (builder.empty() && date->empty()) *date = GeneratedDate(line);
-      continue;
+      return Ok();
     }
     std::string_view fields[3];
     Key low{};
@@ -366,7 +374,8 @@ Status ParseTorFile(const std::filesystem::path& file, std::vector<Key>* starts,
     if (const char* wrong = builder.Add(low, high, country)) {
       return Corrupt(file, line_number, wrong);
     }
-  }
+    return Ok();
+  }));
   if (builder.empty()) {
     return Error(ErrorKind::kDataLoss, "geoip_corrupt",
                  file.string() +
