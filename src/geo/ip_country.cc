@@ -391,7 +391,7 @@ class TorIpCountry final : public IpCountry {
   static Result<std::unique_ptr<IpCountry>> Load(const std::filesystem::path& dir) {
     auto table = std::unique_ptr<TorIpCountry>(new TorIpCountry());
     std::string date;
-    std::string date6;
+    std::string date6;  // geoip6 carries the same header; geoip's date stands for both
     PD_RETURN_IF_ERROR(
         ParseTorFile(dir / "geoip", &table->v4_starts_, &table->v4_countries_, &date));
     std::vector<U128> v6_starts;
@@ -425,8 +425,8 @@ class TorIpCountry final : public IpCountry {
     return countries[static_cast<size_t>(it - starts.begin()) - 1];
   }
 
-  // IPv6 in two levels, because 128-bit keys would double the memory for nothing: almost every
-  // boundary in the data falls on a /64. The first level partitions the upper 64 bits; a /64
+  // IPv6 in two levels, because 128-bit keys would nearly double the memory for little: almost
+  // every boundary in the data falls on a /64. The first level partitions the upper 64 bits; a /64
   // that holds more than one entry is marked kSplit and found again, with full 128-bit keys, in
   // the second level, which starts it with an entry at its first address.
   void BuildV6(const std::vector<U128>& starts, const std::vector<Packed>& countries) {
