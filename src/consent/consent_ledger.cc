@@ -117,7 +117,7 @@ Status ConsentLedger::Append(Tx& tx, const SubjectRecord& subject, const std::st
   e.regime = subject.regime;
   e.statement_version = policy->version;
   e.language = source.language.empty() && !policy->languages.empty() ? policy->languages.front()
-                                                                      : source.language;
+                                                                     : source.language;
   e.notice_hash = NoticeHash(*policy, target, e.language);
   e.country = source.country;
   e.user_agent = source.user_agent;
@@ -138,7 +138,8 @@ Result<ConsentFacts> ConsentLedger::Facts(Tx& tx, const SubjectRecord& subject) 
   PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject.id));
   for (const auto& identity : identities) {
     PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression(identity.kind, identity.blind_index));
-    if (suppressed && (!facts.suppressed_since || suppressed->created_at < *facts.suppressed_since)) {
+    if (suppressed &&
+        (!facts.suppressed_since || suppressed->created_at < *facts.suppressed_since)) {
       facts.suppressed_since = suppressed->created_at;
     }
   }
@@ -205,7 +206,8 @@ Status ConsentLedger::TopicsFromForm(Tx& tx, const std::string& subject_id,
     if (verdict == ConsentVerdict::kAllowed && say != nullptr && say->action == "grant") continue;
     bool confirm = !SilenceAllows(*policy, jurisdictions_, topic, subject->regime) ||
                    verdict == ConsentVerdict::kObjected || verdict == ConsentVerdict::kSuppressed;
-    PD_RETURN_IF_ERROR(Append(tx, *subject, TopicTarget(id), confirm ? "request" : "grant", source));
+    PD_RETURN_IF_ERROR(
+        Append(tx, *subject, TopicTarget(id), confirm ? "request" : "grant", source));
     if (confirm) to_confirm.push_back(id);
   }
   if (to_confirm.empty()) return Ok();
@@ -290,14 +292,14 @@ Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::str
     if (action == "object") {
       PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject->id));
       for (const auto& identity : identities) {
-        PD_RETURN_IF_ERROR(tx.AddSuppression(
-            {identity.kind, identity.blind_index, "objection", clock_.Now()}));
+        PD_RETURN_IF_ERROR(
+            tx.AddSuppression({identity.kind, identity.blind_index, "objection", clock_.Now()}));
       }
     }
     nlohmann::json detail = {{"target", target}, {"action", action}, {"method", source.method}};
-    PD_RETURN_IF_ERROR(audit_.Append(tx, AuditEvent{Actor(source, subject->id), "",
-                                                    "consent.change", "subject:" + subject->id,
-                                                    "consent", source.request_id, detail.dump()}));
+    PD_RETURN_IF_ERROR(audit_.Append(
+        tx, AuditEvent{Actor(source, subject->id), "", "consent.change", "subject:" + subject->id,
+                       "consent", source.request_id, detail.dump()}));
     if (confirm_by_mail && action != "grant") {
       const std::string language =
           source.language.empty() ? policy->languages.front() : source.language;
@@ -311,8 +313,9 @@ Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::str
       mail.subject_id = subject->id;
       mail.template_name = "unsubscribe_confirmation";
       mail.language = language;
-      mail.vars = {{"topic_name", topic_name},
-                   {"preferences_url", PreferencesUrl(subject->id, 30LL * 86400 * kMicrosPerSecond)}};
+      mail.vars = {
+          {"topic_name", topic_name},
+          {"preferences_url", PreferencesUrl(subject->id, 30LL * 86400 * kMicrosPerSecond)}};
       PD_RETURN_IF_ERROR(outbox_.Enqueue(tx, mail));
     }
     return true;
@@ -339,9 +342,9 @@ Result<std::vector<std::string>> ConsentLedger::Confirm(const LinkClaims& claims
         if (!granted.empty()) {
           nlohmann::json detail = {{"topics", granted}, {"method", kMethodDoubleOptIn}};
           PD_RETURN_IF_ERROR(audit_.Append(
-              tx, AuditEvent{"subject:" + subject->id, "", "consent.confirm",
-                             "subject:" + subject->id, "consent", source.request_id,
-                             detail.dump()}));
+              tx,
+              AuditEvent{"subject:" + subject->id, "", "consent.confirm", "subject:" + subject->id,
+                         "consent", source.request_id, detail.dump()}));
         }
         return granted;
       });

@@ -53,7 +53,8 @@ Result<nlohmann::json> Outbox::OpenVars(Tx& tx, const QueuedMail& mail) const {
                                                           VarsContext(mail.message_id)));
   nlohmann::json j = nlohmann::json::parse(vars, nullptr, false);
   if (!j.is_object()) {
-    return Error(ErrorKind::kDataLoss, "invalid_mail_job", "a queued mail's variables are malformed");
+    return Error(ErrorKind::kDataLoss, "invalid_mail_job",
+                 "a queued mail's variables are malformed");
   }
   return j;
 }

@@ -23,9 +23,9 @@ namespace privacyd {
 inline constexpr char kMailJob[] = "mail.send";
 
 struct OutgoingMail {
-  std::string subject_id;     // the recipient: the subject's email identity
-  std::string template_name;  // a mail template kind ("double_opt_in", ...)
-  std::string language;       // "en", "de", "fr"
+  std::string subject_id;                          // the recipient: the subject's email identity
+  std::string template_name;                       // a mail template kind ("double_opt_in", ...)
+  std::string language;                            // "en", "de", "fr"
   nlohmann::json vars = nlohmann::json::object();  // the template's variables; sealed
   // Marketing mail: the topic it is about, which gives it List-Unsubscribe headers. "" for
   // service mail (codes, confirmations).

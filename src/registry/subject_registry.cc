@@ -197,8 +197,7 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
       into.subject_id = new_id;
       into.created = true;
       key = new_key;
-      PD_RETURN_IF_ERROR(
-          tx.InsertSubject({new_id, now, std::nullopt, std::nullopt, data.regime}));
+      PD_RETURN_IF_ERROR(tx.InsertSubject({new_id, now, std::nullopt, std::nullopt, data.regime}));
       PD_RETURN_IF_ERROR(tx.PutDataKey({new_id, keyring_->wrapping_key_id(),
                                         keyring_->Wrap(kKeyPurpose, new_id, new_key, random_)}));
     } else {

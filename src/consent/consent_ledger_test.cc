@@ -1,0 +1,362 @@
+#include "consent/consent_ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "crypto/sealing.h"
+#include "testing/collection_fixture.h"
+
+namespace privacyd {
+namespace {
+
+class ConsentLedgerTest : public testing::CollectionFixture {
+ protected:
+  void SetUp() override {
+    CollectionFixture::SetUp();
+    SecureRandom key_random;
+    std::vector<LinkKey> keys;
+    keys.push_back({"0a0b0c0d", NewSymmetricKey(key_random)});
+    links_ = std::make_unique<LinkSigner>(std::move(keys));
+    outbox_ = std::make_unique<Outbox>(*registry_, random_, clock_, "mail.example.com");
+    ledger_ = std::make_unique<ConsentLedger>(*store_, *registry_, policy_,
+                                              Jurisdictions::Default(), audit_, clock_, *outbox_,
+                                              *links_, "https://privacy.example.com");
+  }
+
+  // A new subject with an email, under `regime`.
+  std::string Person(const std::string& email, const std::string& regime) {
+    Collected data;
+    data.identities = {{"email", email}};
+    data.provenance = "{}";
+    data.regime = regime;
+    AccessContext pub{{"", "", ""}, "collection", "req_c"};
+    auto into = registry_->Collect(pub, data);
+    EXPECT_TRUE(into.ok());
+    return into.ok() ? into->subject_id : "";
+  }
+
+  ConsentSource Source(const std::string& method) {
+    ConsentSource s;
+    s.method = method;
+    s.language = "de";
+    s.country = "DE";
+    s.user_agent = "firefox";
+    s.request_id = "req_1";
+    return s;
+  }
+
+  std::vector<ConsentEventRecord> Events(const std::string& subject) {
+    return *ReadValue<std::vector<ConsentEventRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListConsentEvents(subject); });
+  }
+
+  std::vector<JobRecord> MailJobs() {
+    auto jobs = ReadValue<std::vector<JobRecord>>(
+        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+    std::vector<JobRecord> out;
+    for (auto& j : *jobs) {
+      if (j.kind == kMailJob) out.push_back(j);
+    }
+    return out;
+  }
+
+  std::string Verdict(const std::string& topic, const std::string& identity) {
+    AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_chk"};
+    auto items = ledger_->Check(sender, topic, {identity});
+    EXPECT_TRUE(items.ok()) << (items.ok() ? "" : items.error().message());
+    return items.ok() ? ConsentVerdictName((*items)[0].verdict) : "error";
+  }
+
+  Status FormTopics(const std::string& subject, const std::vector<std::string>& topics) {
+    return store_->Write([&](Tx& tx) {
+      return ledger_->TopicsFromForm(tx, subject, topics, Source(kMethodCollectionForm));
+    });
+  }
+
+  std::unique_ptr<LinkSigner> links_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<ConsentLedger> ledger_;
+};
+
+TEST_F(ConsentLedgerTest, AFormSubscriptionInAnOptInRegimeWaitsForItsDoubleOptIn) {
+  std::string id = Person("anna@example.de", "gdpr");
+  ASSERT_TRUE(FormTopics(id, {"newsletter"}).ok());
+  auto events = Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].target, "topic:newsletter");
+  EXPECT_EQ(events[0].action, "request");
+  EXPECT_EQ(events[0].method, "collection_form");
+  EXPECT_EQ(events[0].regime, "gdpr");
+  EXPECT_EQ(events[0].language, "de");
+  EXPECT_EQ(events[0].country, "DE");
+  EXPECT_EQ(events[0].user_agent, "firefox");
+  EXPECT_EQ(events[0].notice_hash.size(), 64u);
+  EXPECT_EQ(events[0].notice_hash,
+            ConsentLedger::NoticeHash(*policy_.Current(), "topic:newsletter", "de"));
+  EXPECT_NE(events[0].notice_hash,
+            ConsentLedger::NoticeHash(*policy_.Current(), "topic:newsletter", "en"));
+  EXPECT_EQ(Verdict("newsletter", "anna@example.de"), "no_consent");
+
+  auto jobs = MailJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  auto queued = Outbox::Parse(jobs[0].payload);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->template_name, "double_opt_in");
+  EXPECT_EQ(queued->subject_id, id);
+  EXPECT_EQ(queued->language, "de");
+  // The payload keeps the link sealed: no URL, no token in the clear.
+  EXPECT_EQ(jobs[0].payload.find("https://"), std::string::npos);
+  auto vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *queued); });
+  ASSERT_TRUE(vars.ok());
+  EXPECT_EQ((*vars)["topics"], nlohmann::json::array({"Newsletter"}));
+  std::string url = (*vars)["confirm_url"];
+  ASSERT_EQ(url.rfind("https://privacy.example.com/c/", 0), 0u) << url;
+  auto claims = links_->Verify(url.substr(url.rfind('/') + 1), clock_.Now());
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->purpose, LinkPurpose::kConfirm);
+  EXPECT_EQ(claims->topic, "newsletter");
+
+  auto granted = ledger_->Confirm(*claims, Source("ignored"));
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, std::vector<std::string>{"newsletter"});
+  EXPECT_EQ(Events(id).back().method, "double_opt_in");
+  EXPECT_EQ(Verdict("newsletter", "anna@example.de"), "allowed");
+  // Confirming twice grants nothing more.
+  EXPECT_TRUE(ledger_->Confirm(*claims, Source("ignored"))->empty());
+  EXPECT_EQ(Events(id).size(), 2u);
+}
+
+TEST_F(ConsentLedgerTest, AFormSubscriptionInAnOptOutRegimeIsGrantedAtOnce) {
+  std::string id = Person("bob@example.com", "ccpa");
+  // Silence already allows marketing under the CCPA: the person is mailed until they object.
+  EXPECT_EQ(Verdict("newsletter", "bob@example.com"), "allowed");
+  ASSERT_TRUE(FormTopics(id, {"newsletter"}).ok());
+  auto events = Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].action, "grant");
+  EXPECT_TRUE(MailJobs().empty());
+  // The Trust Center Update is opt-in whatever the regime.
+  EXPECT_EQ(Verdict("trust_center_update", "bob@example.com"), "no_consent");
+}
+
+TEST_F(ConsentLedgerTest, UnsubscribingIsIdempotentAndConfirmedByMailOnce) {
+  std::string id = Person("carl@example.com", "ccpa");
+  auto first = ledger_->Change(id, "newsletter", "withdraw", Source(kMethodOneClick), true);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto second = ledger_->Change(id, "newsletter", "withdraw", Source(kMethodOneClick), true);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  EXPECT_EQ(Events(id).size(), 1u);
+  EXPECT_EQ(MailJobs().size(), 1u);
+  EXPECT_EQ(Verdict("newsletter", "carl@example.com"), "no_consent");
+  // The other marketing topic still stands under the CCPA.
+  EXPECT_EQ(Verdict("product_alerts", "carl@example.com"), "allowed");
+  ASSERT_TRUE(ledger_->Change(id, "*", "withdraw", Source(kMethodOneClick)).ok());
+  EXPECT_EQ(Verdict("product_alerts", "carl@example.com"), "no_consent");
+}
+
+TEST_F(ConsentLedgerTest, AnObjectionSuppressesEveryIdentityAndOutlivesErasure) {
+  std::string id = Person("dora@example.com", "ccpa");
+  auto changed = ledger_->Change(id, "", "object", Source(kMethodPreferenceCenter));
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(Verdict("newsletter", "dora@example.com"), "objected");
+  EXPECT_FALSE(*ledger_->Change(id, "", "object", Source(kMethodPreferenceCenter)));
+  // A form subscription now only asks for confirmation.
+  ASSERT_TRUE(FormTopics(id, {"newsletter"}).ok());
+  EXPECT_EQ(Events(id).back().action, "request");
+  EXPECT_EQ(Verdict("newsletter", "dora@example.com"), "objected");
+
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    PD_RETURN_IF_ERROR(tx.MarkSubjectErased(id, clock_.Now()));
+                    return tx.DeleteSubjectData(id);
+                  })
+                  .ok());
+  EXPECT_EQ(Verdict("newsletter", id), "erased");
+  // The ledger outlives the erasure as proof; the blind index still finds the erased subject.
+  EXPECT_FALSE(Events(id).empty());
+  EXPECT_EQ(Verdict("newsletter", "dora@example.com"), "erased");
+  // An address on the suppression list that no subject holds (its rows were purged, or it was
+  // listed from a file) is reported as suppressed, one nobody knows as unknown.
+  auto index = registry_->IdentityIndex({"email", "eve@example.com"});
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) {
+                    return tx.AddSuppression({"email", *index, "objection", clock_.Now()});
+                  })
+                  .ok());
+  EXPECT_EQ(Verdict("newsletter", "eve@example.com"), "suppressed");
+  EXPECT_EQ(Verdict("newsletter", "nobody-here@example.com"), "unknown");
+}
+
+TEST_F(ConsentLedgerTest, AVerifiedGrantAfterAnObjectionLiftsItForThatTopicOnly) {
+  std::string id = Person("finn@example.com", "ccpa");
+  ASSERT_TRUE(ledger_->Change(id, "", "object", Source(kMethodPreferenceCenter)).ok());
+  clock_.Advance(kMicrosPerSecond);
+  // A staff-entered grant is not the person's own verified act: it changes nothing.
+  auto by_staff = ledger_->Change(id, "newsletter", "grant", Source(kMethodStaffPhone));
+  ASSERT_TRUE(by_staff.ok());
+  EXPECT_FALSE(*by_staff);
+  EXPECT_EQ(Verdict("newsletter", "finn@example.com"), "objected");
+  ASSERT_TRUE(ledger_->Change(id, "newsletter", "grant", Source(kMethodPreferenceCenter)).ok());
+  EXPECT_EQ(Verdict("newsletter", "finn@example.com"), "allowed");
+  EXPECT_EQ(Verdict("product_alerts", "finn@example.com"), "objected");
+}
+
+TEST_F(ConsentLedgerTest, ChecksAreForSendersAndAuditedWithCountsOnly) {
+  Person("gina@example.com", "ccpa");
+  AccessContext support{{"usr_s", "sam", "support_agent"}, "support", "req_s"};
+  EXPECT_EQ(ledger_->Check(support, "newsletter", {"gina@example.com"}).error().code(),
+            "forbidden");
+  AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_chk"};
+  EXPECT_EQ(ledger_->Check(sender, "nope", {"gina@example.com"}).error().code(), "unknown_topic");
+  auto items = ledger_->Check(sender, "newsletter",
+                              {"gina@example.com", "GINA@Example.com", "not an email", "sub_x"});
+  ASSERT_TRUE(items.ok());
+  EXPECT_EQ(ConsentVerdictName((*items)[0].verdict), std::string("allowed"));
+  EXPECT_EQ(ConsentVerdictName((*items)[1].verdict), std::string("allowed"));
+  EXPECT_EQ(ConsentVerdictName((*items)[2].verdict), std::string("unknown"));
+  EXPECT_EQ(ConsentVerdictName((*items)[3].verdict), std::string("unknown"));
+  auto trail = ReadValue<std::vector<AuditRecord>>(*store_, [](Tx& tx) {
+    AuditQuery q;
+    q.action = "consent.check";
+    return tx.ListAudit(q);
+  });
+  ASSERT_TRUE(trail.ok());
+  ASSERT_EQ(trail->size(), 1u);
+  EXPECT_EQ(trail->back().object, "topic:newsletter");
+  EXPECT_EQ(trail->back().detail.find("gina"), std::string::npos);
+  auto detail = nlohmann::json::parse(trail->back().detail);
+  EXPECT_EQ(detail["checked"], 4);
+  EXPECT_EQ(detail["verdicts"]["allowed"], 2);
+  EXPECT_EQ(detail["verdicts"]["unknown"], 2);
+}
+
+// The property: over random ledgers, the check answers exactly what a plain replay of the
+// history says, and in particular never allows anyone the replay refuses.
+struct Model {
+  bool erased = false;
+  bool restricted = false;
+  std::string regime;
+  std::optional<Micros> suppressed_at;
+  // Replayed history.
+  struct Ev {
+    std::string target, action, method;
+    Micros at;
+  };
+  std::vector<Ev> events;
+
+  std::string Expect(const std::string& topic, bool marketing, bool silence_allows) const {
+    if (erased) return "erased";
+    if (restricted) return "restricted";
+    std::optional<bool> say;  // the latest grant (true) or withdrawal (false)
+    bool objected = false;
+    bool suppressed = suppressed_at.has_value();
+    for (const Ev& e : events) {
+      bool verified = e.method == "preference_center" || e.method == "double_opt_in";
+      if (e.target == "topic:" + topic && e.action == "grant") {
+        say = true;
+        if (verified) {
+          objected = false;
+          if (suppressed_at && e.at >= *suppressed_at) suppressed = false;
+        }
+      } else if (e.target == "topic:" + topic && e.action == "withdraw") {
+        say = false;
+      } else if (marketing && e.target == "marketing" &&
+                 (e.action == "withdraw" || e.action == "object")) {
+        say = false;
+        if (e.action == "object") objected = true;
+      }
+    }
+    if (marketing && objected) return "objected";
+    if (marketing && suppressed) return "suppressed";
+    if (say) return *say ? "allowed" : "no_consent";
+    return silence_allows ? "allowed" : "no_consent";
+  }
+};
+
+TEST_F(ConsentLedgerTest, CheckAgreesWithAPlainReplayOverRandomLedgers) {
+  std::mt19937_64 rng(20261127);
+  const std::vector<std::string> regimes = {"gdpr", "ccpa", "other", "lgpd", ""};
+  const std::vector<std::string> targets = {"topic:newsletter", "topic:product_alerts",
+                                            "topic:trust_center_update", "marketing",
+                                            "sale_sharing"};
+  const std::vector<std::string> actions = {"grant", "withdraw", "object", "request"};
+  const std::vector<std::string> methods = {"collection_form", "preference_center", "one_click",
+                                            "double_opt_in",   "staff_phone",       "gpc"};
+  constexpr int kPeople = 150;
+  std::vector<std::string> emails;
+  std::map<std::string, Model> models;
+  for (int p = 0; p < kPeople; ++p) {
+    std::string email = "p" + std::to_string(p) + "@example.org";
+    Model m;
+    m.regime = regimes[rng() % regimes.size()];
+    std::string id = Person(email, m.regime);
+    int n = static_cast<int>(rng() % 7);
+    ASSERT_TRUE(store_
+                    ->Write([&](Tx& tx) -> Status {
+                      Micros at = clock_.Now();
+                      for (int i = 0; i < n; ++i) {
+                        at += 1000 + static_cast<Micros>(rng() % 1000);
+                        if (!m.suppressed_at && rng() % 10 == 0) {
+                          m.suppressed_at = at++;
+                          PD_ASSIGN_OR_RETURN(auto ids, tx.ListIdentities(id));
+                          PD_RETURN_IF_ERROR(tx.AddSuppression(
+                              {"email", ids[0].blind_index, "complaint", *m.suppressed_at}));
+                        }
+                        ConsentEventRecord e;
+                        e.subject_id = id;
+                        e.target = targets[rng() % targets.size()];
+                        e.action = actions[rng() % actions.size()];
+                        e.method = methods[rng() % methods.size()];
+                        e.regime = m.regime;
+                        e.created_at = at;
+                        PD_RETURN_IF_ERROR(StatusOf(tx.AppendConsentEvent(e)));
+                        m.events.push_back({e.target, e.action, e.method, at});
+                      }
+                      if (rng() % 12 == 0) {
+                        m.restricted = true;
+                        PD_RETURN_IF_ERROR(tx.SetSubjectRestricted(id, at));
+                      }
+                      if (rng() % 15 == 0) {
+                        m.erased = true;
+                        PD_RETURN_IF_ERROR(tx.MarkSubjectErased(id, at));
+                      }
+                      return Ok();
+                    })
+                    .ok());
+    emails.push_back(email);
+    models[email] = m;
+  }
+  // Silence, as the statement's regimes set it: marketing email is opt-out under the CCPA and
+  // where no regime applies; consent everywhere else. The Trust Center Update is opt-in.
+  auto silence = [](const std::string& topic, const std::string& regime) {
+    if (topic == "trust_center_update") return false;
+    return regime == "ccpa" || regime == "other";
+  };
+  AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_chk"};
+  int allowed = 0;
+  for (const std::string topic : {"newsletter", "product_alerts", "trust_center_update"}) {
+    auto items = ledger_->Check(sender, topic, emails);
+    ASSERT_TRUE(items.ok());
+    for (size_t i = 0; i < emails.size(); ++i) {
+      const Model& m = models[emails[i]];
+      std::string expected =
+          m.Expect(topic, topic != "trust_center_update", silence(topic, m.regime));
+      std::string got = ConsentVerdictName((*items)[i].verdict);
+      ASSERT_EQ(got, expected) << emails[i] << " topic " << topic << " regime '" << m.regime << "'";
+      if (got == "allowed") ++allowed;
+    }
+  }
+  // The draw exercised both answers.
+  EXPECT_GT(allowed, 20);
+  EXPECT_LT(allowed, 3 * kPeople - 20);
+}
+
+}  // namespace
+}  // namespace privacyd
