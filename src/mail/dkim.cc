@@ -1,5 +1,6 @@
 #include "mail/dkim.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sodium.h>
@@ -247,6 +248,7 @@ Result<DkimSigner> DkimSigner::Load(std::string_view domain, std::string_view se
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, &NoPassphrase, nullptr) : nullptr;
   sodium_memzero(pem.data(), pem.size());
   if (raw == nullptr) {
+    ERR_clear_error();  // leave no stale error for the next OpenSSL user on this thread
     return KeyError("dkim_key_invalid",
                     "DKIM key file " + key_file +
                         " does not hold an unencrypted PEM private key; create one with: openssl "
