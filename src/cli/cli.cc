@@ -13,6 +13,7 @@
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
 #include "cli/import.h"
+#include "cli/mail.h"
 #include "cli/scan.h"
 #include "cli/serve.h"
 #include "config/config.h"
@@ -810,6 +811,41 @@ void AddImportCommands(CLI::App& app, Environment& env, std::function<int()>& ac
   });
 }
 
+void AddMailCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* mail = app.add_subcommand("mail", "outbound mail");
+  mail->require_subcommand(1);
+  struct Options {
+    CommonOptions common;
+    MailTestCommand command;
+  };
+  auto o = std::make_shared<Options>();
+  o->command.language = "en";
+  auto* test = mail->add_subcommand(
+      "test",
+      "send a test message to ADDRESS through the configured relay now, DKIM-signed when "
+      "mail.dkim.* is set; exits 0 when the relay accepted it, 1 when sending failed, 2 on a "
+      "usage or configuration error");
+  test->add_option("ADDRESS", o->command.address, "recipient, e.g. you@example.com")->required();
+  test->add_option("--config", o->common.config_file, "YAML config file")->check(CLI::ExistingFile);
+  test->add_option("--language", o->command.language, "language of the message: en, de or fr")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"en", "de", "fr"}));
+  test->footer(
+      "\nThe relay, TLS mode, authentication, From address and DKIM key come from the mail.* "
+      "keys\n(config file, or PRIVACYD_MAIL_* environment variables; see `privacyd serve "
+      "--help`).\nOn success prints: sent MESSAGE-ID to HOST:PORT\nOn failure prints the "
+      "reason and a stable [code]: smtp_unavailable and\nsmtp_temporary_failure are worth "
+      "retrying; smtp_rejected, smtp_starttls_unavailable,\nsmtp_tls_failed and "
+      "smtp_auth_failed need a change first.");
+  test->callback([&env, &action, o] {
+    action = [&env, o] {
+      auto config = LoadConfig(o->common, env);
+      if (!config.ok()) return Fail(env, config.error());
+      return RunMailTest(o->command, *config, env);
+    };
+  });
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -858,6 +894,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddStatementCommands(app, env, action);
   AddScanCommand(app, env, action);
   AddImportCommands(app, env, action);
+  AddMailCommands(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
