@@ -305,7 +305,7 @@ Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::str
           source.language.empty() ? policy->languages.front() : source.language;
       std::string topic_name;
       if (target == kAllMarketingTarget) {
-        topic_name = "*";
+        topic_name = "";  // all marketing
       } else {
         topic_name = InLanguage(policy->topics.at(topic).name, language, *policy);
       }

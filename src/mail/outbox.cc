@@ -1,6 +1,7 @@
 #include "mail/outbox.h"
 
 #include "crypto/secret.h"
+#include "mail/message.h"
 
 namespace privacyd {
 namespace {
@@ -11,7 +12,7 @@ std::string VarsContext(const std::string& message_id) { return "mail:" + messag
 
 Result<std::string> Outbox::Enqueue(Tx& tx, const OutgoingMail& mail) const {
   const Micros now = clock_.Now();
-  std::string message_id = NewTimeOrderedId(random_, now, "m") + "@" + domain_;
+  std::string message_id = mail::NewMessageId(random_, domain_);
   PD_ASSIGN_OR_RETURN(std::string sealed, registry_.SealFor(tx, mail.subject_id, mail.vars.dump(),
                                                             VarsContext(message_id)));
   JobRecord job;
@@ -23,7 +24,7 @@ Result<std::string> Outbox::Enqueue(Tx& tx, const OutgoingMail& mail) const {
                                {"topic", mail.topic},
                                {"vars", ToHex(sealed)}}
                     .dump();
-  job.dedupe_key = "mail:" + message_id;
+  job.dedupe_key = mail.dedupe_key.empty() ? "mail:" + message_id : mail.dedupe_key;
   job.run_at = now;
   job.created_at = now;
   job.updated_at = now;

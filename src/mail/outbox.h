@@ -30,6 +30,9 @@ struct OutgoingMail {
   // Marketing mail: the topic it is about, which gives it List-Unsubscribe headers. "" for
   // service mail (codes, confirmations).
   std::string topic;
+  // At most one mail is ever queued per key (e.g. "notice:<version>:<subject>" for a mail
+  // that a job fanning out to many people may queue again after a crash). "" = the Message-ID.
+  std::string dedupe_key;
 };
 
 // What a queued mail job holds, as Outbox::Enqueue wrote it.

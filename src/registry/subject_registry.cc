@@ -307,6 +307,20 @@ Result<std::optional<std::string>> SubjectRegistry::OpenIdentity(Tx& tx,
   return std::optional<std::string>();
 }
 
+Result<std::optional<std::string>> SubjectRegistry::OpenReferralAddress(
+    Tx& tx, const ReferralRecord& referral) const {
+  if (referral.sent_at || referral.sealed_address.empty()) return std::optional<std::string>();
+  auto key = SubjectKey(tx, referral.referrer_id);
+  if (!key.ok()) {
+    if (key.error().code() == "subject_not_found") return std::optional<std::string>();
+    return key.error();
+  }
+  PD_ASSIGN_OR_RETURN(std::string address,
+                      Open(*key, referral.sealed_address,
+                           "referral:" + referral.referrer_id + ":" + ToHex(referral.blind_index)));
+  return std::optional<std::string>(std::move(address));
+}
+
 Result<std::string> SubjectRegistry::SealFor(Tx& tx, const std::string& subject_id,
                                              std::string_view plaintext,
                                              const std::string& context) const {

@@ -146,6 +146,10 @@ class SubjectRegistry {
   // The subject's identity of `kind`, opened, or nullopt when it has none (or was erased).
   Result<std::optional<std::string>> OpenIdentity(Tx& tx, const std::string& subject_id,
                                                   const std::string& kind) const;
+  // The address of a referral not sent yet, opened with the referrer's key; nullopt once sent
+  // or when the referrer was erased (their key is gone, and with it the address).
+  Result<std::optional<std::string>> OpenReferralAddress(Tx& tx,
+                                                         const ReferralRecord& referral) const;
   // Seals `plaintext` with the subject's data key under `context`, so that it dies with the
   // subject (crypto-shredding). kNotFound "subject_not_found" once erased.
   Result<std::string> SealFor(Tx& tx, const std::string& subject_id, std::string_view plaintext,
