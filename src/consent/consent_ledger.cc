@@ -428,6 +428,57 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
   return items;
 }
 
+Status ConsentLedger::SuppressAddress(const std::string& hex_index,
+                                      const ConsentSource& source) const {
+  std::string index;
+  if (hex_index.size() != 64 || !FromHex(hex_index, &index)) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_link", "this link is not valid");
+  }
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto listed, tx.FindSuppression("email", index));
+    if (listed) return Ok();
+    PD_RETURN_IF_ERROR(tx.AddSuppression({"email", index, "unsubscribed", clock_.Now()}));
+    nlohmann::json detail = {{"method", source.method}};
+    return StatusOf(audit_.Append(tx, AuditEvent{"subject:unknown", "", "suppression.add",
+                                                 "suppression:" + hex_index.substr(0, 16),
+                                                 "consent", source.request_id, detail.dump()}));
+  });
+}
+
+Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext& ctx,
+                                                            const std::string& topic_id,
+                                                            const std::string& after,
+                                                            int limit) const {
+  if (!RoleIn(ctx.principal.role, ConsentCheckRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read mailing audiences");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  auto found = policy->topics.find(topic_id);
+  if (found == policy->topics.end()) return UnknownTopic(topic_id);
+  AudiencePage page;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentitiesOfKind("email", after, limit));
+    for (const auto& identity : identities) {
+      page.next = identity.subject_id;
+      PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(identity.subject_id));
+      if (!subject) continue;
+      PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+      if (DecideTopic(*policy, jurisdictions_, found->second, facts) != ConsentVerdict::kAllowed) {
+        continue;
+      }
+      PD_ASSIGN_OR_RETURN(auto email, registry_.OpenIdentity(tx, subject->id, "email"));
+      if (email) page.members.push_back({subject->id, std::move(*email)});
+    }
+    if (identities.size() < static_cast<size_t>(limit)) page.next.clear();
+    nlohmann::json detail = {{"topic", topic_id}, {"after", after}, {"members", page.members.size()}};
+    return StatusOf(audit_.Append(
+        tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.audience",
+                       "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));
+  }));
+  return page;
+}
+
 std::string ConsentLedger::UnsubscribeUrl(const std::string& subject_id, const std::string& topic,
                                           const std::string& message_id) const {
   return public_url_ + "/u/" +

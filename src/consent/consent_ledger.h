@@ -126,6 +126,25 @@ class ConsentLedger {
   Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
                                               const std::vector<std::string>& identities) const;
 
+  // Someone we hold no subject for (a referred colleague) used the link of the one mail they got
+  // to never be written to again: the address's blind index (hex, from the link) goes on the
+  // suppression list. Idempotent. kInvalidArgument "invalid_link" for a malformed index.
+  Status SuppressAddress(const std::string& hex_index, const ConsentSource& source) const;
+
+  // One page of the allowed audience of `topic`: people with an email address whom the topic
+  // may be mailed to, in subject id order after `after`. Opens each address (system door) and
+  // audits the page with its count. Errors as Check.
+  struct AudienceMember {
+    std::string subject_id;
+    std::string email;
+  };
+  struct AudiencePage {
+    std::vector<AudienceMember> members;
+    std::string next;  // cursor for the next page; "" at the end
+  };
+  Result<AudiencePage> Audience(const AccessContext& ctx, const std::string& topic,
+                                const std::string& after, int limit) const;
+
   // Signed links for a subject.
   std::string UnsubscribeUrl(const std::string& subject_id, const std::string& topic,
                              const std::string& message_id) const;
