@@ -471,7 +471,8 @@ Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext&
       if (email) page.members.push_back({subject->id, std::move(*email)});
     }
     if (identities.size() < static_cast<size_t>(limit)) page.next.clear();
-    nlohmann::json detail = {{"topic", topic_id}, {"after", after}, {"members", page.members.size()}};
+    nlohmann::json detail = {
+        {"topic", topic_id}, {"after", after}, {"members", page.members.size()}};
     return StatusOf(audit_.Append(
         tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.audience",
                        "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));

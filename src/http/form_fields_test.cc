@@ -61,9 +61,10 @@ TEST(FormFields, MultipartWithQuotedBoundarySeveralPartsAndAFile) {
 
 TEST(FormFields, MalformedBodiesAndOtherTypesAreRefused) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"multipart/form-data", "--x\r\n\r\nv\r\n--x--"},                       // no boundary
+      {"multipart/form-data", "--x\r\n\r\nv\r\n--x--"},  // no boundary
       {"multipart/form-data; boundary=x", "no delimiter at all"},
-      {"multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data\r\n\r\nv\r\n--x--"},
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data\r\n\r\nv\r\n--x--"},
       {"multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=a\r\n\r\nv"},
       {"multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=a"},
       {"multipart/form-data; boundary=\"x", "--x--"},

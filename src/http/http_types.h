@@ -70,6 +70,9 @@ struct Route {
   // handler at most once and gets the first response back. Set it on POST routes; the OpenAPI
   // document must then list the header and the 409/422 answers (checked by api_test.cc).
   bool idempotent = false;
+  // Largest request body this route takes, when more than the server's http.max_body_bytes
+  // (0: the server's limit). Checked from the header, before the body is read.
+  size_t max_body_bytes = 0;
 };
 
 // A problem+json (RFC 9457) response for an error: status from the error's kind, body

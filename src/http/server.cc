@@ -185,6 +185,8 @@ class HttpServer::Impl {
 
   ServerOptions options_;
   Router& router_;
+  // The largest body any route takes: the parser's limit until the route is known.
+  size_t largest_body_ = 0;
   Authenticator& authenticator_;
   Metrics& metrics_;
   Random& random_;
@@ -270,7 +272,8 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options_.max_header_bytes));
-    parser_->body_limit(server_.options_.max_body_bytes);
+    body_limit_ = server_.largest_body_;
+    parser_->body_limit(body_limit_);
     stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -286,6 +289,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::body_limit) {
       FillRequest();
+      LimitBodyForRoute();  // for the message: the limit of this request's route
       return Fail(413, "body_too_large", BodyTooLargeMessage());
     }
     if (IsHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
@@ -294,6 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return Close();  // timeout, reset, or the client went away
     FillRequest();
+    if (!LimitBodyForRoute()) return Fail(413, "body_too_large", BodyTooLargeMessage());
     auto& header = parser_->get();
     if (parser_->is_done()) return Process();
     if (beast::iequals(header[http::field::expect], "100-continue")) {
@@ -325,9 +330,24 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Sets the body limit of the request's route (a consent check of 100,000 addresses takes
+  // more than the server's default) before the body is read. False when the declared
+  // Content-Length is over it.
+  bool LimitBodyForRoute() {
+    body_limit_ = server_.options_.max_body_bytes;
+    std::string_view target = request_.target;
+    std::string why;
+    std::optional<std::string> path = DecodePath(target.substr(0, target.find('?')), why);
+    if (path) {
+      RouteMatch match = server_.router_.Match(request_.method, *path);
+      if (match.route != nullptr) body_limit_ = std::max(body_limit_, match.route->max_body_bytes);
+    }
+    parser_->body_limit(body_limit_);
+    return !(parser_->content_length() && *parser_->content_length() > body_limit_);
+  }
+
   std::string BodyTooLargeMessage() const {
-    return "The request body is larger than " + std::to_string(server_.options_.max_body_bytes) +
-           " bytes.";
+    return "The request body is larger than " + std::to_string(body_limit_) + " bytes.";
   }
 
   // Copies what is known of the request (also after a header error) into request_.
@@ -526,9 +546,14 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyTime start_;
   bool head_ = false;
   bool keep_alive_ = false;
+  size_t body_limit_ = 0;  // of the request being read
 };
 
 Status HttpServer::Impl::Listen() {
+  largest_body_ = options_.max_body_bytes;
+  for (const Route& route : router_.routes()) {
+    largest_body_ = std::max(largest_body_, route.max_body_bytes);
+  }
   auto fail = [&](const std::string& why) {
     return Error(ErrorKind::kUnavailable, "listen_failed",
                  "Cannot listen on " + options_.listen_address + ":" +

@@ -172,6 +172,11 @@ class HttpServerTest : public ::testing::Test {
     };
     router_.Add(echo);
 
+    Route big{.method = "POST", .pattern = "/echo-big", .roles = {}, .blocking = true};
+    big.handler = echo.handler;
+    big.max_body_bytes = 8192;
+    router_.Add(big);
+
     Route boom{.method = "GET", .pattern = "/boom", .roles = {}, .blocking = true};
     boom.handler = [](const HttpRequest&, const Principal*) -> HttpResponse {
       throw std::runtime_error("kaboom");
@@ -318,6 +323,25 @@ TEST_F(HttpServerTest, BodyTooLargeIsRejectedWithoutReadingIt) {
   EXPECT_EQ(reply.Json()["code"], "body_too_large");
   EXPECT_EQ(reply.Header("connection"), "close");
   EXPECT_TRUE(client.PeerClosed());
+}
+
+TEST_F(HttpServerTest, ARouteMayTakeLargerBodiesThanTheServerDefault) {
+  StartServer();
+  RawClient client(port());
+  const std::string body = "\"" + std::string(5000, 'a') + "\"";
+  Reply fits = client.Request(Post("/echo-big", "application/json", body));
+  EXPECT_EQ(fits.status, 200);
+  EXPECT_EQ(fits.body, body);
+  // Its own limit still holds, and other routes keep the server's.
+  Reply over = client.Request(
+      "POST /echo-big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 9000\r\n\r\n");
+  EXPECT_EQ(over.status, 413);
+  EXPECT_EQ(over.Json()["detail"], "The request body is larger than 8192 bytes.");
+  RawClient other(port());
+  Reply small = other.Request(Post("/echo", "application/json", body));
+  EXPECT_EQ(small.status, 413);
+  EXPECT_EQ(small.Json()["detail"], "The request body is larger than 1024 bytes.");
 }
 
 TEST_F(HttpServerTest, ChunkedBodyTooLarge) {

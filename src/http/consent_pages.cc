@@ -1,0 +1,186 @@
+#include "http/consent_pages.h"
+
+#include <map>
+
+#include "core/markup.h"
+
+namespace privacyd {
+namespace {
+
+// One page's texts in one language. In `lead`, {topic}, {topics} and {controller} are replaced
+// by the escaped values.
+struct Texts {
+  const char* title;
+  const char* lead;
+  const char* button;  // "" = no form
+};
+
+struct LanguageTexts {
+  std::map<ConsentPage, Texts> pages;
+  const char* all_marketing;
+  const char* preferences;  // link text
+};
+
+const std::map<std::string, LanguageTexts>& AllTexts() {
+  static const std::map<std::string, LanguageTexts> kTexts = {
+      {"en",
+       {{{ConsentPage::kInvalidLink,
+          {"This link is not valid",
+           "It may be incomplete or no longer in use. Copy the whole link from the email, or "
+           "contact {controller}.",
+           ""}},
+         {ConsentPage::kExpiredLink,
+          {"This link has expired", "Ask {controller} for a new one.", ""}},
+         {ConsentPage::kUnsubscribeAsk,
+          {"Unsubscribe", "Stop receiving {topic} from {controller}?", "Unsubscribe"}},
+         {ConsentPage::kUnsubscribed,
+          {"You are unsubscribed", "You will no longer receive {topic} from {controller}.", ""}},
+         {ConsentPage::kNeverContactAsk,
+          {"Never hear from us again", "Should {controller} never write to this address again?",
+           "Never contact me"}},
+         {ConsentPage::kNeverContactDone,
+          {"Done", "{controller} will not write to this address again.", ""}},
+         {ConsentPage::kConfirmAsk,
+          {"Confirm your subscription", "Receive {topics} from {controller}?", "Confirm"}},
+         {ConsentPage::kConfirmed,
+          {"Subscription confirmed", "You will receive {topics} from {controller}.", ""}},
+         {ConsentPage::kNothingToConfirm,
+          {"Nothing to confirm",
+           "This subscription was confirmed already, or it was withdrawn since.", ""}}},
+        "marketing emails",
+        "Manage your subscriptions"}},
+      {"de",
+       {{{ConsentPage::kInvalidLink,
+          {"Dieser Link ist ungültig",
+           "Er ist vielleicht unvollständig oder nicht mehr in Gebrauch. Kopieren Sie den "
+           "ganzen Link aus der E-Mail oder wenden Sie sich an {controller}.",
+           ""}},
+         {ConsentPage::kExpiredLink,
+          {"Dieser Link ist abgelaufen", "Bitten Sie {controller} um einen neuen.", ""}},
+         {ConsentPage::kUnsubscribeAsk,
+          {"Abmelden", "{topic} von {controller} nicht mehr erhalten?", "Abmelden"}},
+         {ConsentPage::kUnsubscribed,
+          {"Sie sind abgemeldet", "Sie erhalten {topic} von {controller} nicht mehr.", ""}},
+         {ConsentPage::kNeverContactAsk,
+          {"Nie wieder von uns hören", "Soll {controller} diese Adresse nie wieder anschreiben?",
+           "Nie wieder kontaktieren"}},
+         {ConsentPage::kNeverContactDone,
+          {"Erledigt", "{controller} wird diese Adresse nicht mehr anschreiben.", ""}},
+         {ConsentPage::kConfirmAsk,
+          {"Abonnement bestätigen", "{topics} von {controller} erhalten?", "Bestätigen"}},
+         {ConsentPage::kConfirmed,
+          {"Abonnement bestätigt", "Sie erhalten {topics} von {controller}.", ""}},
+         {ConsentPage::kNothingToConfirm,
+          {"Nichts zu bestätigen",
+           "Dieses Abonnement wurde bereits bestätigt oder inzwischen widerrufen.", ""}}},
+        "Marketing-E-Mails",
+        "Abonnements verwalten"}},
+      {"fr",
+       {{{ConsentPage::kInvalidLink,
+          {"Ce lien n'est pas valide",
+           "Il est peut-être incomplet ou n'est plus utilisé. Copiez le lien entier depuis "
+           "l'e-mail, ou contactez {controller}.",
+           ""}},
+         {ConsentPage::kExpiredLink,
+          {"Ce lien a expiré", "Demandez-en un nouveau à {controller}.", ""}},
+         {ConsentPage::kUnsubscribeAsk,
+          {"Se désabonner", "Ne plus recevoir {topic} de {controller} ?", "Me désabonner"}},
+         {ConsentPage::kUnsubscribed,
+          {"Vous êtes désabonné", "Vous ne recevrez plus {topic} de {controller}.", ""}},
+         {ConsentPage::kNeverContactAsk,
+          {"Ne plus jamais être contacté",
+           "{controller} ne doit-il plus jamais écrire à cette adresse ?", "Ne plus me contacter"}},
+         {ConsentPage::kNeverContactDone,
+          {"C'est fait", "{controller} n'écrira plus à cette adresse.", ""}},
+         {ConsentPage::kConfirmAsk,
+          {"Confirmez votre abonnement", "Recevoir {topics} de {controller} ?", "Confirmer"}},
+         {ConsentPage::kConfirmed,
+          {"Abonnement confirmé", "Vous recevrez {topics} de {controller}.", ""}},
+         {ConsentPage::kNothingToConfirm,
+          {"Rien à confirmer", "Cet abonnement a déjà été confirmé, ou il a été retiré depuis.",
+           ""}}},
+        "les e-mails marketing",
+        "Gérer vos abonnements"}},
+  };
+  return kTexts;
+}
+
+int StatusOf(ConsentPage page) {
+  switch (page) {
+    case ConsentPage::kInvalidLink:
+      return 400;
+    case ConsentPage::kExpiredLink:
+      return 410;
+    default:
+      return 200;
+  }
+}
+
+std::string Replace(std::string text, const std::string& key, const std::string& value) {
+  for (size_t at = text.find(key); at != std::string::npos;
+       at = text.find(key, at + value.size())) {
+    text.replace(at, key.size(), value);
+  }
+  return text;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ConsentPageLanguages() {
+  static const std::vector<std::string> kLanguages = {"en", "de", "fr"};
+  return kLanguages;
+}
+
+HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
+                               const ConsentPageVars& vars) {
+  auto found = AllTexts().find(language);
+  const std::string lang = found == AllTexts().end() ? "en" : language;
+  const LanguageTexts& texts = AllTexts().at(lang);
+  const Texts& t = texts.pages.at(page);
+  std::string topics;
+  for (const auto& name : vars.topics) topics += (topics.empty() ? "" : ", ") + name;
+  std::string lead = EscapeMarkup(t.lead);
+  lead = Replace(lead, "{controller}", EscapeMarkup(vars.controller));
+  lead =
+      Replace(lead, "{topic}", EscapeMarkup(vars.topic.empty() ? texts.all_marketing : vars.topic));
+  lead = Replace(lead, "{topics}", EscapeMarkup(topics));
+
+  std::string html = "<!doctype html>\n<html lang=\"" + lang +
+                     "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<meta name=\"robots\" content=\"noindex\">\n<title>" +
+                     EscapeMarkup(t.title) +
+                     "</title>\n<style>"
+                     "body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
+                     "padding:0 1rem;color:#1a1a1a}button{font:inherit;padding:.6rem 1.4rem;"
+                     "border:2px solid #1a1a1a;border-radius:.3rem;background:#fff;cursor:pointer}"
+                     "button:focus{outline:3px solid #0b57d0;outline-offset:2px}"
+                     "a{color:#0b57d0}</style>\n</head>\n<body>\n<main>\n<h1>" +
+                     EscapeMarkup(t.title) + "</h1>\n<p>" + lead + "</p>\n";
+  if (*t.button != '\0') {
+    html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) +
+            "\">\n<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
+            "<button type=\"submit\">" +
+            EscapeMarkup(t.button) + "</button>\n</form>\n";
+  }
+  if (!vars.preferences_url.empty()) {
+    html += "<p><a href=\"" + EscapeMarkup(vars.preferences_url) + "\">" +
+            EscapeMarkup(texts.preferences) + "</a></p>\n";
+  }
+  html += "</main>\n</body>\n</html>\n";
+
+  HttpResponse response;
+  response.status = StatusOf(page);
+  response.content_type = "text/html; charset=utf-8";
+  response.body = std::move(html);
+  response.headers.emplace_back("Content-Language", lang);
+  response.headers.emplace_back("Vary", "Accept-Language");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  response.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  return response;
+}
+
+}  // namespace privacyd

@@ -1,0 +1,43 @@
+// The few pages privacyd serves itself for links in its mail: unsubscribe (RFC 8058's landing
+// page and its result), double opt-in confirmation, and the answer to a link that is not valid.
+// Server-rendered, in English, German and French, without scripts, cookies or anything loaded
+// from elsewhere (a strict Content-Security-Policy says so to the browser). The Privacy Center
+// proper comes with the web pages.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/http_types.h"
+
+namespace privacyd {
+
+enum class ConsentPage {
+  kInvalidLink,       // 400
+  kExpiredLink,       // 410
+  kUnsubscribeAsk,    // GET /u/: {topic} (empty: all marketing); a button that POSTs
+  kUnsubscribed,      // POST /u/ done: {topic}
+  kNeverContactAsk,   // GET /u/ of a referral mail
+  kNeverContactDone,  // POST /u/ of a referral mail
+  kConfirmAsk,        // GET /c/: {topics}; a button that POSTs
+  kConfirmed,         // POST /c/ done: {topics}
+  kNothingToConfirm,  // POST /c/ when nothing is pending any more
+};
+
+struct ConsentPageVars {
+  std::string controller;           // the controller's name
+  std::string topic;                // localized topic name, "" = all marketing
+  std::vector<std::string> topics;  // localized topic names
+  std::string preferences_url;      // a signed Preference Center link, or ""
+  std::string form_action;          // where the button posts (the page's own path)
+};
+
+// Languages the pages exist in; the first is the fallback.
+const std::vector<std::string>& ConsentPageLanguages();
+
+// The page in `language` (one of ConsentPageLanguages()), with its status, Content-Language,
+// Content-Security-Policy, no-store caching and no-referrer headers.
+HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
+                               const ConsentPageVars& vars);
+
+}  // namespace privacyd
