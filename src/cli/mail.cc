@@ -22,21 +22,6 @@ int Fail(Environment& env, const Error& error, int code) {
   return code;
 }
 
-// The signer for mail.dkim.*, or none when mail.dkim.domain is empty.
-Result<std::optional<mail::DkimSigner>> SignerFromConfig(const Config& config) {
-  const std::string& domain = config.Get("mail.dkim.domain");
-  if (domain.empty()) return std::optional<mail::DkimSigner>();
-  const std::string& selector = config.Get("mail.dkim.selector");
-  const std::string& key_file = config.Get("mail.dkim.key_file");
-  if (selector.empty() || key_file.empty()) {
-    return Error(ErrorKind::kInvalidArgument, "invalid_config",
-                 "mail.dkim.domain is set, so mail.dkim.selector and mail.dkim.key_file must be "
-                 "set too");
-  }
-  PD_ASSIGN_OR_RETURN(mail::DkimSigner signer, mail::DkimSigner::Load(domain, selector, key_file));
-  return std::optional<mail::DkimSigner>(std::move(signer));
-}
-
 }  // namespace
 
 int RunMailTest(const MailTestCommand& command, const Config& config, Environment& env) {
@@ -51,7 +36,7 @@ int RunMailTest(const MailTestCommand& command, const Config& config, Environmen
   }
   auto to = mail::ParseMailAddress(command.address);
   if (!to.ok()) return Fail(env, to.error(), kExitError);
-  auto signer = SignerFromConfig(config);
+  auto signer = mail::DkimSignerFromConfig(config);
   if (!signer.ok()) return Fail(env, signer.error(), kExitError);
 
   PolicyLoad policy =

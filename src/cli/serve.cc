@@ -10,6 +10,9 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
+#include "consent/consent_ledger.h"
+#include "consent/mail_delivery.h"
+#include "geo/ip_country.h"
 #include "guard/guard.h"
 #include "http/api.h"
 #include "http/metrics.h"
@@ -18,6 +21,10 @@
 #include "jobs/job_queue.h"
 #include "jobs/job_runner.h"
 #include "keys/key_manager.h"
+#include "mail/dkim.h"
+#include "mail/message.h"
+#include "mail/outbox.h"
+#include "mail/smtp.h"
 #include "policy/policy_holder.h"
 #include "policy/policy_loader.h"
 #include "policy/policy_manager.h"
@@ -179,15 +186,69 @@ int RunServe(const Config& config, Environment& env) {
   log->info("policy {} version {} in force{}", policy.Current()->file, policy.Current()->version,
             started_policy.applied->newly_stored ? " (new version recorded)" : "");
 
+  // Consent: links signed with the keys kept in the store, the country of requests from
+  // Debian's tables (or a MaxMind database), and mail through the outbox.
+  auto link_keys = LoadLinkKeys(**store, **keyring, env.random, env.clock.Now());
+  if (!link_keys.ok()) return fail(link_keys.error());
+  LinkSigner links(std::move(link_keys).value());
+  std::unique_ptr<IpCountry> geo;
+  if (auto opened = OpenIpCountry(config.Get("geoip.database"), config.Get("geoip.tor_dir"));
+      opened.ok()) {
+    geo = std::move(opened).value();
+    log->info("IP-to-country data: {}", geo->source());
+  } else {
+    log->warn("{} [{}]; consent records will carry no country", opened.error().message(),
+              opened.error().code());
+  }
+  auto smtp = mail::SmtpSettingsFromConfig(config);
+  if (!smtp.ok()) return fail(smtp.error());
+  auto dkim = mail::DkimSignerFromConfig(config);
+  if (!dkim.ok()) return fail(dkim.error());
+  std::string mail_from = config.Get("mail.from");
+  std::string mail_domain = "localhost";
+  if (!mail_from.empty()) {
+    auto from = mail::ParseMailAddress(mail_from);
+    if (!from.ok()) return fail(from.error());
+    mail_domain = mail::AddressDomain(from->address);
+  } else if (!smtp->host.empty()) {
+    return fail(Error(ErrorKind::kInvalidArgument, "invalid_config",
+                      "mail.smtp.host is set but mail.from is not; set the From address of "
+                      "privacyd's mail"));
+  }
+  Outbox outbox(registry, env.random, env.clock, mail_domain);
+  ConsentLedger consent(**store, registry, policy, Jurisdictions::Default(), audit, env.clock,
+                        outbox, links, PublicUrl(config));
+  std::unique_ptr<mail::SmtpTransport> transport;
+  std::unique_ptr<MailDelivery> delivery;
+  if (smtp->host.empty()) {
+    log->warn("mail.smtp.host is not set: mail stays queued in the outbox until it is");
+  } else {
+    std::string relay = smtp->Relay();
+    transport = std::make_unique<mail::SmtpTransport>(std::move(smtp).value());
+    delivery = std::make_unique<MailDelivery>(
+        **store, registry, policy, consent, outbox, *transport,
+        dkim->has_value() ? &**dkim : nullptr,
+        MailDeliverySettings{mail_from, config.Get("mail.unsubscribe_mailto")}, audit, env.clock);
+    if (Status s = delivery->RegisterWith(job_runner); !s.ok()) return fail(s.error());
+    log->info("mail goes out through {}{}", relay, dkim->has_value() ? ", DKIM-signed" : "");
+  }
+
   Metrics metrics;
   Store& store_ref = **store;
   metrics.AddCollector(
       [&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
   Router router;
-  AddApiRoutes(router, {metrics, [&store_ref] { return StoreReadiness(store_ref); }, store_ref,
-                        audit, registry, env.clock, env.random, policy, policy_versions,
-                        policy_manager, PublicUrl(config), guard->get()});
+  ApiServices services{metrics,           [&store_ref] { return StoreReadiness(store_ref); },
+                       store_ref,         audit,
+                       registry,          env.clock,
+                       env.random,        policy,
+                       policy_versions,   policy_manager,
+                       PublicUrl(config), guard->get()};
+  services.consent = &consent;
+  services.geo = geo.get();
+  services.unsubscribe_mailto = config.Get("mail.unsubscribe_mailto");
+  AddApiRoutes(router, services);
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());

@@ -342,12 +342,17 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
 
   // The country of the form, if it has one, reads phone numbers written without a country code.
   std::string region = submitter.request_country;
+  std::string form_country;
   for (const auto& field : point.fields) {
     auto it = submission.find(field.name);
     if (field.category != kCountryCategory || it == submission.end()) continue;
     if (it->second.kind != SubmittedValue::Kind::kString) continue;
-    if (auto code = CountryCode(it->second.text)) region = *code;
+    if (auto code = CountryCode(it->second.text)) region = form_country = *code;
   }
+  // The regime the person is under: where they say they are, else where the request came from.
+  const std::string& where = !form_country.empty()           ? form_country
+                             : !submitter.ip_country.empty() ? submitter.ip_country
+                                                             : submitter.request_country;
 
   Collected data;
   std::vector<StoredField> stored;
@@ -534,6 +539,27 @@ Result<CollectionOutcome> Collector::Collect(const std::string& point_id,
                        {"fields", fields}};
   if (!submitter.import_id.empty()) data.audit_detail["import"] = submitter.import_id;
   if (!redactions.empty()) data.audit_detail["review"] = true;
+
+  data.regime = where.empty() ? "" : Jurisdictions::Default().RegimeFor(where).id;
+  if (consent_ != nullptr && (!topics.empty() || submitter.gpc)) {
+    ConsentSource source;
+    source.method =
+        submitter.door == CollectionDoor::kStaff
+            ? (point.channel == Channel::kPhone ? kMethodStaffPhone : kMethodStaffLetter)
+            : kMethodCollectionForm;
+    source.language = submitter.language;
+    source.country = submitter.ip_country;
+    source.user_agent = submitter.user_agent;
+    source.request_id = submitter.request_id;
+    if (submitter.principal != nullptr) source.actor = submitter.principal->user_name;
+    source.evidence = {{"point", point_id}, {"receipt", receipt.id}};
+    data.also = [this, &topics, &submitter, source](Tx& tx, const CollectedInto& into) -> Status {
+      PD_RETURN_IF_ERROR(consent_->TopicsFromForm(tx, into.subject_id, topics, source));
+      if (!submitter.gpc) return Ok();
+      PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(into.subject_id));
+      return subject ? consent_->RecordGpc(tx, *subject, source) : Ok();
+    };
+  }
 
   AccessContext ctx;
   if (submitter.principal != nullptr) ctx.principal = *submitter.principal;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "consent/consent_ledger.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
@@ -60,6 +61,13 @@ struct Submitter {
   // The country the request comes from, when known (ISO 3166-1 alpha-2), for phone numbers
   // written without a country code when the form has no country field.
   std::string request_country;
+  // For the consent ledger: the country of the request's IP (the IP itself is not kept), the
+  // user agent's family, the language of the page the person saw, and whether the request
+  // carried a Global Privacy Control signal (Sec-GPC: 1).
+  std::string ip_country;
+  std::string user_agent;
+  std::string language;
+  bool gpc = false;
   // Imports: the vendor the data comes from (source "enrichment:<vendor>") and the import's id.
   std::string vendor;
   std::string import_id;
@@ -121,9 +129,16 @@ class Collector {
  public:
   // `guard` scans free-text fields; it and the others must outlive the collector. A null guard
   // refuses submissions that carry free text (kUnavailable "scanner_unavailable").
+  // With `consent`, ticked topics and GPC signals go to the consent ledger in the
+  // transaction that stores the submission.
   Collector(const PolicyHolder& policy, SubjectRegistry& registry, const guard::Guard* guard,
-            const Clock& clock, Random& random)
-      : policy_(policy), registry_(registry), guard_(guard), clock_(clock), random_(random) {}
+            const Clock& clock, Random& random, const ConsentLedger* consent = nullptr)
+      : policy_(policy),
+        registry_(registry),
+        guard_(guard),
+        clock_(clock),
+        random_(random),
+        consent_(consent) {}
 
   // Checks `submission` against the point `point_id` of the policy in force and stores it.
   // Errors (the request as a whole): kNotFound "collection_point_not_found" when the policy has
@@ -140,6 +155,7 @@ class Collector {
   const guard::Guard* guard_;
   const Clock& clock_;
   Random& random_;
+  const ConsentLedger* consent_;
 };
 
 }  // namespace privacyd

@@ -167,6 +167,14 @@ Result<std::vector<TopicState>> ConsentLedger::Topics(Tx& tx, const SubjectRecor
   return out;
 }
 
+Result<std::vector<TopicState>> ConsentLedger::TopicStates(const std::string& subject_id) const {
+  return ReadValue<std::vector<TopicState>>(store_, [&](Tx& tx) -> Result<std::vector<TopicState>> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+    if (!subject || subject->erased_at) return SubjectGone();
+    return Topics(tx, *subject);
+  });
+}
+
 Status ConsentLedger::QueueConfirmation(Tx& tx, const std::string& subject_id,
                                         const std::vector<std::string>& topics,
                                         const std::string& language, const Policy& policy) const {

@@ -98,6 +98,8 @@ class ConsentLedger {
 
   // The person's state per topic of the policy, in the policy's topic order.
   Result<std::vector<TopicState>> Topics(Tx& tx, const SubjectRecord& subject) const;
+  // The same in a read transaction of its own. kNotFound "subject_not_found" (also erased).
+  Result<std::vector<TopicState>> TopicStates(const std::string& subject_id) const;
   // The facts the rules decide on, for a subject (its identities' suppressions included).
   Result<ConsentFacts> Facts(Tx& tx, const SubjectRecord& subject) const;
 
@@ -155,6 +157,7 @@ class ConsentLedger {
                                 const std::string& language);
 
   const LinkSigner& links() const { return links_; }
+  const Clock& clock() const { return clock_; }
   const std::string& public_url() const { return public_url_; }
 
  private:

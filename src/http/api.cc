@@ -4,6 +4,7 @@
 
 #include "http/admin_routes.h"
 #include "http/collect_routes.h"
+#include "http/consent_routes.h"
 #include "http/idempotency.h"
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
@@ -29,8 +30,12 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddScanRoutes(declared, services.guard);
   AddCollectRoutes(declared,
                    std::make_shared<Collector>(services.policy, services.registry, services.guard,
-                                               services.clock, services.random),
-                   services.policy, services.public_url, services.random);
+                                               services.clock, services.random, services.consent),
+                   services.policy, services.public_url, services.random, services.geo);
+  if (services.consent != nullptr) {
+    AddConsentRoutes(
+        declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});
+  }
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

@@ -5,8 +5,10 @@
 #include <functional>
 
 #include "audit/audit_log.h"
+#include "consent/consent_ledger.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "geo/ip_country.h"
 #include "guard/guard.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -35,6 +37,11 @@ struct ApiServices {
   // The sensitive-data guard, compiled once at start and shared by all requests; must outlive
   // the router. Null: POST /v1/scan answers 503.
   const guard::Guard* guard = nullptr;
+  // The consent ledger; null: no consent routes, and forms record no topics.
+  const ConsentLedger* consent = nullptr;
+  // The country of a request's IP, for the ledger; null: not recorded.
+  const IpCountry* geo = nullptr;
+  std::string unsubscribe_mailto;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

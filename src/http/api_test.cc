@@ -35,9 +35,28 @@ class ApiRoutesTest : public ::testing::Test {
     auto guard = guard::Guard::Create(guard::GuardOptions{});
     ASSERT_TRUE(guard.ok()) << guard.error().message();
     guard_ = std::move(guard).value();
-    AddApiRoutes(router_,
-                 {metrics_, [] { return Ok(); }, *store_, audit_, *registry_, clock_, random_,
-                  *holder_, *versions_, *manager_, "http://privacy.test", guard_.get()});
+    auto link_keys = LoadLinkKeys(*store_, **keyring, random_, clock_.Now());
+    ASSERT_TRUE(link_keys.ok());
+    links_ = std::make_unique<LinkSigner>(std::move(*link_keys));
+    outbox_ = std::make_unique<Outbox>(*registry_, random_, clock_, "privacy.test");
+    consent_ =
+        std::make_unique<ConsentLedger>(*store_, *registry_, *holder_, Jurisdictions::Default(),
+                                        audit_, clock_, *outbox_, *links_, "http://privacy.test");
+    ApiServices services{metrics_,
+                         [] { return Ok(); },
+                         *store_,
+                         audit_,
+                         *registry_,
+                         clock_,
+                         random_,
+                         *holder_,
+                         *versions_,
+                         *manager_,
+                         "http://privacy.test",
+                         guard_.get()};
+    services.consent = consent_.get();
+    services.unsubscribe_mailto = "unsubscribe@privacy.test";
+    AddApiRoutes(router_, services);
   }
 
   testing::TempDir dir_;
@@ -51,6 +70,9 @@ class ApiRoutesTest : public ::testing::Test {
   std::unique_ptr<PolicyVersions> versions_;
   std::unique_ptr<PolicyManager> manager_;
   std::unique_ptr<guard::Guard> guard_;
+  std::unique_ptr<LinkSigner> links_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<ConsentLedger> consent_;
   Metrics metrics_;
   Router router_;
 };

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "collect/enrichment_import.h"
+#include "http/consent_routes.h"
 #include "http/json_body.h"
 #include "http/url_encoding.h"
 #include "http/utf8.h"
@@ -174,11 +175,12 @@ HttpResponse Refused(const std::vector<FieldProblem>& problems, const std::strin
 class CollectDoor {
  public:
   CollectDoor(std::shared_ptr<Collector> collector, const PolicyHolder& policy, CollectionDoor door,
-              std::string own_origin)
+              std::string own_origin, const IpCountry* geo)
       : collector_(std::move(collector)),
         policy_(policy),
         door_(door),
-        own_origin_(std::move(own_origin)) {}
+        own_origin_(std::move(own_origin)),
+        geo_(geo) {}
 
   HttpResponse Post(const HttpRequest& request, const Principal* principal) const {
     const std::string& point_id = request.path_params.at("point");
@@ -258,6 +260,14 @@ class CollectDoor {
     submitter.principal = principal;
     submitter.request_id = request.request_id;
     submitter.request_country = RequestCountry(request);
+    // Staff and tools enter what others said: their own request says nothing of the person.
+    if (door_ == CollectionDoor::kPublic) {
+      ConsentSource origin = ConsentSourceOf(request, geo_, *policy_.Current(), "");
+      submitter.ip_country = origin.country;
+      submitter.user_agent = origin.user_agent;
+      submitter.language = origin.language;
+      submitter.gpc = request.Header("sec-gpc") == "1";
+    }
     auto outcome = collector_->Collect(request.path_params.at("point"), *submission, submitter);
     if (!outcome.ok()) return ProblemResponse(outcome.error(), request.request_id);
     const bool redirect = form && point != nullptr && !point->success_url.empty();
@@ -285,6 +295,7 @@ class CollectDoor {
   const PolicyHolder& policy_;
   CollectionDoor door_;
   std::string own_origin_;
+  const IpCountry* geo_;
 };
 
 json ImportJson(const ImportSummary& summary, const std::vector<ImportRow>& rows) {
@@ -323,10 +334,11 @@ HttpResponse Import(EnrichmentImporter& importer, const HttpRequest& request,
 }  // namespace
 
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
-                      const PolicyHolder& policy, const std::string& public_url, Random& random) {
+                      const PolicyHolder& policy, const std::string& public_url, Random& random,
+                      const IpCountry* geo) {
   const std::vector<std::string> kBodies = {kJson, kForm};
   auto door = [&](CollectionDoor which) {
-    return std::make_shared<const CollectDoor>(collector, policy, which, OriginOf(public_url));
+    return std::make_shared<const CollectDoor>(collector, policy, which, OriginOf(public_url), geo);
   };
   auto open = door(CollectionDoor::kPublic);
   router.Add(Route{.method = "POST",

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "collect/collector.h"
+#include "geo/ip_country.h"
 #include "http/router.h"
 #include "policy/policy_holder.h"
 
@@ -27,8 +28,9 @@ inline constexpr size_t kMaxSubmissionBytes = 64 * 1024;
 
 // Registers the routes above; the routes share `collector`. `policy` and `random` must outlive
 // the router. `public_url` is privacyd's own origin, whose pages may always post to the public
-// door.
+// door. `geo` (may be null) gives the country of a public request's IP for the consent ledger.
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
-                      const PolicyHolder& policy, const std::string& public_url, Random& random);
+                      const PolicyHolder& policy, const std::string& public_url, Random& random,
+                      const IpCountry* geo = nullptr);
 
 }  // namespace privacyd

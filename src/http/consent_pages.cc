@@ -158,10 +158,13 @@ HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
                      "a{color:#0b57d0}</style>\n</head>\n<body>\n<main>\n<h1>" +
                      EscapeMarkup(t.title) + "</h1>\n<p>" + lead + "</p>\n";
   if (*t.button != '\0') {
-    html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) +
-            "\">\n<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
-            "<button type=\"submit\">" +
-            EscapeMarkup(t.button) + "</button>\n</form>\n";
+    html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) + "\">\n" +
+            (page == ConsentPage::kConfirmAsk
+                 ? std::string("<input type=\"hidden\" name=\"confirm\" value=\"yes\">\n")
+                 : std::string("<input type=\"hidden\" name=\"List-Unsubscribe\" "
+                               "value=\"One-Click\">\n<input type=\"hidden\" name=\"via\" "
+                               "value=\"page\">\n")) +
+            "<button type=\"submit\">" + EscapeMarkup(t.button) + "</button>\n</form>\n";
   }
   if (!vars.preferences_url.empty()) {
     html += "<p><a href=\"" + EscapeMarkup(vars.preferences_url) + "\">" +

@@ -350,4 +350,18 @@ Result<std::string> DkimSigner::Sign(std::string_view rendered_message) const {
   return folder.text() + "\r\n";
 }
 
+Result<std::optional<DkimSigner>> DkimSignerFromConfig(const Config& config) {
+  const std::string& domain = config.Get("mail.dkim.domain");
+  if (domain.empty()) return std::optional<DkimSigner>();
+  const std::string& selector = config.Get("mail.dkim.selector");
+  const std::string& key_file = config.Get("mail.dkim.key_file");
+  if (selector.empty() || key_file.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_config",
+                 "mail.dkim.domain is set, so mail.dkim.selector and mail.dkim.key_file must be "
+                 "set too");
+  }
+  PD_ASSIGN_OR_RETURN(DkimSigner signer, DkimSigner::Load(domain, selector, key_file));
+  return std::optional<DkimSigner>(std::move(signer));
+}
+
 }  // namespace privacyd::mail

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "core/result.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -65,5 +67,10 @@ std::string DkimRelaxedHeader(std::string_view field);
 // A body: trailing whitespace of every line removed, inner runs of whitespace as one space,
 // empty lines at the end removed, one CRLF at the end unless the body is empty.
 std::string DkimRelaxedBody(std::string_view body);
+
+// The signer that mail.dkim.* configure, or none when mail.dkim.domain is empty. Errors:
+// kInvalidArgument "invalid_config" when the domain is set without selector and key file; those
+// of Load.
+Result<std::optional<DkimSigner>> DkimSignerFromConfig(const Config& config);
 
 }  // namespace privacyd::mail

@@ -1,0 +1,561 @@
+#include "http/consent_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include "consent/mail_delivery.h"
+#include "core/user_agent.h"
+#include "http/accept_language.h"
+#include "http/consent_pages.h"
+#include "http/form_fields.h"
+#include "http/json_body.h"
+#include "staff/roles.h"
+
+namespace privacyd {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kEmailSubjectPrefix[] = "email:";
+constexpr Micros kPreferencesLinkValidity = 30LL * 86400 * kMicrosPerSecond;
+constexpr int kAudienceDefaultLimit = 1000;
+constexpr int kAudienceMaxLimit = 10000;
+
+const std::string& Localized(const LocalizedText& text, const std::string& language,
+                             const Policy& policy) {
+  static const std::string kEmpty;
+  if (auto it = text.find(language); it != text.end()) return it->second;
+  if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
+  return text.empty() ? kEmpty : text.begin()->second;
+}
+
+std::string PageLanguage(const HttpRequest& request) {
+  std::string lang = NegotiateLanguage(request.Header("accept-language"), ConsentPageLanguages());
+  return lang.empty() ? ConsentPageLanguages().front() : lang;
+}
+
+// The topic names of a comma list, in `language`; unknown ids are skipped.
+std::vector<std::string> TopicNames(const std::string& list, const std::string& language,
+                                    const Policy& policy) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    auto topic = policy.topics.find(list.substr(start, comma - start));
+    if (topic != policy.topics.end())
+      names.push_back(Localized(topic->second.name, language, policy));
+    start = comma + 1;
+  }
+  return names;
+}
+
+HttpResponse LinkProblemPage(const Error& error, const std::string& language,
+                             const Policy& policy) {
+  ConsentPageVars vars;
+  vars.controller = policy.controller.name;
+  return RenderConsentPage(
+      error.code() == "link_expired" ? ConsentPage::kExpiredLink : ConsentPage::kInvalidLink,
+      language, vars);
+}
+
+// The bearer link of a Preference Center request. Errors: kUnauthenticated
+// "preferences_link_required" / "invalid_link"; kFailedPrecondition "link_expired".
+Result<LinkClaims> PreferencesClaims(const HttpRequest& request, const ConsentLedger& ledger,
+                                     Micros now) {
+  std::string authorization = request.Header("authorization");
+  if (authorization.size() <= 7 ||
+      (authorization.substr(0, 7) != "Bearer " && authorization.substr(0, 7) != "bearer ")) {
+    return Error(ErrorKind::kUnauthenticated, "preferences_link_required",
+                 "send the token of a Preference Center link as Authorization: Bearer TOKEN");
+  }
+  auto claims = ledger.links().Verify(authorization.substr(7), now);
+  if (!claims.ok()) {
+    if (claims.error().code() == "invalid_link") {
+      return Error(ErrorKind::kUnauthenticated, "invalid_link", claims.error().message());
+    }
+    return claims.error();
+  }
+  if (claims->purpose != LinkPurpose::kPreferences ||
+      claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
+    return Error(ErrorKind::kUnauthenticated, "invalid_link",
+                 "this link does not open the Preference Center; use the one from an email");
+  }
+  return claims;
+}
+
+json TopicStatesJson(const std::vector<TopicState>& states, const Policy& policy,
+                     const std::string& language) {
+  json topics = json::array();
+  for (const auto& state : states) {
+    const SubscriptionTopic& topic = policy.topics.at(state.topic);
+    json t = {{"id", state.topic},
+              {"kind", topic.kind == TopicKind::kMarketing ? "marketing" : "service"},
+              {"name", Localized(topic.name, language, policy)},
+              {"description", Localized(topic.description, language, policy)},
+              {"subscribed", state.subscribed},
+              {"state", ConsentVerdictName(state.verdict)},
+              {"pending_confirmation", state.pending},
+              {"by_default", state.by_default}};
+    if (state.since) t["since"] = FormatRfc3339(*state.since);
+    if (!state.method.empty()) t["method"] = state.method;
+    topics.push_back(std::move(t));
+  }
+  return topics;
+}
+
+json EventJson(const ConsentEventRecord& e) {
+  json evidence = json::parse(e.evidence, nullptr, false);
+  return {{"seq", e.seq},
+          {"time", FormatRfc3339(e.created_at)},
+          {"target", e.target},
+          {"action", e.action},
+          {"method", e.method},
+          {"regime", e.regime},
+          {"statement_version", e.statement_version},
+          {"notice_hash", e.notice_hash},
+          {"language", e.language},
+          {"country", e.country},
+          {"user_agent", e.user_agent},
+          {"request_id", e.request_id},
+          {"actor", e.actor},
+          {"evidence", evidence.is_object() ? evidence : json::object()}};
+}
+
+class ConsentRoutes {
+ public:
+  explicit ConsentRoutes(const ConsentRouteServices& services)
+      : ledger_(services.ledger),
+        policy_(services.policy),
+        geo_(services.geo),
+        mailto_(services.unsubscribe_mailto) {}
+
+  // GET /u/{token}: what the link would do, and a button; never changes anything (mail
+  // scanners fetch links).
+  HttpResponse UnsubscribePage(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = UnsubscribeClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    vars.form_action = request.path;
+    if (claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
+      return RenderConsentPage(ConsentPage::kNeverContactAsk, lang, vars);
+    }
+    vars.topic =
+        claims->topic == "*" ? "" : Localized(policy->topics.at(claims->topic).name, lang, *policy);
+    return RenderConsentPage(ConsentPage::kUnsubscribeAsk, lang, vars);
+  }
+
+  // POST /u/{token}: RFC 8058 one-click (List-Unsubscribe=One-Click as multipart/form-data or
+  // urlencoded, no cookie, no redirect), or the button of the page above. Idempotent.
+  HttpResponse Unsubscribe(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = UnsubscribeClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    auto fields = ParseFormFields(request);
+    if (!fields.ok()) return ProblemResponse(fields.error(), request.request_id);
+    auto one_click = fields->find("List-Unsubscribe");
+    if (one_click == fields->end() || one_click->second != "One-Click") {
+      return ProblemResponse(400, "one_click_body_required",
+                             "post the body List-Unsubscribe=One-Click (RFC 8058)",
+                             request.request_id);
+    }
+    const bool from_page = fields->count("via") && fields->find("via")->second == "page";
+    ConsentSource source =
+        ConsentSourceOf(request, geo_, *policy, from_page ? kMethodEmailLink : kMethodOneClick);
+    source.language = lang;
+    if (!claims->message_id.empty()) source.evidence["message_id"] = claims->message_id;
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    if (claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
+      Status s = ledger_.SuppressAddress(claims->subject_id.substr(6), source);
+      if (!s.ok()) return LinkProblemPage(s.error(), lang, *policy);
+      return RenderConsentPage(ConsentPage::kNeverContactDone, lang, vars);
+    }
+    auto changed = ledger_.Change(claims->subject_id, claims->topic, "withdraw", source,
+                                  /*confirm_by_mail=*/from_page);
+    // Someone erased since has nothing left to unsubscribe: the answer is the same.
+    if (!changed.ok() && changed.error().code() != "subject_not_found") {
+      return ProblemResponse(changed.error(), request.request_id);
+    }
+    vars.topic =
+        claims->topic == "*" ? "" : Localized(policy->topics.at(claims->topic).name, lang, *policy);
+    if (changed.ok() && from_page) {
+      vars.preferences_url = ledger_.PreferencesUrl(claims->subject_id, kPreferencesLinkValidity);
+    }
+    return RenderConsentPage(ConsentPage::kUnsubscribed, lang, vars);
+  }
+
+  // GET /c/{token}: the double opt-in question and its button.
+  HttpResponse ConfirmPage(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = ConfirmClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    vars.form_action = request.path;
+    vars.topics = TopicNames(claims->topic, lang, *policy);
+    return RenderConsentPage(ConsentPage::kConfirmAsk, lang, vars);
+  }
+
+  // POST /c/{token}: the confirmation itself.
+  HttpResponse Confirm(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = ConfirmClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodDoubleOptIn);
+    source.language = lang;
+    auto granted = ledger_.Confirm(*claims, source);
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    if (!granted.ok() || granted->empty()) {
+      if (!granted.ok() && granted.error().code() != "subject_not_found") {
+        return ProblemResponse(granted.error(), request.request_id);
+      }
+      return RenderConsentPage(ConsentPage::kNothingToConfirm, lang, vars);
+    }
+    std::string list;
+    for (const auto& t : *granted) list += (list.empty() ? "" : ",") + t;
+    vars.topics = TopicNames(list, lang, *policy);
+    vars.preferences_url = ledger_.PreferencesUrl(claims->subject_id, kPreferencesLinkValidity);
+    return RenderConsentPage(ConsentPage::kConfirmed, lang, vars);
+  }
+
+  HttpResponse GetPreferences(const HttpRequest& request) const {
+    auto claims = PreferencesClaims(request, ledger_, Now());
+    if (!claims.ok()) return ProblemResponse(claims.error(), request.request_id);
+    return PreferencesResponse(request, claims->subject_id);
+  }
+
+  // PUT /v1/preferences {"topics": {"newsletter": true, ...}, "unsubscribe_all": true,
+  // "object": true}: applied in that order of strength (objection first).
+  HttpResponse PutPreferences(const HttpRequest& request) const {
+    auto claims = PreferencesClaims(request, ledger_, Now());
+    if (!claims.ok()) return ProblemResponse(claims.error(), request.request_id);
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+    auto policy = policy_.Current();
+    auto bad = [&](const std::string& detail) {
+      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_preferences", detail),
+                             request.request_id);
+    };
+    if (!body->is_object()) return bad("send an object with topics, unsubscribe_all or object");
+    std::vector<std::pair<std::string, std::string>> changes;  // topic, action
+    for (const auto& [key, value] : body->items()) {
+      if (key == "object" || key == "unsubscribe_all") {
+        if (!value.is_boolean()) return bad("'" + key + "' is true or false");
+      } else if (key == "topics") {
+        if (!value.is_object()) return bad("'topics' maps topic ids to true or false");
+        for (const auto& [topic, on] : value.items()) {
+          if (!policy->topics.count(topic)) {
+            return ProblemResponse(Error(ErrorKind::kInvalidArgument, "unknown_topic",
+                                         "the policy has no subscription topic '" + topic + "'"),
+                                   request.request_id);
+          }
+          if (!on.is_boolean()) return bad("topics." + topic + " is true or false");
+        }
+      } else {
+        return bad("unknown member '" + key + "'; use topics, unsubscribe_all or object");
+      }
+    }
+    if (body->value("object", false)) changes.emplace_back("", "object");
+    if (body->value("unsubscribe_all", false)) changes.emplace_back("*", "withdraw");
+    if (body->contains("topics")) {
+      for (const auto& [topic, on] : (*body)["topics"].items()) {
+        changes.emplace_back(topic, on.get<bool>() ? "grant" : "withdraw");
+      }
+    }
+    ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
+    for (const auto& [topic, action] : changes) {
+      auto changed = ledger_.Change(claims->subject_id, topic, action, source);
+      if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
+    }
+    return PreferencesResponse(request, claims->subject_id);
+  }
+
+  HttpResponse History(const HttpRequest& request, const Principal* principal) const {
+    AccessContext ctx{*principal, "consent", request.request_id};
+    const std::string& id = request.path_params.at("id");
+    auto events = ledger_.History(ctx, id);
+    if (!events.ok()) return ProblemResponse(events.error(), request.request_id);
+    auto policy = policy_.Current();
+    json out = {{"subject_id", id}, {"events", json::array()}};
+    for (const auto& e : *events) out["events"].push_back(EventJson(e));
+    return JsonResponse(200, out.dump());
+  }
+
+  // POST /v1/consent/check {"topic", "identities": [...], "message_id"?}
+  HttpResponse Check(const HttpRequest& request, const Principal* principal) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+    auto bad = [&](const std::string& detail) {
+      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_consent_check", detail),
+                             request.request_id);
+    };
+    if (!body->is_object() || !body->value("topic", json()).is_string() ||
+        !body->value("identities", json()).is_array()) {
+      return bad("send {\"topic\": \"newsletter\", \"identities\": [\"ana@example.com\", ...]}");
+    }
+    std::vector<std::string> identities;
+    identities.reserve((*body)["identities"].size());
+    for (const auto& i : (*body)["identities"]) {
+      if (!i.is_string()) return bad("identities are strings: email addresses or subject ids");
+      identities.push_back(i.get<std::string>());
+    }
+    if (body->contains("message_id") && !(*body)["message_id"].is_string()) {
+      return bad("message_id is a string: the Message-ID the sender will give the mail");
+    }
+    const std::string message_id = body->value("message_id", std::string());
+    AccessContext ctx{*principal, "marketing", request.request_id};
+    const std::string topic = (*body)["topic"].get<std::string>();
+    auto items = ledger_.Check(ctx, topic, identities);
+    if (!items.ok()) return ProblemResponse(items.error(), request.request_id);
+    json allowed = json::array();
+    json refused = json::array();
+    for (const auto& item : *items) {
+      if (item.verdict != ConsentVerdict::kAllowed) {
+        refused.push_back(
+            {{"identity", item.identity}, {"reason", ConsentVerdictName(item.verdict)}});
+        continue;
+      }
+      auto headers = MailDelivery::HeadersFor(ledger_, mailto_, item.subject_id, topic, message_id);
+      allowed.push_back({{"identity", item.identity},
+                         {"subject_id", item.subject_id},
+                         {"unsubscribe_url", headers.url},
+                         {"list_unsubscribe", headers.list_unsubscribe},
+                         {"list_unsubscribe_post", headers.list_unsubscribe_post}});
+    }
+    json out = {{"topic", topic},
+                {"checked", items->size()},
+                {"allowed", std::move(allowed)},
+                {"refused", std::move(refused)}};
+    return JsonResponse(200, out.dump());
+  }
+
+  // GET /v1/consent/audience/{topic}?after=CURSOR&limit=N: NDJSON, one allowed person a line.
+  HttpResponse Audience(const HttpRequest& request, const Principal* principal) const {
+    int limit = kAudienceDefaultLimit;
+    if (auto given = request.Query("limit")) {
+      char* end = nullptr;
+      long n = std::strtol(given->c_str(), &end, 10);
+      if (given->empty() || *end != '\0' || n < 1 || n > kAudienceMaxLimit) {
+        return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_limit",
+                                     "limit is a number from 1 to 10000"),
+                               request.request_id);
+      }
+      limit = static_cast<int>(n);
+    }
+    const std::string topic = request.path_params.at("topic");
+    AccessContext ctx{*principal, "marketing", request.request_id};
+    auto page = ledger_.Audience(ctx, topic, request.Query("after").value_or(""), limit);
+    if (!page.ok()) return ProblemResponse(page.error(), request.request_id);
+    const std::string message_id = request.Query("message_id").value_or("");
+    HttpResponse response;
+    response.content_type = "application/x-ndjson";
+    for (const auto& member : page->members) {
+      auto headers =
+          MailDelivery::HeadersFor(ledger_, mailto_, member.subject_id, topic, message_id);
+      response.body += json{{"subject_id", member.subject_id},
+                            {"email", member.email},
+                            {"unsubscribe_url", headers.url},
+                            {"list_unsubscribe", headers.list_unsubscribe},
+                            {"list_unsubscribe_post", headers.list_unsubscribe_post}}
+                           .dump();
+      response.body += '\n';
+    }
+    if (!page->next.empty()) {
+      response.headers.emplace_back("X-Next-Cursor", page->next);
+      response.headers.emplace_back("Link",
+                                    "</v1/consent/audience/" + topic + "?after=" + page->next +
+                                        "&limit=" + std::to_string(limit) + ">; rel=\"next\"");
+    }
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  }
+
+  // POST /v1/webhooks/unsubscribe-mail: a message sent to the List-Unsubscribe mailto address,
+  // as the mail server received it (message/rfc822). Its Subject carries the link's token.
+  HttpResponse InboundMail(const HttpRequest& request) const {
+    std::string subject = HeaderOfMessage(request.body, "subject");
+    size_t at = subject.find("unsubscribe ");
+    if (at == std::string::npos) {
+      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_link",
+                                   "the message's Subject holds no unsubscribe token"),
+                             request.request_id);
+    }
+    std::string token = subject.substr(at + 12);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
+    auto claims = ledger_.links().Verify(token, Now());
+    if (!claims.ok() || claims->purpose != LinkPurpose::kUnsubscribe) {
+      return ProblemResponse(
+          Error(ErrorKind::kInvalidArgument, "invalid_link", "the unsubscribe token is not valid"),
+          request.request_id);
+    }
+    auto policy = policy_.Current();
+    ConsentSource source;
+    source.method = kMethodMailto;
+    source.request_id = request.request_id;
+    if (!claims->message_id.empty()) source.evidence["message_id"] = claims->message_id;
+    bool changed = false;
+    if (claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
+      Status s = ledger_.SuppressAddress(claims->subject_id.substr(6), source);
+      if (!s.ok()) return ProblemResponse(s.error(), request.request_id);
+      changed = true;
+    } else {
+      auto done = ledger_.Change(claims->subject_id, claims->topic, "withdraw", source);
+      if (!done.ok() && done.error().code() != "subject_not_found") {
+        return ProblemResponse(done.error(), request.request_id);
+      }
+      changed = done.ok() && *done;
+    }
+    return JsonResponse(200, json{{"unsubscribed", true}, {"changed", changed}}.dump());
+  }
+
+ private:
+  Micros Now() const { return ledger_.clock().Now(); }
+
+  Result<LinkClaims> UnsubscribeClaims(const HttpRequest& request) const {
+    auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
+    if (!claims.ok()) return claims.error();
+    auto policy = policy_.Current();
+    if (claims->purpose != LinkPurpose::kUnsubscribe ||
+        (claims->topic != "*" && !policy->topics.count(claims->topic))) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_link", "not an unsubscribe link");
+    }
+    return claims;
+  }
+
+  Result<LinkClaims> ConfirmClaims(const HttpRequest& request) const {
+    auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
+    if (!claims.ok()) return claims.error();
+    if (claims->purpose != LinkPurpose::kConfirm) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_link", "not a confirmation link");
+    }
+    return claims;
+  }
+
+  HttpResponse PreferencesResponse(const HttpRequest& request,
+                                   const std::string& subject_id) const {
+    auto policy = policy_.Current();
+    std::string lang = NegotiateLanguage(request.Header("accept-language"), policy->languages);
+    if (lang.empty()) lang = policy->languages.front();
+    auto states = ledger_.TopicStates(subject_id);
+    if (!states.ok()) return ProblemResponse(states.error(), request.request_id);
+    bool objected = false;
+    for (const auto& s : *states) objected = objected || s.verdict == ConsentVerdict::kObjected;
+    json out = {{"language", lang},
+                {"objected_to_marketing", objected},
+                {"topics", TopicStatesJson(*states, *policy, lang)}};
+    HttpResponse response = JsonResponse(200, out.dump());
+    response.headers.emplace_back("Cache-Control", "no-store");
+    response.headers.emplace_back("Content-Language", lang);
+    return response;
+  }
+
+  // The unfolded value of header `name` (lower case) of an RFC 5322 message, or "".
+  static std::string HeaderOfMessage(const std::string& message, const std::string& name) {
+    std::string value;
+    bool in = false;
+    size_t pos = 0;
+    while (pos < message.size()) {
+      size_t end = message.find('\n', pos);
+      if (end == std::string::npos) end = message.size();
+      std::string line = message.substr(pos, end - pos);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) break;  // end of the header section
+      if (line[0] == ' ' || line[0] == '\t') {
+        if (in) value += line;
+      } else {
+        size_t colon = line.find(':');
+        std::string field = colon == std::string::npos ? "" : line.substr(0, colon);
+        for (char& c : field) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        in = field == name && value.empty();
+        if (in) value = line.substr(colon + 1);
+      }
+      pos = end + 1;
+    }
+    size_t first = value.find_first_not_of(" \t");
+    return first == std::string::npos ? "" : value.substr(first);
+  }
+
+  const ConsentLedger& ledger_;
+  const PolicyHolder& policy_;
+  const IpCountry* geo_;
+  std::string mailto_;
+};
+
+}  // namespace
+
+ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
+                              const Policy& policy, std::string method) {
+  ConsentSource source;
+  source.method = std::move(method);
+  if (geo != nullptr) source.country = geo->Lookup(request.remote_address).value_or("");
+  source.user_agent = UserAgentFamily(request.Header("user-agent"));
+  source.language = NegotiateLanguage(request.Header("accept-language"), policy.languages);
+  source.request_id = request.request_id;
+  return source;
+}
+
+void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
+  auto routes = std::make_shared<ConsentRoutes>(services);
+  auto add = [&](std::string method, std::string pattern, std::vector<std::string> roles,
+                 Handler handler, std::vector<std::string> types = {"application/json"},
+                 size_t max_body = 0) {
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.roles = std::move(roles);
+    route.handler = std::move(handler);
+    route.content_types = std::move(types);
+    route.max_body_bytes = max_body;
+    router.Add(std::move(route));
+  };
+  add("GET", "/u/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->UnsubscribePage(r); });
+  add("POST", "/u/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->Unsubscribe(r); },
+      {"multipart/form-data", "application/x-www-form-urlencoded"});
+  add("GET", "/c/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->ConfirmPage(r); });
+  add("POST", "/c/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->Confirm(r); },
+      {"multipart/form-data", "application/x-www-form-urlencoded"});
+  add("GET", "/v1/preferences", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->GetPreferences(r); });
+  add("PUT", "/v1/preferences", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->PutPreferences(r); });
+  add("GET", "/v1/admin/subjects/{id}/consent", ConsentReadRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->History(r, p); });
+  // 100,000 addresses of up to 254 bytes each, quoted and separated.
+  add(
+      "POST", "/v1/consent/check", ConsentCheckRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->Check(r, p); },
+      {"application/json"}, 32 * 1024 * 1024);
+  add("GET", "/v1/consent/audience/{topic}", ConsentCheckRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->Audience(r, p); });
+  add("POST", "/v1/webhooks/unsubscribe-mail", CollectionWebhookRoles(),
+      [routes](const HttpRequest& r, const Principal*) { return routes->InboundMail(r); },
+      {"message/rfc822", "text/plain"});
+  Route gpc;
+  gpc.method = "GET";
+  gpc.pattern = "/.well-known/gpc.json";
+  gpc.blocking = false;
+  gpc.handler = [policy = &services.policy](const HttpRequest&, const Principal*) {
+    // Global Privacy Control, section 4.2: the site honours the signal. lastUpdate is the
+    // effective date of the statement that says so.
+    HttpResponse response = JsonResponse(
+        200, json{{"gpc", true},
+                  {"lastUpdate", FormatRfc3339(policy->Current()->effective_date).substr(0, 10)}}
+                 .dump());
+    response.headers.emplace_back("Cache-Control", "max-age=86400");
+    return response;
+  };
+  router.Add(std::move(gpc));
+}
+
+}  // namespace privacyd
