@@ -84,6 +84,8 @@ Result<JobRunnerOptions> JobRunnerOptionsFrom(const Config& config,
   JobRunnerOptions options;
   PD_ASSIGN_OR_RETURN(auto poll_ms, config.GetInt("jobs.poll_ms", 10, 60 * 1000));
   options.poll_interval = std::chrono::milliseconds(poll_ms);
+  PD_ASSIGN_OR_RETURN(auto lease_ms, config.GetInt("jobs.lease_ms", 1000, 3600 * 1000));
+  options.lease = lease_ms * 1000;
   options.log = std::move(log);
   return options;
 }

@@ -70,6 +70,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"store.max_batch", "256", "most writes committed together in one transaction"},
       {"jobs.workers", "2", "threads running durable jobs (exports, erasure, mail, retention)"},
       {"jobs.poll_ms", "250", "milliseconds an idle job worker waits before looking for due jobs"},
+      {"jobs.lease_ms", "60000",
+       "a running job not heartbeated for this long is taken over (its worker died)"},
       {"mail.smtp.host", "", "SMTP relay privacyd sends mail through; empty: mail stays queued"},
       {"mail.smtp.port", "25", "SMTP port (587 for starttls, 465 for tls are usual)"},
       {"mail.smtp.tls", "starttls", "none, starttls (required, not opportunistic) or tls"},

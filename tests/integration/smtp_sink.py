@@ -11,6 +11,7 @@ permanent (550) failure, at RCPT or at the end of DATA.
         sink.stop()
 """
 
+import asyncio
 import socket
 import threading
 import time
@@ -33,6 +34,9 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        hold = self.sink._take_hold()
+        if hold:
+            await asyncio.sleep(hold)
         reply = self.sink._take_failure("rcpt")
         if reply:
             return reply
@@ -72,6 +76,8 @@ class SmtpSink:
         self._cond = threading.Condition()
         self._messages = []
         self._failures = []  # (stage, reply) for the next transactions, oldest first
+        self._holds = []  # seconds to stall the next transactions at RCPT, oldest first
+        self.rcpt_seen = threading.Event()  # set when a transaction reaches RCPT
 
     def start(self):
         last_error = None
@@ -104,6 +110,18 @@ class SmtpSink:
         text = {451: "4.3.0 Try again later", 550: "5.7.1 Rejected"}.get(code, "Failure")
         with self._cond:
             self._failures.extend([(stage, f"{code} {text}")] * count)
+
+    def hold_next(self, seconds, count=1):
+        """Stalls the next `count` transactions for `seconds` at RCPT, before any data is sent:
+        a client killed meanwhile has delivered nothing."""
+        with self._cond:
+            self._holds.extend([seconds] * count)
+            self.rcpt_seen.clear()
+
+    def _take_hold(self):
+        with self._cond:
+            self.rcpt_seen.set()
+            return self._holds.pop(0) if self._holds else 0
 
     @property
     def messages(self):

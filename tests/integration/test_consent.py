@@ -1,0 +1,403 @@
+"""Consent end to end, against the real binary, its SQLite store and a real SMTP server on
+loopback: double opt-in in an opt-in regime, silence in an opt-out one, the mail privacyd sends
+(parsed by Python's email package), RFC 8058 one-click unsubscribe posted the way mailbox
+providers post it, forged links, GPC, objections that outlive erasure, and an outbox that loses
+and duplicates nothing when the daemon is killed mid-send."""
+
+import email
+import email.policy
+import json
+import os
+import re
+import signal
+import sqlite3
+import time
+import urllib.parse
+import uuid
+
+from harness import SOURCE_DIR, DaemonTest, make_user
+from smtp_sink import SmtpSink
+
+JSON = {"Content-Type": "application/json"}
+PUBLIC_URL = "https://privacy.example.com"
+
+
+class ConsentTest(DaemonTest):
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink().start()
+        self.addCleanup(self.sink.stop)
+        with open(os.path.join(SOURCE_DIR, "examples", "policy.yaml"), encoding="utf-8") as f:
+            self.example = f.read()
+        self.policy_path = os.path.join(self.tmp, "policy.yaml")
+        with open(self.policy_path, "w", encoding="utf-8") as f:
+            f.write(self.example)
+        os.makedirs(self.data, exist_ok=True)
+        self.sender = make_user(self.data, "mailer", "marketing")
+        self.officer = make_user(self.data, "olga", "privacy_officer")
+        self.daemon = self.start(lease_ms=None)
+
+    def start(self, lease_ms):
+        env = {
+            "PRIVACYD_PUBLIC_URL": PUBLIC_URL,
+            "PRIVACYD_MAIL_SMTP_HOST": "127.0.0.1",
+            "PRIVACYD_MAIL_SMTP_PORT": str(self.sink.port),
+            "PRIVACYD_MAIL_SMTP_TLS": "none",
+            "PRIVACYD_MAIL_FROM": "Datenschutz <privacy@mail.example.com>",
+            "PRIVACYD_MAIL_UNSUBSCRIBE_MAILTO": "unsubscribe@mail.example.com",
+            "PRIVACYD_JOBS_POLL_MS": "50",
+        }
+        if lease_ms:
+            env["PRIVACYD_JOBS_LEASE_MS"] = str(lease_ms)
+        return self.start_daemon(extra_env=env, extra_args=["--policy", self.policy_path])
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def collect(self, body, headers=None):
+        status, _, raw = self.daemon.request("POST", "/v1/collect/contact", json.dumps(body).encode(),
+                                             dict(JSON, **(headers or {})))
+        self.assertEqual(status, 201, raw)
+        return json.loads(raw)
+
+    def check(self, topic, identities, expect_status=200):
+        status, _, raw = self.daemon.request("POST", "/v1/consent/check",
+                                             {"topic": topic, "identities": identities},
+                                             token=self.sender)
+        self.assertEqual(status, expect_status, raw)
+        return json.loads(raw)
+
+    def verdict(self, topic, identity):
+        answer = self.check(topic, [identity])
+        if answer["allowed"]:
+            return "allowed"
+        return answer["refused"][0]["reason"]
+
+    def mail(self, n):
+        """The n-th message the sink received (1-based), parsed."""
+        raw = self.sink.wait_for(n, timeout=20)[n - 1]
+        return raw, email.message_from_bytes(raw.data, policy=email.policy.default)
+
+    @staticmethod
+    def path_of(url):
+        self_url = urllib.parse.urlsplit(url)
+        return self_url.path
+
+    def link_in(self, message, prefix):
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        found = re.findall(re.escape(PUBLIC_URL + prefix) + r"[A-Za-z0-9_-]+", text)
+        self.assertTrue(found, text)
+        return found[0]
+
+    def history(self, subject_id):
+        status, _, raw = self.daemon.request("GET", f"/v1/admin/subjects/{subject_id}/consent",
+                                             token=self.officer)
+        self.assertEqual(status, 200, raw)
+        return json.loads(raw)["events"]
+
+    def subject_id(self, address):
+        status, _, raw = self.daemon.request(
+            "GET", "/v1/admin/subjects?" + urllib.parse.urlencode({"email": address}),
+            token=self.officer)
+        self.assertEqual(status, 200, raw)
+        [subject] = json.loads(raw)["subjects"]
+        return subject["id"]
+
+    def confirm_subscription(self, address, country="DE"):
+        """A German visitor ticks the newsletter, and confirms from the mail: returns the
+        Preference Center token of the confirmation page."""
+        n = len(self.sink.messages) + 1
+        self.collect({"name": "Jürgen", "email": address, "country": country,
+                      "topics": ["newsletter"]}, {"Accept-Language": "de-DE,de;q=0.9"})
+        _, message = self.mail(n)
+        confirm = self.link_in(message, "/c/")
+        status, _, page = self.daemon.request("POST", self.path_of(confirm), b"confirm=yes",
+                                              {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, page)
+        token = re.search(r'href="https://privacy\.example\.com/p/([A-Za-z0-9_-]+)"',
+                          page.decode()).group(1)
+        return token
+
+    # --- tests ---------------------------------------------------------------------------
+
+    def test_opt_in_regime_needs_a_confirmed_double_opt_in(self):
+        self.collect({"name": "Jürgen", "email": "juergen@example.de", "country": "DE",
+                      "topics": ["newsletter"]}, {"Accept-Language": "de-DE,de;q=0.9"})
+        # Asked, not confirmed: the sender is refused.
+        self.assertEqual(self.verdict("newsletter", "juergen@example.de"), "no_consent")
+
+        raw, message = self.mail(1)
+        self.assertEqual(raw.rcpt_tos, ["juergen@example.de"])
+        self.assertEqual(raw.envelope_from, "privacy@mail.example.com")
+        self.assertEqual(message["To"], "juergen@example.de")
+        self.assertEqual(str(message["From"]), "Datenschutz <privacy@mail.example.com>")
+        self.assertEqual(message["Auto-Submitted"], "auto-generated")
+        self.assertIsNone(message["List-Unsubscribe"])
+        self.assertEqual(message.get_content_type(), "multipart/alternative")
+        self.assertEqual([p.get_content_type() for p in message.iter_parts()],
+                         ["text/plain", "text/html"])
+        self.assertRegex(message["Message-ID"], r"^<[0-9a-f]+@mail\.example\.com>$")
+        self.assertIsNotNone(message["Date"].datetime)
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("Newsletter", text)
+        self.assertNotIn("Please confirm", text)  # German, as the visitor's browser asked
+        confirm = self.link_in(message, "/c/")
+        html = message.get_body(preferencelist=("html",)).get_content()
+        self.assertIn(f'href="{confirm}"', html)
+
+        # Following the link shows a question; only the button confirms.
+        status, headers, page = self.daemon.request("GET", self.path_of(confirm),
+                                                    headers={"Accept-Language": "de"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-language"], "de")
+        self.assertIn("form-action 'self'", headers["content-security-policy"])
+        self.assertIn("Abonnement bestätigen", page.decode())
+        self.assertEqual(self.verdict("newsletter", "juergen@example.de"), "no_consent")
+        status, _, page = self.daemon.request("POST", self.path_of(confirm), b"confirm=yes",
+                                              {"Content-Type": "application/x-www-form-urlencoded",
+                                               "Accept-Language": "de"})
+        self.assertEqual(status, 200, page)
+        answer = self.check("newsletter", ["juergen@example.de"])
+        self.assertEqual(answer["refused"], [])
+        [allowed] = answer["allowed"]
+        self.assertEqual(allowed["identity"], "juergen@example.de")
+        self.assertEqual(allowed["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
+        self.assertTrue(allowed["list_unsubscribe"].startswith(f"<{allowed['unsubscribe_url']}>, "
+                                                               "<mailto:unsubscribe@mail.example.com?"))
+        # The ledger has the request and the confirmation, with how and where.
+        events = self.history(self.subject_id("juergen@example.de"))
+        self.assertEqual([(e["target"], e["action"], e["method"], e["regime"], e["language"])
+                          for e in events],
+                         [("topic:newsletter", "request", "collection_form", "gdpr", "de"),
+                          ("topic:newsletter", "grant", "double_opt_in", "gdpr", "de")])
+        self.assertEqual(len(events[0]["notice_hash"]), 64)
+        self.assertEqual(events[0]["evidence"]["point"], "contact")
+        self.assertEqual(events[0]["user_agent"], "python")
+
+    def test_opt_out_regime_allows_until_the_person_says_no(self):
+        self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
+        self.assertEqual(self.verdict("newsletter", "ann@example.com"), "allowed")
+        self.assertEqual(self.verdict("trust_center_update", "ann@example.com"), "no_consent")
+        # Ticking a topic where silence already allows it records a grant at once, no mail.
+        self.collect({"name": "Bo", "email": "bo@example.com", "country": "US",
+                      "topics": ["newsletter"]})
+        events = self.history(self.subject_id("bo@example.com"))
+        self.assertEqual([(e["action"], e["method"], e["regime"]) for e in events],
+                         [("grant", "collection_form", "other")])
+        time.sleep(0.5)
+        self.assertEqual(self.sink.messages, [])
+
+    def test_one_click_unsubscribe_from_a_received_change_notice(self):
+        token = self.confirm_subscription("sub@example.de")
+        status, _, raw = self.daemon.request("PUT", "/v1/preferences",
+                                             {"topics": {"trust_center_update": True}},
+                                             token=token)
+        self.assertEqual(status, 200, raw)
+        topics = {t["id"]: t for t in json.loads(raw)["topics"]}
+        self.assertTrue(topics["trust_center_update"]["subscribed"])
+        self.assertEqual(topics["trust_center_update"]["method"], "preference_center")
+
+        # A material change of the statement is announced to Trust Center Update subscribers.
+        changed = self.example.replace('version: "2024-08"', 'version: "2025-01"') \
+                              .replace("    countries: [US]\n", "    countries: [US, IN]\n")
+        status, _, raw = self.daemon.request("POST", "/v1/admin/policy", changed.encode(),
+                                             {"Content-Type": "application/yaml"}, self.officer)
+        self.assertEqual(status, 200, raw)
+        raw, notice = self.mail(2)
+        self.assertEqual(raw.rcpt_tos, ["sub@example.de"])
+        self.assertEqual(notice["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        header = str(notice["List-Unsubscribe"])
+        m = re.fullmatch(r"<(https://privacy\.example\.com/u/[A-Za-z0-9_-]+)>, "
+                         r"<mailto:unsubscribe@mail\.example\.com\?subject=unsubscribe%20"
+                         r"[A-Za-z0-9_-]+>", header)
+        self.assertIsNotNone(m, header)
+        url = m.group(1)
+        self.assertIn(url, notice.get_body(preferencelist=("plain",)).get_content())
+        self.assertEqual(self.verdict("trust_center_update", "sub@example.de"), "allowed")
+
+        # A link scanner fetching the URL changes nothing.
+        status, _, page = self.daemon.request("GET", self.path_of(url))
+        self.assertEqual(status, 200)
+        self.assertIn(b'method="post"', page)
+        self.assertEqual(self.verdict("trust_center_update", "sub@example.de"), "allowed")
+
+        # What RFC 8058 receivers post: multipart/form-data, no cookie, no redirect followed.
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n"
+                f"\r\nOne-Click\r\n--{boundary}--\r\n").encode()
+        status, headers, page = self.daemon.request(
+            "POST", self.path_of(url), body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        self.assertEqual(status, 200, page)
+        self.assertNotIn("location", headers)
+        self.assertNotIn("set-cookie", headers)
+        self.assertEqual(self.verdict("trust_center_update", "sub@example.de"), "no_consent")
+        # The newsletter is another topic: still subscribed.
+        self.assertEqual(self.verdict("newsletter", "sub@example.de"), "allowed")
+
+        # The same post again, urlencoded this time: 200, and nothing more recorded.
+        before = len(self.history(self.subject_id("sub@example.de")))
+        status, headers, _ = self.daemon.request(
+            "POST", self.path_of(url), b"List-Unsubscribe=One-Click",
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200)
+        self.assertNotIn("location", headers)
+        events = self.history(self.subject_id("sub@example.de"))
+        self.assertEqual(len(events), before)
+        self.assertEqual((events[-1]["target"], events[-1]["action"], events[-1]["method"]),
+                         ("topic:trust_center_update", "withdraw", "one_click"))
+        self.assertEqual(events[-1]["evidence"]["message_id"], notice["Message-ID"].strip("<>"))
+
+    def test_forged_truncated_and_other_peoples_links_change_nothing(self):
+        token = self.confirm_subscription("victim@example.de")
+        answer = self.check("newsletter", ["victim@example.de"])
+        url = answer["allowed"][0]["unsubscribe_url"]
+        path = self.path_of(url)
+        tok = path.rsplit("/", 1)[1]
+        flipped = tok[:10] + ("A" if tok[10] != "A" else "B") + tok[11:]
+        forged = [tok[:-5], flipped, tok + "AA", "not-a-token", tok[:40]]
+        for bad in forged:
+            for method, body in (("GET", None), ("POST", b"List-Unsubscribe=One-Click")):
+                status, headers, page = self.daemon.request(
+                    method, "/u/" + bad, body,
+                    {"Content-Type": "application/x-www-form-urlencoded"} if body else {})
+                self.assertEqual(status, 400, (bad, method))
+                self.assertTrue(headers["content-type"].startswith("text/html"))
+        # Another person's MAC spliced onto this person's claims.
+        other_token = self.confirm_subscription("other@example.de")
+        self.assertTrue(other_token)
+        other = self.check("newsletter", ["other@example.de"])["allowed"][0]["unsubscribe_url"]
+        other_tok = other.rsplit("/", 1)[1]
+        spliced = tok[:-22] + other_tok[-22:]
+        status, _, _ = self.daemon.request("POST", "/u/" + spliced, b"List-Unsubscribe=One-Click",
+                                           {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 400)
+        # A preferences token is not an unsubscribe token, nor the other way round.
+        status, _, _ = self.daemon.request("POST", "/u/" + token, b"List-Unsubscribe=One-Click",
+                                           {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 400)
+        self.assertProblem(self.daemon.request("GET", "/v1/preferences", token=tok), 401,
+                           "invalid_link")
+        self.assertProblem(self.daemon.request("GET", "/v1/preferences"), 401,
+                           "preferences_link_required")
+        # A post without the one-click body does nothing either.
+        self.assertProblem(self.daemon.request("POST", path, b"something=else",
+                                               {"Content-Type": "application/x-www-form-urlencoded"}),
+                           400, "one_click_body_required")
+        self.assertEqual(self.verdict("newsletter", "victim@example.de"), "allowed")
+        self.assertEqual(self.verdict("newsletter", "other@example.de"), "allowed")
+
+    def test_gpc_is_recorded_and_announced(self):
+        self.collect({"name": "Gil", "email": "gil@example.com", "country": "US"},
+                     {"Sec-GPC": "1", "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) "
+                                                    "Gecko/20100101 Firefox/128.0"})
+        events = self.history(self.subject_id("gil@example.com"))
+        self.assertEqual([(e["target"], e["action"], e["method"], e["user_agent"]) for e in events],
+                         [("sale_sharing", "withdraw", "gpc", "firefox")])
+        # Loopback has no country; the IP itself is nowhere in the record.
+        self.assertEqual(events[0]["country"], "")
+        self.assertNotIn("127.0.0.1", json.dumps(events))
+        # A second signal records nothing new.
+        self.collect({"name": "Gil", "email": "gil@example.com", "country": "US"}, {"Sec-GPC": "1"})
+        self.assertEqual(len(self.history(self.subject_id("gil@example.com"))), 1)
+        status, headers, raw = self.daemon.request("GET", "/.well-known/gpc.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(json.loads(raw), {"gpc": True, "lastUpdate": "2024-08-01"})
+
+    def test_an_objection_outlives_erasure_and_keeps_imports_away(self):
+        token = self.confirm_subscription("obj@example.de")
+        status, _, raw = self.daemon.request("PUT", "/v1/preferences", {"object": True}, token=token)
+        self.assertEqual(status, 200, raw)
+        self.assertTrue(json.loads(raw)["objected_to_marketing"])
+        self.assertEqual(self.verdict("newsletter", "obj@example.de"), "objected")
+        subject = self.subject_id("obj@example.de")
+        # Erasure comes with the rights workflow; here the row is marked as it will mark it.
+        db = sqlite3.connect(os.path.join(self.data, "privacyd.db"), timeout=10)
+        with db:
+            db.execute("UPDATE subjects SET erased_at = 1 WHERE id = ?", (subject,))
+            db.execute("DELETE FROM attributes WHERE subject_id = ?", (subject,))
+            db.execute("DELETE FROM identities WHERE subject_id = ?", (subject,))
+            db.execute("DELETE FROM data_keys WHERE subject_id = ?", (subject,))
+        db.close()
+        # Nobody holds the address any more, but it stays suppressed.
+        self.assertEqual(self.verdict("newsletter", "obj@example.de"), "suppressed")
+        importer = make_user(self.data, "vendor-feed", "marketing")
+        csv = "email,company,job_title\nobj@example.de,Contoso,CISO\n"
+        status, _, raw = self.daemon.request("POST", "/v1/admin/imports?vendor=zoominfo",
+                                             csv.encode(), {"Content-Type": "text/csv"}, importer)
+        self.assertEqual(status, 200, raw)
+        report = json.loads(raw)
+        self.assertEqual([(r["outcome"], r.get("reason")) for r in report["report"]],
+                         [("skipped", "objected")])
+        # A new form submission with the newsletter ticked only asks for confirmation.
+        self.collect({"name": "Obj", "email": "obj@example.de", "country": "DE",
+                      "topics": ["newsletter"]})
+        self.assertEqual(self.verdict("newsletter", "obj@example.de"), "suppressed")
+
+    def test_inbound_unsubscribe_mail_has_the_effect_of_the_link(self):
+        self.confirm_subscription("mailto@example.de")
+        header = self.check("newsletter", ["mailto@example.de"])["allowed"][0]["list_unsubscribe"]
+        mailto = re.search(r"<mailto:([^>]+)>", header).group(1)
+        subject = urllib.parse.unquote(urllib.parse.urlsplit("mailto:" + mailto.split(":", 1)[-1])
+                                       .query.split("subject=", 1)[1])
+        message = (f"From: mailto@example.de\r\nTo: unsubscribe@mail.example.com\r\n"
+                   f"Subject: {subject}\r\n\r\n").encode()
+        status, _, raw = self.daemon.request("POST", "/v1/webhooks/unsubscribe-mail", message,
+                                             {"Content-Type": "message/rfc822"}, self.sender)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(json.loads(raw), {"unsubscribed": True, "changed": True})
+        self.assertEqual(self.verdict("newsletter", "mailto@example.de"), "no_consent")
+        bad = b"From: x@example.com\r\nSubject: unsubscribe AAAA\r\n\r\n"
+        self.assertProblem(self.daemon.request("POST", "/v1/webhooks/unsubscribe-mail", bad,
+                                               {"Content-Type": "message/rfc822"}, self.sender),
+                           400, "invalid_link")
+
+    def test_a_check_of_many_identities_answers_each_and_audits_counts_only(self):
+        self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
+        identities = ["ann@example.com"] + [f"nobody{i}@example.com" for i in range(2000)]
+        answer = self.check("newsletter", identities)
+        self.assertEqual(answer["checked"], 2001)
+        self.assertEqual([a["identity"] for a in answer["allowed"]], ["ann@example.com"])
+        self.assertEqual({r["reason"] for r in answer["refused"]}, {"unknown"})
+        self.assertProblem(self.daemon.request("POST", "/v1/consent/check",
+                                               {"topic": "nope", "identities": []},
+                                               token=self.sender), 400, "unknown_topic")
+        self.assertProblem(self.daemon.request("POST", "/v1/consent/check",
+                                               {"topic": "newsletter", "identities": []},
+                                               token=self.officer), 403, "forbidden")
+        status, _, raw = self.daemon.request(
+            "GET", "/v1/admin/audit?action=consent.check", token=make_user(self.data, "aud", "auditor"))
+        self.assertEqual(status, 200, raw)
+        self.assertNotIn(b"nobody1@", raw)
+        self.assertNotIn(b"ann@", raw)
+        # The audience streams the allowed people with their headers.
+        status, headers, raw = self.daemon.request("GET", "/v1/consent/audience/newsletter",
+                                                   token=self.sender)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers["content-type"], "application/x-ndjson")
+        lines = [json.loads(line) for line in raw.decode().splitlines()]
+        self.assertEqual([line["email"] for line in lines], ["ann@example.com"])
+        self.assertEqual(lines[0]["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
+
+    def test_outbox_survives_sigkill_between_claim_and_send(self):
+        self.daemon.stop()
+        self.daemon = self.start(lease_ms=1500)
+        # The relay stalls the first transaction before any data: the daemon has claimed the
+        # mail job and is mid-conversation when it is killed.
+        self.sink.hold_next(30)
+        self.collect({"name": "Kim", "email": "kim@example.de", "country": "DE",
+                      "topics": ["newsletter"]})
+        self.assertTrue(self.sink.rcpt_seen.wait(20), "the daemon never started sending")
+        self.daemon.kill()
+        self.assertEqual(self.sink.messages, [])
+        self.daemon = self.start(lease_ms=1500)
+        self.sink.wait_for(1, timeout=30)
+        time.sleep(2)  # room for a duplicate to show up
+        messages = self.sink.messages
+        self.assertEqual(len(messages), 1)
+        self.assertEqual(messages[0].rcpt_tos, ["kim@example.de"])
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
