@@ -121,7 +121,8 @@ class ConsentTest(DaemonTest):
 
     def test_opt_in_regime_needs_a_confirmed_double_opt_in(self):
         self.collect({"name": "Jürgen", "email": "juergen@example.de", "country": "DE",
-                      "topics": ["newsletter"]}, {"Accept-Language": "de-DE,de;q=0.9"})
+                      "topics": ["newsletter"]}, {"Accept-Language": "de-DE,de;q=0.9",
+                                                  "User-Agent": "python-requests/2.31.0"})
         # Asked, not confirmed: the sender is refused.
         self.assertEqual(self.verdict("newsletter", "juergen@example.de"), "no_consent")
 
