@@ -96,6 +96,20 @@ struct ReferralRecord {
   std::optional<Micros> sent_at;
 };
 
+// A one-time code sent to someone's address. Only a keyed hash of the code is stored; the
+// attempts made against it are counted.
+struct VerificationCodeRecord {
+  std::string id;
+  std::string purpose;      // "preferences", "request", ...
+  std::string blind_index;  // of the identity the code was sent to
+  std::string subject_id;   // whom it was sent to ("" when nobody holds the identity)
+  std::string code_hash;
+  Micros created_at = 0;
+  Micros expires_at = 0;
+  int attempts = 0;
+  std::optional<Micros> used_at;
+};
+
 // A subject's data key, wrapped (encrypted) by the master key with id master_key_id.
 struct DataKeyRecord {
   std::string subject_id;
@@ -252,6 +266,22 @@ class Tx {
   virtual Status InsertReferral(const ReferralRecord& referral) = 0;
   virtual Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) = 0;
   virtual Status MarkReferralSent(const std::string& blind_index, Micros at) = 0;
+
+  // One-time codes. InsertVerificationCode fails with kAlreadyExists on a taken id.
+  virtual Status InsertVerificationCode(const VerificationCodeRecord& code) = 0;
+  // The latest code of (purpose, blind_index), or nullopt.
+  virtual Result<std::optional<VerificationCodeRecord>> LatestVerificationCode(
+      const std::string& purpose, const std::string& blind_index) = 0;
+  // How many codes of (purpose, blind_index) were created after `since`.
+  virtual Result<int64_t> CountVerificationCodesSince(const std::string& purpose,
+                                                      const std::string& blind_index,
+                                                      Micros since) = 0;
+  // Adds one attempt (kNotFound "verification_code_not_found").
+  virtual Status CountVerificationAttempt(const std::string& id) = 0;
+  // Marks a code used (kNotFound as above).
+  virtual Status MarkVerificationCodeUsed(const std::string& id, Micros at) = 0;
+  // Deletes at most `limit` codes that expired before `before`; returns how many.
+  virtual Result<int64_t> DeleteExpiredVerificationCodes(Micros before, int limit) = 0;
 
   // Data keys. PutDataKey inserts or replaces the subject's wrapped key.
   virtual Status PutDataKey(const DataKeyRecord& key) = 0;

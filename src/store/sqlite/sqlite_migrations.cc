@@ -199,8 +199,27 @@ CREATE TRIGGER consent_events_append_only_delete BEFORE DELETE ON consent_events
 ALTER TABLE subjects ADD COLUMN regime TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 7: one-time codes people receive by email to prove they hold an address (the
+// Preference Center, data subject requests). Only a keyed hash of each code is kept.
+constexpr char kV7[] = R"sql(
+CREATE TABLE verification_codes (
+  id          TEXT PRIMARY KEY,
+  purpose     TEXT NOT NULL,
+  blind_index BLOB NOT NULL,
+  subject_id  TEXT NOT NULL,
+  code_hash   BLOB NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  used_at     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX verification_codes_by_identity
+  ON verification_codes(purpose, blind_index, created_at);
+CREATE INDEX verification_codes_by_expiry ON verification_codes(expires_at);
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7},
 };
 
 }  // namespace

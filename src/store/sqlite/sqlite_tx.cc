@@ -331,6 +331,96 @@ Result<std::vector<ConsentEventRecord>> SqliteTx::ListConsentEvents(const std::s
   return CollectRows<ConsentEventRecord>(q, ReadConsentEvent);
 }
 
+// One-time codes.
+
+Status SqliteTx::InsertVerificationCode(const VerificationCodeRecord& c) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO verification_codes (id, purpose, blind_index, subject_id, "
+                    "code_hash, created_at, expires_at, attempts, used_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Text(c.id)
+      .Text(c.purpose)
+      .Blob(c.blind_index)
+      .Text(c.subject_id)
+      .Blob(c.code_hash)
+      .Int(c.created_at)
+      .Int(c.expires_at)
+      .Int(c.attempts)
+      .OptInt(c.used_at)
+      .OnUnique("verification_code_exists");
+  return q.Run();
+}
+
+Result<std::optional<VerificationCodeRecord>> SqliteTx::LatestVerificationCode(
+    const std::string& purpose, const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT id, purpose, blind_index, subject_id, code_hash, created_at, "
+                    "expires_at, attempts, used_at FROM verification_codes WHERE purpose = ? AND "
+                    "blind_index = ? ORDER BY created_at DESC, id DESC LIMIT 1"));
+  q.Text(purpose).Blob(blind_index);
+  return FirstRow<VerificationCodeRecord>(q, [](const SqliteQuery& row) {
+    VerificationCodeRecord r;
+    r.id = row.ColumnBytes(0);
+    r.purpose = row.ColumnBytes(1);
+    r.blind_index = row.ColumnBytes(2);
+    r.subject_id = row.ColumnBytes(3);
+    r.code_hash = row.ColumnBytes(4);
+    r.created_at = row.ColumnInt(5);
+    r.expires_at = row.ColumnInt(6);
+    r.attempts = static_cast<int>(row.ColumnInt(7));
+    r.used_at = row.ColumnOptInt(8);
+    return r;
+  });
+}
+
+Result<int64_t> SqliteTx::CountVerificationCodesSince(const std::string& purpose,
+                                                      const std::string& blind_index,
+                                                      Micros since) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT COUNT(*) FROM verification_codes WHERE purpose = ? "
+                                    "AND blind_index = ? AND created_at > ?"));
+  q.Text(purpose).Blob(blind_index).Int(since);
+  PD_ASSIGN_OR_RETURN(auto count, FirstRow<int64_t>(q, [](const SqliteQuery& row) {
+                        return row.ColumnInt(0);
+                      }));
+  return count.value_or(0);
+}
+
+Status SqliteTx::CountVerificationAttempt(const std::string& id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("UPDATE verification_codes SET attempts = "
+                                                   "attempts + 1 WHERE id = ?"));
+  q.Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("verification_code_not_found", "the code");
+  return Ok();
+}
+
+Status SqliteTx::MarkVerificationCodeUsed(const std::string& id, Micros at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE verification_codes SET used_at = ? WHERE id = ?"));
+  q.Int(at).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("verification_code_not_found", "the code");
+  return Ok();
+}
+
+Result<int64_t> SqliteTx::DeleteExpiredVerificationCodes(Micros before, int limit) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("DELETE FROM verification_codes WHERE id IN (SELECT id FROM "
+                                    "verification_codes WHERE expires_at < ? ORDER BY expires_at "
+                                    "LIMIT ?)"));
+  q.Int(before).Int(limit);
+  PD_RETURN_IF_ERROR(q.Run());
+  return static_cast<int64_t>(conn_.Changes());
+}
+
 // Suppressions.
 
 Status SqliteTx::AddSuppression(const SuppressionRecord& record) {

@@ -39,6 +39,16 @@ class SqliteTx final : public Tx {
   Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) override;
   Status DeleteSubjectData(const std::string& subject_id) override;
 
+  Status InsertVerificationCode(const VerificationCodeRecord& code) override;
+  Result<std::optional<VerificationCodeRecord>> LatestVerificationCode(
+      const std::string& purpose, const std::string& blind_index) override;
+  Result<int64_t> CountVerificationCodesSince(const std::string& purpose,
+                                              const std::string& blind_index,
+                                              Micros since) override;
+  Status CountVerificationAttempt(const std::string& id) override;
+  Status MarkVerificationCodeUsed(const std::string& id, Micros at) override;
+  Result<int64_t> DeleteExpiredVerificationCodes(Micros before, int limit) override;
+
   Status PutDataKey(const DataKeyRecord& key) override;
   Result<std::optional<DataKeyRecord>> GetDataKey(const std::string& subject_id) override;
   Result<std::vector<DataKeyRecord>> ListDataKeysNotWrappedBy(const std::string& master_key_id,
