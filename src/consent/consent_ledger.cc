@@ -33,8 +33,9 @@ Error SubjectGone() {
 }
 
 Error UnknownTopic(const std::string& topic) {
-  return Error(ErrorKind::kInvalidArgument, "unknown_topic",
-               "the policy has no subscription topic '" + topic + "'; see GET /v1/policy");
+  return Error(
+      ErrorKind::kInvalidArgument, "unknown_topic",
+      "the policy has no subscription topic '" + topic + "'; GET /v1/preferences lists them");
 }
 
 std::vector<std::string> SplitComma(const std::string& list) {
@@ -465,7 +466,8 @@ Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext&
   auto found = policy->topics.find(topic_id);
   if (found == policy->topics.end()) return UnknownTopic(topic_id);
   AudiencePage page;
-  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+  // Read on a snapshot (a page may be thousands of people), then audit in a short write.
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentitiesOfKind("email", after, limit));
     for (const auto& identity : identities) {
       page.next = identity.subject_id;
@@ -479,6 +481,9 @@ Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext&
       if (email) page.members.push_back({subject->id, std::move(*email)});
     }
     if (identities.size() < static_cast<size_t>(limit)) page.next.clear();
+    return Ok();
+  }));
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
     nlohmann::json detail = {
         {"topic", topic_id}, {"after", after}, {"members", page.members.size()}};
     return StatusOf(audit_.Append(

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/percent_encoding.h"
 #include "crypto/secret.h"
 #include "mail/message.h"
 #include "mail/templates.h"
@@ -17,21 +18,6 @@ constexpr int kFanOutPage = 500;
 Status Dropped(const std::string& message_id, const char* why) {
   spdlog::info("mail {} not sent: {}", message_id, why);
   return Ok();
-}
-
-std::string PercentEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace

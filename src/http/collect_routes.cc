@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "collect/enrichment_import.h"
+#include "core/percent_encoding.h"
 #include "http/consent_routes.h"
 #include "http/json_body.h"
 #include "http/url_encoding.h"
@@ -99,19 +100,6 @@ std::string OriginOf(const std::string& url) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return "";
   return url.substr(0, url.find('/', scheme + 3));
-}
-
-std::string EncodeQueryValue(const std::string& value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ',') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
 }
 
 std::string WithQuery(const std::string& url, const std::string& query) {
@@ -283,7 +271,7 @@ class CollectDoor {
         }
       }
       return SeeOther(WithQuery(point->failure_url, "error=" + outcome->problems.front().code +
-                                                        "&fields=" + EncodeQueryValue(fields)));
+                                                        "&fields=" + PercentEncode(fields, ",")));
     }
     if (redirect) {
       return SeeOther(WithQuery(point->success_url, "receipt=" + outcome->receipt->id));

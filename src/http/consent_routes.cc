@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "consent/mail_delivery.h"
+#include "core/percent_encoding.h"
 #include "core/user_agent.h"
 #include "http/accept_language.h"
 #include "http/consent_pages.h"
@@ -58,22 +59,25 @@ HttpResponse LinkProblemPage(const Error& error, const std::string& language,
       language, vars);
 }
 
-// The bearer link of a Preference Center request. Errors: kUnauthenticated
-// "preferences_link_required" / "invalid_link"; kFailedPrecondition "link_expired".
+// The bearer link of a Preference Center request. Errors (kUnauthenticated):
+// "preferences_link_required", "invalid_link", "link_expired".
 Result<LinkClaims> PreferencesClaims(const HttpRequest& request, const ConsentLedger& ledger,
                                      Micros now) {
   std::string authorization = request.Header("authorization");
-  if (authorization.size() <= 7 ||
-      (authorization.substr(0, 7) != "Bearer " && authorization.substr(0, 7) != "bearer ")) {
+  std::string scheme = authorization.substr(0, 7);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (authorization.size() <= 7 || scheme != "bearer ") {
     return Error(ErrorKind::kUnauthenticated, "preferences_link_required",
                  "send the token of a Preference Center link as Authorization: Bearer TOKEN");
   }
-  auto claims = ledger.links().Verify(authorization.substr(7), now);
+  std::string token = authorization.substr(7);
+  size_t first = token.find_first_not_of(' ');
+  size_t last = token.find_last_not_of(' ');
+  token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
+  auto claims = ledger.links().Verify(token, now);
   if (!claims.ok()) {
-    if (claims.error().code() == "invalid_link") {
-      return Error(ErrorKind::kUnauthenticated, "invalid_link", claims.error().message());
-    }
-    return claims.error();
+    // An expired link is as good as none: the person needs a new one either way.
+    return Error(ErrorKind::kUnauthenticated, claims.error().code(), claims.error().message());
   }
   if (claims->purpose != LinkPurpose::kPreferences ||
       claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
@@ -134,7 +138,7 @@ class ConsentRoutes {
   HttpResponse UnsubscribePage(const HttpRequest& request) const {
     auto policy = policy_.Current();
     const std::string lang = PageLanguage(request);
-    auto claims = UnsubscribeClaims(request);
+    auto claims = UnsubscribeClaims(request.path_params.at("token"), *policy);
     if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
     ConsentPageVars vars;
     vars.controller = policy->controller.name;
@@ -142,8 +146,7 @@ class ConsentRoutes {
     if (claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
       return RenderConsentPage(ConsentPage::kNeverContactAsk, lang, vars);
     }
-    vars.topic =
-        claims->topic == "*" ? "" : Localized(policy->topics.at(claims->topic).name, lang, *policy);
+    vars.topic = TopicName(*claims, lang, *policy);
     return RenderConsentPage(ConsentPage::kUnsubscribeAsk, lang, vars);
   }
 
@@ -152,7 +155,7 @@ class ConsentRoutes {
   HttpResponse Unsubscribe(const HttpRequest& request) const {
     auto policy = policy_.Current();
     const std::string lang = PageLanguage(request);
-    auto claims = UnsubscribeClaims(request);
+    auto claims = UnsubscribeClaims(request.path_params.at("token"), *policy);
     if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
     auto fields = ParseFormFields(request);
     if (!fields.ok()) return ProblemResponse(fields.error(), request.request_id);
@@ -180,8 +183,7 @@ class ConsentRoutes {
     if (!changed.ok() && changed.error().code() != "subject_not_found") {
       return ProblemResponse(changed.error(), request.request_id);
     }
-    vars.topic =
-        claims->topic == "*" ? "" : Localized(policy->topics.at(claims->topic).name, lang, *policy);
+    vars.topic = TopicName(*claims, lang, *policy);
     if (changed.ok() && from_page) {
       vars.preferences_url = ledger_.PreferencesUrl(claims->subject_id, kPreferencesLinkValidity);
     }
@@ -225,9 +227,17 @@ class ConsentRoutes {
     return RenderConsentPage(ConsentPage::kConfirmed, lang, vars);
   }
 
+  static HttpResponse Unauthorized(const Error& error, const HttpRequest& request) {
+    HttpResponse response = ProblemResponse(error, request.request_id);
+    if (response.status == 401) {
+      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"preferences\"");
+    }
+    return response;
+  }
+
   HttpResponse GetPreferences(const HttpRequest& request) const {
     auto claims = PreferencesClaims(request, ledger_, Now());
-    if (!claims.ok()) return ProblemResponse(claims.error(), request.request_id);
+    if (!claims.ok()) return Unauthorized(claims.error(), request);
     return PreferencesResponse(request, claims->subject_id);
   }
 
@@ -235,7 +245,7 @@ class ConsentRoutes {
   // "object": true}: applied in that order of strength (objection first).
   HttpResponse PutPreferences(const HttpRequest& request) const {
     auto claims = PreferencesClaims(request, ledger_, Now());
-    if (!claims.ok()) return ProblemResponse(claims.error(), request.request_id);
+    if (!claims.ok()) return Unauthorized(claims.error(), request);
     auto body = ParseJsonBody(request);
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
     auto policy = policy_.Current();
@@ -369,9 +379,10 @@ class ConsentRoutes {
     }
     if (!page->next.empty()) {
       response.headers.emplace_back("X-Next-Cursor", page->next);
-      response.headers.emplace_back("Link",
-                                    "</v1/consent/audience/" + topic + "?after=" + page->next +
-                                        "&limit=" + std::to_string(limit) + ">; rel=\"next\"");
+      std::string next = "/v1/consent/audience/" + PercentEncode(topic) +
+                         "?after=" + PercentEncode(page->next) + "&limit=" + std::to_string(limit);
+      if (!message_id.empty()) next += "&message_id=" + PercentEncode(message_id);
+      response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
     }
     response.headers.emplace_back("Cache-Control", "no-store");
     return response;
@@ -381,7 +392,9 @@ class ConsentRoutes {
   // as the mail server received it (message/rfc822). Its Subject carries the link's token.
   HttpResponse InboundMail(const HttpRequest& request) const {
     std::string subject = HeaderOfMessage(request.body, "subject");
-    size_t at = subject.find("unsubscribe ");
+    std::string lower = subject;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t at = lower.find("unsubscribe ");
     if (at == std::string::npos) {
       return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_link",
                                    "the message's Subject holds no unsubscribe token"),
@@ -389,13 +402,13 @@ class ConsentRoutes {
     }
     std::string token = subject.substr(at + 12);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-    auto claims = ledger_.links().Verify(token, Now());
-    if (!claims.ok() || claims->purpose != LinkPurpose::kUnsubscribe) {
+    auto policy = policy_.Current();
+    auto claims = UnsubscribeClaims(token, *policy);
+    if (!claims.ok()) {
       return ProblemResponse(
           Error(ErrorKind::kInvalidArgument, "invalid_link", "the unsubscribe token is not valid"),
           request.request_id);
     }
-    auto policy = policy_.Current();
     ConsentSource source;
     source.method = kMethodMailto;
     source.request_id = request.request_id;
@@ -418,15 +431,23 @@ class ConsentRoutes {
  private:
   Micros Now() const { return ledger_.clock().Now(); }
 
-  Result<LinkClaims> UnsubscribeClaims(const HttpRequest& request) const {
-    auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
+  // The claims of an unsubscribe token whose topic `policy` (the snapshot the caller goes on
+  // using) still has.
+  Result<LinkClaims> UnsubscribeClaims(const std::string& token, const Policy& policy) const {
+    auto claims = ledger_.links().Verify(token, Now());
     if (!claims.ok()) return claims.error();
-    auto policy = policy_.Current();
     if (claims->purpose != LinkPurpose::kUnsubscribe ||
-        (claims->topic != "*" && !policy->topics.count(claims->topic))) {
+        (claims->topic != "*" && !policy.topics.count(claims->topic))) {
       return Error(ErrorKind::kInvalidArgument, "invalid_link", "not an unsubscribe link");
     }
     return claims;
+  }
+
+  // The topic's name in `language`; "" for all marketing.
+  static std::string TopicName(const LinkClaims& claims, const std::string& language,
+                               const Policy& policy) {
+    auto topic = policy.topics.find(claims.topic);
+    return topic == policy.topics.end() ? "" : Localized(topic->second.name, language, policy);
   }
 
   Result<LinkClaims> ConfirmClaims(const HttpRequest& request) const {

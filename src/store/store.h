@@ -269,7 +269,8 @@ class Tx {
 
   // One-time codes. InsertVerificationCode fails with kAlreadyExists on a taken id.
   virtual Status InsertVerificationCode(const VerificationCodeRecord& code) = 0;
-  // The latest code of (purpose, blind_index), or nullopt.
+  // The code of (purpose, blind_index) not used yet (the latest one if there are several), else
+  // the latest used one, or nullopt.
   virtual Result<std::optional<VerificationCodeRecord>> LatestVerificationCode(
       const std::string& purpose, const std::string& blind_index) = 0;
   // How many codes of (purpose, blind_index) were created after `since`.

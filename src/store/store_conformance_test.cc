@@ -1110,7 +1110,9 @@ TEST_P(StoreConformance, ReadTransactionRefusesEveryWrite) {
       },
       [](Tx& tx) { return tx.RevokeToken("tok", kT0); },
       [](Tx& tx) { return tx.SetSubjectRegime("sub_1", "gdpr"); },
-      [](Tx& tx) { return tx.InsertVerificationCode({"otp_1", "p", "bi", "", "h", kT0, kT0}); },
+      [](Tx& tx) {
+        return tx.InsertVerificationCode({"otp_1", "p", "bi", "", "h", kT0, kT0});
+      },
       [](Tx& tx) { return tx.CountVerificationAttempt("otp_1"); },
       [](Tx& tx) { return tx.MarkVerificationCodeUsed("otp_1", kT0); },
       [](Tx& tx) { return StatusOf(tx.DeleteExpiredVerificationCodes(kT0, 1)); },

@@ -34,6 +34,11 @@ Result<IssuedCode> OneTimeCodes::Issue(Tx& tx, const std::string& purpose,
                  "too many codes were sent to this address in the last hour; use the latest one "
                  "or try again later");
   }
+  // Only the newest code counts: the one before it is retired.
+  PD_ASSIGN_OR_RETURN(auto previous, tx.LatestVerificationCode(purpose, blind_index));
+  if (previous && !previous->used_at) {
+    PD_RETURN_IF_ERROR(tx.MarkVerificationCodeUsed(previous->id, now));
+  }
   uint8_t bytes[4];
   random_.Fill(bytes);
   uint32_t n = (uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 |

@@ -108,9 +108,8 @@ TEST_F(OneTimeCodesTest, AtMostFiveCodesPerAddressAndHour) {
   clock_.Advance(3600 * kMicrosPerSecond);
   EXPECT_TRUE(Issue().ok());
   // Expired codes are purged in bounded batches.
-  auto purged = WriteValue<int64_t>(*store_, [&](Tx& tx) {
-    return tx.DeleteExpiredVerificationCodes(clock_.Now(), 3);
-  });
+  auto purged = WriteValue<int64_t>(
+      *store_, [&](Tx& tx) { return tx.DeleteExpiredVerificationCodes(clock_.Now(), 3); });
   ASSERT_TRUE(purged.ok());
   EXPECT_EQ(*purged, 3);
 }

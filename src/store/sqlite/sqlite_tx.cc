@@ -357,9 +357,10 @@ Result<std::optional<VerificationCodeRecord>> SqliteTx::LatestVerificationCode(
     const std::string& purpose, const std::string& blind_index) {
   PD_ASSIGN_OR_RETURN(
       SqliteQuery q,
-      conn_.Prepare("SELECT id, purpose, blind_index, subject_id, code_hash, created_at, "
-                    "expires_at, attempts, used_at FROM verification_codes WHERE purpose = ? AND "
-                    "blind_index = ? ORDER BY created_at DESC, id DESC LIMIT 1"));
+      conn_.Prepare(
+          "SELECT id, purpose, blind_index, subject_id, code_hash, created_at, "
+          "expires_at, attempts, used_at FROM verification_codes WHERE purpose = ? AND "
+          "blind_index = ? ORDER BY used_at IS NULL DESC, created_at DESC, id DESC LIMIT 1"));
   q.Text(purpose).Blob(blind_index);
   return FirstRow<VerificationCodeRecord>(q, [](const SqliteQuery& row) {
     VerificationCodeRecord r;
@@ -383,9 +384,8 @@ Result<int64_t> SqliteTx::CountVerificationCodesSince(const std::string& purpose
                       conn_.Prepare("SELECT COUNT(*) FROM verification_codes WHERE purpose = ? "
                                     "AND blind_index = ? AND created_at > ?"));
   q.Text(purpose).Blob(blind_index).Int(since);
-  PD_ASSIGN_OR_RETURN(auto count, FirstRow<int64_t>(q, [](const SqliteQuery& row) {
-                        return row.ColumnInt(0);
-                      }));
+  PD_ASSIGN_OR_RETURN(
+      auto count, FirstRow<int64_t>(q, [](const SqliteQuery& row) { return row.ColumnInt(0); }));
   return count.value_or(0);
 }
 
