@@ -218,8 +218,9 @@ int RunServe(const Config& config, Environment& env) {
                       "privacyd's mail"));
   }
   Outbox outbox(registry, env.random, env.clock, mail_domain);
+  OneTimeCodes codes(**keyring, env.clock, env.random);
   ConsentLedger consent(**store, registry, policy, Jurisdictions::Default(), audit, env.clock,
-                        outbox, links, PublicUrl(config));
+                        outbox, links, PublicUrl(config), &codes);
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
   if (smtp->host.empty()) {

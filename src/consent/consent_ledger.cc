@@ -70,7 +70,7 @@ std::string Actor(const ConsentSource& source, const std::string& subject_id) {
 ConsentLedger::ConsentLedger(Store& store, const SubjectRegistry& registry, PolicyHolder& policy,
                              const Jurisdictions& jurisdictions, const AuditLog& audit,
                              const Clock& clock, const Outbox& outbox, const LinkSigner& links,
-                             std::string public_url)
+                             std::string public_url, const OneTimeCodes* codes)
     : store_(store),
       registry_(registry),
       policy_(policy),
@@ -79,7 +79,8 @@ ConsentLedger::ConsentLedger(Store& store, const SubjectRegistry& registry, Poli
       clock_(clock),
       outbox_(outbox),
       links_(links),
-      public_url_(std::move(public_url)) {}
+      public_url_(std::move(public_url)),
+      codes_(codes) {}
 
 std::string ConsentLedger::NoticeHash(const Policy& policy, const std::string& target,
                                       const std::string& language) {
@@ -491,6 +492,69 @@ Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext&
                        "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));
   }));
   return page;
+}
+
+namespace {
+
+constexpr char kPreferencesCodePurpose[] = "preferences";
+
+Error CodesUnavailable() {
+  return Error(ErrorKind::kUnavailable, "codes_unavailable",
+               "one-time codes are not available here; use the link from one of our emails");
+}
+
+const char* PreferencesCodePurposeText(const std::string& language) {
+  if (language == "de") return "Ihr Präferenz-Center öffnen";
+  if (language == "fr") return "ouvrir votre centre de préférences";
+  return "open your Preference Center";
+}
+
+}  // namespace
+
+Status ConsentLedger::SendPreferencesCode(const std::string& email,
+                                          const ConsentSource& source) const {
+  if (codes_ == nullptr) return CodesUnavailable();
+  PD_ASSIGN_OR_RETURN(std::string index, registry_.IdentityIndex({"email", email}));
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  const std::string language =
+      source.language.empty() ? policy->languages.front() : source.language;
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity("email", index));
+    std::optional<SubjectRecord> subject;
+    if (owner) {
+      PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(*owner));
+      if (subject && subject->erased_at) subject.reset();
+    }
+    // A code is issued (and counted) for every address, so the answer and the rate limit say
+    // nothing about whether we hold it; it is mailed only to someone we do.
+    PD_ASSIGN_OR_RETURN(IssuedCode issued, codes_->Issue(tx, kPreferencesCodePurpose, index,
+                                                         subject ? subject->id : std::string()));
+    if (!subject) return Ok();
+    OutgoingMail mail;
+    mail.subject_id = subject->id;
+    mail.template_name = "one_time_code";
+    mail.language = language;
+    mail.vars = {{"code", issued.code},
+                 {"minutes", codes_->rules().validity / (60 * kMicrosPerSecond)},
+                 {"purpose_text", PreferencesCodePurposeText(language)}};
+    return StatusOf(outbox_.Enqueue(tx, mail));
+  });
+}
+
+Result<std::string> ConsentLedger::PreferencesTokenForCode(const std::string& email,
+                                                           const std::string& code) const {
+  if (codes_ == nullptr) return CodesUnavailable();
+  auto index = registry_.IdentityIndex({"email", email});
+  if (!index.ok()) return CodeCheck{false, "", "invalid_code", 0}.ToError();
+  PD_ASSIGN_OR_RETURN(CodeCheck check, WriteValue<CodeCheck>(store_, [&](Tx& tx) {
+                        return codes_->Verify(tx, kPreferencesCodePurpose, *index, code);
+                      }));
+  if (!check.ok || check.subject_id.empty()) {
+    if (check.ok) check.failure = "invalid_code";  // a code for an address nobody holds
+    return check.ToError();
+  }
+  return links_.Sign(
+      {LinkPurpose::kPreferences, check.subject_id, "", "", clock_.Now() + kCodeSessionValidity});
 }
 
 std::string ConsentLedger::UnsubscribeUrl(const std::string& subject_id, const std::string& topic,

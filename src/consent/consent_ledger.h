@@ -27,6 +27,7 @@
 #include "policy/policy_holder.h"
 #include "registry/subject_registry.h"
 #include "store/store.h"
+#include "verify/one_time_codes.h"
 
 namespace privacyd {
 
@@ -79,7 +80,8 @@ class ConsentLedger {
 
   ConsentLedger(Store& store, const SubjectRegistry& registry, PolicyHolder& policy,
                 const Jurisdictions& jurisdictions, const AuditLog& audit, const Clock& clock,
-                const Outbox& outbox, const LinkSigner& links, std::string public_url);
+                const Outbox& outbox, const LinkSigner& links, std::string public_url,
+                const OneTimeCodes* codes = nullptr);
 
   // Appends one event for `subject` inside `tx`.
   Status Append(Tx& tx, const SubjectRecord& subject, const std::string& target,
@@ -147,6 +149,17 @@ class ConsentLedger {
   Result<AudiencePage> Audience(const AccessContext& ctx, const std::string& topic,
                                 const std::string& after, int limit) const;
 
+  // The Preference Center by one-time code (for people without a link at hand): a code is
+  // mailed to `email` when someone holds it, and the answer is the same whether or not anyone
+  // does. Errors: kInvalidArgument "invalid_identity"; kResourceExhausted "too_many_codes";
+  // kUnavailable "codes_unavailable" without a code service.
+  Status SendPreferencesCode(const std::string& email, const ConsentSource& source) const;
+  // A Preference Center link token (valid an hour) for the right code. Errors: those of
+  // CodeCheck::ToError().
+  Result<std::string> PreferencesTokenForCode(const std::string& email,
+                                              const std::string& code) const;
+  static constexpr Micros kCodeSessionValidity = 3600 * kMicrosPerSecond;
+
   // Signed links for a subject.
   std::string UnsubscribeUrl(const std::string& subject_id, const std::string& topic,
                              const std::string& message_id) const;
@@ -174,6 +187,7 @@ class ConsentLedger {
   const Outbox& outbox_;
   const LinkSigner& links_;
   std::string public_url_;
+  const OneTimeCodes* codes_;
 };
 
 }  // namespace privacyd

@@ -169,6 +169,46 @@ TEST_F(ConsentLedgerTest, ChecksAreForSendersAndAuditedWithCountsOnly) {
   EXPECT_EQ(detail["verdicts"]["unknown"], 2);
 }
 
+TEST_F(ConsentLedgerTest, APreferencesCodeIsMailedOnlyToKnownAddressesAndOpensThePreferences) {
+  std::string id = Person("hana@example.com", "ccpa");
+  ASSERT_TRUE(
+      ledger_->SendPreferencesCode("Hana@Example.com", Source(kMethodPreferenceCenter)).ok());
+  ASSERT_TRUE(
+      ledger_->SendPreferencesCode("stranger@example.com", Source(kMethodPreferenceCenter)).ok());
+  auto jobs = MailJobs();
+  ASSERT_EQ(jobs.size(), 1u);  // nothing goes to the stranger
+  auto queued = Outbox::Parse(jobs[0].payload);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->template_name, "one_time_code");
+  EXPECT_EQ(queued->subject_id, id);
+  auto vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *queued); });
+  ASSERT_TRUE(vars.ok());
+  std::string code = (*vars)["code"];
+  EXPECT_EQ((*vars)["minutes"], 15);
+  EXPECT_EQ((*vars)["purpose_text"], "Ihr Präferenz-Center öffnen");
+  // The code is nowhere in the job in the clear.
+  EXPECT_EQ(jobs[0].payload.find(code), std::string::npos);
+
+  std::string wrong = code;
+  wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+  auto refused = ledger_->PreferencesTokenForCode("hana@example.com", wrong);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), "invalid_code");
+  auto token = ledger_->PreferencesTokenForCode("hana@example.com", code);
+  ASSERT_TRUE(token.ok()) << token.error().message();
+  auto claims = links_->Verify(*token, clock_.Now());
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->purpose, LinkPurpose::kPreferences);
+  EXPECT_EQ(claims->subject_id, id);
+  EXPECT_EQ(claims->expires_at, clock_.Now() + ConsentLedger::kCodeSessionValidity);
+  // Used once; and whatever the stranger's code was, it opens nothing.
+  EXPECT_EQ(ledger_->PreferencesTokenForCode("hana@example.com", code).error().code(),
+            "invalid_code");
+  EXPECT_EQ(ledger_->SendPreferencesCode("not an address", Source("x")).error().code(),
+            "invalid_identity");
+}
+
 // The property: over random ledgers, the check answers exactly what a plain replay of the
 // history says, and in particular never allows anyone the replay refuses.
 struct Model {

@@ -287,6 +287,42 @@ class ConsentRoutes {
     return PreferencesResponse(request, claims->subject_id);
   }
 
+  // POST /v1/preferences/code {"email"}: a one-time code by mail, if we hold the address.
+  HttpResponse SendCode(const HttpRequest& request) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+    if (!body->is_object() || !body->value("email", json()).is_string()) {
+      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_preferences",
+                                   "send {\"email\": \"you@example.com\"}"),
+                             request.request_id);
+    }
+    auto policy = policy_.Current();
+    ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
+    Status s = ledger_.SendPreferencesCode((*body)["email"].get<std::string>(), source);
+    if (!s.ok()) return ProblemResponse(s.error(), request.request_id);
+    return JsonResponse(202, json{{"sent_if_known", true}, {"expires_in_minutes", 15}}.dump());
+  }
+
+  // POST /v1/preferences/session {"email", "code"}: the code for a Preference Center token.
+  HttpResponse OpenWithCode(const HttpRequest& request) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+    if (!body->is_object() || !body->value("email", json()).is_string() ||
+        !body->value("code", json()).is_string()) {
+      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_preferences",
+                                   "send {\"email\": \"you@example.com\", \"code\": \"123456\"}"),
+                             request.request_id);
+    }
+    auto token = ledger_.PreferencesTokenForCode((*body)["email"].get<std::string>(),
+                                                 (*body)["code"].get<std::string>());
+    if (!token.ok()) return Unauthorized(token.error(), request);
+    json out = {{"token", *token},
+                {"expires_at", FormatRfc3339(Now() + ConsentLedger::kCodeSessionValidity)}};
+    HttpResponse response = JsonResponse(200, out.dump());
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  }
+
   HttpResponse History(const HttpRequest& request, const Principal* principal) const {
     AccessContext ctx{*principal, "consent", request.request_id};
     const std::string& id = request.path_params.at("id");
@@ -550,6 +586,10 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
       [routes](const HttpRequest& r, const Principal*) { return routes->GetPreferences(r); });
   add("PUT", "/v1/preferences", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->PutPreferences(r); });
+  add("POST", "/v1/preferences/code", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->SendCode(r); });
+  add("POST", "/v1/preferences/session", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->OpenWithCode(r); });
   add("GET", "/v1/admin/subjects/{id}/consent", ConsentReadRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->History(r, p); });
   // 100,000 addresses of up to 254 bytes each, quoted and separated.

@@ -21,9 +21,10 @@ class ConsentFixture : public CollectionFixture {
     keys.push_back({"0a0b0c0d", NewSymmetricKey(key_random)});
     links_ = std::make_unique<LinkSigner>(std::move(keys));
     outbox_ = std::make_unique<Outbox>(*registry_, random_, clock_, "mail.example.com");
+    codes_ = std::make_unique<OneTimeCodes>(*keyring_, clock_, random_);
     ledger_ = std::make_unique<ConsentLedger>(*store_, *registry_, policy_,
                                               Jurisdictions::Default(), audit_, clock_, *outbox_,
-                                              *links_, "https://privacy.example.com");
+                                              *links_, "https://privacy.example.com", codes_.get());
   }
 
   // A new subject with an email, under `regime`.
@@ -78,6 +79,7 @@ class ConsentFixture : public CollectionFixture {
 
   std::unique_ptr<LinkSigner> links_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<OneTimeCodes> codes_;
   std::unique_ptr<ConsentLedger> ledger_;
 };
 

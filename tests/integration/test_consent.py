@@ -353,6 +353,38 @@ class ConsentTest(DaemonTest):
                                                {"Content-Type": "message/rfc822"}, self.sender),
                            400, "invalid_link")
 
+    def test_a_one_time_code_opens_the_preference_center(self):
+        self.collect({"name": "Cora", "email": "cora@example.com", "country": "US"})
+        for address in ("stranger@example.com", "Cora@Example.com"):
+            status, _, raw = self.daemon.request("POST", "/v1/preferences/code",
+                                                 {"email": address},
+                                                 headers={"Accept-Language": "fr"})
+            self.assertEqual(status, 202, raw)
+            self.assertEqual(json.loads(raw), {"sent_if_known": True, "expires_in_minutes": 15})
+        raw, message = self.mail(1)
+        time.sleep(0.5)
+        self.assertEqual(len(self.sink.messages), 1, "nothing goes to an unknown address")
+        self.assertEqual(raw.rcpt_tos, ["cora@example.com"])
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        code = re.search(r"\b(\d{6})\b", text).group(1)
+        wrong = ("0" if code[0] != "0" else "1") + code[1:]
+        self.assertProblem(self.daemon.request("POST", "/v1/preferences/session",
+                                               {"email": "cora@example.com", "code": wrong}),
+                           401, "invalid_code")
+        status, _, raw = self.daemon.request("POST", "/v1/preferences/session",
+                                             {"email": "cora@example.com", "code": code})
+        self.assertEqual(status, 200, raw)
+        token = json.loads(raw)["token"]
+        status, _, raw = self.daemon.request("GET", "/v1/preferences", token=token)
+        self.assertEqual(status, 200, raw)
+        topics = {t["id"]: t["subscribed"] for t in json.loads(raw)["topics"]}
+        self.assertEqual(topics, {"newsletter": True, "product_alerts": True,
+                                  "trust_center_update": False})
+        # The code worked once.
+        self.assertProblem(self.daemon.request("POST", "/v1/preferences/session",
+                                               {"email": "cora@example.com", "code": code}),
+                           401, "invalid_code")
+
     def test_a_check_of_many_identities_answers_each_and_audits_counts_only(self):
         self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
         identities = ["ann@example.com"] + [f"nobody{i}@example.com" for i in range(2000)]
