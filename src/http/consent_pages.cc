@@ -124,7 +124,102 @@ std::string Replace(std::string text, const std::string& key, const std::string&
   return text;
 }
 
+struct PreferencesTexts {
+  const char* title;
+  const char* lead;  // {controller}
+  const char* pending;
+  const char* unsubscribe_all;
+  const char* object;
+  const char* save;
+  const char* saved;
+};
+
+const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
+  static const std::map<std::string, PreferencesTexts> kTexts = {
+      {"en",
+       {"Your email preferences", "Choose what {controller} may send you.",
+        "awaiting your confirmation (see the email we sent)",
+        "Unsubscribe from all marketing emails", "I object to direct marketing", "Save",
+        "Your choices are saved."}},
+      {"de",
+       {"Ihre E-Mail-Einstellungen", "Wählen Sie, was {controller} Ihnen senden darf.",
+        "wartet auf Ihre Bestätigung (siehe die E-Mail, die wir Ihnen gesendet haben)",
+        "Von allen Marketing-E-Mails abmelden", "Ich widerspreche der Direktwerbung", "Speichern",
+        "Ihre Auswahl ist gespeichert."}},
+      {"fr",
+       {"Vos préférences e-mail", "Choisissez ce que {controller} peut vous envoyer.",
+        "en attente de votre confirmation (voir l'e-mail que nous vous avons envoyé)",
+        "Me désabonner de tous les e-mails marketing", "Je m'oppose à la prospection commerciale",
+        "Enregistrer", "Vos choix sont enregistrés."}},
+  };
+  auto found = kTexts.find(language);
+  return found == kTexts.end() ? kTexts.at("en") : found->second;
+}
+
+std::string DocumentStart(const std::string& lang, const std::string& title) {
+  return "<!doctype html>\n<html lang=\"" + lang +
+         "\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta name=\"robots\" content=\"noindex\">\n<title>" +
+         EscapeMarkup(title) +
+         "</title>\n<style>"
+         "body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
+         "padding:0 1rem;color:#1a1a1a}button{font:inherit;padding:.6rem 1.4rem;"
+         "border:2px solid #1a1a1a;border-radius:.3rem;background:#fff;cursor:pointer}"
+         "button:focus,input:focus{outline:3px solid #0b57d0;outline-offset:2px}"
+         "a{color:#0b57d0}label{display:block;margin:.8rem 0}small{display:block;color:#444}"
+         "</style>\n</head>\n<body>\n<main>\n<h1>" +
+         EscapeMarkup(title) + "</h1>\n";
+}
+
+constexpr char kDocumentEnd[] = "</main>\n</body>\n</html>\n";
+
+HttpResponse PageResponse(int status, const std::string& lang, std::string html) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "text/html; charset=utf-8";
+  response.body = std::move(html);
+  response.headers.emplace_back("Content-Language", lang);
+  response.headers.emplace_back("Vary", "Accept-Language");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  response.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  return response;
+}
+
+std::string Checkbox(const std::string& name, const std::string& value, bool checked,
+                     const std::string& label, const std::string& note) {
+  std::string id = "f-" + name + (value.empty() ? "" : "-" + value);
+  return "<label for=\"" + EscapeMarkup(id) + "\"><input type=\"checkbox\" id=\"" +
+         EscapeMarkup(id) + "\" name=\"" + EscapeMarkup(name) + "\" value=\"" +
+         EscapeMarkup(value.empty() ? "yes" : value) + "\"" + (checked ? " checked" : "") + "> " +
+         EscapeMarkup(label) + (note.empty() ? "" : "<small>" + EscapeMarkup(note) + "</small>") +
+         "</label>\n";
+}
+
 }  // namespace
+
+HttpResponse RenderPreferencesPage(const std::string& language, const PreferencesPageVars& vars) {
+  const std::string lang = AllTexts().count(language) ? language : "en";
+  const PreferencesTexts& t = PreferencesTextsIn(lang);
+  std::string html = DocumentStart(lang, t.title);
+  if (vars.saved) html += "<p role=\"status\"><strong>" + EscapeMarkup(t.saved) + "</strong></p>\n";
+  html += "<p>" + Replace(EscapeMarkup(t.lead), "{controller}", EscapeMarkup(vars.controller)) +
+          "</p>\n<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) +
+          "\">\n<fieldset>\n<legend>" + EscapeMarkup(t.title) + "</legend>\n";
+  for (const auto& topic : vars.topics) {
+    std::string note = topic.description;
+    if (topic.pending) note += (note.empty() ? "" : " — ") + std::string(t.pending);
+    html += Checkbox("topic", topic.id, topic.subscribed, topic.name, note);
+  }
+  html += "</fieldset>\n" + Checkbox("unsubscribe_all", "", false, t.unsubscribe_all, "") +
+          Checkbox("object", "", vars.objected, t.object, "") +
+          "<input type=\"hidden\" name=\"form\" value=\"preferences\">\n<button type=\"submit\">" +
+          EscapeMarkup(t.save) + "</button>\n</form>\n" + kDocumentEnd;
+  return PageResponse(200, lang, std::move(html));
+}
 
 const std::vector<std::string>& ConsentPageLanguages() {
   static const std::vector<std::string> kLanguages = {"en", "de", "fr"};
@@ -145,18 +240,7 @@ HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
       Replace(lead, "{topic}", EscapeMarkup(vars.topic.empty() ? texts.all_marketing : vars.topic));
   lead = Replace(lead, "{topics}", EscapeMarkup(topics));
 
-  std::string html = "<!doctype html>\n<html lang=\"" + lang +
-                     "\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<meta name=\"robots\" content=\"noindex\">\n<title>" +
-                     EscapeMarkup(t.title) +
-                     "</title>\n<style>"
-                     "body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
-                     "padding:0 1rem;color:#1a1a1a}button{font:inherit;padding:.6rem 1.4rem;"
-                     "border:2px solid #1a1a1a;border-radius:.3rem;background:#fff;cursor:pointer}"
-                     "button:focus{outline:3px solid #0b57d0;outline-offset:2px}"
-                     "a{color:#0b57d0}</style>\n</head>\n<body>\n<main>\n<h1>" +
-                     EscapeMarkup(t.title) + "</h1>\n<p>" + lead + "</p>\n";
+  std::string html = DocumentStart(lang, t.title) + "<p>" + lead + "</p>\n";
   if (*t.button != '\0') {
     html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) + "\">\n" +
             (page == ConsentPage::kConfirmAsk
@@ -170,20 +254,8 @@ HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
     html += "<p><a href=\"" + EscapeMarkup(vars.preferences_url) + "\">" +
             EscapeMarkup(texts.preferences) + "</a></p>\n";
   }
-  html += "</main>\n</body>\n</html>\n";
-
-  HttpResponse response;
-  response.status = StatusOf(page);
-  response.content_type = "text/html; charset=utf-8";
-  response.body = std::move(html);
-  response.headers.emplace_back("Content-Language", lang);
-  response.headers.emplace_back("Vary", "Accept-Language");
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.headers.emplace_back("Referrer-Policy", "no-referrer");
-  response.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; "
-                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-  return response;
+  html += kDocumentEnd;
+  return PageResponse(StatusOf(page), lang, std::move(html));
 }
 
 }  // namespace privacyd

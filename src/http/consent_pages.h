@@ -32,6 +32,23 @@ struct ConsentPageVars {
   std::string form_action;          // where the button posts (the page's own path)
 };
 
+// One topic on the Preference Center page.
+struct PreferencesPageTopic {
+  std::string id;
+  std::string name;
+  std::string description;
+  bool subscribed = false;
+  bool pending = false;  // awaiting its double opt-in confirmation
+};
+
+struct PreferencesPageVars {
+  std::string controller;
+  std::vector<PreferencesPageTopic> topics;
+  bool objected = false;  // to direct marketing
+  bool saved = false;     // the page answers a save
+  std::string form_action;
+};
+
 // Languages the pages exist in; the first is the fallback.
 const std::vector<std::string>& ConsentPageLanguages();
 
@@ -39,5 +56,9 @@ const std::vector<std::string>& ConsentPageLanguages();
 // Content-Security-Policy, no-store caching and no-referrer headers.
 HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
                                const ConsentPageVars& vars);
+
+// The minimal Preference Center behind the /p/ links in privacyd's mail: every topic with a
+// checkbox, unsubscribe from all marketing, object to direct marketing, one Save button.
+HttpResponse RenderPreferencesPage(const std::string& language, const PreferencesPageVars& vars);
 
 }  // namespace privacyd

@@ -1,6 +1,7 @@
 #include "http/consent_routes.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "consent/mail_delivery.h"
 #include "core/percent_encoding.h"
@@ -233,6 +234,50 @@ class ConsentRoutes {
       response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"preferences\"");
     }
     return response;
+  }
+
+  // GET /p/{token}: the minimal Preference Center page behind the links in our mail.
+  HttpResponse PreferencesPage(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = PageClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    return RenderPreferences(request, claims->subject_id, lang, /*saved=*/false);
+  }
+
+  // POST /p/{token}: the page's form. Checked topics are subscribed, unchecked ones
+  // unsubscribed; "unsubscribe_all" and "object" as in PUT /v1/preferences.
+  HttpResponse SavePreferencesPage(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = PageClaims(request);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    auto fields = ParseFormFields(request);
+    if (!fields.ok()) return ProblemResponse(fields.error(), request.request_id);
+    auto states = ledger_.TopicStates(claims->subject_id);
+    if (!states.ok()) return LinkProblemPage(states.error(), lang, *policy);
+    std::set<std::string> checked;
+    for (auto [it, end] = fields->equal_range("topic"); it != end; ++it) checked.insert(it->second);
+    ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
+    source.language = lang;
+    std::vector<std::pair<std::string, std::string>> changes;
+    bool objected = false;
+    for (const auto& s : *states) objected = objected || s.verdict == ConsentVerdict::kObjected;
+    if (fields->count("object") && !objected) changes.emplace_back("", "object");
+    if (fields->count("unsubscribe_all")) {
+      changes.emplace_back("*", "withdraw");
+    } else {
+      for (const auto& state : *states) {
+        bool want = checked.count(state.topic) > 0;
+        if (want && !state.subscribed) changes.emplace_back(state.topic, "grant");
+        if (!want && state.subscribed) changes.emplace_back(state.topic, "withdraw");
+      }
+    }
+    for (const auto& [topic, action] : changes) {
+      auto changed = ledger_.Change(claims->subject_id, topic, action, source);
+      if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
+    }
+    return RenderPreferences(request, claims->subject_id, lang, /*saved=*/true);
   }
 
   HttpResponse GetPreferences(const HttpRequest& request) const {
@@ -486,6 +531,35 @@ class ConsentRoutes {
     return topic == policy.topics.end() ? "" : Localized(topic->second.name, language, policy);
   }
 
+  Result<LinkClaims> PageClaims(const HttpRequest& request) const {
+    auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
+    if (!claims.ok()) return claims.error();
+    if (claims->purpose != LinkPurpose::kPreferences ||
+        claims->subject_id.rfind(kEmailSubjectPrefix, 0) == 0) {
+      return Error(ErrorKind::kInvalidArgument, "invalid_link", "not a Preference Center link");
+    }
+    return claims;
+  }
+
+  HttpResponse RenderPreferences(const HttpRequest& request, const std::string& subject_id,
+                                 const std::string& lang, bool saved) const {
+    auto policy = policy_.Current();
+    auto states = ledger_.TopicStates(subject_id);
+    if (!states.ok()) return LinkProblemPage(states.error(), lang, *policy);
+    PreferencesPageVars vars;
+    vars.controller = policy->controller.name;
+    vars.saved = saved;
+    vars.form_action = request.path;
+    for (const auto& state : *states) {
+      const SubscriptionTopic& topic = policy->topics.at(state.topic);
+      vars.topics.push_back({state.topic, Localized(topic.name, lang, *policy),
+                             Localized(topic.description, lang, *policy), state.subscribed,
+                             state.pending});
+      vars.objected = vars.objected || state.verdict == ConsentVerdict::kObjected;
+    }
+    return RenderPreferencesPage(lang, vars);
+  }
+
   Result<LinkClaims> ConfirmClaims(const HttpRequest& request) const {
     auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
     if (!claims.ok()) return claims.error();
@@ -582,6 +656,11 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
   add("POST", "/c/{token}", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Confirm(r); },
       {"multipart/form-data", "application/x-www-form-urlencoded"});
+  add("GET", "/p/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->PreferencesPage(r); });
+  add("POST", "/p/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->SavePreferencesPage(r); },
+      {"application/x-www-form-urlencoded", "multipart/form-data"});
   add("GET", "/v1/preferences", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->GetPreferences(r); });
   add("PUT", "/v1/preferences", {},

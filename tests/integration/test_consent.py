@@ -248,6 +248,41 @@ class ConsentTest(DaemonTest):
                          ("topic:trust_center_update", "withdraw", "one_click"))
         self.assertEqual(events[-1]["evidence"]["message_id"], notice["Message-ID"].strip("<>"))
 
+    def test_the_preference_center_page_of_a_mail_link(self):
+        token = self.confirm_subscription("page@example.de")
+        status, headers, page = self.daemon.request("GET", f"/p/{token}",
+                                                    headers={"Accept-Language": "fr"})
+        self.assertEqual(status, 200, page)
+        self.assertEqual(headers["content-language"], "fr")
+        html = page.decode()
+        self.assertIn('<html lang="fr">', html)
+        self.assertIn("Vos préférences e-mail", html)
+        self.assertRegex(html, r'name="topic" value="newsletter" checked>')
+        self.assertRegex(html, r'name="topic" value="trust_center_update">')
+        # Subscribe to the Trust Center Update, keep the newsletter.
+        status, _, page = self.daemon.request(
+            "POST", f"/p/{token}", b"topic=newsletter&topic=trust_center_update&form=preferences",
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fr"})
+        self.assertEqual(status, 200, page)
+        self.assertIn('role="status"', page.decode())
+        self.assertEqual(self.verdict("trust_center_update", "page@example.de"), "allowed")
+        self.assertEqual(self.verdict("newsletter", "page@example.de"), "allowed")
+        # Untick everything.
+        status, _, page = self.daemon.request(
+            "POST", f"/p/{token}", b"form=preferences",
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, page)
+        self.assertEqual(self.verdict("trust_center_update", "page@example.de"), "no_consent")
+        self.assertEqual(self.verdict("newsletter", "page@example.de"), "no_consent")
+        events = self.history(self.subject_id("page@example.de"))
+        self.assertEqual([(e["target"], e["action"], e["method"]) for e in events[-3:]],
+                         [("topic:trust_center_update", "grant", "preference_center"),
+                          ("topic:newsletter", "withdraw", "preference_center"),
+                          ("topic:trust_center_update", "withdraw", "preference_center")])
+        # Not a page for other tokens.
+        status, _, _ = self.daemon.request("GET", f"/p/{token[:-4]}")
+        self.assertEqual(status, 400)
+
     def test_forged_truncated_and_other_peoples_links_change_nothing(self):
         token = self.confirm_subscription("victim@example.de")
         answer = self.check("newsletter", ["victim@example.de"])
