@@ -9,14 +9,20 @@ import email.policy
 import json
 import os
 import re
-import signal
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.parse
 import uuid
 
+import dkim
+
 from harness import SOURCE_DIR, DaemonTest, make_user
 from smtp_sink import SmtpSink
+
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "mail"))
+from dkim_oracle import txt_record  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
 PUBLIC_URL = "https://privacy.example.com"
@@ -37,7 +43,7 @@ class ConsentTest(DaemonTest):
         self.officer = make_user(self.data, "olga", "privacy_officer")
         self.daemon = self.start(lease_ms=None)
 
-    def start(self, lease_ms):
+    def start(self, lease_ms, **extra):
         env = {
             "PRIVACYD_PUBLIC_URL": PUBLIC_URL,
             "PRIVACYD_MAIL_SMTP_HOST": "127.0.0.1",
@@ -49,6 +55,7 @@ class ConsentTest(DaemonTest):
         }
         if lease_ms:
             env["PRIVACYD_JOBS_LEASE_MS"] = str(lease_ms)
+        env.update(extra)
         return self.start_daemon(extra_env=env, extra_args=["--policy", self.policy_path])
 
     # --- helpers -------------------------------------------------------------------------
@@ -282,6 +289,44 @@ class ConsentTest(DaemonTest):
         # Not a page for other tokens.
         status, _, _ = self.daemon.request("GET", f"/p/{token[:-4]}")
         self.assertEqual(status, 400)
+
+    def test_daemon_signs_marketing_mail_over_its_unsubscribe_headers(self):
+        key = os.path.join(self.tmp, "dkim.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ED25519", "-out", key], check=True,
+                       capture_output=True)
+        os.chmod(key, 0o600)
+        self.daemon.stop()
+        self.daemon = self.start(None, PRIVACYD_MAIL_DKIM_DOMAIN="mail.example.com",
+                                 PRIVACYD_MAIL_DKIM_SELECTOR="s2026",
+                                 PRIVACYD_MAIL_DKIM_KEY_FILE=key)
+        token = self.confirm_subscription("signed@example.de")
+        status, _, raw = self.daemon.request("PUT", "/v1/preferences",
+                                             {"topics": {"trust_center_update": True}}, token=token)
+        self.assertEqual(status, 200, raw)
+        changed = self.example.replace('version: "2024-08"', 'version: "2025-01"') \
+                              .replace("    countries: [US]\n", "    countries: [US, IN]\n")
+        status, _, raw = self.daemon.request("POST", "/v1/admin/policy", changed.encode(),
+                                             {"Content-Type": "application/yaml"}, self.officer)
+        self.assertEqual(status, 200, raw)
+        received, notice = self.mail(2)
+        record = txt_record(key)
+
+        def dnsfunc(name, timeout=5):
+            self.assertEqual(name, b"s2026._domainkey.mail.example.com.")
+            return record
+
+        self.assertTrue(dkim.verify(received.data, dnsfunc=dnsfunc), received.data[:2000])
+        signed = dict(p.strip().split("=", 1) for p in
+                      re.sub(r"\s+", "", str(notice["DKIM-Signature"])).split(";") if "=" in p)
+        self.assertEqual(signed["a"], "ed25519-sha256")
+        self.assertEqual(signed["d"], "mail.example.com")
+        self.assertIn("list-unsubscribe", signed["h"].lower().split(":"))
+        self.assertIn("list-unsubscribe-post", signed["h"].lower().split(":"))
+        # The signature breaks if anyone changes where the unsubscribe link points.
+        tampered = re.sub(rb"(List-Unsubscribe: <https://privacy\.example\.com/u/)",
+                          rb"\1X", received.data, count=1)
+        self.assertNotEqual(tampered, received.data)
+        self.assertFalse(dkim.verify(tampered, dnsfunc=dnsfunc))
 
     def test_forged_truncated_and_other_peoples_links_change_nothing(self):
         token = self.confirm_subscription("victim@example.de")
