@@ -6,6 +6,7 @@
 #include "http/collect_routes.h"
 #include "http/consent_routes.h"
 #include "http/idempotency.h"
+#include "http/outbox_routes.h"
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
 #include "http/ropa_routes.h"
@@ -32,6 +33,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
                    std::make_shared<Collector>(services.policy, services.registry, services.guard,
                                                services.clock, services.random, services.consent),
                    services.policy, services.public_url, services.random, services.geo);
+  AddOutboxRoutes(declared, services.store);
   if (services.consent != nullptr) {
     AddConsentRoutes(
         declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});

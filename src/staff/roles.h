@@ -91,6 +91,12 @@ inline const std::vector<std::string>& ConsentCheckRoles() {
   return kRoles;
 }
 
+// Who may see the outbox: privacyd's mail, queued, sent and dead, without addresses or content.
+inline const std::vector<std::string>& OutboxRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;

@@ -341,6 +341,10 @@ class Tx {
                          const std::string& error, std::optional<Micros> retry_at) = 0;
   // In id order; nullopt state = all.
   virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) = 0;
+  // Jobs of one of `kinds` (at least one) with id > after_id, in id order; nullopt state = all.
+  virtual Result<std::vector<JobRecord>> ListJobsOfKinds(const std::vector<std::string>& kinds,
+                                                         std::optional<JobState> state,
+                                                         int64_t after_id, int limit) = 0;
   virtual Result<int64_t> CountJobs(JobState state) = 0;
 
   // Idempotency keys.

@@ -184,6 +184,34 @@ TEST_P(StoreConformance, RestrictionIsSetAndLiftedOrReportsMissingSubject) {
                       ErrorKind::kNotFound, "subject_not_found"));
 }
 
+TEST_P(StoreConformance, JobsAreListedByKindStateAndCursor) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (const char* kind : {"mail.send", "other", "mail.send", "referral.email", "mail.send"}) {
+      PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(Job(kind, kT0))));
+    }
+    PD_ASSIGN_OR_RETURN(auto claimed, tx.ClaimJob({"referral.email"}, "w", kT0, kSecond));
+    return tx.FailJob(claimed->id, "w", kT0, "smtp_rejected: 550", std::nullopt);
+  })));
+  auto ids = [&](std::vector<std::string> kinds, std::optional<JobState> state, int64_t after,
+                 int limit) {
+    std::vector<int64_t> out;
+    auto jobs = ReadValue<std::vector<JobRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListJobsOfKinds(kinds, state, after, limit); });
+    EXPECT_TRUE(IsOk(jobs));
+    for (const auto& j : *jobs) out.push_back(j.id);
+    return out;
+  };
+  EXPECT_EQ(ids({"mail.send", "referral.email"}, std::nullopt, 0, 10),
+            (std::vector<int64_t>{1, 3, 4, 5}));
+  EXPECT_EQ(ids({"mail.send", "referral.email"}, std::nullopt, 3, 2), (std::vector<int64_t>{4, 5}));
+  EXPECT_EQ(ids({"mail.send", "referral.email"}, JobState::kDead, 0, 10),
+            (std::vector<int64_t>{4}));
+  EXPECT_EQ(ids({"other"}, JobState::kQueued, 0, 10), (std::vector<int64_t>{2}));
+  EXPECT_TRUE(IsError(
+      store_->Read([](Tx& tx) { return StatusOf(tx.ListJobsOfKinds({}, std::nullopt, 0, 10)); }),
+      ErrorKind::kInvalidArgument, "invalid_job_kinds"));
+}
+
 TEST_P(StoreConformance, SubjectRegimeIsStoredAndChanged) {
   SubjectRecord subject = Subject("sub_1");
   subject.regime = "ccpa";

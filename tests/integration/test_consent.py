@@ -492,6 +492,33 @@ class ConsentTest(DaemonTest):
         self.assertEqual([line["email"] for line in lines], ["ann@example.com"])
         self.assertEqual(lines[0]["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
 
+    def test_staff_see_the_outbox_and_why_mail_failed_without_its_content(self):
+        self.sink.fail_next(count=100, code=550)
+        self.collect({"name": "Dee", "email": "dee@example.de", "country": "DE",
+                      "topics": ["newsletter"]})
+        deadline = time.time() + 20
+        while True:
+            status, _, raw = self.daemon.request("GET", "/v1/admin/outbox", token=self.officer)
+            self.assertEqual(status, 200, raw)
+            [entry] = json.loads(raw)["mail"]
+            if entry.get("last_error") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual((entry["kind"], entry["template"], entry["language"]),
+                         ("mail.send", "double_opt_in", "en"))
+        self.assertEqual(entry["subject_id"], self.subject_id("dee@example.de"))
+        self.assertTrue(entry["last_error"].startswith("smtp_rejected"), entry)
+        self.assertGreaterEqual(entry["attempts"], 1)
+        self.assertNotIn(b"dee@", raw)
+        self.assertNotIn(b"/c/", raw)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/outbox?state=done",
+                                             token=self.officer)
+        self.assertEqual(json.loads(raw), {"mail": []})
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/outbox?state=lost",
+                                               token=self.officer), 400, "invalid_query")
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/outbox", token=self.sender),
+                           403, "forbidden")
+
     def test_outbox_survives_sigkill_between_claim_and_send(self):
         self.daemon.stop()
         self.daemon = self.start(lease_ms=1500)

@@ -874,6 +874,32 @@ Status SqliteTx::FailJob(int64_t id, const std::string& worker, Micros now,
   return Ok();
 }
 
+Result<std::vector<JobRecord>> SqliteTx::ListJobsOfKinds(const std::vector<std::string>& kinds,
+                                                         std::optional<JobState> state,
+                                                         int64_t after_id, int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  if (kinds.empty() || kinds.size() > 16) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_job_kinds", "give 1 to 16 job kinds");
+  }
+  // One placeholder per kind: the statement text depends only on how many there are.
+  std::string placeholders;
+  for (size_t i = 0; i < kinds.size(); ++i) placeholders += i == 0 ? "?" : ", ?";
+  std::string sql = Sql("SELECT ", kJobCols, " FROM jobs WHERE kind IN (") + placeholders +
+                    ") AND id > ?" + (state ? " AND state = ?" : "") + " ORDER BY id LIMIT ?";
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(sql));
+  for (const auto& kind : kinds) q.Text(kind);
+  q.Int(after_id);
+  if (state) q.Text(JobStateName(*state));
+  q.Int(limit);
+  std::vector<JobRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    PD_ASSIGN_OR_RETURN(JobRecord job, ReadJob(q));
+    out.push_back(std::move(job));
+  }
+}
+
 Result<std::vector<JobRecord>> SqliteTx::ListJobs(std::optional<JobState> state, int limit) {
   PD_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<JobRecord> out;

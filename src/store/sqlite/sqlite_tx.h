@@ -83,6 +83,9 @@ class SqliteTx final : public Tx {
   Status FailJob(int64_t id, const std::string& worker, Micros now, const std::string& error,
                  std::optional<Micros> retry_at) override;
   Result<std::vector<JobRecord>> ListJobs(std::optional<JobState> state, int limit) override;
+  Result<std::vector<JobRecord>> ListJobsOfKinds(const std::vector<std::string>& kinds,
+                                                 std::optional<JobState> state, int64_t after_id,
+                                                 int limit) override;
   Result<int64_t> CountJobs(JobState state) override;
 
   Result<std::optional<IdempotencyRecord>> InsertIdempotencyKey(
