@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "consent/consent_receipt.h"
 #include "crypto/secret.h"
 #include "staff/roles.h"
 
@@ -376,6 +377,54 @@ Result<std::vector<ConsentEventRecord>> ConsentLedger::History(
                            "subject:" + subject_id, ctx.purpose, ctx.request_id, ""}));
         return events;
       });
+}
+
+Result<nlohmann::json> ConsentLedger::Receipt(const std::string& subject_id) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  return ReadValue<nlohmann::json>(store_, [&](Tx& tx) -> Result<nlohmann::json> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+    if (!subject || subject->erased_at) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+    return BuildConsentReceipt(*policy, jurisdictions_, *subject, facts, public_url_, clock_.Now());
+  });
+}
+
+Result<nlohmann::json> ConsentLedger::ReceiptForStaff(const AccessContext& ctx,
+                                                      const std::string& subject_id) const {
+  if (!RoleIn(ctx.principal.role, ConsentReadRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read consent records");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  return WriteValue<nlohmann::json>(store_, [&](Tx& tx) -> Result<nlohmann::json> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+    if (!subject) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.receipt",
+                                     "subject:" + subject_id, ctx.purpose, ctx.request_id, ""}));
+    return BuildConsentReceipt(*policy, jurisdictions_, *subject, facts, public_url_, clock_.Now());
+  });
+}
+
+Result<bool> ConsentLedger::ChangeForPerson(const AccessContext& ctx, const std::string& subject_id,
+                                            const std::string& topic, const std::string& action,
+                                            const std::string& method,
+                                            const std::string& received_on) const {
+  if (!RoleIn(ctx.principal.role, ConsentReadRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not enter consent changes");
+  }
+  if (method != kMethodStaffLetter && method != kMethodStaffPhone) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_consent_method",
+                 "staff enter changes received by letter (staff_letter) or phone (staff_phone)");
+  }
+  ConsentSource source;
+  source.method = method;
+  source.request_id = ctx.request_id;
+  source.actor = ctx.principal.user_name;
+  if (!received_on.empty()) source.evidence["received_on"] = received_on;
+  return Change(subject_id, topic, action, source);
 }
 
 Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(

@@ -124,6 +124,23 @@ class ConsentLedger {
   Result<std::vector<ConsentEventRecord>> History(const AccessContext& ctx,
                                                   const std::string& subject_id) const;
 
+  // The person's consent receipt (consent/consent_receipt.h). kNotFound for unknown or erased
+  // subjects.
+  Result<nlohmann::json> Receipt(const std::string& subject_id) const;
+  // The same for staff (ConsentReadRoles), audited; also for erased subjects (proof outlives
+  // erasure).
+  Result<nlohmann::json> ReceiptForStaff(const AccessContext& ctx,
+                                         const std::string& subject_id) const;
+
+  // A change staff received by letter or phone and enter on the person's behalf (method
+  // "staff_letter" or "staff_phone", the staff member as actor, the date of receipt as
+  // evidence). ConsentReadRoles. Such a grant is not the person's own verified act: it does not
+  // lift an objection. Errors as Change, plus kPermissionDenied "forbidden" and
+  // kInvalidArgument "invalid_consent_method".
+  Result<bool> ChangeForPerson(const AccessContext& ctx, const std::string& subject_id,
+                               const std::string& topic, const std::string& action,
+                               const std::string& method, const std::string& received_on) const;
+
   // For each identity ("sub_..." ids or email addresses), whether `topic` may be mailed. One
   // read of the store, then one audit entry with the counts only. Errors: kPermissionDenied
   // "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".

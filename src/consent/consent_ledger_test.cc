@@ -209,6 +209,64 @@ TEST_F(ConsentLedgerTest, APreferencesCodeIsMailedOnlyToKnownAddressesAndOpensTh
             "invalid_identity");
 }
 
+TEST_F(ConsentLedgerTest, TheReceiptRecordsEachPurposeItsStateAndHowItCameAbout) {
+  std::string id = Person("rita@example.de", "gdpr");
+  ASSERT_TRUE(FormTopics(id, {"newsletter"}).ok());
+  LinkClaims confirm{LinkPurpose::kConfirm, id, "newsletter", "", clock_.Now() + 1000};
+  ASSERT_TRUE(ledger_->Confirm(confirm, Source("x")).ok());
+  clock_.Advance(kMicrosPerSecond);
+  AccessContext agent{{"usr_s", "sam", "support_agent"}, "consent", "req_s"};
+  auto by_letter = ledger_->ChangeForPerson(agent, id, "trust_center_update", "grant",
+                                            kMethodStaffLetter, "2026-01-02");
+  ASSERT_TRUE(by_letter.ok());
+  EXPECT_TRUE(*by_letter);
+  EXPECT_EQ(
+      ledger_->ChangeForPerson(agent, id, "newsletter", "grant", "email_link", "").error().code(),
+      "invalid_consent_method");
+  AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_m"};
+  EXPECT_EQ(ledger_->ChangeForPerson(sender, id, "newsletter", "withdraw", kMethodStaffPhone, "")
+                .error()
+                .code(),
+            "forbidden");
+
+  auto receipt = ledger_->Receipt(id);
+  ASSERT_TRUE(receipt.ok());
+  const nlohmann::json& r = *receipt;
+  EXPECT_EQ(r["schema"], "ISO/IEC TS 27560:2023 consent record");
+  EXPECT_EQ(r["pii_principal_id"], id);
+  EXPECT_EQ(r["jurisdiction"], "gdpr");
+  EXPECT_EQ(r["notice"]["statement_version"], policy_.Current()->version);
+  EXPECT_EQ(r["pii_controllers"][0]["name"], policy_.Current()->controller.name);
+  std::map<std::string, nlohmann::json> consents;
+  for (const auto& c : r["consents"]) consents[c["topic"]] = c;
+  ASSERT_EQ(consents.size(), 3u);
+  const auto& newsletter = consents["newsletter"];
+  EXPECT_EQ(newsletter["state"], "given");
+  EXPECT_EQ(newsletter["consent_type"], "expressed_verified");
+  EXPECT_EQ(newsletter["may_be_sent"], true);
+  EXPECT_EQ(newsletter["purpose"]["legal_basis"], "consent");
+  EXPECT_EQ(newsletter["purpose"]["data_use"], "marketing.communications.email");
+  ASSERT_EQ(newsletter["events"].size(), 2u);
+  EXPECT_EQ(newsletter["events"][0]["action"], "request");
+  EXPECT_EQ(newsletter["events"][1]["method"], "double_opt_in");
+  EXPECT_EQ(newsletter["events"][1]["notice_hash"].get<std::string>().size(), 64u);
+  EXPECT_EQ(consents["product_alerts"]["state"], "not_given");
+  EXPECT_EQ(consents["trust_center_update"]["state"], "given");
+  EXPECT_EQ(consents["trust_center_update"]["consent_type"], "expressed");
+  EXPECT_EQ(consents["trust_center_update"]["events"][0]["actor"], "staff");
+
+  ASSERT_TRUE(ledger_->Change(id, "", "object", Source(kMethodPreferenceCenter)).ok());
+  auto after = ledger_->ReceiptForStaff(agent, id);
+  ASSERT_TRUE(after.ok());
+  int refused = 0;
+  for (const auto& c : (*after)["consents"]) {
+    if (c["topic"] == "newsletter" && c["state"] == "refused") ++refused;
+  }
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ((*after)["direct_marketing_objections"].size(), 1u);
+  EXPECT_EQ(ledger_->ReceiptForStaff(sender, id).error().code(), "forbidden");
+}
+
 // The property: over random ledgers, the check answers exactly what a plain replay of the
 // history says, and in particular never allows anyone the replay refuses.
 struct Model {

@@ -1,5 +1,6 @@
 #include "http/consent_routes.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -368,6 +369,57 @@ class ConsentRoutes {
     return response;
   }
 
+  // GET /v1/preferences/receipt: the person's consent receipt.
+  HttpResponse PersonReceipt(const HttpRequest& request) const {
+    auto claims = PreferencesClaims(request, ledger_, Now());
+    if (!claims.ok()) return Unauthorized(claims.error(), request);
+    auto receipt = ledger_.Receipt(claims->subject_id);
+    if (!receipt.ok()) return ProblemResponse(receipt.error(), request.request_id);
+    HttpResponse response = JsonResponse(200, receipt->dump());
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  }
+
+  HttpResponse StaffReceipt(const HttpRequest& request, const Principal* principal) const {
+    AccessContext ctx{*principal, "consent", request.request_id};
+    auto receipt = ledger_.ReceiptForStaff(ctx, request.path_params.at("id"));
+    if (!receipt.ok()) return ProblemResponse(receipt.error(), request.request_id);
+    return JsonResponse(200, receipt->dump());
+  }
+
+  // POST /v1/admin/subjects/{id}/consent {"topic", "action", "method", "received_on"}: a change
+  // received by letter or phone.
+  HttpResponse StaffChange(const HttpRequest& request, const Principal* principal) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+    auto text = [&](const char* key) {
+      return body->is_object() && body->value(key, json()).is_string()
+                 ? (*body)[key].get<std::string>()
+                 : std::string();
+    };
+    const std::string action = text("action");
+    const std::string topic = action == "object" ? "" : text("topic");
+    const std::string received_on = text("received_on");
+    bool date_ok = received_on.empty() ||
+                   (received_on.size() == 10 && received_on[4] == '-' && received_on[7] == '-' &&
+                    std::all_of(received_on.begin(), received_on.end(), [](char c) {
+                      return std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+                    }));
+    if (!body->is_object() || action.empty() || (action != "object" && topic.empty()) || !date_ok) {
+      return ProblemResponse(
+          Error(ErrorKind::kInvalidArgument, "invalid_consent_change",
+                "send {\"topic\": \"newsletter\" (or \"*\"), \"action\": \"grant\", \"withdraw\" "
+                "or \"object\", \"method\": \"staff_letter\" or \"staff_phone\", \"received_on\": "
+                "\"YYYY-MM-DD\"}"),
+          request.request_id);
+    }
+    AccessContext ctx{*principal, "consent", request.request_id};
+    auto changed = ledger_.ChangeForPerson(ctx, request.path_params.at("id"), topic, action,
+                                           text("method"), received_on);
+    if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
+    return JsonResponse(200, json{{"changed", *changed}}.dump());
+  }
+
   HttpResponse History(const HttpRequest& request, const Principal* principal) const {
     AccessContext ctx{*principal, "consent", request.request_id};
     const std::string& id = request.path_params.at("id");
@@ -669,6 +721,12 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
       [routes](const HttpRequest& r, const Principal*) { return routes->SendCode(r); });
   add("POST", "/v1/preferences/session", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->OpenWithCode(r); });
+  add("GET", "/v1/preferences/receipt", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->PersonReceipt(r); });
+  add("GET", "/v1/admin/subjects/{id}/consent/receipt", ConsentReadRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->StaffReceipt(r, p); });
+  add("POST", "/v1/admin/subjects/{id}/consent", ConsentReadRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->StaffChange(r, p); });
   add("GET", "/v1/admin/subjects/{id}/consent", ConsentReadRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->History(r, p); });
   // 100,000 addresses of up to 254 bytes each, quoted and separated.

@@ -519,6 +519,37 @@ class ConsentTest(DaemonTest):
         self.assertProblem(self.daemon.request("GET", "/v1/admin/outbox", token=self.sender),
                            403, "forbidden")
 
+    def test_receipts_and_changes_staff_receive_by_post(self):
+        token = self.confirm_subscription("post@example.de")
+        subject = self.subject_id("post@example.de")
+        status, _, raw = self.daemon.request(
+            "POST", f"/v1/admin/subjects/{subject}/consent",
+            {"topic": "*", "action": "withdraw", "method": "staff_letter",
+             "received_on": "2026-11-20"}, token=self.officer)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(json.loads(raw), {"changed": True})
+        self.assertEqual(self.verdict("newsletter", "post@example.de"), "no_consent")
+        self.assertProblem(self.daemon.request(
+            "POST", f"/v1/admin/subjects/{subject}/consent",
+            {"topic": "newsletter", "action": "grant", "method": "carrier_pigeon"},
+            token=self.officer), 400, "invalid_consent_method")
+        last = self.history(subject)[-1]
+        self.assertEqual((last["target"], last["action"], last["method"], last["actor"],
+                          last["evidence"]["received_on"]),
+                         ("marketing", "withdraw", "staff_letter", "olga", "2026-11-20"))
+        status, _, raw = self.daemon.request("GET", "/v1/preferences/receipt", token=token)
+        self.assertEqual(status, 200, raw)
+        mine = json.loads(raw)
+        status, _, raw = self.daemon.request("GET", f"/v1/admin/subjects/{subject}/consent/receipt",
+                                             token=self.officer)
+        self.assertEqual(status, 200, raw)
+        staff = json.loads(raw)
+        self.assertEqual(mine["consents"], staff["consents"])
+        newsletter = next(c for c in mine["consents"] if c["topic"] == "newsletter")
+        self.assertEqual((newsletter["state"], newsletter["may_be_sent"]), ("withdrawn", False))
+        self.assertEqual([e["method"] for e in newsletter["events"]],
+                         ["collection_form", "double_opt_in", "staff_letter"])
+
     def test_outbox_survives_sigkill_between_claim_and_send(self):
         self.daemon.stop()
         self.daemon = self.start(lease_ms=1500)
