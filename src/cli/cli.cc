@@ -338,6 +338,38 @@ void AddMaintenanceCommands(CLI::App& app, Environment& env, std::function<int()
         return kExitOk;
       };
     });
+
+    struct LinkOptions {
+      CommonOptions common;
+      bool retire = false;
+    };
+    auto l = std::make_shared<LinkOptions>();
+    auto* links = keys->add_subcommand(
+        "rotate-links",
+        "sign new links (unsubscribe, preferences, confirmation) with a new key; with "
+        "--retire-old every link signed before stops working (server stopped)");
+    links->add_flag("--retire-old", l->retire,
+                    "delete the older link keys: use when a key may have leaked");
+    AddCommonOptions(links, l->common);
+    links->callback([&env, &action, l] {
+      action = [&env, l] {
+        auto config = LoadConfig(l->common, env);
+        if (!config.ok()) return Fail(env, config.error());
+        std::filesystem::path dir = config->Get("data");
+        auto store = OpenDataDirStore(*config, /*migrate=*/true);
+        if (!store.ok()) return Fail(env, store.error());
+        auto lock = DataDirLock::Acquire(dir);
+        if (!lock.ok()) return Fail(env, lock.error());
+        auto keyring = OpenKeyring(dir, **store, env.random, /*create_if_missing=*/false);
+        if (!keyring.ok()) return Fail(env, keyring.error());
+        auto id = RotateLinkKeys(**store, **keyring, env.random, env.clock.Now(), l->retire);
+        if (!id.ok()) return Fail(env, id.error());
+        env.out << "links are now signed with key " << *id
+                << (l->retire ? "; every link signed before no longer works\n"
+                              : "; links signed before keep working\n");
+        return kExitOk;
+      };
+    });
   }
 
   auto* audit = app.add_subcommand("audit", "inspect the audit trail");

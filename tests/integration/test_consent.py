@@ -18,7 +18,7 @@ import uuid
 
 import dkim
 
-from harness import SOURCE_DIR, DaemonTest, make_user
+from harness import SOURCE_DIR, DaemonTest, cli, make_user
 from smtp_sink import SmtpSink
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "mail"))
@@ -549,6 +549,31 @@ class ConsentTest(DaemonTest):
         self.assertEqual((newsletter["state"], newsletter["may_be_sent"]), ("withdrawn", False))
         self.assertEqual([e["method"] for e in newsletter["events"]],
                          ["collection_form", "double_opt_in", "staff_letter"])
+
+    def test_rotating_link_keys_keeps_or_revokes_the_links_already_sent(self):
+        self.collect({"name": "Rae", "email": "rae@example.com", "country": "US"})
+        old = self.path_of(self.check("newsletter", ["rae@example.com"])["allowed"][0]
+                           ["unsubscribe_url"])
+        self.daemon.stop()
+        out = cli("keys", "rotate-links", data_dir=self.data).stdout
+        self.assertIn("links signed before keep working", out)
+        self.daemon = self.start(None)
+        self.assertEqual(self.daemon.request("GET", old)[0], 200)
+        newer = self.path_of(self.check("newsletter", ["rae@example.com"])["allowed"][0]
+                             ["unsubscribe_url"])
+        self.assertNotEqual(newer, old)
+        self.daemon.stop()
+        out = cli("keys", "rotate-links", "--retire-old", data_dir=self.data).stdout
+        self.assertIn("no longer works", out)
+        self.daemon = self.start(None)
+        for revoked in (old, newer):
+            status, _, _ = self.daemon.request("POST", revoked, b"List-Unsubscribe=One-Click",
+                                               {"Content-Type": "application/x-www-form-urlencoded"})
+            self.assertEqual(status, 400)
+        self.assertEqual(self.verdict("newsletter", "rae@example.com"), "allowed")
+        latest = self.path_of(self.check("newsletter", ["rae@example.com"])["allowed"][0]
+                              ["unsubscribe_url"])
+        self.assertEqual(self.daemon.request("GET", latest)[0], 200)
 
     def test_outbox_survives_sigkill_between_claim_and_send(self):
         self.daemon.stop()
