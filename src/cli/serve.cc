@@ -76,6 +76,15 @@ Result<ServerOptions> ServerOptionsFrom(const Config& config) {
   options.request_timeout_ms = static_cast<int>(request_timeout);
   options.idle_timeout_ms = static_cast<int>(idle_timeout);
   options.max_connections = static_cast<int>(connections);
+  std::string proxies = config.Get("http.trusted_proxies");
+  for (size_t start = 0; start < proxies.size();) {
+    size_t comma = std::min(proxies.find(',', start), proxies.size());
+    std::string proxy = proxies.substr(start, comma - start);
+    proxy.erase(0, proxy.find_first_not_of(' '));
+    proxy.erase(proxy.find_last_not_of(' ') + 1);
+    if (!proxy.empty()) options.trusted_proxies.push_back(proxy);
+    start = comma + 1;
+  }
   return options;
 }
 

@@ -66,6 +66,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"http.request_timeout_ms", "15000", "time allowed to receive one whole request"},
       {"http.idle_timeout_ms", "60000", "keep-alive connections idle longer are closed"},
       {"http.max_connections", "1024", "concurrent connections; more are refused"},
+      {"http.trusted_proxies", "",
+       "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed"},
       {"store.read_connections", "4", "SQLite connections used for reads"},
       {"store.max_batch", "256", "most writes committed together in one transaction"},
       {"jobs.workers", "2", "threads running durable jobs (exports, erasure, mail, retention)"},

@@ -677,7 +677,10 @@ ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
                               const Policy& policy, std::string method) {
   ConsentSource source;
   source.method = std::move(method);
-  if (geo != nullptr) source.country = geo->Lookup(request.remote_address).value_or("");
+  if (geo != nullptr)
+    source.country = geo->Lookup(request.client_address.empty() ? request.remote_address
+                                                                : request.client_address)
+                         .value_or("");
   source.user_agent = UserAgentFamily(request.Header("user-agent"));
   source.language = NegotiateLanguage(request.Header("accept-language"), policy.languages);
   source.request_id = request.request_id;

@@ -28,6 +28,9 @@ struct HttpRequest {
   std::string body;
   std::string request_id;  // from X-Request-Id (if sane) or generated
   std::string remote_address;
+  // Who sent the request: remote_address, or behind a trusted reverse proxy the address it
+  // forwarded (ServerOptions::trusted_proxies).
+  std::string client_address;
   std::map<std::string, std::string> path_params;  // "{id}" segments of the matched route
 
   // Header value by lower-case name, or "".

@@ -123,6 +123,27 @@ bool IsJsonMediaType(const std::string& media_type) {
          (media_type.size() > 5 && media_type.compare(media_type.size() - 5, 5, "+json") == 0);
 }
 
+// The address of the client of a request that came from `remote`: behind trusted proxies, the
+// right-most address in X-Forwarded-For that is not one of them.
+std::string ClientAddress(const std::vector<std::string>& trusted, const std::string& remote,
+                          const std::string& forwarded_for) {
+  auto is_trusted = [&](std::string_view address) {
+    return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
+  };
+  if (forwarded_for.empty() || !is_trusted(remote)) return remote;
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    size_t comma = rest.rfind(',');
+    std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    if (hop.empty()) continue;
+    if (!is_trusted(hop)) return std::string(hop);
+  }
+  return remote;
+}
+
 }  // namespace
 
 class Session;
@@ -362,6 +383,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!inserted) it->second += ", " + value;
     }
     request_.remote_address = remote_;
+    request_.client_address = ClientAddress(server_.options_.trusted_proxies, remote_,
+                                            request_.Header("x-forwarded-for"));
     std::string given = request_.Header("x-request-id");
     request_.request_id = IsSaneRequestId(given) ? given : server_.NewRequestId();
     head_ = request_.method == "HEAD";

@@ -44,6 +44,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -70,6 +71,10 @@ struct ServerOptions {
   int max_connections = 1024;
   // On Stop(): how long in-flight requests may take to finish before their connections are cut.
   int drain_timeout_ms = 10000;
+  // Addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one of
+  // them, HttpRequest::client_address is the right-most address of that header that is not a
+  // trusted proxy itself. Empty: the header is ignored (anyone could write it).
+  std::vector<std::string> trusted_proxies;
 };
 
 class HttpServer {

@@ -177,6 +177,12 @@ class HttpServerTest : public ::testing::Test {
     big.max_body_bytes = 8192;
     router_.Add(big);
 
+    Route client{.method = "GET", .pattern = "/client", .roles = {}, .blocking = false};
+    client.handler = [](const HttpRequest& request, const Principal*) {
+      return JsonResponse(200, "\"" + request.client_address + "\"");
+    };
+    router_.Add(client);
+
     Route boom{.method = "GET", .pattern = "/boom", .roles = {}, .blocking = true};
     boom.handler = [](const HttpRequest&, const Principal*) -> HttpResponse {
       throw std::runtime_error("kaboom");
@@ -342,6 +348,26 @@ TEST_F(HttpServerTest, ARouteMayTakeLargerBodiesThanTheServerDefault) {
   Reply small = other.Request(Post("/echo", "application/json", body));
   EXPECT_EQ(small.status, 413);
   EXPECT_EQ(small.Json()["detail"], "The request body is larger than 1024 bytes.");
+}
+
+TEST_F(HttpServerTest, XForwardedForIsBelievedOnlyFromTrustedProxies) {
+  auto client_of = [&](const std::string& forwarded) {
+    RawClient client(port());
+    std::string extra = forwarded.empty() ? "" : "X-Forwarded-For: " + forwarded + "\r\n";
+    return client.Request("GET /client HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n").body;
+  };
+  StartServer();
+  // Not trusted: the header is anyone's to write.
+  EXPECT_EQ(client_of("203.0.113.9"), "\"127.0.0.1\"");
+  StopServer();
+  ServerOptions options;
+  options.trusted_proxies = {"127.0.0.1", "10.0.0.2"};
+  StartServer(options);
+  EXPECT_EQ(client_of(""), "\"127.0.0.1\"");
+  EXPECT_EQ(client_of("203.0.113.9"), "\"203.0.113.9\"");
+  // The right-most hop that is not a proxy of ours; what the client wrote before it is ignored.
+  EXPECT_EQ(client_of("6.6.6.6, 203.0.113.9, 10.0.0.2"), "\"203.0.113.9\"");
+  EXPECT_EQ(client_of(" 10.0.0.2 ,"), "\"127.0.0.1\"");
 }
 
 TEST_F(HttpServerTest, ChunkedBodyTooLarge) {
