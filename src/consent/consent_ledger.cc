@@ -240,97 +240,118 @@ Status ConsentLedger::RecordGpc(Tx& tx, const SubjectRecord& subject,
   return Append(tx, subject, kSaleSharingTarget, "withdraw", gpc);
 }
 
-Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::string& topic,
-                                   const std::string& action, const ConsentSource& source,
-                                   bool confirm_by_mail) const {
-  if (action != "grant" && action != "withdraw" && action != "object") {
+Result<std::string> ConsentLedger::TargetOf(const Policy& policy, const ConsentChange& change) {
+  if (change.action != "grant" && change.action != "withdraw" && change.action != "object") {
     return Error(ErrorKind::kInvalidArgument, "invalid_consent_action",
                  "the action must be grant, withdraw or object");
   }
-  std::shared_ptr<const Policy> policy = policy_.Current();
-  std::string target;
-  if (action == "object") {
-    target = kAllMarketingTarget;
-  } else if (topic == "*") {
-    if (action == "grant") {
+  if (change.action == "object") return std::string(kAllMarketingTarget);
+  if (change.topic == "*") {
+    if (change.action == "grant") {
       return Error(ErrorKind::kInvalidArgument, "invalid_consent_action",
                    "subscribe to topics one by one; '*' only unsubscribes from all marketing");
     }
-    target = kAllMarketingTarget;
-  } else {
-    if (!policy->topics.count(topic)) return UnknownTopic(topic);
-    target = TopicTarget(topic);
+    return std::string(kAllMarketingTarget);
   }
-  return WriteValue<bool>(store_, [&](Tx& tx) -> Result<bool> {
+  if (!policy.topics.count(change.topic)) return UnknownTopic(change.topic);
+  return TopicTarget(change.topic);
+}
+
+Result<bool> ConsentLedger::ApplyChange(Tx& tx, const SubjectRecord& subject, const Policy& policy,
+                                        const ConsentChange& change, const std::string& target,
+                                        const ConsentSource& source, bool confirm_by_mail) const {
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, subject));
+  // Nothing to record when every topic the event touches already reads as it would after it.
+  ConsentFacts after = facts;
+  ConsentEventRecord hypothetical;
+  hypothetical.seq = facts.events.empty() ? 1 : facts.events.back().seq + 1;
+  hypothetical.target = target;
+  hypothetical.action = change.action;
+  hypothetical.method = source.method;
+  hypothetical.created_at = clock_.Now();
+  after.events.push_back(hypothetical);
+  bool changes = false;
+  if (change.action == "object") {
+    for (const auto& [id, t] : policy.topics) {
+      if (t.kind == TopicKind::kMarketing &&
+          DecideTopic(policy, jurisdictions_, t, facts) != ConsentVerdict::kObjected) {
+        changes = true;
+      }
+    }
+  } else {
+    for (const auto& [id, t] : policy.topics) {
+      if (target != TopicTarget(id) &&
+          !(target == kAllMarketingTarget && t.kind == TopicKind::kMarketing)) {
+        continue;
+      }
+      if (DecideTopic(policy, jurisdictions_, t, facts) !=
+              DecideTopic(policy, jurisdictions_, t, after) ||
+          Pending(t, facts.events)) {
+        changes = true;
+      }
+    }
+  }
+  if (!changes) return false;
+  PD_RETURN_IF_ERROR(Append(tx, subject, target, change.action, source));
+  if (change.action == "object") {
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject.id));
+    for (const auto& identity : identities) {
+      PD_RETURN_IF_ERROR(
+          tx.AddSuppression({identity.kind, identity.blind_index, "objection", clock_.Now()}));
+    }
+  }
+  nlohmann::json detail = {
+      {"target", target}, {"action", change.action}, {"method", source.method}};
+  PD_RETURN_IF_ERROR(audit_.Append(
+      tx, AuditEvent{Actor(source, subject.id), "", "consent.change", "subject:" + subject.id,
+                     "consent", source.request_id, detail.dump()}));
+  if (confirm_by_mail && change.action != "grant") {
+    const std::string language =
+        source.language.empty() ? policy.languages.front() : source.language;
+    OutgoingMail mail;
+    mail.subject_id = subject.id;
+    mail.template_name = "unsubscribe_confirmation";
+    mail.language = language;
+    mail.vars = {
+        {"topic_name", target == kAllMarketingTarget
+                           ? std::string()  // all marketing
+                           : InLanguage(policy.topics.at(change.topic).name, language, policy)},
+        {"preferences_url", PreferencesUrl(subject.id, 30LL * 86400 * kMicrosPerSecond)}};
+    PD_RETURN_IF_ERROR(outbox_.Enqueue(tx, mail));
+  }
+  return true;
+}
+
+Result<size_t> ConsentLedger::ChangeAll(const std::string& subject_id,
+                                        const std::vector<ConsentChange>& changes,
+                                        const ConsentSource& source, bool confirm_by_mail,
+                                        bool gpc) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  std::vector<std::string> targets;
+  for (const auto& change : changes) {
+    PD_ASSIGN_OR_RETURN(std::string target, TargetOf(*policy, change));
+    targets.push_back(std::move(target));
+  }
+  return WriteValue<size_t>(store_, [&](Tx& tx) -> Result<size_t> {
     PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
     if (!subject || subject->erased_at) return SubjectGone();
-    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
-    // Nothing to record when every topic the event touches already reads as it would after it.
-    ConsentFacts after = facts;
-    ConsentEventRecord hypothetical;
-    hypothetical.seq = facts.events.empty() ? 1 : facts.events.back().seq + 1;
-    hypothetical.target = target;
-    hypothetical.action = action;
-    hypothetical.method = source.method;
-    hypothetical.created_at = clock_.Now();
-    after.events.push_back(hypothetical);
-    bool changes = false;
-    bool already_objected = false;
-    if (action == "object") {
-      already_objected = true;
-      for (const auto& [id, t] : policy->topics) {
-        if (t.kind != TopicKind::kMarketing) continue;
-        if (DecideTopic(*policy, jurisdictions_, t, facts) != ConsentVerdict::kObjected) {
-          already_objected = false;
-        }
-      }
-      changes = !already_objected;
-    } else {
-      for (const auto& [id, t] : policy->topics) {
-        if (target != TopicTarget(id) &&
-            !(target == kAllMarketingTarget && t.kind == TopicKind::kMarketing)) {
-          continue;
-        }
-        if (DecideTopic(*policy, jurisdictions_, t, facts) !=
-                DecideTopic(*policy, jurisdictions_, t, after) ||
-            Pending(t, facts.events)) {
-          changes = true;
-        }
-      }
+    size_t changed = 0;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      PD_ASSIGN_OR_RETURN(bool did, ApplyChange(tx, *subject, *policy, changes[i], targets[i],
+                                                source, confirm_by_mail));
+      if (did) ++changed;
     }
-    if (!changes) return false;
-    PD_RETURN_IF_ERROR(Append(tx, *subject, target, action, source));
-    if (action == "object") {
-      PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject->id));
-      for (const auto& identity : identities) {
-        PD_RETURN_IF_ERROR(
-            tx.AddSuppression({identity.kind, identity.blind_index, "objection", clock_.Now()}));
-      }
-    }
-    nlohmann::json detail = {{"target", target}, {"action", action}, {"method", source.method}};
-    PD_RETURN_IF_ERROR(audit_.Append(
-        tx, AuditEvent{Actor(source, subject->id), "", "consent.change", "subject:" + subject->id,
-                       "consent", source.request_id, detail.dump()}));
-    if (confirm_by_mail && action != "grant") {
-      const std::string language =
-          source.language.empty() ? policy->languages.front() : source.language;
-      std::string topic_name;
-      if (target == kAllMarketingTarget) {
-        topic_name = "";  // all marketing
-      } else {
-        topic_name = InLanguage(policy->topics.at(topic).name, language, *policy);
-      }
-      OutgoingMail mail;
-      mail.subject_id = subject->id;
-      mail.template_name = "unsubscribe_confirmation";
-      mail.language = language;
-      mail.vars = {
-          {"topic_name", topic_name},
-          {"preferences_url", PreferencesUrl(subject->id, 30LL * 86400 * kMicrosPerSecond)}};
-      PD_RETURN_IF_ERROR(outbox_.Enqueue(tx, mail));
-    }
-    return true;
+    if (gpc) PD_RETURN_IF_ERROR(RecordGpc(tx, *subject, source));
+    return changed;
   });
+}
+
+Result<bool> ConsentLedger::Change(const std::string& subject_id, const std::string& topic,
+                                   const std::string& action, const ConsentSource& source,
+                                   bool confirm_by_mail) const {
+  PD_ASSIGN_OR_RETURN(size_t changed,
+                      ChangeAll(subject_id, {{topic, action}}, source, confirm_by_mail));
+  return changed > 0;
 }
 
 Result<std::vector<std::string>> ConsentLedger::Confirm(const LinkClaims& claims,

@@ -65,6 +65,13 @@ struct TopicState {
   std::string method;  // of the latest say
 };
 
+// One change a person asks for: a topic id ("*" for all marketing) and "grant", "withdraw" or
+// "object" (direct marketing; the topic is ignored).
+struct ConsentChange {
+  std::string topic;
+  std::string action;
+};
+
 struct ConsentCheckItem {
   std::string identity;  // as given
   ConsentVerdict verdict = ConsentVerdict::kUnknown;
@@ -115,6 +122,13 @@ class ConsentLedger {
   Result<bool> Change(const std::string& subject_id, const std::string& topic,
                       const std::string& action, const ConsentSource& source,
                       bool confirm_by_mail = false) const;
+
+  // Several changes in one transaction, applied in order, all or none; with `gpc` the request's
+  // Global Privacy Control signal is recorded too. Returns how many changed something. Errors
+  // as Change, for any of them, before anything is written.
+  Result<size_t> ChangeAll(const std::string& subject_id, const std::vector<ConsentChange>& changes,
+                           const ConsentSource& source, bool confirm_by_mail = false,
+                           bool gpc = false) const;
 
   // Confirms a double opt-in: grants the topics the link names that are still requested.
   Result<std::vector<std::string>> Confirm(const LinkClaims& claims,
@@ -191,6 +205,10 @@ class ConsentLedger {
   const std::string& public_url() const { return public_url_; }
 
  private:
+  static Result<std::string> TargetOf(const Policy& policy, const ConsentChange& change);
+  Result<bool> ApplyChange(Tx& tx, const SubjectRecord& subject, const Policy& policy,
+                           const ConsentChange& change, const std::string& target,
+                           const ConsentSource& source, bool confirm_by_mail) const;
   Status QueueConfirmation(Tx& tx, const std::string& subject_id,
                            const std::vector<std::string>& topics, const std::string& language,
                            const Policy& policy) const;

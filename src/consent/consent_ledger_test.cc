@@ -267,6 +267,27 @@ TEST_F(ConsentLedgerTest, TheReceiptRecordsEachPurposeItsStateAndHowItCameAbout)
   EXPECT_EQ(ledger_->ReceiptForStaff(sender, id).error().code(), "forbidden");
 }
 
+TEST_F(ConsentLedgerTest, SeveralChangesAreAllOrNothingAndMayCarryAGpcSignal) {
+  std::string id = Person("ivo@example.com", "ccpa");
+  auto refused = ledger_->ChangeAll(id, {{"newsletter", "withdraw"}, {"no_such_topic", "grant"}},
+                                    Source(kMethodPreferenceCenter));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), "unknown_topic");
+  EXPECT_TRUE(Events(id).empty());
+  auto done = ledger_->ChangeAll(
+      id,
+      {{"newsletter", "withdraw"}, {"trust_center_update", "grant"}, {"newsletter", "withdraw"}},
+      Source(kMethodPreferenceCenter), false, /*gpc=*/true);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(*done, 2u);  // the repeated withdrawal changes nothing
+  auto events = Events(id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].target, "topic:newsletter");
+  EXPECT_EQ(events[1].target, "topic:trust_center_update");
+  EXPECT_EQ(events[2].target, "sale_sharing");
+  EXPECT_EQ(events[2].method, "gpc");
+}
+
 // The property: over random ledgers, the check answers exactly what a plain replay of the
 // history says, and in particular never allows anyone the replay refuses.
 struct Model {

@@ -261,7 +261,7 @@ class ConsentRoutes {
     for (auto [it, end] = fields->equal_range("topic"); it != end; ++it) checked.insert(it->second);
     ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
     source.language = lang;
-    std::vector<std::pair<std::string, std::string>> changes;
+    std::vector<ConsentChange> changes;
     bool objected = false;
     for (const auto& s : *states) objected = objected || s.verdict == ConsentVerdict::kObjected;
     if (fields->count("object") && !objected) changes.emplace_back("", "object");
@@ -274,10 +274,9 @@ class ConsentRoutes {
         if (!want && state.subscribed) changes.emplace_back(state.topic, "withdraw");
       }
     }
-    for (const auto& [topic, action] : changes) {
-      auto changed = ledger_.Change(claims->subject_id, topic, action, source);
-      if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
-    }
+    auto changed = ledger_.ChangeAll(claims->subject_id, changes, source,
+                                     /*confirm_by_mail=*/false, Gpc(request));
+    if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
     return RenderPreferences(request, claims->subject_id, lang, /*saved=*/true);
   }
 
@@ -300,7 +299,7 @@ class ConsentRoutes {
                              request.request_id);
     };
     if (!body->is_object()) return bad("send an object with topics, unsubscribe_all or object");
-    std::vector<std::pair<std::string, std::string>> changes;  // topic, action
+    std::vector<ConsentChange> changes;
     for (const auto& [key, value] : body->items()) {
       if (key == "object" || key == "unsubscribe_all") {
         if (!value.is_boolean()) return bad("'" + key + "' is true or false");
@@ -326,10 +325,9 @@ class ConsentRoutes {
       }
     }
     ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
-    for (const auto& [topic, action] : changes) {
-      auto changed = ledger_.Change(claims->subject_id, topic, action, source);
-      if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
-    }
+    auto changed = ledger_.ChangeAll(claims->subject_id, changes, source,
+                                     /*confirm_by_mail=*/false, Gpc(request));
+    if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
     return PreferencesResponse(request, claims->subject_id);
   }
 
@@ -563,6 +561,7 @@ class ConsentRoutes {
 
  private:
   Micros Now() const { return ledger_.clock().Now(); }
+  static bool Gpc(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
 
   // The claims of an unsubscribe token whose topic `policy` (the snapshot the caller goes on
   // using) still has.
