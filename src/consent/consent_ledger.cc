@@ -12,16 +12,6 @@
 namespace privacyd {
 namespace {
 
-const std::string& InLanguage(const LocalizedText& text, const std::string& language,
-                              const Policy& policy) {
-  static const std::string kEmpty;
-  if (auto it = text.find(language); it != text.end()) return it->second;
-  if (!policy.languages.empty()) {
-    if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
-  }
-  return text.empty() ? kEmpty : text.begin()->second;
-}
-
 std::string Sha256Hex(std::string_view text) {
   uint8_t digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const uint8_t*>(text.data()), text.size());
@@ -89,14 +79,14 @@ std::string ConsentLedger::NoticeHash(const Policy& policy, const std::string& t
   auto add_purpose = [&](const std::string& id) {
     auto p = policy.purposes.find(id);
     if (p == policy.purposes.end()) return;
-    text += InLanguage(p->second.name, language, policy) + "\n";
-    text += InLanguage(p->second.description, language, policy) + "\n";
+    text += TextIn(p->second.name, language, policy) + "\n";
+    text += TextIn(p->second.description, language, policy) + "\n";
   };
   if (target.rfind("topic:", 0) == 0) {
     auto t = policy.topics.find(target.substr(6));
     if (t != policy.topics.end()) {
-      text += InLanguage(t->second.name, language, policy) + "\n";
-      text += InLanguage(t->second.description, language, policy) + "\n";
+      text += TextIn(t->second.name, language, policy) + "\n";
+      text += TextIn(t->second.description, language, policy) + "\n";
       add_purpose(t->second.purpose);
     }
   } else if (target.rfind("purpose:", 0) == 0) {
@@ -186,7 +176,7 @@ Status ConsentLedger::QueueConfirmation(Tx& tx, const std::string& subject_id,
   for (const auto& t : topics) {
     if (!list.empty()) list += ",";
     list += t;
-    names.push_back(InLanguage(policy.topics.at(t).name, language, policy));
+    names.push_back(TextIn(policy.topics.at(t).name, language, policy));
   }
   LinkClaims claims{LinkPurpose::kConfirm, subject_id, list, "", clock_.Now() + kConfirmValidity};
   OutgoingMail mail;
@@ -315,7 +305,7 @@ Result<bool> ConsentLedger::ApplyChange(Tx& tx, const SubjectRecord& subject, co
     mail.vars = {
         {"topic_name", target == kAllMarketingTarget
                            ? std::string()  // all marketing
-                           : InLanguage(policy.topics.at(change.topic).name, language, policy)},
+                           : TextIn(policy.topics.at(change.topic).name, language, policy)},
         {"preferences_url", PreferencesUrl(subject.id, 30LL * 86400 * kMicrosPerSecond)}};
     PD_RETURN_IF_ERROR(outbox_.Enqueue(tx, mail));
   }

@@ -5,11 +5,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Text(const LocalizedText& text, const Policy& policy) {
-  if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
-  return text.empty() ? "" : text.begin()->second;
-}
-
 json EventJson(const ConsentEventRecord& e) {
   return {{"seq", e.seq},
           {"time", FormatRfc3339(e.created_at)},
@@ -76,7 +71,7 @@ json BuildConsentReceipt(const Policy& policy, const Jurisdictions& jurisdiction
     if (auto p = policy.purposes.find(topic.purpose); p != policy.purposes.end()) {
       auto basis = p->second.legal_basis.find(subject.regime);
       if (basis == p->second.legal_basis.end()) basis = p->second.legal_basis.find("default");
-      purpose["name"] = Text(p->second.name, policy);
+      purpose["name"] = TextIn(p->second.name, policy.languages.front(), policy);
       purpose["data_use"] = p->second.data_use;
       purpose["legal_basis"] =
           basis == p->second.legal_basis.end() ? "" : LegalBasisName(basis->second);
@@ -89,7 +84,7 @@ json BuildConsentReceipt(const Policy& policy, const Jurisdictions& jurisdiction
     const std::string state = StateOf(verdict, say, pending);
     json consent = {
         {"topic", id},
-        {"topic_name", Text(topic.name, policy)},
+        {"topic_name", TextIn(topic.name, policy.languages.front(), policy)},
         {"purpose", purpose},
         {"state", state},
         {"consent_type", say != nullptr && say->action == "grant"

@@ -23,14 +23,6 @@ constexpr Micros kPreferencesLinkValidity = 30LL * 86400 * kMicrosPerSecond;
 constexpr int kAudienceDefaultLimit = 1000;
 constexpr int kAudienceMaxLimit = 10000;
 
-const std::string& Localized(const LocalizedText& text, const std::string& language,
-                             const Policy& policy) {
-  static const std::string kEmpty;
-  if (auto it = text.find(language); it != text.end()) return it->second;
-  if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
-  return text.empty() ? kEmpty : text.begin()->second;
-}
-
 std::string PageLanguage(const HttpRequest& request) {
   std::string lang = NegotiateLanguage(request.Header("accept-language"), ConsentPageLanguages());
   return lang.empty() ? ConsentPageLanguages().front() : lang;
@@ -45,8 +37,7 @@ std::vector<std::string> TopicNames(const std::string& list, const std::string& 
     size_t comma = list.find(',', start);
     if (comma == std::string::npos) comma = list.size();
     auto topic = policy.topics.find(list.substr(start, comma - start));
-    if (topic != policy.topics.end())
-      names.push_back(Localized(topic->second.name, language, policy));
+    if (topic != policy.topics.end()) names.push_back(TextIn(topic->second.name, language, policy));
     start = comma + 1;
   }
   return names;
@@ -96,8 +87,8 @@ json TopicStatesJson(const std::vector<TopicState>& states, const Policy& policy
     const SubscriptionTopic& topic = policy.topics.at(state.topic);
     json t = {{"id", state.topic},
               {"kind", topic.kind == TopicKind::kMarketing ? "marketing" : "service"},
-              {"name", Localized(topic.name, language, policy)},
-              {"description", Localized(topic.description, language, policy)},
+              {"name", TextIn(topic.name, language, policy)},
+              {"description", TextIn(topic.description, language, policy)},
               {"subscribed", state.subscribed},
               {"state", ConsentVerdictName(state.verdict)},
               {"pending_confirmation", state.pending},
@@ -579,7 +570,7 @@ class ConsentRoutes {
   static std::string TopicName(const LinkClaims& claims, const std::string& language,
                                const Policy& policy) {
     auto topic = policy.topics.find(claims.topic);
-    return topic == policy.topics.end() ? "" : Localized(topic->second.name, language, policy);
+    return topic == policy.topics.end() ? "" : TextIn(topic->second.name, language, policy);
   }
 
   Result<LinkClaims> PageClaims(const HttpRequest& request) const {
@@ -603,8 +594,8 @@ class ConsentRoutes {
     vars.form_action = request.path;
     for (const auto& state : *states) {
       const SubscriptionTopic& topic = policy->topics.at(state.topic);
-      vars.topics.push_back({state.topic, Localized(topic.name, lang, *policy),
-                             Localized(topic.description, lang, *policy), state.subscribed,
+      vars.topics.push_back({state.topic, TextIn(topic.name, lang, *policy),
+                             TextIn(topic.description, lang, *policy), state.subscribed,
                              state.pending});
       vars.objected = vars.objected || state.verdict == ConsentVerdict::kObjected;
     }

@@ -256,6 +256,10 @@ struct Policy {
   std::map<std::string, LocalizedText> texts;
 };
 
+// `text` in `language`, else in the policy's first language, else in any; "" when it has none.
+const std::string& TextIn(const LocalizedText& text, const std::string& language,
+                          const Policy& policy);
+
 // Stable names, as written in the policy file.
 const char* ChannelName(Channel channel);
 const char* LegalBasisName(LegalBasis basis);

@@ -2,6 +2,16 @@
 
 namespace privacyd {
 
+const std::string& TextIn(const LocalizedText& text, const std::string& language,
+                          const Policy& policy) {
+  static const std::string kNone;
+  if (auto it = text.find(language); it != text.end()) return it->second;
+  if (!policy.languages.empty()) {
+    if (auto it = text.find(policy.languages.front()); it != text.end()) return it->second;
+  }
+  return text.empty() ? kNone : text.begin()->second;
+}
+
 const char* ChannelName(Channel channel) {
   switch (channel) {
     case Channel::kWebForm:

@@ -112,13 +112,6 @@ const char* Word(const std::array<const char*, N>& words, Enum value) {
   return i < N ? words[i] : "";
 }
 
-std::string Localize(const LocalizedText& text, const std::string& language,
-                     const std::string& fallback) {
-  if (auto it = text.find(language); it != text.end()) return it->second;
-  if (auto it = text.find(fallback); it != text.end()) return it->second;
-  return text.empty() ? std::string() : text.begin()->second;
-}
-
 std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
   std::string out;
   for (const auto& part : parts) {
@@ -215,8 +208,9 @@ bool Contains(const std::vector<std::string>& list, const std::string& value) {
 
 Result<Ropa> BuildRopa(const Policy& policy, const Taxonomy& taxonomy,
                        const Jurisdictions& jurisdictions, const std::string& language, Micros at) {
-  const std::string fallback = policy.languages.empty() ? "en" : policy.languages.front();
-  const std::string lang = language.empty() ? fallback : language;
+  const std::string lang = !language.empty()          ? language
+                           : policy.languages.empty() ? "en"
+                                                      : policy.languages.front();
   if (!policy.languages.empty() && !Contains(policy.languages, lang)) {
     return Error(ErrorKind::kInvalidArgument, "unsupported_language",
                  "the policy has no texts in '" + lang +
@@ -233,14 +227,14 @@ Result<Ropa> BuildRopa(const Policy& policy, const Taxonomy& taxonomy,
   ropa.dpo = policy.dpo;
   std::string security;
   if (auto it = policy.texts.find("security"); it != policy.texts.end()) {
-    security = Localize(it->second, lang, fallback);
+    security = TextIn(it->second, lang, policy);
   }
 
   for (const auto& [id, purpose] : policy.purposes) {
     RopaActivity a;
     a.id = id;
-    a.name = Localize(purpose.name, lang, fallback);
-    a.description = Localize(purpose.description, lang, fallback);
+    a.name = TextIn(purpose.name, lang, policy);
+    a.description = TextIn(purpose.description, lang, policy);
     a.data_use = purpose.data_use;
     a.legal_basis = purpose.legal_basis;
     a.legal_basis_text = LegalBasisText(purpose.legal_basis, w);
@@ -250,7 +244,7 @@ Result<Ropa> BuildRopa(const Policy& policy, const Taxonomy& taxonomy,
     a.category_names = TaxonomyNames(taxonomy, TaxonomyKind::kDataCategory, purpose.categories);
     for (const auto& [rid, recipient] : policy.recipients) {
       if (!Contains(recipient.purposes, id)) continue;
-      std::string name = Localize(recipient.name, lang, fallback);
+      std::string name = TextIn(recipient.name, lang, policy);
       a.recipients.push_back({rid, name, recipient.role, Word(w.role, recipient.role)});
       auto transfers = TransfersOf(recipient, name, jurisdictions, at, w);
       a.transfers.insert(a.transfers.end(), transfers.begin(), transfers.end());
@@ -260,13 +254,13 @@ Result<Ropa> BuildRopa(const Policy& policy, const Taxonomy& taxonomy,
     if (!a.retention_text.empty()) {
       a.retention_text += std::string(" ") + Word(w.start, purpose.retention.from);
     }
-    std::string reason = Localize(purpose.retention.reason, lang, fallback);
+    std::string reason = TextIn(purpose.retention.reason, lang, policy);
     if (!reason.empty()) a.retention_text += (a.retention_text.empty() ? "" : ". ") + reason;
     a.security_measures = security;
     for (const auto& [cid, point] : policy.collection_points) {
       if (!Contains(point.purposes, id)) continue;
       a.collection_point_ids.push_back(cid);
-      a.collection_point_names.push_back(Localize(point.name, lang, fallback));
+      a.collection_point_names.push_back(TextIn(point.name, lang, policy));
     }
     ropa.activities.push_back(std::move(a));
   }
