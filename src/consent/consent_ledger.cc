@@ -128,14 +128,7 @@ Result<ConsentFacts> ConsentLedger::Facts(Tx& tx, const SubjectRecord& subject) 
   facts.restricted = subject.restricted_at.has_value();
   facts.regime = subject.regime;
   PD_ASSIGN_OR_RETURN(facts.events, tx.ListConsentEvents(subject.id));
-  PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject.id));
-  for (const auto& identity : identities) {
-    PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression(identity.kind, identity.blind_index));
-    if (suppressed &&
-        (!facts.suppressed_since || suppressed->created_at < *facts.suppressed_since)) {
-      facts.suppressed_since = suppressed->created_at;
-    }
-  }
+  PD_ASSIGN_OR_RETURN(facts.suppressed_since, tx.EarliestSuppressionOfSubject(subject.id));
   return facts;
 }
 
@@ -471,10 +464,7 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
           item.verdict = ConsentVerdict::kUnknown;
           continue;
         }
-        PD_ASSIGN_OR_RETURN(auto owner, tx.FindSubjectByIdentity("email", *index));
-        if (owner) {
-          PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(*owner));
-        }
+        PD_ASSIGN_OR_RETURN(subject, tx.FindSubjectRecordByIdentity("email", *index));
         if (subject) {
           PD_ASSIGN_OR_RETURN(facts, Facts(tx, *subject));
         } else {

@@ -239,11 +239,17 @@ class Tx {
   virtual Status AddSuppression(const SuppressionRecord& record) = 0;
   virtual Result<std::optional<SuppressionRecord>> FindSuppression(
       const std::string& kind, const std::string& blind_index) = 0;
+  // When the earliest suppression of any of the subject's identities was made, or nullopt.
+  virtual Result<std::optional<Micros>> EarliestSuppressionOfSubject(
+      const std::string& subject_id) = 0;
 
   // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
   virtual Status InsertIdentity(const IdentityRecord& identity) = 0;
   // The subject id owning (kind, blind_index), or nullopt.
   virtual Result<std::optional<std::string>> FindSubjectByIdentity(
+      const std::string& kind, const std::string& blind_index) = 0;
+  // The subject owning (kind, blind_index), in one lookup, or nullopt.
+  virtual Result<std::optional<SubjectRecord>> FindSubjectRecordByIdentity(
       const std::string& kind, const std::string& blind_index) = 0;
   // In creation order.
   virtual Result<std::vector<IdentityRecord>> ListIdentities(const std::string& subject_id) = 0;

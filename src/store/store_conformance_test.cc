@@ -212,6 +212,37 @@ TEST_P(StoreConformance, JobsAreListedByKindStateAndCursor) {
       ErrorKind::kInvalidArgument, "invalid_job_kinds"));
 }
 
+TEST_P(StoreConformance, ASubjectIsFoundByIdentityAndItsEarliestSuppressionInOneLookup) {
+  SubjectRecord subject = Subject("sub_1");
+  subject.regime = "gdpr";
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(subject));
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_2")));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_1", "email", "e1", "s", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_1", "phone", "p1", "s", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_2", "email", "e2", "s", kT0}));
+    PD_RETURN_IF_ERROR(tx.AddSuppression({"phone", "p1", "objection", kT0 + 5 * kSecond}));
+    PD_RETURN_IF_ERROR(tx.AddSuppression({"email", "e1", "complaint", kT0 + 9 * kSecond}));
+    // Same bytes, other kind: not this subject's.
+    return tx.AddSuppression({"phone", "e1", "objection", kT0 + kSecond});
+  })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto found, tx.FindSubjectRecordByIdentity("email", "e1"));
+    EXPECT_TRUE(found.has_value());
+    if (found) {
+      EXPECT_EQ(found->id, "sub_1");
+      EXPECT_EQ(found->regime, "gdpr");
+    }
+    PD_ASSIGN_OR_RETURN(auto none, tx.FindSubjectRecordByIdentity("phone", "e1"));
+    EXPECT_FALSE(none.has_value());
+    PD_ASSIGN_OR_RETURN(auto first, tx.EarliestSuppressionOfSubject("sub_1"));
+    EXPECT_EQ(first, std::optional<Micros>(kT0 + 5 * kSecond));
+    PD_ASSIGN_OR_RETURN(auto clean, tx.EarliestSuppressionOfSubject("sub_2"));
+    EXPECT_EQ(clean, std::nullopt);
+    return Ok();
+  })));
+}
+
 TEST_P(StoreConformance, SubjectRegimeIsStoredAndChanged) {
   SubjectRecord subject = Subject("sub_1");
   subject.regime = "ccpa";

@@ -444,6 +444,19 @@ Result<std::optional<SuppressionRecord>> SqliteTx::FindSuppression(const std::st
   });
 }
 
+Result<std::optional<Micros>> SqliteTx::EarliestSuppressionOfSubject(
+    const std::string& subject_id) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT MIN(s.created_at) FROM identities i JOIN suppressions s "
+                    "ON s.kind = i.kind AND s.blind_index = i.blind_index WHERE i.subject_id = ?"));
+  q.Text(subject_id);
+  PD_ASSIGN_OR_RETURN(auto row, FirstRow<std::optional<Micros>>(
+                                    q, [](const SqliteQuery& r) { return r.ColumnOptInt(0); }));
+  return row ? *row : std::optional<Micros>();
+}
+
+// Identities.
 // Identities.
 
 Status SqliteTx::InsertIdentity(const IdentityRecord& identity) {
@@ -467,6 +480,17 @@ Result<std::optional<std::string>> SqliteTx::FindSubjectByIdentity(const std::st
       conn_.Prepare("SELECT subject_id FROM identities WHERE kind = ? AND blind_index = ?"));
   q.Text(kind).Blob(blind_index);
   return FirstRow<std::string>(q, [](const SqliteQuery& row) { return row.ColumnBytes(0); });
+}
+
+Result<std::optional<SubjectRecord>> SqliteTx::FindSubjectRecordByIdentity(
+    const std::string& kind, const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT s.id, s.created_at, s.erased_at, s.restricted_at, s.regime FROM "
+                    "identities i JOIN subjects s ON s.id = i.subject_id WHERE i.kind = ? AND "
+                    "i.blind_index = ?"));
+  q.Text(kind).Blob(blind_index);
+  return FirstRow<SubjectRecord>(q, ReadSubject);
 }
 
 Result<std::vector<IdentityRecord>> SqliteTx::ListIdentities(const std::string& subject_id) {

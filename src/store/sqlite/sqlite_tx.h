@@ -26,6 +26,10 @@ class SqliteTx final : public Tx {
   Status AddSuppression(const SuppressionRecord& record) override;
   Result<std::optional<SuppressionRecord>> FindSuppression(const std::string& kind,
                                                            const std::string& blind_index) override;
+  Result<std::optional<Micros>> EarliestSuppressionOfSubject(
+      const std::string& subject_id) override;
+  Result<std::optional<SubjectRecord>> FindSubjectRecordByIdentity(
+      const std::string& kind, const std::string& blind_index) override;
 
   Status InsertIdentity(const IdentityRecord& identity) override;
   Result<std::optional<std::string>> FindSubjectByIdentity(const std::string& kind,
