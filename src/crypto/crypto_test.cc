@@ -123,6 +123,19 @@ TEST(Keyring, BlindIndexIsKeyedAndDeterministic) {
   EXPECT_NE(ia, a.BlindIndex("email", "bob@example.com"));
   // The kind/value boundary cannot be shifted.
   EXPECT_NE(a.BlindIndex("ab", "c"), a.BlindIndex("a", "bc"));
+  // It is HMAC-SHA-256 under the index key of "kind \0 value", computed here in one call, and
+  // the same on every call of the same keyring (its keyed state is copied, never consumed).
+  const std::string message = std::string("email") + '\0' + "ada@example.com";
+  std::string expected(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, index_a.data(), index_a.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<uint8_t*>(expected.data()));
+  EXPECT_EQ(ia, expected);
+  EXPECT_EQ(a.BlindIndex("email", "ada@example.com"), expected);
+  Keyring copy = a;
+  EXPECT_EQ(copy.BlindIndex("email", "ada@example.com"), expected);
 }
 
 TEST(Hex, RoundTripsAndRejectsGarbage) {

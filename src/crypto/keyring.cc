@@ -100,7 +100,10 @@ Keyring::Keyring(MasterKey wrapping, std::vector<MasterKey> others, SecretBytes 
     : index_key_(std::move(index_key)) {
   keys_.push_back(std::move(wrapping));
   for (auto& k : others) keys_.push_back(std::move(k));
+  crypto_auth_hmacsha256_init(&index_state_, index_key_.data(), index_key_.size());
 }
+
+Keyring::~Keyring() { sodium_memzero(&index_state_, sizeof index_state_); }
 
 std::string Keyring::Wrap(std::string_view purpose, std::string_view owner, const SecretBytes& key,
                           Random& random) const {
@@ -124,8 +127,7 @@ Result<SecretBytes> Keyring::Unwrap(std::string_view purpose, std::string_view o
 }
 
 std::string Keyring::BlindIndex(std::string_view kind, std::string_view normalized_value) const {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, index_key_.data(), index_key_.size());
+  crypto_auth_hmacsha256_state state = index_state_;
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kind.data()), kind.size());
   const uint8_t separator = 0;
   crypto_auth_hmacsha256_update(&state, &separator, 1);
@@ -133,6 +135,7 @@ std::string Keyring::BlindIndex(std::string_view kind, std::string_view normaliz
                                 normalized_value.size());
   std::string out(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_final(&state, reinterpret_cast<uint8_t*>(out.data()));
+  sodium_memzero(&state, sizeof state);
   return out;
 }
 

@@ -7,6 +7,8 @@
 // whichever key a record names. Immutable after construction, so thread-safe.
 #pragma once
 
+#include <sodium.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,6 +41,9 @@ class Keyring {
  public:
   // `wrapping` is the key new wraps use; `others` can still unwrap (rotation in progress).
   Keyring(MasterKey wrapping, std::vector<MasterKey> others, SecretBytes index_key);
+  ~Keyring();
+  Keyring(const Keyring&) = default;
+  Keyring& operator=(const Keyring&) = default;
 
   const std::string& wrapping_key_id() const { return keys_.front().id; }
 
@@ -62,6 +67,9 @@ class Keyring {
  private:
   std::vector<MasterKey> keys_;  // front() wraps
   SecretBytes index_key_;
+  // HMAC-SHA-256 keyed once with index_key_: each blind index copies it instead of keying anew
+  // (0.41 instead of 0.79 us, bench/consent_bench.cc). Secret like the key; wiped with it.
+  crypto_auth_hmacsha256_state index_state_;
 };
 
 }  // namespace privacyd
