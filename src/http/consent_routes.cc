@@ -6,6 +6,7 @@
 
 #include "consent/mail_delivery.h"
 #include "core/percent_encoding.h"
+#include "core/rate_limiter.h"
 #include "core/user_agent.h"
 #include "http/accept_language.h"
 #include "http/consent_pages.h"
@@ -124,7 +125,8 @@ class ConsentRoutes {
       : ledger_(services.ledger),
         policy_(services.policy),
         geo_(services.geo),
-        mailto_(services.unsubscribe_mailto) {}
+        mailto_(services.unsubscribe_mailto),
+        code_limiter_(services.ledger.clock(), kCodeRequestsPerClient, kCodeWindow) {}
 
   // GET /u/{token}: what the link would do, and a button; never changes anything (mail
   // scanners fetch links).
@@ -322,8 +324,28 @@ class ConsentRoutes {
     return PreferencesResponse(request, claims->subject_id);
   }
 
+  // Codes are limited per address in the store; per client address here, so that one client
+  // cannot walk through many addresses (or codes) either.
+  static constexpr int kCodeRequestsPerClient = 20;
+  static constexpr Micros kCodeWindow = 600 * kMicrosPerSecond;
+
+  HttpResponse ClientLimited(const HttpRequest& request) const {
+    HttpResponse response = ProblemResponse(
+        Error(ErrorKind::kResourceExhausted, "too_many_requests",
+              "too many code requests from this address; wait ten minutes and try again"),
+        request.request_id);
+    response.headers.emplace_back("Retry-After", "600");
+    return response;
+  }
+
+  bool WithinClientLimit(const HttpRequest& request) const {
+    return code_limiter_.Allow(request.client_address.empty() ? request.remote_address
+                                                              : request.client_address);
+  }
+
   // POST /v1/preferences/code {"email"}: a one-time code by mail, if we hold the address.
   HttpResponse SendCode(const HttpRequest& request) const {
+    if (!WithinClientLimit(request)) return ClientLimited(request);
     auto body = ParseJsonBody(request);
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
     if (!body->is_object() || !body->value("email", json()).is_string()) {
@@ -340,6 +362,7 @@ class ConsentRoutes {
 
   // POST /v1/preferences/session {"email", "code"}: the code for a Preference Center token.
   HttpResponse OpenWithCode(const HttpRequest& request) const {
+    if (!WithinClientLimit(request)) return ClientLimited(request);
     auto body = ParseJsonBody(request);
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
     if (!body->is_object() || !body->value("email", json()).is_string() ||
@@ -659,6 +682,7 @@ class ConsentRoutes {
   const PolicyHolder& policy_;
   const IpCountry* geo_;
   std::string mailto_;
+  mutable RateLimiter code_limiter_;
 };
 
 }  // namespace

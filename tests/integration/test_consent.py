@@ -465,6 +465,21 @@ class ConsentTest(DaemonTest):
                                                {"email": "cora@example.com", "code": code}),
                            401, "invalid_code")
 
+    def test_one_client_cannot_walk_through_many_addresses_for_codes(self):
+        for i in range(20):
+            status, _, raw = self.daemon.request("POST", "/v1/preferences/code",
+                                                 {"email": f"walker{i}@example.com"})
+            self.assertEqual(status, 202, raw)
+        problem = self.assertProblem(self.daemon.request("POST", "/v1/preferences/session",
+                                                         {"email": "walker0@example.com",
+                                                          "code": "123456"}),
+                                     429, "too_many_requests")
+        self.assertIn("ten minutes", problem["detail"])
+        status, headers, _ = self.daemon.request("POST", "/v1/preferences/code",
+                                                 {"email": "walker99@example.com"})
+        self.assertEqual(status, 429)
+        self.assertEqual(headers["retry-after"], "600")
+
     def test_a_check_of_many_identities_answers_each_and_audits_counts_only(self):
         self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
         identities = ["ann@example.com"] + [f"nobody{i}@example.com" for i in range(2000)]
