@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "core/percent_encoding.h"
 #include "crypto/secret.h"
@@ -9,6 +11,7 @@
 #include "mail/templates.h"
 #include "policy/jurisdictions.h"
 #include "policy/policy_versions.h"
+#include "statement/statement_vocabulary.h"
 
 namespace privacyd {
 namespace {
@@ -207,10 +210,20 @@ Status MailDelivery::FanOutChangeNotice(const JobRecord& job) {
                       ReadValue<std::optional<PolicyVersionRecord>>(
                           store_, [&](Tx& tx) { return tx.GetPolicyVersion(version); }));
   if (!record) return Dropped("notice:" + version, "the version is not stored");
-  nlohmann::json changes = nlohmann::json::array();
-  for (const auto& change : ChangesFromJson(record->changes)) {
-    if (change.material && !change.why.empty()) changes.push_back(change.why);
-  }
+  // The material changes in words of each language, as the statement's notice puts them.
+  auto changes_in = [&](const std::string& language) {
+    Lang lang = ParseLang(language).value_or(Lang::kEn);
+    nlohmann::json changes = nlohmann::json::array();
+    for (const auto& change : ChangesFromJson(record->changes)) {
+      if (!change.material) continue;
+      std::string detail =
+          change.kind == PolicyChange::Kind::kRemoved ? change.before : change.after;
+      std::string item = MaterialChangePhrase(change.why).In(lang);
+      if (!detail.empty()) item += " (" + detail + ")";
+      if (std::find(changes.begin(), changes.end(), item) == changes.end()) changes.push_back(item);
+    }
+    return changes;
+  };
   const std::string effective = FormatRfc3339(record->effective_date).substr(0, 10);
   for (const auto& topic_id : payload["topics"]) {
     if (!topic_id.is_string()) continue;
@@ -240,7 +253,7 @@ Status MailDelivery::FanOutChangeNotice(const JobRecord& job) {
           mail.topic = topic->first;
           mail.vars = {{"version", version},
                        {"effective_date", effective},
-                       {"changes", changes},
+                       {"changes", changes_in(mail.language)},
                        {"statement_url", consent_.public_url() + "/statement"}};
           mail.dedupe_key = "notice:" + version + ":" + topic->first + ":" + subject->id;
           PD_RETURN_IF_ERROR(StatusOf(outbox_.Enqueue(tx, mail)));

@@ -124,7 +124,7 @@ TEST_F(MailDeliveryTest, AChangeNoticeGoesToSubscribersWithOneClickUnsubscribeHe
                         tx.InsertPolicyVersion({"2027-01", clock_.Now(), clock_.Now(), "src", true,
                                                 R"([{"clause":"purposes.x","kind":"added",)"
                                                 R"("before":"","after":"x","material":true,)"
-                                                R"("why":"a new purpose"}])"}));
+                                                R"("why":"new purpose"}])"}));
                     JobRecord job;
                     job.kind = kChangeNoticeJob;
                     job.payload = R"({"version":"2027-01","topics":["trust_center_update"]})";
@@ -139,6 +139,17 @@ TEST_F(MailDeliveryTest, AChangeNoticeGoesToSubscribersWithOneClickUnsubscribeHe
           ->FanOutChangeNotice(
               {0, kChangeNoticeJob, R"({"version":"2027-01","topics":["trust_center_update"]})"})
           .ok());
+  // In the subscriber's language (the Preference Center was German), in the statement's words.
+  auto jobs = MailJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  auto queued = Outbox::Parse(jobs[0].payload);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->language, "de");
+  auto vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *queued); });
+  ASSERT_TRUE(vars.ok());
+  EXPECT_EQ((*vars)["changes"],
+            nlohmann::json::array({"wir nutzen Daten für einen neuen Zweck (x)"}));
   for (const Status& s : Run(kMailJob)) ASSERT_TRUE(s.ok()) << s.error().message();
   auto sent = transport_.sent();
   ASSERT_EQ(sent.size(), 1u);

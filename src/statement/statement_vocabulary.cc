@@ -419,4 +419,76 @@ std::vector<std::string> TranslatedCategoryKeys() {
   return keys;
 }
 
+namespace {
+
+// DiffPolicies' reasons for a material change, in each language.
+struct MaterialReason {
+  const char* why;
+  Phrase phrase;
+};
+constexpr MaterialReason kMaterialReasons[] = {
+    {"new data category",
+     {"we collect a new category of data", "wir erheben eine neue Datenkategorie",
+      "nous collectons une nouvelle catégorie de données"}},
+    {"new kind of data subject",
+     {"we hold data about a new group of people",
+      "wir verarbeiten Daten einer neuen Personengruppe",
+      "nous traitons les données d'un nouveau groupe de personnes"}},
+    {"new purpose",
+     {"we use data for a new purpose", "wir nutzen Daten für einen neuen Zweck",
+      "nous utilisons des données pour une nouvelle finalité"}},
+    {"new use of data",
+     {"a purpose now uses data differently", "ein Zweck nutzt Daten nun anders",
+      "une finalité utilise désormais les données autrement"}},
+    {"new data category for this purpose",
+     {"a purpose uses a new category of data", "ein Zweck nutzt eine neue Datenkategorie",
+      "une finalité utilise une nouvelle catégorie de données"}},
+    {"legal basis moves away from consent",
+     {"a use of data no longer relies on your consent",
+      "eine Datennutzung beruht nicht mehr auf Ihrer Einwilligung",
+      "une utilisation des données ne repose plus sur votre consentement"}},
+    {"legal basis no longer consent",
+     {"a use of data no longer relies on your consent",
+      "eine Datennutzung beruht nicht mehr auf Ihrer Einwilligung",
+      "une utilisation des données ne repose plus sur votre consentement"}},
+    {"longer retention",
+     {"we keep data longer", "wir speichern Daten länger",
+      "nous conservons des données plus longtemps"}},
+    {"new recipient",
+     {"we share data with a new recipient", "wir geben Daten an einen neuen Empfänger weiter",
+      "nous partageons des données avec un nouveau destinataire"}},
+    {"new destination country",
+     {"data goes to a new country", "Daten gehen in ein neues Land",
+      "des données sont transférées vers un nouveau pays"}},
+    {"recipient receives a new data category",
+     {"a recipient receives a new category of data",
+      "ein Empfänger erhält eine neue Datenkategorie",
+      "un destinataire reçoit une nouvelle catégorie de données"}},
+    {"recipient receives data for a new purpose",
+     {"a recipient receives data for a new purpose",
+      "ein Empfänger erhält Daten für einen neuen Zweck",
+      "un destinataire reçoit des données pour une nouvelle finalité"}},
+    {"lower minimum age",
+     {"we accept data from younger people", "wir nehmen Daten von jüngeren Personen an",
+      "nous acceptons les données de personnes plus jeunes"}},
+    {"a category is no longer refused",
+     {"we no longer refuse a sensitive category of data",
+      "wir lehnen eine sensible Datenkategorie nicht mehr ab",
+      "nous ne refusons plus une catégorie de données sensibles"}},
+    {"starts selling personal data",
+     {"we sell personal data", "wir verkaufen personenbezogene Daten",
+      "nous vendons des données personnelles"}},
+};
+constexpr Phrase kOtherMaterialChange{"a material change", "eine wesentliche Änderung",
+                                      "une modification importante"};
+
+}  // namespace
+
+const Phrase& MaterialChangePhrase(std::string_view why) {
+  for (const auto& reason : kMaterialReasons) {
+    if (why == reason.why) return reason.phrase;
+  }
+  return kOtherMaterialChange;
+}
+
 }  // namespace privacyd

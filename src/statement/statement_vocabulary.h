@@ -66,6 +66,11 @@ const Phrase* RegionPhrase(std::string_view region);
 // The name of a month, 1..12 ("August", "August", "août").
 const Phrase& MonthPhrase(int month);
 
+// What a material change of the policy means for a reader, by DiffPolicies' reason
+// (PolicyChange::why: "new recipient" -> "we share data with a new recipient"); a generic phrase
+// for a reason it does not know.
+const Phrase& MaterialChangePhrase(std::string_view why);
+
 // The category keys CategoryPhrase knows, for tests.
 std::vector<std::string> TranslatedCategoryKeys();
 
