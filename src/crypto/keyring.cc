@@ -100,7 +100,10 @@ Keyring::Keyring(MasterKey wrapping, std::vector<MasterKey> others, SecretBytes 
     : index_key_(std::move(index_key)) {
   keys_.push_back(std::move(wrapping));
   for (auto& k : others) keys_.push_back(std::move(k));
-  crypto_auth_hmacsha256_init(&index_state_, index_key_.data(), index_key_.size());
+  // A keyring made only to re-wrap keys has no index key; libsodium still wants a pointer.
+  static const uint8_t kNoKey = 0;
+  crypto_auth_hmacsha256_init(&index_state_, index_key_.empty() ? &kNoKey : index_key_.data(),
+                              index_key_.size());
 }
 
 Keyring::~Keyring() { sodium_memzero(&index_state_, sizeof index_state_); }

@@ -363,6 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
       RouteMatch match = server_.router_.Match(request_.method, *path);
       if (match.route != nullptr) body_limit_ = std::max(body_limit_, match.route->max_body_bytes);
     }
+    if (!parser_->is_header_done()) return false;  // the parser stopped in the header
     parser_->body_limit(body_limit_);
     return !(parser_->content_length() && *parser_->content_length() > body_limit_);
   }
