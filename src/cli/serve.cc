@@ -230,6 +230,11 @@ int RunServe(const Config& config, Environment& env) {
   OneTimeCodes codes(**keyring, env.clock, env.random);
   ConsentLedger consent(**store, registry, policy, Jurisdictions::Default(), audit, env.clock,
                         outbox, links, PublicUrl(config), &codes);
+  // Checks are answered from memory once the index is built (in the background: the daemon is
+  // ready at once and asks the store meanwhile).
+  ConsentIndex consent_index(**store, policy, Jurisdictions::Default());
+  consent.UseIndex(&consent_index);
+  consent_index.Start();
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
   if (smtp->host.empty()) {
@@ -250,6 +255,9 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector(
       [&store_ref](std::string& out) { AppendStoreMetrics(store_ref.Stats(), out); });
   metrics.AddCollector([&job_runner](std::string& out) { job_runner.AppendMetrics(out); });
+  metrics.AddCollector([&consent_index](std::string& out) {
+    AppendConsentIndexMetrics(consent_index.GetStats(), out);
+  });
   Router router;
   ApiServices services{metrics,           [&store_ref] { return StoreReadiness(store_ref); },
                        store_ref,         audit,
@@ -292,6 +300,7 @@ int RunServe(const Config& config, Environment& env) {
   // Requests in flight are finished, so nothing enqueues any more; running jobs finish before
   // the store closes under them.
   job_runner.Stop();
+  consent_index.Stop();
   (*store)->Close();
   log->info("stopped; jobs finished, store closed");
   return 0;

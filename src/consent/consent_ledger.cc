@@ -121,20 +121,9 @@ Status ConsentLedger::Append(Tx& tx, const SubjectRecord& subject, const std::st
   return StatusOf(tx.AppendConsentEvent(e));
 }
 
-Result<ConsentFacts> ConsentLedger::Facts(Tx& tx, const SubjectRecord& subject) const {
-  ConsentFacts facts;
-  facts.known = true;
-  facts.erased = subject.erased_at.has_value();
-  facts.restricted = subject.restricted_at.has_value();
-  facts.regime = subject.regime;
-  PD_ASSIGN_OR_RETURN(facts.events, tx.ListConsentEvents(subject.id));
-  PD_ASSIGN_OR_RETURN(facts.suppressed_since, tx.EarliestSuppressionOfSubject(subject.id));
-  return facts;
-}
-
 Result<std::vector<TopicState>> ConsentLedger::Topics(Tx& tx, const SubjectRecord& subject) const {
   std::shared_ptr<const Policy> policy = policy_.Current();
-  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, subject));
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, subject));
   std::vector<TopicState> out;
   for (const auto& [id, topic] : policy->topics) {
     TopicState state;
@@ -189,7 +178,7 @@ Status ConsentLedger::TopicsFromForm(Tx& tx, const std::string& subject_id,
   std::shared_ptr<const Policy> policy = policy_.Current();
   PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
   if (!subject || subject->erased_at) return SubjectGone();
-  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
   std::vector<std::string> to_confirm;
   for (const auto& id : topics) {
     auto found = policy->topics.find(id);
@@ -243,7 +232,7 @@ Result<std::string> ConsentLedger::TargetOf(const Policy& policy, const ConsentC
 Result<bool> ConsentLedger::ApplyChange(Tx& tx, const SubjectRecord& subject, const Policy& policy,
                                         const ConsentChange& change, const std::string& target,
                                         const ConsentSource& source, bool confirm_by_mail) const {
-  PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, subject));
+  PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, subject));
   // Nothing to record when every topic the event touches already reads as it would after it.
   ConsentFacts after = facts;
   ConsentEventRecord hypothetical;
@@ -388,7 +377,7 @@ Result<nlohmann::json> ConsentLedger::Receipt(const std::string& subject_id) con
   return ReadValue<nlohmann::json>(store_, [&](Tx& tx) -> Result<nlohmann::json> {
     PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
     if (!subject || subject->erased_at) return SubjectGone();
-    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+    PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
     return BuildConsentReceipt(*policy, jurisdictions_, *subject, facts, public_url_, clock_.Now());
   });
 }
@@ -403,7 +392,7 @@ Result<nlohmann::json> ConsentLedger::ReceiptForStaff(const AccessContext& ctx,
   return WriteValue<nlohmann::json>(store_, [&](Tx& tx) -> Result<nlohmann::json> {
     PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
     if (!subject) return SubjectGone();
-    PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+    PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
     PD_RETURN_IF_ERROR(
         audit_.Append(tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.receipt",
                                      "subject:" + subject_id, ctx.purpose, ctx.request_id, ""}));
@@ -447,16 +436,61 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
   if (found == policy->topics.end()) return UnknownTopic(topic_id);
   const SubscriptionTopic& topic = found->second;
   std::vector<ConsentCheckItem> items(identities.size());
-  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+  bool answered = false;
+  if (index_ != nullptr) {
+    // Blind indexes first, outside the index's lock ("" for subject ids and invalid addresses).
+    std::vector<std::string> keys(identities.size());
+    for (size_t i = 0; i < identities.size(); ++i) {
+      if (identities[i].rfind("sub_", 0) == 0) continue;
+      if (auto index = registry_.IdentityIndex({"email", identities[i]}); index.ok()) {
+        keys[i] = std::move(index).value();
+      }
+    }
+    PD_ASSIGN_OR_RETURN(answered, index_->Read(topic_id, [&](const ConsentIndex::View& view) {
+      std::string subject_id;
+      for (size_t i = 0; i < identities.size(); ++i) {
+        ConsentCheckItem& item = items[i];
+        if (!keys[i].empty()) {
+          item.verdict = view.ByEmailIndex(keys[i], &subject_id);
+          if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject_id;
+        } else if (identities[i].rfind("sub_", 0) == 0) {
+          item.verdict = view.BySubjectId(identities[i]);
+          if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = identities[i];
+        } else {
+          item.verdict = ConsentVerdict::kUnknown;
+        }
+      }
+    }));
+  }
+  if (!answered) {
+    PD_RETURN_IF_ERROR(CheckInStore(*policy, topic, identities, items));
+  }
+  std::map<std::string, int64_t> counts;
+  for (const auto& item : items) ++counts[ConsentVerdictName(item.verdict)];
+  nlohmann::json detail = {{"topic", topic_id},
+                           {"checked", items.size()},
+                           {"verdicts", counts},
+                           {"answered_by", answered ? "index" : "store"}};
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    return StatusOf(audit_.Append(
+        tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.check",
+                       "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));
+  }));
+  return items;
+}
+
+Status ConsentLedger::CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
+                                   const std::vector<std::string>& identities,
+                                   std::vector<ConsentCheckItem>& items) const {
+  return store_.Read([&](Tx& tx) -> Status {
     for (size_t i = 0; i < identities.size(); ++i) {
       ConsentCheckItem& item = items[i];
-      item.identity = identities[i];
       ConsentFacts facts;
       std::optional<SubjectRecord> subject;
       if (identities[i].rfind("sub_", 0) == 0) {
         PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(identities[i]));
         if (subject) {
-          PD_ASSIGN_OR_RETURN(facts, Facts(tx, *subject));
+          PD_ASSIGN_OR_RETURN(facts, LoadConsentFacts(tx, *subject));
         }
       } else {
         auto index = registry_.IdentityIndex({"email", identities[i]});
@@ -466,26 +500,17 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
         }
         PD_ASSIGN_OR_RETURN(subject, tx.FindSubjectRecordByIdentity("email", *index));
         if (subject) {
-          PD_ASSIGN_OR_RETURN(facts, Facts(tx, *subject));
+          PD_ASSIGN_OR_RETURN(facts, LoadConsentFacts(tx, *subject));
         } else {
           PD_ASSIGN_OR_RETURN(auto suppressed, tx.FindSuppression("email", *index));
           if (suppressed) facts.suppressed_since = suppressed->created_at;
         }
       }
-      item.verdict = DecideTopic(*policy, jurisdictions_, topic, facts);
+      item.verdict = DecideTopic(policy, jurisdictions_, topic, facts);
       if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject->id;
     }
     return Ok();
-  }));
-  std::map<std::string, int64_t> counts;
-  for (const auto& item : items) ++counts[ConsentVerdictName(item.verdict)];
-  nlohmann::json detail = {{"topic", topic_id}, {"checked", items.size()}, {"verdicts", counts}};
-  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
-    return StatusOf(audit_.Append(
-        tx, AuditEvent{ctx.principal.user_name, ctx.principal.role, "consent.check",
-                       "topic:" + topic_id, ctx.purpose, ctx.request_id, detail.dump()}));
-  }));
-  return items;
+  });
 }
 
 Status ConsentLedger::SuppressAddress(const std::string& hex_index,
@@ -524,7 +549,7 @@ Result<ConsentLedger::AudiencePage> ConsentLedger::Audience(const AccessContext&
       page.next = identity.subject_id;
       PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(identity.subject_id));
       if (!subject) continue;
-      PD_ASSIGN_OR_RETURN(ConsentFacts facts, Facts(tx, *subject));
+      PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
       if (DecideTopic(*policy, jurisdictions_, found->second, facts) != ConsentVerdict::kAllowed) {
         continue;
       }

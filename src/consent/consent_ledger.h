@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "consent/consent_index.h"
 #include "consent/consent_rules.h"
 #include "consent/link_tokens.h"
 #include "core/clock.h"
@@ -72,8 +73,8 @@ struct ConsentChange {
   std::string action;
 };
 
+// The answer for the identity at the same position of the list checked.
 struct ConsentCheckItem {
-  std::string identity;  // as given
   ConsentVerdict verdict = ConsentVerdict::kUnknown;
   std::string subject_id;  // for allowed items
 };
@@ -109,8 +110,6 @@ class ConsentLedger {
   Result<std::vector<TopicState>> Topics(Tx& tx, const SubjectRecord& subject) const;
   // The same in a read transaction of its own. kNotFound "subject_not_found" (also erased).
   Result<std::vector<TopicState>> TopicStates(const std::string& subject_id) const;
-  // The facts the rules decide on, for a subject (its identities' suppressions included).
-  Result<ConsentFacts> Facts(Tx& tx, const SubjectRecord& subject) const;
 
   // A change the person (or staff on their behalf) makes, in its own transaction with an audit
   // entry. `topic` is a topic id, or "*" for all marketing. Actions: "grant", "withdraw",
@@ -155,11 +154,16 @@ class ConsentLedger {
                                const std::string& topic, const std::string& action,
                                const std::string& method, const std::string& received_on) const;
 
-  // For each identity ("sub_..." ids or email addresses), whether `topic` may be mailed. One
-  // read of the store, then one audit entry with the counts only. Errors: kPermissionDenied
-  // "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".
+  // For each identity ("sub_..." ids or email addresses), whether `topic` may be mailed, in the
+  // order given. Answered from the in-memory index when one is in use and built for the policy
+  // in force, otherwise by one read of the store; then one audit entry with the counts only.
+  // Errors: kPermissionDenied "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".
   Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
                                               const std::vector<std::string>& identities) const;
+
+  // Answers checks from `index` (consent/consent_index.h) when it is built; not owned, outlives
+  // the ledger's use. Call before serving.
+  void UseIndex(ConsentIndex* index) { index_ = index; }
 
   // Someone we hold no subject for (a referred colleague) used the link of the one mail they got
   // to never be written to again: the address's blind index (hex, from the link) goes on the
@@ -222,7 +226,13 @@ class ConsentLedger {
   const Outbox& outbox_;
   const LinkSigner& links_;
   std::string public_url_;
+  // Check's answers from the store, for each identity into `items`.
+  Status CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
+                      const std::vector<std::string>& identities,
+                      std::vector<ConsentCheckItem>& items) const;
+
   const OneTimeCodes* codes_;
+  ConsentIndex* index_ = nullptr;
 };
 
 }  // namespace privacyd

@@ -28,6 +28,17 @@ bool IsVerifiedMethod(std::string_view method) {
   return method == "preference_center" || method == "double_opt_in";
 }
 
+Result<ConsentFacts> LoadConsentFacts(Tx& tx, const SubjectRecord& subject) {
+  ConsentFacts facts;
+  facts.known = true;
+  facts.erased = subject.erased_at.has_value();
+  facts.restricted = subject.restricted_at.has_value();
+  facts.regime = subject.regime;
+  PD_ASSIGN_OR_RETURN(facts.events, tx.ListConsentEvents(subject.id));
+  PD_ASSIGN_OR_RETURN(facts.suppressed_since, tx.EarliestSuppressionOfSubject(subject.id));
+  return facts;
+}
+
 bool SilenceAllows(const Policy& policy, const Jurisdictions& jurisdictions,
                    const SubscriptionTopic& topic, std::string_view regime) {
   switch (topic.default_state) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/result.h"
 #include "policy/jurisdictions.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -62,6 +63,10 @@ struct ConsentFacts {
   std::vector<ConsentEventRecord> events;  // the subject's ledger, in seq order
   std::optional<Micros> suppressed_since;  // the identity is on the suppression list since
 };
+
+// The facts of `subject` as the store holds them (its ledger, and the earliest suppression of
+// any of its identities). Store errors.
+Result<ConsentFacts> LoadConsentFacts(Tx& tx, const SubjectRecord& subject);
 
 // The verdict for mailing `topic` (declared in `policy`) to the person of `facts`.
 ConsentVerdict DecideTopic(const Policy& policy, const Jurisdictions& jurisdictions,

@@ -124,7 +124,7 @@ Status MailDelivery::SendQueued(const JobRecord& job) {
         drop = "the topic is no longer in the policy";
         return Ok();
       }
-      PD_ASSIGN_OR_RETURN(ConsentFacts facts, consent_.Facts(tx, *subject));
+      PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
       if (DecideTopic(*policy, Jurisdictions::Default(), topic->second, facts) !=
           ConsentVerdict::kAllowed) {
         drop = "the recipient may no longer be mailed about this topic";
@@ -239,7 +239,7 @@ Status MailDelivery::FanOutChangeNotice(const JobRecord& job) {
           after = identity.subject_id;
           PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(identity.subject_id));
           if (!subject) continue;
-          PD_ASSIGN_OR_RETURN(ConsentFacts facts, consent_.Facts(tx, *subject));
+          PD_ASSIGN_OR_RETURN(ConsentFacts facts, LoadConsentFacts(tx, *subject));
           if (DecideTopic(*policy, Jurisdictions::Default(), topic->second, facts) !=
               ConsentVerdict::kAllowed) {
             continue;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "consent/consent_ledger.h"
 #include "geo/ip_country.h"
@@ -24,6 +25,16 @@ struct ConsentRouteServices {
 // address is only looked up, never kept.
 ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
                               const Policy& policy, std::string method);
+
+// The body of the answer to POST /v1/consent/check, written straight into one string (the answer
+// to 100,000 identities is some 25 MB): {"allowed": [{"identity", "list_unsubscribe",
+// "list_unsubscribe_post", "subject_id", "unsubscribe_url"}...], "checked": N, "refused":
+// [{"identity", "reason"}...], "topic": "..."}, keys in that order, as nlohmann::json::dump
+// would write it. `items[i]` answers `identities[i]`.
+std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
+                             const std::string& topic, const std::string& message_id,
+                             const std::vector<std::string>& identities,
+                             const std::vector<ConsentCheckItem>& items);
 
 void AddConsentRoutes(Router& router, const ConsentRouteServices& services);
 

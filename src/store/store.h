@@ -64,6 +64,16 @@ struct SuppressionRecord {
   Micros created_at = 0;
 };
 
+// One row of the consent change log: something that may have changed the consent verdicts of a
+// subject (subject_id), of an identity (kind, blind_index), or of both. Written by the store
+// itself whenever subjects, identities, suppressions or consent events change.
+struct ConsentChangeRecord {
+  int64_t seq = 0;
+  std::string subject_id;   // "" for an identity alone
+  std::string kind;         // "" for a subject alone
+  std::string blind_index;  // raw HMAC bytes, "" for a subject alone
+};
+
 // One identity of a subject (email, phone, customer_id), found by its blind index.
 // (kind, blind_index) is unique across the store.
 struct IdentityRecord {
@@ -242,6 +252,24 @@ class Tx {
   // When the earliest suppression of any of the subject's identities was made, or nullopt.
   virtual Result<std::optional<Micros>> EarliestSuppressionOfSubject(
       const std::string& subject_id) = 0;
+
+  // The consent change log. ListConsentChanges returns up to `limit` rows after `after_seq` in
+  // seq order; LastConsentChange the seq of the latest row ever written (0 when none), even
+  // when it was pruned; PruneConsentChanges deletes the rows up to `through_seq` and returns
+  // how many.
+  virtual Result<std::vector<ConsentChangeRecord>> ListConsentChanges(int64_t after_seq,
+                                                                      int limit) = 0;
+  virtual Result<int64_t> LastConsentChange() = 0;
+  virtual Result<int64_t> PruneConsentChanges(int64_t through_seq) = 0;
+
+  // Whole-table scans for building in-memory indexes, each row passed to `fn` as it is read
+  // (an error from `fn` stops the scan and is returned): subjects in id order; identities
+  // without their sealed values, in (kind, blind index) order; consent events in (subject id,
+  // seq) order; suppressions.
+  virtual Status ScanSubjects(const std::function<Status(const SubjectRecord&)>& fn) = 0;
+  virtual Status ScanIdentityIndexes(const std::function<Status(const IdentityRecord&)>& fn) = 0;
+  virtual Status ScanConsentEvents(const std::function<Status(const ConsentEventRecord&)>& fn) = 0;
+  virtual Status ScanSuppressions(const std::function<Status(const SuppressionRecord&)>& fn) = 0;
 
   // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
   virtual Status InsertIdentity(const IdentityRecord& identity) = 0;

@@ -243,6 +243,127 @@ TEST_P(StoreConformance, ASubjectIsFoundByIdentityAndItsEarliestSuppressionInOne
   })));
 }
 
+TEST_P(StoreConformance, EveryConsentRelevantChangeIsLoggedInOrderAndPrunable) {
+  ConsentEventRecord event;
+  event.subject_id = "sub_1";
+  event.target = "topic:news";
+  event.action = "grant";
+  event.created_at = kT0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_1", "email", "e1", "sealed", kT0}));
+    PD_RETURN_IF_ERROR(StatusOf(tx.AppendConsentEvent(event)));
+    PD_RETURN_IF_ERROR(tx.AddSuppression({"email", "x9", "objection", kT0}));
+    PD_RETURN_IF_ERROR(tx.SetSubjectRestricted("sub_1", kT0));
+    PD_RETURN_IF_ERROR(tx.SetSubjectRegime("sub_1", "gdpr"));
+    return tx.MarkSubjectErased("sub_1", kT0);
+  })));
+  // Writes that cannot change a verdict are not logged.
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.PutMeta("m", "v"));
+    return StatusOf(tx.InsertAttribute({0, "sub_1", "name", "sealed", "{}", kT0}));
+  })));
+  using Row = std::tuple<std::string, std::string, std::string>;
+  std::vector<Row> rows;
+  std::vector<int64_t> seqs;
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto changes, tx.ListConsentChanges(0, 100));
+    for (const auto& c : changes) {
+      rows.emplace_back(c.subject_id, c.kind, c.blind_index);
+      seqs.push_back(c.seq);
+    }
+    PD_ASSIGN_OR_RETURN(int64_t last, tx.LastConsentChange());
+    EXPECT_EQ(last, seqs.empty() ? -1 : seqs.back());
+    return Ok();
+  })));
+  EXPECT_EQ(rows, (std::vector<Row>{{"sub_1", "", ""},
+                                    {"sub_1", "email", "e1"},
+                                    {"sub_1", "", ""},
+                                    {"", "email", "x9"},
+                                    {"sub_1", "", ""},
+                                    {"sub_1", "", ""},
+                                    {"sub_1", "", ""}}));
+  ASSERT_EQ(seqs.size(), 7u);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(int64_t pruned, tx.PruneConsentChanges(seqs[4]));
+    EXPECT_EQ(pruned, 5);
+    return Ok();
+  })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto rest, tx.ListConsentChanges(0, 100));
+    EXPECT_EQ(rest.size(), 2u);
+    PD_ASSIGN_OR_RETURN(auto after, tx.ListConsentChanges(seqs[5], 100));
+    EXPECT_EQ(after.size(), 1u);
+    PD_ASSIGN_OR_RETURN(auto limited, tx.ListConsentChanges(0, 1));
+    EXPECT_EQ(limited.size(), 1u);
+    EXPECT_TRUE(IsError(StatusOf(tx.ListConsentChanges(0, 0)), ErrorKind::kInvalidArgument,
+                        "invalid_limit"));
+    return Ok();
+  })));
+  // Pruning everything keeps the last seq.
+  ASSERT_TRUE(
+      IsOk(store_->Write([&](Tx& tx) { return StatusOf(tx.PruneConsentChanges(seqs.back())); })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(int64_t last, tx.LastConsentChange());
+    EXPECT_EQ(last, seqs.back());
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, ScansPassEveryRowInTheirOrderAndStopOnAnError) {
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    for (const char* id : {"sub_b", "sub_a", "sub_c"})
+      PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_a", "phone", "p1", "sealed", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_b", "email", "e2", "sealed", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_a", "email", "e1", "sealed", kT0}));
+    ConsentEventRecord e;
+    e.target = "marketing";
+    e.action = "object";
+    for (const char* id : {"sub_b", "sub_a", "sub_b"}) {
+      e.subject_id = id;
+      PD_RETURN_IF_ERROR(StatusOf(tx.AppendConsentEvent(e)));
+    }
+    return tx.AddSuppression({"email", "e2", "objection", kT0 + kSecond});
+  })));
+  std::vector<std::string> subjects, identities, events, suppressions;
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.ScanSubjects([&](const SubjectRecord& s) {
+      subjects.push_back(s.id);
+      return Ok();
+    }));
+    PD_RETURN_IF_ERROR(tx.ScanIdentityIndexes([&](const IdentityRecord& i) {
+      EXPECT_EQ(i.sealed_value, "");
+      identities.push_back(i.kind + ":" + i.blind_index + ":" + i.subject_id);
+      return Ok();
+    }));
+    PD_RETURN_IF_ERROR(tx.ScanConsentEvents([&](const ConsentEventRecord& e) {
+      events.push_back(e.subject_id + "#" + std::to_string(e.seq));
+      return Ok();
+    }));
+    return tx.ScanSuppressions([&](const SuppressionRecord& s) {
+      suppressions.push_back(s.kind + ":" + s.blind_index + ":" + s.reason);
+      EXPECT_EQ(s.created_at, kT0 + kSecond);
+      return Ok();
+    });
+  })));
+  EXPECT_EQ(subjects, (std::vector<std::string>{"sub_a", "sub_b", "sub_c"}));
+  EXPECT_EQ(identities,
+            (std::vector<std::string>{"email:e1:sub_a", "email:e2:sub_b", "phone:p1:sub_a"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"sub_a#2", "sub_b#1", "sub_b#3"}));
+  EXPECT_EQ(suppressions, (std::vector<std::string>{"email:e2:objection"}));
+  int seen = 0;
+  EXPECT_TRUE(IsError(store_->Read([&](Tx& tx) {
+    return tx.ScanSubjects([&](const SubjectRecord&) -> Status {
+      if (++seen == 2) return Error(ErrorKind::kInternal, "stop", "stop");
+      return Ok();
+    });
+  }),
+                      ErrorKind::kInternal, "stop"));
+  EXPECT_EQ(seen, 2);
+}
+
 TEST_P(StoreConformance, SubjectRegimeIsStoredAndChanged) {
   SubjectRecord subject = Subject("sub_1");
   subject.regime = "ccpa";

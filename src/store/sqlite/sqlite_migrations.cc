@@ -218,8 +218,54 @@ CREATE INDEX verification_codes_by_identity
 CREATE INDEX verification_codes_by_expiry ON verification_codes(expires_at);
 )sql";
 
+// Version 8: a log of what may have changed someone's consent verdicts, written by triggers
+// whatever code or process made the change, so that an in-memory index of every subject's
+// verdicts (consent/consent_index.h) can catch up with the store by reading the log after the
+// seq it last applied. A row names a subject, an identity (kind, blind index), or both. The
+// process that keeps the index deletes what it has applied.
+constexpr char kV8[] = R"sql(
+CREATE TABLE consent_changes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject_id  TEXT NOT NULL,  -- '' for an identity alone (a suppression)
+  kind        TEXT NOT NULL,  -- '' for a subject alone
+  blind_index BLOB NOT NULL   -- x'' for a subject alone
+);
+CREATE TRIGGER consent_changes_subject_insert AFTER INSERT ON subjects BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES (new.id, '', x'');
+END;
+CREATE TRIGGER consent_changes_subject_update
+  AFTER UPDATE OF erased_at, restricted_at, regime ON subjects BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES (new.id, '', x'');
+END;
+CREATE TRIGGER consent_changes_subject_delete AFTER DELETE ON subjects BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES (old.id, '', x'');
+END;
+CREATE TRIGGER consent_changes_identity_insert AFTER INSERT ON identities BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index)
+    VALUES (new.subject_id, new.kind, new.blind_index);
+END;
+CREATE TRIGGER consent_changes_identity_update
+  AFTER UPDATE OF subject_id, kind, blind_index ON identities BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index)
+    VALUES (old.subject_id, old.kind, old.blind_index), (new.subject_id, new.kind, new.blind_index);
+END;
+CREATE TRIGGER consent_changes_identity_delete AFTER DELETE ON identities BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index)
+    VALUES (old.subject_id, old.kind, old.blind_index);
+END;
+CREATE TRIGGER consent_changes_suppression_insert AFTER INSERT ON suppressions BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES ('', new.kind, new.blind_index);
+END;
+CREATE TRIGGER consent_changes_suppression_delete AFTER DELETE ON suppressions BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES ('', old.kind, old.blind_index);
+END;
+CREATE TRIGGER consent_changes_event_insert AFTER INSERT ON consent_events BEGIN
+  INSERT INTO consent_changes (subject_id, kind, blind_index) VALUES (new.subject_id, '', x'');
+END;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8},
 };
 
 }  // namespace

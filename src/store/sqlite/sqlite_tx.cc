@@ -512,6 +512,91 @@ Result<std::vector<IdentityRecord>> SqliteTx::ListIdentitiesOfKind(
   return CollectRows<IdentityRecord>(q, ReadIdentity);
 }
 
+// The consent change log and the scans that build in-memory indexes.
+
+Result<std::vector<ConsentChangeRecord>> SqliteTx::ListConsentChanges(int64_t after_seq,
+                                                                      int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT seq, subject_id, kind, blind_index FROM "
+                                                   "consent_changes WHERE seq > ? ORDER BY seq "
+                                                   "LIMIT ?"));
+  q.Int(after_seq).Int(limit);
+  return CollectRows<ConsentChangeRecord>(q, [](const SqliteQuery& r) {
+    return ConsentChangeRecord{r.ColumnInt(0), r.ColumnBytes(1), r.ColumnBytes(2),
+                               r.ColumnBytes(3)};
+  });
+}
+
+Result<int64_t> SqliteTx::LastConsentChange() {
+  // AUTOINCREMENT keeps the largest seq ever handed out in sqlite_sequence, pruned or not.
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'consent_changes'"));
+  PD_ASSIGN_OR_RETURN(auto row,
+                      FirstRow<int64_t>(q, [](const SqliteQuery& r) { return r.ColumnInt(0); }));
+  return row.value_or(0);
+}
+
+Result<int64_t> SqliteTx::PruneConsentChanges(int64_t through_seq) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM consent_changes WHERE seq <= ?"));
+  q.Int(through_seq);
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.Changes();
+}
+
+namespace {
+
+// Passes every row of `q` through `read` to `fn`.
+template <class T, class ReadFn>
+Status ScanRows(SqliteQuery& q, ReadFn read, const std::function<Status(const T&)>& fn) {
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Ok();
+    PD_RETURN_IF_ERROR(fn(read(q)));
+  }
+}
+
+}  // namespace
+
+Status SqliteTx::ScanSubjects(const std::function<Status(const SubjectRecord&)>& fn) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kSubjectCols, " FROM subjects ORDER BY id")));
+  return ScanRows<SubjectRecord>(q, ReadSubject, fn);
+}
+
+Status SqliteTx::ScanIdentityIndexes(const std::function<Status(const IdentityRecord&)>& fn) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT subject_id, kind, blind_index, created_at FROM "
+                                    "identities ORDER BY kind, blind_index"));
+  return ScanRows<IdentityRecord>(
+      q,
+      [](const SqliteQuery& r) {
+        return IdentityRecord{r.ColumnBytes(0), r.ColumnBytes(1), r.ColumnBytes(2), "",
+                              r.ColumnInt(3)};
+      },
+      fn);
+}
+
+Status SqliteTx::ScanConsentEvents(const std::function<Status(const ConsentEventRecord&)>& fn) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(Sql("SELECT ", kConsentCols, " FROM consent_events ORDER BY subject_id, seq")));
+  return ScanRows<ConsentEventRecord>(q, ReadConsentEvent, fn);
+}
+
+Status SqliteTx::ScanSuppressions(const std::function<Status(const SuppressionRecord&)>& fn) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT kind, blind_index, reason, created_at "
+                                                   "FROM suppressions"));
+  return ScanRows<SuppressionRecord>(
+      q,
+      [](const SqliteQuery& r) {
+        return SuppressionRecord{r.ColumnBytes(0), r.ColumnBytes(1), r.ColumnBytes(2),
+                                 r.ColumnInt(3)};
+      },
+      fn);
+}
+
 // Attributes.
 
 Result<int64_t> SqliteTx::InsertAttribute(const AttributeRecord& attribute) {

@@ -39,6 +39,15 @@ class SqliteTx final : public Tx {
                                                            const std::string& after_subject_id,
                                                            int limit) override;
 
+  Result<std::vector<ConsentChangeRecord>> ListConsentChanges(int64_t after_seq,
+                                                              int limit) override;
+  Result<int64_t> LastConsentChange() override;
+  Result<int64_t> PruneConsentChanges(int64_t through_seq) override;
+  Status ScanSubjects(const std::function<Status(const SubjectRecord&)>& fn) override;
+  Status ScanIdentityIndexes(const std::function<Status(const IdentityRecord&)>& fn) override;
+  Status ScanConsentEvents(const std::function<Status(const ConsentEventRecord&)>& fn) override;
+  Status ScanSuppressions(const std::function<Status(const SuppressionRecord&)>& fn) override;
+
   Result<int64_t> InsertAttribute(const AttributeRecord& attribute) override;
   Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) override;
   Status DeleteSubjectData(const std::string& subject_id) override;
