@@ -275,6 +275,7 @@ class ConsentEnv {
   ConsentEnv() : policy_(LoadExample()) {}
   ~ConsentEnv() {
     ledger_.reset();
+    index_.reset();
     if (store_) store_->Close();
     if (!keep_dir_) {
       std::error_code ignored;
@@ -378,6 +379,26 @@ class ConsentEnv {
   const Keyring& keyring() const { return *keyring_; }
   const AuditLog& audit() const { return audit_; }
   const ConsentLedger& ledger() const { return *ledger_; }
+  // The in-memory index, built on first use (the build is timed: index_build_seconds).
+  ConsentIndex& index() {
+    std::call_once(index_once_, [&] {
+      ResetPeakRss();
+      const double rss_before = StatusMb("VmRSS");
+      index_ = std::make_unique<ConsentIndex>(*store_, policy_, Jurisdictions::Default());
+      auto started = std::chrono::steady_clock::now();
+      if (Status s = index_->Build(); !s.ok()) Die(s.error().message());
+      index_build_seconds_ =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      index_rss_mb_ = StatusMb("VmRSS") - rss_before;
+      index_build_peak_rss_mb_ = StatusMb("VmHWM");
+    });
+    return *index_;
+  }
+  // Whether Check answers from the index (true) or the store.
+  void UseIndex(bool on) { ledger_->UseIndex(on ? &index() : nullptr); }
+  double index_build_seconds() const { return index_build_seconds_; }
+  double index_rss_mb() const { return index_rss_mb_; }
+  double index_build_peak_rss_mb() const { return index_build_peak_rss_mb_; }
   PolicyHolder& policy() { return policy_; }
   const std::vector<std::vector<std::string>>& slices() const { return slices_; }
   int64_t identities() const { return g_options.identities; }
@@ -538,6 +559,11 @@ class ConsentEnv {
   std::unique_ptr<LinkSigner> links_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<ConsentLedger> ledger_;
+  std::once_flag index_once_;
+  std::unique_ptr<ConsentIndex> index_;
+  double index_build_seconds_ = 0;
+  double index_rss_mb_ = 0;
+  double index_build_peak_rss_mb_ = 0;
   std::vector<std::vector<std::string>> slices_;
   std::once_flag indexes_once_;
   std::vector<std::vector<std::string>> indexes_;
@@ -611,6 +637,13 @@ class WallClock {
 WallClock g_wall;
 void ResetWall(const benchmark::State&) { g_wall.Reset(); }
 
+// For benchmarks whose first argument is "index": Check answers from the in-memory index (1) or
+// from the store (0, the baseline).
+void SetupIndex(const benchmark::State& state) {
+  g_wall.Reset();
+  Env().UseIndex(state.range(0) == 1);
+}
+
 // Counters of a run in which all threads together checked `identities` per iteration:
 // identities_per_s and us_per_identity by the wall clock, and wall_ms. Thread 0 reports, after
 // the loop (whose end every thread has reached).
@@ -645,6 +678,20 @@ void BM_BuildStore(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildStore)->Iterations(1)->Unit(benchmark::kSecond);
 
+// Building the in-memory index from the store (what the daemon does in the background at start).
+void BM_BuildIndex(benchmark::State& state) {
+  for (auto _ : state) Env().index();  // NOLINT
+  ConsentEnv& env = Env();
+  ConsentIndex::Stats stats = env.index().GetStats();
+  state.counters["build_s"] = env.index_build_seconds();
+  state.counters["rss_growth_MB"] = env.index_rss_mb();
+  state.counters["build_peak_rss_MB"] = env.index_build_peak_rss_mb();
+  state.counters["index_MB"] = static_cast<double>(stats.bytes) / 1e6;
+  state.counters["subjects"] = static_cast<double>(stats.subjects);
+  state.counters["emails"] = static_cast<double>(stats.email_identities);
+}
+BENCHMARK(BM_BuildIndex)->Iterations(1)->Unit(benchmark::kSecond);
+
 // --- The check ---
 
 void CountVerdicts(const std::vector<ConsentCheckItem>& items,
@@ -673,7 +720,13 @@ void BM_Check(benchmark::State& state) {
   }
   rss.Report(state);
 }
-BENCHMARK(BM_Check)->Arg(kSlice)->Unit(benchmark::kMillisecond)->UseRealTime()->Setup(ResetWall);
+BENCHMARK(BM_Check)
+    ->ArgName("index")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Setup(SetupIndex);
 
 void BM_Check1M(benchmark::State& state) {
   ConsentEnv& env = Env();
@@ -704,12 +757,15 @@ void BM_Check1M(benchmark::State& state) {
   if (rss) rss->Report(state);
 }
 BENCHMARK(BM_Check1M)
+    ->ArgName("index")
+    ->Arg(0)
+    ->Arg(1)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Threads(1)
     ->Threads(2)
-    ->Setup(ResetWall);
+    ->Setup(SetupIndex);
 
 // --- Baselines, over every identity of the check list ---
 
@@ -964,12 +1020,15 @@ void BM_CheckOne(benchmark::State& state) {
   ReportIdentities(state, state.threads());
 }
 BENCHMARK(BM_CheckOne)
+    ->ArgName("index")
+    ->Arg(0)
+    ->Arg(1)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime()
     ->Threads(1)
     ->Threads(8)
     ->Threads(64)
-    ->Setup(ResetWall);
+    ->Setup(SetupIndex);
 
 // The HMAC with the key's inner and outer states computed once and copied per identity, as a
 // Keyring could keep them, instead of keying each blind index afresh. A key of the index key's

@@ -235,6 +235,16 @@ int RunServe(const Config& config, Environment& env) {
   ConsentIndex consent_index(**store, policy, Jurisdictions::Default());
   consent.UseIndex(&consent_index);
   consent_index.Start();
+  CheckAudit check_audit(**store, audit, env.clock);
+  const std::string check_audit_mode = config.Get("consent.check_audit");
+  if (check_audit_mode == "per_second") {
+    consent.AuditChecksWith(&check_audit);
+    check_audit.Start();
+  } else if (check_audit_mode != "per_check") {
+    return fail(Error(
+        ErrorKind::kInvalidArgument, "invalid_config",
+        "consent.check_audit is \"" + check_audit_mode + "\"; set it to per_second or per_check"));
+  }
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
   if (smtp->host.empty()) {
@@ -301,6 +311,7 @@ int RunServe(const Config& config, Environment& env) {
   // the store closes under them.
   job_runner.Stop();
   consent_index.Stop();
+  check_audit.Stop();  // the last second's counts
   (*store)->Close();
   log->info("stopped; jobs finished, store closed");
   return 0;

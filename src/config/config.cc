@@ -86,6 +86,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"mail.dkim.domain", "", "d= of DKIM signatures privacyd adds; empty: no signing"},
       {"mail.dkim.selector", "", "s= of DKIM signatures"},
       {"mail.dkim.key_file", "", "DKIM private key: PEM RSA or Ed25519 (mode 0600)"},
+      {"consent.check_audit", "per_second",
+       "per_second: one audit entry per sender and topic each second counting its consent "
+       "checks; per_check: an entry per check, durable before the check answers"},
       {"geoip.database", "",
        "MaxMind-format database (.mmdb) for IP to country; empty: Debian's tor-geoipdb tables"},
       {"geoip.tor_dir", "/usr/share/tor", "directory holding tor-geoipdb's geoip and geoip6"},

@@ -467,6 +467,12 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
   }
   std::map<std::string, int64_t> counts;
   for (const auto& item : items) ++counts[ConsentVerdictName(item.verdict)];
+  if (check_audit_ != nullptr) {
+    check_audit_->Add({ctx.principal.user_name, ctx.principal.role, topic_id, ctx.purpose,
+                       ctx.request_id, static_cast<int64_t>(items.size()), std::move(counts),
+                       answered ? "index" : "store"});
+    return items;
+  }
   nlohmann::json detail = {{"topic", topic_id},
                            {"checked", items.size()},
                            {"verdicts", counts},

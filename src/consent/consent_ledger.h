@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "consent/check_audit.h"
 #include "consent/consent_index.h"
 #include "consent/consent_rules.h"
 #include "consent/link_tokens.h"
@@ -164,6 +165,9 @@ class ConsentLedger {
   // Answers checks from `index` (consent/consent_index.h) when it is built; not owned, outlives
   // the ledger's use. Call before serving.
   void UseIndex(ConsentIndex* index) { index_ = index; }
+  // Counts checks into `audit`'s entries of a second each instead of writing an entry per check
+  // (consent/check_audit.h); not owned. Call before serving.
+  void AuditChecksWith(CheckAudit* audit) { check_audit_ = audit; }
 
   // Someone we hold no subject for (a referred colleague) used the link of the one mail they got
   // to never be written to again: the address's blind index (hex, from the link) goes on the
@@ -233,6 +237,7 @@ class ConsentLedger {
 
   const OneTimeCodes* codes_;
   ConsentIndex* index_ = nullptr;
+  CheckAudit* check_audit_ = nullptr;
 };
 
 }  // namespace privacyd

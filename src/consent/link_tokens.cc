@@ -15,17 +15,24 @@ constexpr size_t kHeaderBytes = 1 + kKeyIdBytes + 1 + 8;
 constexpr char kSeparator = '\x1f';
 constexpr std::string_view kDomain = "privacyd link v1";
 
-std::string Mac(const SecretBytes& key, std::string_view signed_part) {
+// The HMAC state keyed with `key` and the domain absorbed, copied for every token.
+crypto_auth_hmacsha256_state Keyed(const SecretBytes& key) {
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, key.data(), key.size());
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kDomain.data()),
                                 kDomain.size());
+  return state;
+}
+
+std::string Mac(const crypto_auth_hmacsha256_state& keyed, std::string_view signed_part) {
+  crypto_auth_hmacsha256_state state = keyed;
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(signed_part.data()),
                                 signed_part.size());
   uint8_t full[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_final(&state, full);
   std::string out(reinterpret_cast<const char*>(full), kMacBytes);
   sodium_memzero(full, sizeof full);
+  sodium_memzero(&state, sizeof state);
   return out;
 }
 
@@ -43,7 +50,13 @@ bool KnownPurpose(char c) {
 
 }  // namespace
 
-LinkSigner::LinkSigner(std::vector<LinkKey> keys) : keys_(std::move(keys)) {}
+LinkSigner::LinkSigner(std::vector<LinkKey> keys) : keys_(std::move(keys)) {
+  for (const auto& key : keys_) keyed_.push_back(Keyed(key.key));
+}
+
+LinkSigner::~LinkSigner() {
+  for (auto& state : keyed_) sodium_memzero(&state, sizeof state);
+}
 
 std::string LinkSigner::Sign(const LinkClaims& claims) const {
   const LinkKey& signing = keys_.front();
@@ -63,7 +76,7 @@ std::string LinkSigner::Sign(const LinkClaims& claims) const {
   raw += claims.topic;
   raw.push_back(kSeparator);
   raw += claims.message_id;
-  raw += Mac(signing.key, raw);
+  raw += Mac(keyed_.front(), raw);
   std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                   '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const uint8_t*>(raw.data()),
@@ -86,13 +99,13 @@ Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const 
     return Invalid();
   }
   const std::string key_id = ToHex(std::string_view(raw).substr(1, kKeyIdBytes));
-  const LinkKey* key = nullptr;
-  for (const auto& k : keys_) {
-    if (k.id == key_id) key = &k;
+  const crypto_auth_hmacsha256_state* keyed = nullptr;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i].id == key_id) keyed = &keyed_[i];
   }
-  if (key == nullptr) return Invalid();
+  if (keyed == nullptr) return Invalid();
   std::string_view signed_part = std::string_view(raw).substr(0, raw.size() - kMacBytes);
-  std::string expected = Mac(key->key, signed_part);
+  std::string expected = Mac(*keyed, signed_part);
   if (sodium_memcmp(expected.data(), raw.data() + signed_part.size(), kMacBytes) != 0) {
     return Invalid();
   }

@@ -14,6 +14,8 @@
 // verifies anything it signed.
 #pragma once
 
+#include <sodium.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,9 @@ class LinkSigner {
  public:
   // `keys` front() signs; every key verifies. At least one key.
   explicit LinkSigner(std::vector<LinkKey> keys);
+  ~LinkSigner();  // wipes the keyed states
+  LinkSigner(const LinkSigner&) = delete;
+  LinkSigner& operator=(const LinkSigner&) = delete;
 
   std::string Sign(const LinkClaims& claims) const;
 
@@ -60,6 +65,8 @@ class LinkSigner {
 
  private:
   std::vector<LinkKey> keys_;
+  // Per key, the HMAC state keyed once (as sensitive as the key).
+  std::vector<crypto_auth_hmacsha256_state> keyed_;
 };
 
 }  // namespace privacyd

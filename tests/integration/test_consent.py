@@ -507,6 +507,62 @@ class ConsentTest(DaemonTest):
         self.assertEqual([line["email"] for line in lines], ["ann@example.com"])
         self.assertEqual(lines[0]["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
 
+    def wait_for_metric(self, line, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            status, _, raw = self.daemon.request("GET", "/metrics")
+            self.assertEqual(status, 200)
+            if line in raw.decode().splitlines() or time.time() > deadline:
+                return raw.decode()
+            time.sleep(0.05)
+
+    def audit_of_checks(self, want, timeout=10):
+        """The consent.check audit entries, once there are `want` of them (written each second)."""
+        auditor = make_user(self.data, f"aud{uuid.uuid4().hex[:6]}", "auditor")
+        deadline = time.time() + timeout
+        while True:
+            status, _, raw = self.daemon.request("GET", "/v1/admin/audit?action=consent.check",
+                                                 token=auditor)
+            self.assertEqual(status, 200, raw)
+            entries = json.loads(raw)["entries"]
+            if len(entries) >= want or time.time() > deadline:
+                return entries
+            time.sleep(0.1)
+
+    def test_checks_come_from_memory_and_see_every_change_before_them(self):
+        self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
+        metrics = self.wait_for_metric("privacyd_consent_index_ready 1")
+        self.assertIn("privacyd_consent_index_ready 1", metrics.splitlines())
+        self.assertEqual(self.verdict("newsletter", "ann@example.com"), "allowed")
+        # A change through privacyd, then one behind its back (another process's write): each
+        # is seen by the very next check.
+        subject = self.subject_id("ann@example.com")
+        status, _, raw = self.daemon.request(
+            "POST", f"/v1/admin/subjects/{subject}/consent",
+            {"topic": "newsletter", "action": "withdraw", "method": "staff_phone",
+             "received_on": "2026-01-05"}, token=self.officer)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(self.verdict("newsletter", "ann@example.com"), "no_consent")
+        self.collect({"name": "Bob", "email": "bob@example.com", "country": "US"})
+        self.assertEqual(self.verdict("newsletter", "bob@example.com"), "allowed")
+        bob = self.subject_id("bob@example.com")
+        db = sqlite3.connect(os.path.join(self.data, "privacyd.db"), timeout=10)
+        with db:
+            db.execute("UPDATE subjects SET restricted_at = 1 WHERE id = ?", (bob,))
+        db.close()
+        self.assertEqual(self.verdict("newsletter", "bob@example.com"), "restricted")
+        self.assertEqual(self.verdict("newsletter", bob), "restricted")
+        # Five checks by one sender on one topic: one audit entry counting them, no identities.
+        entries = self.audit_of_checks(1)
+        self.assertTrue(entries)
+        detail = entries[-1]["detail"]
+        counted = sum(e["detail"]["checks"] for e in entries)
+        self.assertEqual(counted, 5)
+        self.assertEqual(detail["topic"], "newsletter")
+        self.assertEqual(set(detail["answered_by"]), {"index"})
+        self.assertEqual(entries[-1]["actor"], "mailer")
+        self.assertNotIn("ann@", json.dumps(entries))
+
     def test_staff_see_the_outbox_and_why_mail_failed_without_its_content(self):
         self.sink.fail_next(count=100, code=550)
         self.collect({"name": "Dee", "email": "dee@example.de", "country": "DE",
