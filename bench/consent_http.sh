@@ -11,7 +11,8 @@
 # 2. unless BENCH_CONSENT_INPROCESS=0, the in-process check of the whole list on that directory
 #    (BM_Check1M, one and two threads), before the daemon starts, for comparison;
 # 3. a marketing user and its token (privacyd user add / token create), then privacyd serve on
-#    a free loopback port (access log off);
+#    a free loopback port (access log off), and the wait until its in-memory consent index is
+#    built (the build time and the index's size are printed);
 # 4. wrk, one after the other, at BENCH_CONNECTIONS and at BENCH_LOW_CONNECTIONS connections:
 #    GET /healthz (the baseline: what the HTTP layer alone does on this machine now), then
 #    bench/consent_check.lua: one identity per request, drawn from the first 100,000 of the list;
@@ -118,6 +119,20 @@ for ((i = 0; i < 600; i++)); do
   kill -0 "$PID" 2>/dev/null || { cat "$WORK/privacyd.log" >&2; die "privacyd exited"; }
   sleep 0.05
 done
+# The daemon answers at once, from the store, while it builds the in-memory consent index in
+# the background; the figures below are of the index, so wait for it.
+index_ns=$(date +%s%N)
+for ((i = 0; i < 1200; i++)); do
+  if curl -fs "http://127.0.0.1:$PORT/metrics" | grep -qx 'privacyd_consent_index_ready 1'; then
+    break
+  fi
+  kill -0 "$PID" 2>/dev/null || { cat "$WORK/privacyd.log" >&2; die "privacyd exited"; }
+  sleep 0.05
+done
+curl -fs "http://127.0.0.1:$PORT/metrics" | grep -qx 'privacyd_consent_index_ready 1' ||
+  die "the consent index was not ready within a minute"
+printf 'consent index ready %d ms after /readyz: %s\n' "$((($(date +%s%N) - index_ns) / 1000000))" \
+  "$(curl -fs "http://127.0.0.1:$PORT/metrics" | grep -E '^privacyd_consent_index_(subjects|bytes) ' | tr '\n' ' ')"
 sleep 0.5
 
 memory() {  # label

@@ -7,6 +7,7 @@
 
 #include "consent/consent_receipt.h"
 #include "crypto/secret.h"
+#include "registry/identity.h"
 #include "staff/roles.h"
 
 namespace privacyd {
@@ -352,6 +353,92 @@ Result<std::vector<std::string>> ConsentLedger::Confirm(const LinkClaims& claims
         }
         return granted;
       });
+}
+
+Result<bool> ConsentLedger::RequestAddressChange(const std::string& subject_id,
+                                                 const std::string& new_email,
+                                                 const ConsentSource& source) const {
+  PD_ASSIGN_OR_RETURN(std::string address, NormalizeIdentity("email", new_email));
+  PD_ASSIGN_OR_RETURN(std::string index, registry_.IdentityIndex({"email", address}));
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  return WriteValue<bool>(store_, [&](Tx& tx) -> Result<bool> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(subject_id));
+    if (!subject || subject->erased_at) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(auto holder, tx.FindSubjectByIdentity("email", index));
+    if (holder == subject_id) return false;
+    if (holder) return true;  // someone else's: nothing happens, and nothing tells
+    // One pending address per person, and per address: the latest request wins.
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject_id));
+    for (const auto& identity : identities) {
+      if (identity.kind == kPendingEmailKind) {
+        PD_RETURN_IF_ERROR(tx.DeleteIdentity(identity.kind, identity.blind_index));
+      }
+    }
+    PD_ASSIGN_OR_RETURN(auto other, tx.FindSubjectByIdentity(kPendingEmailKind, index));
+    if (other) PD_RETURN_IF_ERROR(tx.DeleteIdentity(kPendingEmailKind, index));
+    PD_ASSIGN_OR_RETURN(std::string sealed,
+                        registry_.SealIdentity(tx, subject_id, kPendingEmailKind, address));
+    PD_RETURN_IF_ERROR(
+        tx.InsertIdentity({subject_id, kPendingEmailKind, index, sealed, clock_.Now()}));
+    LinkClaims claims{LinkPurpose::kAddress, subject_id, "", ToHex(index),
+                      clock_.Now() + kConfirmValidity};
+    OutgoingMail mail;
+    mail.subject_id = subject_id;
+    mail.identity_kind = kPendingEmailKind;
+    mail.template_name = "address_change";
+    mail.language = source.language.empty() && !policy->languages.empty()
+                        ? policy->languages.front()
+                        : source.language;
+    mail.vars = {{"confirm_url", public_url_ + "/a/" + links_.Sign(claims)},
+                 {"expires_hours", kConfirmValidity / (3600 * kMicrosPerSecond)}};
+    PD_RETURN_IF_ERROR(StatusOf(outbox_.Enqueue(tx, mail)));
+    nlohmann::json detail = {{"method", source.method}};
+    PD_RETURN_IF_ERROR(audit_.Append(
+        tx, AuditEvent{Actor(source, subject_id), "", "identity.change_requested",
+                       "subject:" + subject_id, "consent", source.request_id, detail.dump()}));
+    return true;
+  });
+}
+
+Status ConsentLedger::ConfirmAddressChange(const LinkClaims& claims,
+                                           const ConsentSource& source) const {
+  std::string index;
+  if (claims.purpose != LinkPurpose::kAddress || !FromHex(claims.message_id, &index)) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_link", "this link is not valid");
+  }
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(claims.subject_id));
+    if (!subject || subject->erased_at) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(auto holder, tx.FindSubjectByIdentity("email", index));
+    if (holder == subject->id) return Ok();  // confirmed before
+    if (holder) {
+      return Error(ErrorKind::kAlreadyExists, "address_taken",
+                   "this address was registered by someone else meanwhile; contact us");
+    }
+    PD_ASSIGN_OR_RETURN(auto pending, tx.FindSubjectByIdentity(kPendingEmailKind, index));
+    if (pending != subject->id) {
+      return Error(ErrorKind::kFailedPrecondition, "address_change_not_pending",
+                   "this change of address was replaced by a later one, or never asked for; "
+                   "use the link of the latest confirmation mail");
+    }
+    PD_ASSIGN_OR_RETURN(auto address, registry_.OpenIdentity(tx, subject->id, kPendingEmailKind));
+    if (!address) return SubjectGone();
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(subject->id));
+    int replaced = 0;
+    for (const auto& identity : identities) {
+      if (identity.kind == "email" || identity.kind == kPendingEmailKind) {
+        PD_RETURN_IF_ERROR(tx.DeleteIdentity(identity.kind, identity.blind_index));
+        replaced += identity.kind == "email" ? 1 : 0;
+      }
+    }
+    PD_ASSIGN_OR_RETURN(std::string sealed,
+                        registry_.SealIdentity(tx, subject->id, "email", *address));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({subject->id, "email", index, sealed, clock_.Now()}));
+    nlohmann::json detail = {{"method", kMethodDoubleOptIn}, {"replaced", replaced}};
+    return StatusOf(audit_.Append(
+        tx, AuditEvent{Actor(source, subject->id), "", "identity.changed", "subject:" + subject->id,
+                       "consent", source.request_id, detail.dump()}));
+  });
 }
 
 Result<std::vector<ConsentEventRecord>> ConsentLedger::History(

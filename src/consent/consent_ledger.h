@@ -45,6 +45,10 @@ inline constexpr char kMethodStaffLetter[] = "staff_letter";
 inline constexpr char kMethodStaffPhone[] = "staff_phone";
 inline constexpr char kMethodGpc[] = "gpc";
 
+// The identity kind of an address a person asked to change to, until they confirm it from that
+// mailbox.
+inline constexpr char kPendingEmailKind[] = "email_pending";
+
 // How and where a change was made. Nothing personal.
 struct ConsentSource {
   std::string method;
@@ -129,6 +133,22 @@ class ConsentLedger {
   Result<size_t> ChangeAll(const std::string& subject_id, const std::vector<ConsentChange>& changes,
                            const ConsentSource& source, bool confirm_by_mail = false,
                            bool gpc = false) const;
+
+  // A person (by their Preference Center link) asks to change their address to `new_email`: the
+  // address is kept as the subject's pending address (replacing an earlier pending one) and a
+  // confirmation link, valid kConfirmValidity, is mailed to it; nothing else changes until it is
+  // confirmed. Returns false when the address already is the person's. When someone else holds
+  // the address nothing is stored or sent, and the answer is the same as when a mail went (the
+  // Preference Center must not tell who is registered). Errors: kInvalidArgument
+  // "invalid_identity"; kNotFound "subject_not_found" (also erased).
+  Result<bool> RequestAddressChange(const std::string& subject_id, const std::string& new_email,
+                                    const ConsentSource& source) const;
+  // The link from that mail was followed: the pending address becomes the person's email (their
+  // previous addresses are removed) in one transaction. Confirming again changes nothing.
+  // Errors: kFailedPrecondition "address_change_not_pending" (superseded by a later request, or
+  // never made); kAlreadyExists "address_taken" (someone else registered it meanwhile);
+  // kNotFound "subject_not_found".
+  Status ConfirmAddressChange(const LinkClaims& claims, const ConsentSource& source) const;
 
   // Confirms a double opt-in: grants the topics the link names that are still requested.
   Result<std::vector<std::string>> Confirm(const LinkClaims& claims,

@@ -288,6 +288,87 @@ TEST_F(ConsentLedgerTest, SeveralChangesAreAllOrNothingAndMayCarryAGpcSignal) {
   EXPECT_EQ(events[2].method, "gpc");
 }
 
+TEST_F(ConsentLedgerTest, ANewAddressCountsOnlyOnceConfirmedFromItsMailbox) {
+  std::string id = Person("old@example.com", "ccpa");
+  ConsentSource source = Source(kMethodPreferenceCenter);
+  EXPECT_EQ(ledger_->RequestAddressChange(id, "not an address", source).error().code(),
+            "invalid_identity");
+  auto same = ledger_->RequestAddressChange(id, "OLD@example.com", source);
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(*same);
+  EXPECT_TRUE(MailJobs().empty());
+  // Someone else's address: the same answer, and nothing stored or sent.
+  Person("taken@example.com", "ccpa");
+  ASSERT_TRUE(ledger_->RequestAddressChange(id, "taken@example.com", source).ok());
+  EXPECT_TRUE(MailJobs().empty());
+
+  ASSERT_TRUE(*ledger_->RequestAddressChange(id, "first@example.com", source));
+  ASSERT_TRUE(*ledger_->RequestAddressChange(id, "new@example.com", source));
+  auto jobs = MailJobs();
+  ASSERT_EQ(jobs.size(), 2u);
+  auto queued = Outbox::Parse(jobs[1].payload);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->identity_kind, kPendingEmailKind);
+  EXPECT_EQ(queued->template_name, "address_change");
+  auto vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *queued); });
+  ASSERT_TRUE(vars.ok());
+  std::string url = (*vars)["confirm_url"];
+  ASSERT_EQ(url.rfind("https://privacy.example.com/a/", 0), 0u) << url;
+  auto claims = links_->Verify(url.substr(url.rfind('/') + 1), clock_.Now());
+  ASSERT_TRUE(claims.ok());
+  // Until confirmed, mail goes to the old address and the new one is nobody's.
+  EXPECT_EQ(Verdict("newsletter", "old@example.com"), "allowed");
+  EXPECT_EQ(Verdict("newsletter", "new@example.com"), "unknown");
+  auto pending = ReadValue<std::optional<std::string>>(
+      *store_, [&](Tx& tx) { return registry_->OpenIdentity(tx, id, kPendingEmailKind); });
+  EXPECT_EQ(*pending, std::optional<std::string>("new@example.com"));
+
+  // The link of the superseded request no longer works.
+  auto first = Outbox::Parse(jobs[0].payload);
+  auto first_vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *first); });
+  std::string first_url = (*first_vars)["confirm_url"];
+  auto first_claims = links_->Verify(first_url.substr(first_url.rfind('/') + 1), clock_.Now());
+  EXPECT_EQ(ledger_->ConfirmAddressChange(*first_claims, Source(kMethodDoubleOptIn)).error().code(),
+            "address_change_not_pending");
+
+  ASSERT_TRUE(ledger_->ConfirmAddressChange(*claims, Source(kMethodDoubleOptIn)).ok());
+  EXPECT_EQ(Verdict("newsletter", "old@example.com"), "unknown");
+  EXPECT_EQ(Verdict("newsletter", "new@example.com"), "allowed");
+  auto identities = ReadValue<std::vector<IdentityRecord>>(
+      *store_, [&](Tx& tx) { return tx.ListIdentities(id); });
+  ASSERT_EQ(identities->size(), 1u);
+  EXPECT_EQ((*identities)[0].kind, "email");
+  auto address = ReadValue<std::optional<std::string>>(
+      *store_, [&](Tx& tx) { return registry_->OpenIdentity(tx, id, "email"); });
+  EXPECT_EQ(*address, std::optional<std::string>("new@example.com"));
+  // Following the link again changes nothing.
+  EXPECT_TRUE(ledger_->ConfirmAddressChange(*claims, Source(kMethodDoubleOptIn)).ok());
+  auto trail = ReadValue<std::vector<AuditRecord>>(*store_, [](Tx& tx) {
+    AuditQuery q;
+    q.action = "identity.changed";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(trail->size(), 1u);
+  EXPECT_EQ(trail->back().detail.find("example.com"), std::string::npos);
+}
+
+TEST_F(ConsentLedgerTest, AnAddressRegisteredMeanwhileIsNotTakenOver) {
+  std::string id = Person("old@example.com", "ccpa");
+  ASSERT_TRUE(
+      *ledger_->RequestAddressChange(id, "new@example.com", Source(kMethodPreferenceCenter)));
+  auto queued = Outbox::Parse(MailJobs()[0].payload);
+  auto vars =
+      ReadValue<nlohmann::json>(*store_, [&](Tx& tx) { return outbox_->OpenVars(tx, *queued); });
+  std::string url = (*vars)["confirm_url"];
+  auto claims = links_->Verify(url.substr(url.rfind('/') + 1), clock_.Now());
+  std::string other = Person("new@example.com", "gdpr");
+  EXPECT_EQ(ledger_->ConfirmAddressChange(*claims, Source(kMethodDoubleOptIn)).error().code(),
+            "address_taken");
+  EXPECT_EQ(Verdict("newsletter", "old@example.com"), "allowed");
+}
+
 // The property: over random ledgers, the check answers exactly what a plain replay of the
 // history says, and in particular never allows anyone the replay refuses.
 struct Model {

@@ -45,7 +45,8 @@ Error Invalid() {
 bool KnownPurpose(char c) {
   return c == static_cast<char>(LinkPurpose::kUnsubscribe) ||
          c == static_cast<char>(LinkPurpose::kPreferences) ||
-         c == static_cast<char>(LinkPurpose::kConfirm);
+         c == static_cast<char>(LinkPurpose::kConfirm) ||
+         c == static_cast<char>(LinkPurpose::kAddress);
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ enum class LinkPurpose : char {
   kUnsubscribe = 'u',  // one topic, or "*" for all marketing; never expires
   kPreferences = 'p',  // the Preference Center
   kConfirm = 'c',      // double opt-in of the topic(s) requested
+  kAddress = 'a',      // confirmation of a new address: message id = its blind index (hex)
 };
 
 struct LinkClaims {

@@ -131,9 +131,11 @@ Status MailDelivery::SendQueued(const JobRecord& job) {
         return Ok();
       }
     }
-    PD_ASSIGN_OR_RETURN(address, registry_.OpenIdentity(tx, subject->id, "email"));
+    PD_ASSIGN_OR_RETURN(address, registry_.OpenIdentity(tx, subject->id, queued.identity_kind));
     if (!address) {
-      drop = "the recipient has no email address";
+      drop = queued.identity_kind == kPendingEmailKind
+                 ? "the address change was confirmed or superseded before the mail went"
+                 : "the recipient has no email address";
       return Ok();
     }
     PD_ASSIGN_OR_RETURN(vars, outbox_.OpenVars(tx, queued));

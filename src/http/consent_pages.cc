@@ -46,7 +46,21 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
           {"Subscription confirmed", "You will receive {topics} from {controller}.", ""}},
          {ConsentPage::kNothingToConfirm,
           {"Nothing to confirm",
-           "This subscription was confirmed already, or it was withdrawn since.", ""}}},
+           "This subscription was confirmed already, or it was withdrawn since.", ""}},
+         {ConsentPage::kAddressAsk,
+          {"Confirm your new address",
+           "Should {controller} write to this address from now on, instead of the one it has?",
+           "Confirm"}},
+         {ConsentPage::kAddressChanged,
+          {"Address changed", "{controller} will write to this address from now on.", ""}},
+         {ConsentPage::kAddressNotPending,
+          {"Nothing to confirm",
+           "This change was confirmed already or replaced by a later one. Use the link of the "
+           "latest confirmation email.",
+           ""}},
+         {ConsentPage::kAddressTaken,
+          {"This address cannot be used",
+           "It was registered by someone else meanwhile. Please contact {controller}.", ""}}},
         "marketing emails",
         "Manage your subscriptions"}},
       {"de",
@@ -72,7 +86,23 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
           {"Abonnement bestätigt", "Sie erhalten {topics} von {controller}.", ""}},
          {ConsentPage::kNothingToConfirm,
           {"Nichts zu bestätigen",
-           "Dieses Abonnement wurde bereits bestätigt oder inzwischen widerrufen.", ""}}},
+           "Dieses Abonnement wurde bereits bestätigt oder inzwischen widerrufen.", ""}},
+         {ConsentPage::kAddressAsk,
+          {"Neue Adresse bestätigen",
+           "Soll {controller} ab jetzt an diese Adresse schreiben statt an die bisherige?",
+           "Bestätigen"}},
+         {ConsentPage::kAddressChanged,
+          {"Adresse geändert", "{controller} schreibt ab jetzt an diese Adresse.", ""}},
+         {ConsentPage::kAddressNotPending,
+          {"Nichts zu bestätigen",
+           "Diese Änderung wurde bereits bestätigt oder durch eine spätere ersetzt. Verwenden "
+           "Sie den Link aus der neuesten Bestätigungs-E-Mail.",
+           ""}},
+         {ConsentPage::kAddressTaken,
+          {"Diese Adresse kann nicht verwendet werden",
+           "Sie wurde inzwischen von jemand anderem registriert. Bitte wenden Sie sich an "
+           "{controller}.",
+           ""}}},
         "Marketing-E-Mails",
         "Abonnements verwalten"}},
       {"fr",
@@ -98,7 +128,21 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
           {"Abonnement confirmé", "Vous recevrez {topics} de {controller}.", ""}},
          {ConsentPage::kNothingToConfirm,
           {"Rien à confirmer", "Cet abonnement a déjà été confirmé, ou il a été retiré depuis.",
-           ""}}},
+           ""}},
+         {ConsentPage::kAddressAsk,
+          {"Confirmez votre nouvelle adresse",
+           "{controller} doit-il désormais écrire à cette adresse plutôt qu'à l'ancienne ?",
+           "Confirmer"}},
+         {ConsentPage::kAddressChanged,
+          {"Adresse modifiée", "{controller} écrira désormais à cette adresse.", ""}},
+         {ConsentPage::kAddressNotPending,
+          {"Rien à confirmer",
+           "Cette modification a déjà été confirmée ou remplacée par une plus récente. Utilisez "
+           "le lien du dernier e-mail de confirmation.",
+           ""}},
+         {ConsentPage::kAddressTaken,
+          {"Cette adresse ne peut pas être utilisée",
+           "Quelqu'un d'autre l'a enregistrée entre-temps. Veuillez contacter {controller}.", ""}}},
         "les e-mails marketing",
         "Gérer vos abonnements"}},
   };
@@ -111,6 +155,9 @@ int StatusOf(ConsentPage page) {
       return 400;
     case ConsentPage::kExpiredLink:
       return 410;
+    case ConsentPage::kAddressNotPending:
+    case ConsentPage::kAddressTaken:
+      return 409;
     default:
       return 200;
   }
@@ -243,7 +290,7 @@ HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
   std::string html = DocumentStart(lang, t.title) + "<p>" + lead + "</p>\n";
   if (*t.button != '\0') {
     html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) + "\">\n" +
-            (page == ConsentPage::kConfirmAsk
+            (page == ConsentPage::kConfirmAsk || page == ConsentPage::kAddressAsk
                  ? std::string("<input type=\"hidden\" name=\"confirm\" value=\"yes\">\n")
                  : std::string("<input type=\"hidden\" name=\"List-Unsubscribe\" "
                                "value=\"One-Click\">\n<input type=\"hidden\" name=\"via\" "

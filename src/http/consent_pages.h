@@ -13,15 +13,19 @@
 namespace privacyd {
 
 enum class ConsentPage {
-  kInvalidLink,       // 400
-  kExpiredLink,       // 410
-  kUnsubscribeAsk,    // GET /u/: {topic} (empty: all marketing); a button that POSTs
-  kUnsubscribed,      // POST /u/ done: {topic}
-  kNeverContactAsk,   // GET /u/ of a referral mail
-  kNeverContactDone,  // POST /u/ of a referral mail
-  kConfirmAsk,        // GET /c/: {topics}; a button that POSTs
-  kConfirmed,         // POST /c/ done: {topics}
-  kNothingToConfirm,  // POST /c/ when nothing is pending any more
+  kInvalidLink,        // 400
+  kExpiredLink,        // 410
+  kUnsubscribeAsk,     // GET /u/: {topic} (empty: all marketing); a button that POSTs
+  kUnsubscribed,       // POST /u/ done: {topic}
+  kNeverContactAsk,    // GET /u/ of a referral mail
+  kNeverContactDone,   // POST /u/ of a referral mail
+  kConfirmAsk,         // GET /c/: {topics}; a button that POSTs
+  kConfirmed,          // POST /c/ done: {topics}
+  kNothingToConfirm,   // POST /c/ when nothing is pending any more
+  kAddressAsk,         // GET /a/: confirm the new address; a button that POSTs
+  kAddressChanged,     // POST /a/ done
+  kAddressNotPending,  // POST /a/ of a change replaced by a later one (409)
+  kAddressTaken,       // POST /a/ when someone else registered the address meanwhile (409)
 };
 
 struct ConsentPageVars {

@@ -12,6 +12,7 @@
 #include "http/consent_pages.h"
 #include "http/form_fields.h"
 #include "http/json_body.h"
+#include "registry/identity.h"
 #include "staff/roles.h"
 
 namespace privacyd {
@@ -222,6 +223,41 @@ class ConsentRoutes {
     return RenderConsentPage(ConsentPage::kConfirmed, lang, vars);
   }
 
+  // GET /a/{token}: the question whether to write to the new address from now on.
+  HttpResponse AddressPage(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = ConfirmClaims(request, LinkPurpose::kAddress);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    vars.form_action = request.path;
+    return RenderConsentPage(ConsentPage::kAddressAsk, lang, vars);
+  }
+
+  // POST /a/{token}: the confirmation, from the new mailbox.
+  HttpResponse ConfirmAddress(const HttpRequest& request) const {
+    auto policy = policy_.Current();
+    const std::string lang = PageLanguage(request);
+    auto claims = ConfirmClaims(request, LinkPurpose::kAddress);
+    if (!claims.ok()) return LinkProblemPage(claims.error(), lang, *policy);
+    ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodDoubleOptIn);
+    source.language = lang;
+    Status done = ledger_.ConfirmAddressChange(*claims, source);
+    ConsentPageVars vars;
+    vars.controller = policy->controller.name;
+    if (done.ok()) {
+      vars.preferences_url = ledger_.PreferencesUrl(claims->subject_id, kPreferencesLinkValidity);
+      return RenderConsentPage(ConsentPage::kAddressChanged, lang, vars);
+    }
+    const std::string& code = done.error().code();
+    if (code == "address_taken") return RenderConsentPage(ConsentPage::kAddressTaken, lang, vars);
+    if (code == "address_change_not_pending" || code == "subject_not_found") {
+      return RenderConsentPage(ConsentPage::kAddressNotPending, lang, vars);
+    }
+    return ProblemResponse(done.error(), request.request_id);
+  }
+
   static HttpResponse Unauthorized(const Error& error, const HttpRequest& request) {
     HttpResponse response = ProblemResponse(error, request.request_id);
     if (response.status == 401) {
@@ -296,6 +332,8 @@ class ConsentRoutes {
     for (const auto& [key, value] : body->items()) {
       if (key == "object" || key == "unsubscribe_all") {
         if (!value.is_boolean()) return bad("'" + key + "' is true or false");
+      } else if (key == "email") {
+        if (!value.is_string()) return bad("'email' is the new address, a string");
       } else if (key == "topics") {
         if (!value.is_object()) return bad("'topics' maps topic ids to true or false");
         for (const auto& [topic, on] : value.items()) {
@@ -307,7 +345,7 @@ class ConsentRoutes {
           if (!on.is_boolean()) return bad("topics." + topic + " is true or false");
         }
       } else {
-        return bad("unknown member '" + key + "'; use topics, unsubscribe_all or object");
+        return bad("unknown member '" + key + "'; use topics, unsubscribe_all, object or email");
       }
     }
     if (body->value("object", false)) changes.emplace_back("", "object");
@@ -318,10 +356,24 @@ class ConsentRoutes {
       }
     }
     ConsentSource source = ConsentSourceOf(request, geo_, *policy, kMethodPreferenceCenter);
+    // A new address is checked first: a malformed one changes nothing else either.
+    std::optional<std::string> new_email;
+    if (body->contains("email")) {
+      new_email = (*body)["email"].get<std::string>();
+      if (auto valid = NormalizeIdentity("email", *new_email); !valid.ok()) {
+        return ProblemResponse(valid.error(), request.request_id);
+      }
+    }
     auto changed = ledger_.ChangeAll(claims->subject_id, changes, source,
                                      /*confirm_by_mail=*/false, Gpc(request));
     if (!changed.ok()) return ProblemResponse(changed.error(), request.request_id);
-    return PreferencesResponse(request, claims->subject_id);
+    bool confirmation_sent = false;
+    if (new_email) {
+      auto requested = ledger_.RequestAddressChange(claims->subject_id, *new_email, source);
+      if (!requested.ok()) return ProblemResponse(requested.error(), request.request_id);
+      confirmation_sent = *requested;
+    }
+    return PreferencesResponse(request, claims->subject_id, confirmation_sent);
   }
 
   // Codes are limited per address in the store; per client address here, so that one client
@@ -607,17 +659,20 @@ class ConsentRoutes {
     return RenderPreferencesPage(lang, vars);
   }
 
-  Result<LinkClaims> ConfirmClaims(const HttpRequest& request) const {
+  Result<LinkClaims> ConfirmClaims(const HttpRequest& request,
+                                   LinkPurpose purpose = LinkPurpose::kConfirm) const {
     auto claims = ledger_.links().Verify(request.path_params.at("token"), Now());
     if (!claims.ok()) return claims.error();
-    if (claims->purpose != LinkPurpose::kConfirm) {
+    if (claims->purpose != purpose) {
       return Error(ErrorKind::kInvalidArgument, "invalid_link", "not a confirmation link");
     }
     return claims;
   }
 
-  HttpResponse PreferencesResponse(const HttpRequest& request,
-                                   const std::string& subject_id) const {
+  // `address_confirmation_sent`: a PUT asked for a new address (the answer says so whether or
+  // not a mail went, see ConsentLedger::RequestAddressChange).
+  HttpResponse PreferencesResponse(const HttpRequest& request, const std::string& subject_id,
+                                   bool address_confirmation_sent = false) const {
     auto policy = policy_.Current();
     std::string lang = NegotiateLanguage(request.Header("accept-language"), policy->languages);
     if (lang.empty()) lang = policy->languages.front();
@@ -628,6 +683,7 @@ class ConsentRoutes {
     json out = {{"language", lang},
                 {"objected_to_marketing", objected},
                 {"topics", TopicStatesJson(*states, *policy, lang)}};
+    if (address_confirmation_sent) out["address_change"] = "confirmation_sent";
     HttpResponse response = JsonResponse(200, out.dump());
     response.headers.emplace_back("Cache-Control", "no-store");
     response.headers.emplace_back("Content-Language", lang);
@@ -796,6 +852,11 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
   add("POST", "/c/{token}", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Confirm(r); },
       {"multipart/form-data", "application/x-www-form-urlencoded"});
+  add("GET", "/a/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->AddressPage(r); });
+  add("POST", "/a/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->ConfirmAddress(r); },
+      {"application/x-www-form-urlencoded", "multipart/form-data"});
   add("GET", "/p/{token}", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->PreferencesPage(r); });
   add("POST", "/p/{token}", {},

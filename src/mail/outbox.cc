@@ -17,11 +17,9 @@ Result<std::string> Outbox::Enqueue(Tx& tx, const OutgoingMail& mail) const {
                                                             VarsContext(message_id)));
   JobRecord job;
   job.kind = kMailJob;
-  job.payload = nlohmann::json{{"message_id", message_id},
-                               {"subject", mail.subject_id},
-                               {"template", mail.template_name},
-                               {"language", mail.language},
-                               {"topic", mail.topic},
+  job.payload = nlohmann::json{{"message_id", message_id},   {"subject", mail.subject_id},
+                               {"kind", mail.identity_kind}, {"template", mail.template_name},
+                               {"language", mail.language},  {"topic", mail.topic},
                                {"vars", ToHex(sealed)}}
                     .dump();
   job.dedupe_key = mail.dedupe_key.empty() ? "mail:" + message_id : mail.dedupe_key;
@@ -44,6 +42,10 @@ Result<QueuedMail> Outbox::Parse(const std::string& payload) {
   if (!text("message_id", mail.message_id) || !text("subject", mail.subject_id) ||
       !text("template", mail.template_name) || !text("language", mail.language) ||
       !text("topic", mail.topic) || !text("vars", hex) || !FromHex(hex, &mail.sealed_vars)) {
+    return Error(ErrorKind::kDataLoss, "invalid_mail_job", "a queued mail job is malformed");
+  }
+  // Jobs queued before the member existed went to the subject's email.
+  if (j.contains("kind") && !text("kind", mail.identity_kind)) {
     return Error(ErrorKind::kDataLoss, "invalid_mail_job", "a queued mail job is malformed");
   }
   return mail;

@@ -23,7 +23,9 @@ namespace privacyd {
 inline constexpr char kMailJob[] = "mail.send";
 
 struct OutgoingMail {
-  std::string subject_id;                          // the recipient: the subject's email identity
+  std::string subject_id;  // the recipient: the subject's identity of kind identity_kind
+  // "email", or "email_pending" for the confirmation of an address the person asked to change to.
+  std::string identity_kind = "email";
   std::string template_name;                       // a mail template kind ("double_opt_in", ...)
   std::string language;                            // "en", "de", "fr"
   nlohmann::json vars = nlohmann::json::object();  // the template's variables; sealed
@@ -39,6 +41,7 @@ struct OutgoingMail {
 struct QueuedMail {
   std::string message_id;
   std::string subject_id;
+  std::string identity_kind = "email";
   std::string template_name;
   std::string language;
   std::string topic;

@@ -489,7 +489,7 @@ std::string NormalizeLanguage(std::string_view language) {
 
 const std::vector<std::string>& MailTemplateKinds() {
   static const std::vector<std::string> kKinds = {
-      "double_opt_in", "one_time_code",    "unsubscribe_confirmation",
+      "double_opt_in", "address_change",   "one_time_code", "unsubscribe_confirmation",
       "referral",      "statement_change", "test"};
   return kKinds;
 }

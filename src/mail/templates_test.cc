@@ -26,6 +26,9 @@ json VarsFor(const std::string& kind) {
     vars["topics"] = {"Tq1", "Tq2"};
     vars["confirm_url"] = "https://qzx.example/c/tok2";
     vars["expires_hours"] = 48;
+  } else if (kind == "address_change") {
+    vars["confirm_url"] = "https://qzx.example/a/tok5";
+    vars["expires_hours"] = 48;
   } else if (kind == "one_time_code") {
     vars["code"] = "482913";
     vars["minutes"] = 15;

@@ -321,6 +321,13 @@ Result<std::optional<std::string>> SubjectRegistry::OpenReferralAddress(
   return std::optional<std::string>(std::move(address));
 }
 
+Result<std::string> SubjectRegistry::SealIdentity(Tx& tx, const std::string& subject_id,
+                                                  const std::string& kind,
+                                                  std::string_view value) const {
+  PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, subject_id));
+  return Seal(key, value, IdentityContext(subject_id, kind), random_);
+}
+
 Result<std::string> SubjectRegistry::SealFor(Tx& tx, const std::string& subject_id,
                                              std::string_view plaintext,
                                              const std::string& context) const {

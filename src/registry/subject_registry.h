@@ -152,6 +152,10 @@ class SubjectRegistry {
                                                          const ReferralRecord& referral) const;
   // Seals `plaintext` with the subject's data key under `context`, so that it dies with the
   // subject (crypto-shredding). kNotFound "subject_not_found" once erased.
+  // `value` sealed as the subject's identity of `kind` (what InsertIdentity stores and
+  // OpenIdentity opens). kNotFound "subject_not_found" once the subject's key is gone.
+  Result<std::string> SealIdentity(Tx& tx, const std::string& subject_id, const std::string& kind,
+                                   std::string_view value) const;
   Result<std::string> SealFor(Tx& tx, const std::string& subject_id, std::string_view plaintext,
                               const std::string& context) const;
   Result<std::string> OpenFor(Tx& tx, const std::string& subject_id, std::string_view sealed,

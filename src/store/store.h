@@ -271,8 +271,10 @@ class Tx {
   virtual Status ScanConsentEvents(const std::function<Status(const ConsentEventRecord&)>& fn) = 0;
   virtual Status ScanSuppressions(const std::function<Status(const SuppressionRecord&)>& fn) = 0;
 
-  // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken.
+  // Identities. InsertIdentity fails with kAlreadyExists when (kind, blind_index) is taken;
+  // DeleteIdentity with kNotFound "identity_not_found" when there is no such identity.
   virtual Status InsertIdentity(const IdentityRecord& identity) = 0;
+  virtual Status DeleteIdentity(const std::string& kind, const std::string& blind_index) = 0;
   // The subject id owning (kind, blind_index), or nullopt.
   virtual Result<std::optional<std::string>> FindSubjectByIdentity(
       const std::string& kind, const std::string& blind_index) = 0;

@@ -311,6 +311,25 @@ TEST_P(StoreConformance, EveryConsentRelevantChangeIsLoggedInOrderAndPrunable) {
   })));
 }
 
+TEST_P(StoreConformance, DeleteIdentityRemovesExactlyThatIdentity) {
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertSubject(Subject("sub_1")));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_1", "email", "e1", "s", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertIdentity({"sub_1", "email_pending", "e1", "s", kT0}));
+    return tx.DeleteIdentity("email_pending", "e1");
+  })));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.DeleteIdentity("email", "e2"); }),
+                      ErrorKind::kNotFound, "identity_not_found"));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto left, tx.ListIdentities("sub_1"));
+    EXPECT_EQ(left.size(), 1u);
+    if (!left.empty()) {
+      EXPECT_EQ(left[0].kind, "email");
+    }
+    return Ok();
+  })));
+}
+
 TEST_P(StoreConformance, ScansPassEveryRowInTheirOrderAndStopOnAnError) {
   ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
     for (const char* id : {"sub_b", "sub_a", "sub_c"})

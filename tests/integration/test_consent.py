@@ -507,6 +507,42 @@ class ConsentTest(DaemonTest):
         self.assertEqual([line["email"] for line in lines], ["ann@example.com"])
         self.assertEqual(lines[0]["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
 
+    def test_a_new_address_is_used_only_once_confirmed_from_its_mailbox(self):
+        token = self.confirm_subscription("alt@example.de")
+        before = len(self.sink.messages)
+        self.assertProblem(self.daemon.request("PUT", "/v1/preferences", {"email": "nope"},
+                                               token=token), 400, "invalid_identity")
+        status, _, raw = self.daemon.request("PUT", "/v1/preferences",
+                                             json.dumps({"email": "Neu@Example.de"}).encode(),
+                                             dict(JSON, **{"Accept-Language": "de-DE"}), token)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(json.loads(raw)["address_change"], "confirmation_sent")
+        raw_mail, message = self.mail(before + 1)
+        self.assertEqual(raw_mail.rcpt_tos, ["neu@example.de"])
+        self.assertEqual(message["Subject"], "Bitte bestätigen Sie Ihre neue E-Mail-Adresse")
+        # Until it is confirmed the old address is the person's.
+        self.assertEqual(self.verdict("newsletter", "alt@example.de"), "allowed")
+        self.assertEqual(self.verdict("newsletter", "neu@example.de"), "unknown")
+        link = self.link_in(message, "/a/")
+        status, _, page = self.daemon.request("GET", self.path_of(link),
+                                              headers={"Accept-Language": "de"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("Neue Adresse bestätigen", page.decode())
+        status, _, page = self.daemon.request("POST", self.path_of(link), b"confirm=yes",
+                                              {"Content-Type": "application/x-www-form-urlencoded",
+                                               "Accept-Language": "de"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("Adresse geändert", page.decode())
+        self.assertEqual(self.verdict("newsletter", "neu@example.de"), "allowed")
+        self.assertEqual(self.verdict("newsletter", "alt@example.de"), "unknown")
+        # The link works once; a tampered one changes nothing.
+        status, _, _ = self.daemon.request("POST", self.path_of(link), b"confirm=yes",
+                                           {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200)
+        status, _, _ = self.daemon.request("POST", self.path_of(link)[:-2] + "xx", b"confirm=yes",
+                                           {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 400)
+
     def wait_for_metric(self, line, timeout=20):
         deadline = time.time() + timeout
         while True:

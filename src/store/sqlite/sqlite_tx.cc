@@ -512,6 +512,16 @@ Result<std::vector<IdentityRecord>> SqliteTx::ListIdentitiesOfKind(
   return CollectRows<IdentityRecord>(q, ReadIdentity);
 }
 
+Status SqliteTx::DeleteIdentity(const std::string& kind, const std::string& blind_index) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("DELETE FROM identities WHERE kind = ? AND blind_index = ?"));
+  q.Text(kind).Blob(blind_index);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("identity_not_found", "the identity");
+  return Ok();
+}
+
 // The consent change log and the scans that build in-memory indexes.
 
 Result<std::vector<ConsentChangeRecord>> SqliteTx::ListConsentChanges(int64_t after_seq,

@@ -39,6 +39,7 @@ class SqliteTx final : public Tx {
                                                            const std::string& after_subject_id,
                                                            int limit) override;
 
+  Status DeleteIdentity(const std::string& kind, const std::string& blind_index) override;
   Result<std::vector<ConsentChangeRecord>> ListConsentChanges(int64_t after_seq,
                                                               int limit) override;
   Result<int64_t> LastConsentChange() override;
