@@ -65,7 +65,8 @@ int RunRequestsOverdue(const Config& config, const std::string& format, Environm
   }
   auto store = OpenDataDirStore(config, /*migrate=*/true);
   if (!store.ok()) return fail(store.error());
-  auto keyring = OpenKeyring(config.Get("data"), **store, env.random, /*create_if_missing=*/true);
+  // A listing never creates a master key: a data directory without one has no requests.
+  auto keyring = OpenKeyring(config.Get("data"), **store, env.random, /*create_if_missing=*/false);
   if (!keyring.ok()) return fail(keyring.error());
   AuditLog audit(env.clock);
   SubjectRegistry registry(**store, *keyring, audit, env.clock, env.random);

@@ -278,7 +278,11 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
     return invalid("invalid_country", "country must be an ISO 3166-1 code such as \"DE\"");
   }
   const Regime& regime = jurisdictions_.RegimeFor(in.country);
-  std::string language = in.language.empty() ? policy->languages.front() : in.language;
+  // "de-AT" and "DE" mean German: the primary subtag, lower-cased.
+  std::string language = in.language.substr(0, in.language.find('-'));
+  std::transform(language.begin(), language.end(), language.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (language.empty()) language = policy->languages.front();
   if (std::find(policy->languages.begin(), policy->languages.end(), language) ==
       policy->languages.end()) {
     std::string all;
@@ -507,10 +511,13 @@ Result<RequestView> RequestService::ForToken(const std::string& id,
   std::shared_ptr<const Policy> policy = policy_.Current();
   PD_ASSIGN_OR_RETURN(auto record, ReadValue<std::optional<RequestRecord>>(
                                        store_, [&](Tx& tx) { return tx.GetRequest(id); }));
-  // Hash first, compare in constant time, and answer every failure alike.
-  const std::string given = Sha256(token);
-  if (!record || record->token_hash.empty() || token.empty() ||
-      !ConstantTimeEquals(given, record->token_hash)) {
+  // Hash and compare in constant time whether or not the id exists, and answer every failure
+  // alike, so that neither the answer nor its timing tells a known id from an unknown one.
+  static const std::string kNoHash(32, '\0');
+  const std::string& stored =
+      record && record->token_hash.size() == kNoHash.size() ? record->token_hash : kNoHash;
+  const bool match = ConstantTimeEquals(Sha256(token), stored);
+  if (!record || record->token_hash.empty() || token.empty() || !match) {
     return RequestNotFound();
   }
   return ViewOf(*record, *policy);

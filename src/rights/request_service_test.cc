@@ -177,6 +177,11 @@ TEST_F(RequestServiceTest, IntakeRefusesBadInputWithStableCodes) {
   EXPECT_EQ(submit(Portal({"complaint", "access"})), "complaint_with_other_rights");
   EXPECT_EQ(submit(Portal({"access"}, "not-an-address")), "invalid_identity");
   EXPECT_EQ(submit(Portal({"access"}, "ann@qzx.example", "XX")), "invalid_country");
+  NewRequest austrian = Portal({"access"});
+  austrian.language = "DE-at";
+  auto de = service_->Submit(austrian, nullptr, "");
+  ASSERT_TRUE(de.ok());
+  EXPECT_EQ(de->language, "de");
   NewRequest klingon = Portal({"access"});
   klingon.language = "tlh";
   EXPECT_EQ(submit(klingon), "unsupported_language");
@@ -186,8 +191,8 @@ TEST_F(RequestServiceTest, IntakeRefusesBadInputWithStableCodes) {
   // A right the statement does not offer.
   policy_.Replace(testing::ExamplePolicyWith("portability, restriction", "restriction"));
   EXPECT_EQ(submit(Portal({"portability"})), "right_not_offered");
-  // Nothing was stored.
-  EXPECT_TRUE(Jobs(kRequestMailJob).empty());
+  // Nothing was stored but the one valid request.
+  EXPECT_EQ(Jobs(kRequestMailJob).size(), 1u);
   EXPECT_EQ(Code(service_->Submit(Portal({"access"}), &kMarketing, "")), "forbidden");
 }
 

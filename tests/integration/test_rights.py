@@ -5,6 +5,7 @@ privacy officer and the mail about it, overdue requests once the daemon's clock 
 the due date (PRIVACYD_TEST_CLOCK_OFFSET_FILE), routing to a customer as controller and of
 complaints to the DPO."""
 
+import base64
 import email
 import email.policy
 import json
@@ -164,6 +165,22 @@ class RightsTest(DaemonTest):
                            401, "invalid_code")
         self.assertEqual(json.loads(self.status_of(ann["id"], ann_verified["token"])[2])["state"],
                          "verified")
+
+    def test_a_duplicate_is_revealed_only_to_whoever_proved_the_address(self):
+        first, _ = self.submit_verified("nia@qzx.example")
+        before = len(self.sink.messages)
+        # Anyone may submit for this address: the answer says nothing about the open request.
+        second = self.submit("nia@qzx.example", ("access", "erasure"))
+        self.assertEqual(second["state"], "awaiting_verification")
+        self.assertNotIn(first["id"], json.dumps(second))
+        status, headers, raw = self.post(f"/v1/requests/{second['id']}/verify",
+                                         {"code": self.code_for("nia@qzx.example", before)})
+        self.assertProblem((status, headers, raw), 409, "duplicate_request")
+        self.assertEqual(json.loads(raw)["open_request_id"], first["id"])
+        status, _, raw = self.daemon.request("GET", f"/v1/admin/requests/{second['id']}",
+                                             token=self.agent)
+        self.assertEqual(json.loads(raw)["state"], "withdrawn")
+        self.assertEqual(json.loads(raw)["outcome"], "duplicate")
 
     def test_brute_force_of_the_code_is_stopped(self):
         request = self.submit("eve@qzx.example", ("erasure",))
@@ -325,3 +342,27 @@ class RightsTest(DaemonTest):
         self.assertEqual([r["id"] for r in json.loads(raw)["requests"]], [letter["id"]])
         self.assertProblem(self.daemon.request("GET", "/v1/admin/requests", token=self.marketing),
                            403, "forbidden")
+
+    def test_an_authorised_agents_document_is_stored_sealed(self):
+        document = b"%PDF-1.7 Vollmacht fuer Frau Ott, unterschrieben"
+        status, _, raw = self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "ott@qzx.example", "country": "AT",
+            "channel": "email", "agent": True,
+            "authorisation_document": base64.b64encode(document).decode()}, token=self.agent)
+        self.assertEqual(status, 201, raw)
+        request = json.loads(raw)
+        self.assertTrue(request["agent"])
+        self.assertTrue(request["has_document"])
+        self.assertEqual(request["state"], "awaiting_verification")
+        self.mail_to("ott@qzx.example")  # the code goes to the person, as for the portal
+        for name in os.listdir(self.data):
+            if name.startswith("privacyd.db"):
+                with open(os.path.join(self.data, name), "rb") as f:
+                    self.assertNotIn(b"Vollmacht", f.read(), name)
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "pia@qzx.example", "channel": "email",
+            "agent": True}, token=self.agent), 400, "document_required")
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "pia@qzx.example", "channel": "email",
+            "agent": True, "authorisation_document": "not base64!"}, token=self.agent),
+            400, "invalid_document")
