@@ -727,9 +727,12 @@ Result<std::vector<RequestView>> RequestService::Overdue(int limit) const {
 void RequestService::AppendMetrics(std::string& out) const {
   std::vector<std::pair<std::string, int64_t>> counts;
   int64_t overdue = 0;
+  int64_t due_soon = 0;  // open, due within a week (overdue ones included)
+  const Micros now = clock_.Now();
   Status s = store_.Read([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(counts, tx.CountRequestsByState());
-    PD_ASSIGN_OR_RETURN(overdue, tx.CountOverdueRequests(clock_.Now()));
+    PD_ASSIGN_OR_RETURN(overdue, tx.CountOverdueRequests(now));
+    PD_ASSIGN_OR_RETURN(due_soon, tx.CountOverdueRequests(now + 7 * 86'400LL * kMicrosPerSecond));
     return Ok();
   });
   if (!s.ok()) return;  // a scrape without these beats a failed scrape
@@ -749,6 +752,11 @@ void RequestService::AppendMetrics(std::string& out) const {
   out += "# HELP privacyd_requests_overdue Open data subject requests past their due date.\n";
   out += "# TYPE privacyd_requests_overdue gauge\n";
   out += "privacyd_requests_overdue " + std::to_string(overdue) + "\n";
+  out +=
+      "# HELP privacyd_requests_due_within_7_days Open data subject requests due in the next "
+      "seven days (not yet overdue).\n";
+  out += "# TYPE privacyd_requests_due_within_7_days gauge\n";
+  out += "privacyd_requests_due_within_7_days " + std::to_string(due_soon - overdue) + "\n";
 }
 
 }  // namespace privacyd

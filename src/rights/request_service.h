@@ -200,7 +200,8 @@ class RequestService {
 
   // Open requests due before `now`, in due order (for the CLI), at most `limit`.
   Result<std::vector<RequestView>> Overdue(int limit) const;
-  // Prometheus text: privacyd_requests{state=...} and privacyd_requests_overdue.
+  // Prometheus text: privacyd_requests{state=...}, privacyd_requests_overdue and
+  // privacyd_requests_due_within_7_days.
   void AppendMetrics(std::string& out) const;
 
   const RequestSettings& settings() const { return settings_; }

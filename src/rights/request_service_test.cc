@@ -544,6 +544,8 @@ TEST_F(RequestServiceTest, QueueFiltersOverdueListAndMetrics) {
   EXPECT_NE(metrics.find("privacyd_requests{state=\"verified\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics.find("privacyd_requests{state=\"completed\"} 0\n"), std::string::npos);
   EXPECT_NE(metrics.find("privacyd_requests_overdue 1\n"), std::string::npos);
+  // b is due a day after a.
+  EXPECT_NE(metrics.find("privacyd_requests_due_within_7_days 1\n"), std::string::npos);
 }
 
 TEST_F(RequestServiceTest, ThePersonMayWithdrawWithTheToken) {
