@@ -14,6 +14,7 @@
 #include "cli/data_dir.h"
 #include "cli/import.h"
 #include "cli/mail.h"
+#include "cli/requests.h"
 #include "cli/scan.h"
 #include "cli/serve.h"
 #include "config/config.h"
@@ -878,6 +879,31 @@ void AddMailCommands(CLI::App& app, Environment& env, std::function<int()>& acti
   });
 }
 
+void AddRequestCommands(CLI::App& app, Environment& env, std::function<int()>& action) {
+  auto* requests = app.add_subcommand("requests", "data subject requests");
+  requests->require_subcommand(1);
+  struct Options {
+    CommonOptions common;
+    std::string format = "text";
+  };
+  auto o = std::make_shared<Options>();
+  auto* overdue = requests->add_subcommand(
+      "overdue",
+      "list open requests past their due date, for cron: exit 0 when none is overdue, 1 when "
+      "some are, 2 on an error");
+  AddCommonOptions(overdue, o->common);
+  overdue->add_option("--format", o->format, "text (one line each, then a count) or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  overdue->callback([&env, &action, o] {
+    action = [&env, o] {
+      auto config = LoadConfig(o->common, env);
+      if (!config.ok()) return Fail(env, config.error());
+      return RunRequestsOverdue(*config, o->format, env);
+    };
+  });
+}
+
 void AddServeCommand(CLI::App& app, Environment& env, std::function<int()>& action) {
   {
     struct Options {
@@ -927,6 +953,7 @@ int RunCli(int argc, char** argv, Environment& env) {
   AddScanCommand(app, env, action);
   AddImportCommands(app, env, action);
   AddMailCommands(app, env, action);
+  AddRequestCommands(app, env, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

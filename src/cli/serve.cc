@@ -10,6 +10,7 @@
 
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
+#include "cli/requests.h"
 #include "consent/consent_ledger.h"
 #include "consent/mail_delivery.h"
 #include "geo/ip_country.h"
@@ -29,6 +30,8 @@
 #include "policy/policy_loader.h"
 #include "policy/policy_manager.h"
 #include "registry/subject_registry.h"
+#include "rights/request_mail.h"
+#include "rights/request_service.h"
 #include "staff/staff_directory.h"
 #include "store/store_metrics.h"
 
@@ -245,8 +248,14 @@ int RunServe(const Config& config, Environment& env) {
         ErrorKind::kInvalidArgument, "invalid_config",
         "consent.check_audit is \"" + check_audit_mode + "\"; set it to per_second or per_check"));
   }
+  auto request_settings = RequestSettingsFrom(config);
+  if (!request_settings.ok()) return fail(request_settings.error());
+  RequestService requests(**store, registry, *keyring, policy, Jurisdictions::Default(), audit,
+                          codes, env.clock, env.random, *request_settings);
+  if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
+  std::unique_ptr<RequestMail> request_mail;
   if (smtp->host.empty()) {
     log->warn("mail.smtp.host is not set: mail stays queued in the outbox until it is");
   } else {
@@ -257,6 +266,10 @@ int RunServe(const Config& config, Environment& env) {
         dkim->has_value() ? &**dkim : nullptr,
         MailDeliverySettings{mail_from, config.Get("mail.unsubscribe_mailto")}, audit, env.clock);
     if (Status s = delivery->RegisterWith(job_runner); !s.ok()) return fail(s.error());
+    request_mail = std::make_unique<RequestMail>(**store, *keyring, policy, *transport,
+                                                 dkim->has_value() ? &**dkim : nullptr, mail_from,
+                                                 mail_domain, audit, env.clock);
+    if (Status s = request_mail->RegisterWith(job_runner); !s.ok()) return fail(s.error());
     log->info("mail goes out through {}{}", relay, dkim->has_value() ? ", DKIM-signed" : "");
   }
 
@@ -268,6 +281,7 @@ int RunServe(const Config& config, Environment& env) {
   metrics.AddCollector([&consent_index](std::string& out) {
     AppendConsentIndexMetrics(consent_index.GetStats(), out);
   });
+  metrics.AddCollector([&requests](std::string& out) { requests.AppendMetrics(out); });
   Router router;
   ApiServices services{metrics,           [&store_ref] { return StoreReadiness(store_ref); },
                        store_ref,         audit,
@@ -278,6 +292,7 @@ int RunServe(const Config& config, Environment& env) {
   services.consent = &consent;
   services.geo = geo.get();
   services.unsubscribe_mailto = config.Get("mail.unsubscribe_mailto");
+  services.requests = &requests;
   AddApiRoutes(router, services);
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);

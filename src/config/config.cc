@@ -92,6 +92,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"geoip.database", "",
        "MaxMind-format database (.mmdb) for IP to country; empty: Debian's tor-geoipdb tables"},
       {"geoip.tor_dir", "/usr/share/tor", "directory holding tor-geoipdb's geoip and geoip6"},
+      {"rights.unverified_ttl_hours", "72",
+       "hours after which a data subject request nobody verified is deleted (only a count stays)"},
+      {"rights.confirm_rights", "access,erasure,portability",
+       "rights whose completion needs the person's fresh code, mailed when work starts (comma "
+       "list; empty: none)"},
+      {"rights.approval_rights", "erasure",
+       "rights whose requests a privacy officer approves before completion (comma list; empty: "
+       "none)"},
   };
   return kKeys;
 }

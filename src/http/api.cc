@@ -9,6 +9,7 @@
 #include "http/outbox_routes.h"
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
+#include "http/request_routes.h"
 #include "http/ropa_routes.h"
 #include "http/scan_routes.h"
 #include "http/statement_routes.h"
@@ -34,6 +35,9 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
                                                services.clock, services.random, services.consent),
                    services.policy, services.public_url, services.random, services.geo);
   AddOutboxRoutes(declared, services.store);
+  if (services.requests != nullptr) {
+    AddRequestRoutes(declared, *services.requests, services.clock);
+  }
   if (services.consent != nullptr) {
     AddConsentRoutes(
         declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});

@@ -16,6 +16,7 @@
 #include "policy/policy_manager.h"
 #include "policy/policy_versions.h"
 #include "registry/subject_registry.h"
+#include "rights/request_service.h"
 #include "store/store.h"
 
 namespace privacyd {
@@ -42,6 +43,8 @@ struct ApiServices {
   // The country of a request's IP, for the ledger; null: not recorded.
   const IpCountry* geo = nullptr;
   std::string unsubscribe_mailto;
+  // Data subject requests; null: no request routes.
+  RequestService* requests = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

@@ -56,6 +56,11 @@ class ApiRoutesTest : public ::testing::Test {
                          guard_.get()};
     services.consent = consent_.get();
     services.unsubscribe_mailto = "unsubscribe@privacy.test";
+    codes_ = std::make_unique<OneTimeCodes>(**keyring, clock_, random_);
+    requests_ = std::make_unique<RequestService>(*store_, *registry_, *keyring, *holder_,
+                                                 Jurisdictions::Default(), audit_, *codes_, clock_,
+                                                 random_);
+    services.requests = requests_.get();
     AddApiRoutes(router_, services);
   }
 
@@ -73,6 +78,8 @@ class ApiRoutesTest : public ::testing::Test {
   std::unique_ptr<LinkSigner> links_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<ConsentLedger> consent_;
+  std::unique_ptr<OneTimeCodes> codes_;
+  std::unique_ptr<RequestService> requests_;
   Metrics metrics_;
   Router router_;
 };

@@ -489,8 +489,11 @@ std::string NormalizeLanguage(std::string_view language) {
 
 const std::vector<std::string>& MailTemplateKinds() {
   static const std::vector<std::string> kKinds = {
-      "double_opt_in", "address_change",   "one_time_code", "unsubscribe_confirmation",
-      "referral",      "statement_change", "test"};
+      "double_opt_in", "address_change", "one_time_code", "unsubscribe_confirmation", "referral",
+      "statement_change", "test",
+      // data subject requests (rights/request_service.h)
+      "request_extended", "request_complaint_dpo", "request_complaint_received",
+      "request_tenant_routed", "request_processor_notice"};
   return kKinds;
 }
 

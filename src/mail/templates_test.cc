@@ -43,6 +43,30 @@ json VarsFor(const std::string& kind) {
     vars["effective_date"] = "2026-03-01";
     vars["changes"] = {"Cq1", "Cq2", "Cq3"};
     vars["statement_url"] = "https://qzx.example/s";
+  } else if (kind == "request_extended") {
+    vars["request_id"] = "req_q1";
+    vars["due_date"] = "2026-04-28";
+    vars["reason"] = "Rq1";
+  } else if (kind == "request_complaint_dpo") {
+    vars["request_id"] = "req_q2";
+    vars["regime"] = "gdpr";
+    vars["email"] = "q2@qzx.example";
+    vars["received_date"] = "2026-01-31";
+    vars["due_date"] = "2026-02-28";
+  } else if (kind == "request_complaint_received") {
+    vars["request_id"] = "req_q3";
+    vars["routes"] = {"Aq1: https://qzx.example/a"};
+    vars["due_date"] = "2026-02-28";
+  } else if (kind == "request_tenant_routed") {
+    vars["request_id"] = "req_q4";
+    vars["rights"] = {"access"};
+    vars["email"] = "q4@qzx.example";
+    vars["tenant_name"] = "Xq4";
+    vars["received_date"] = "2026-01-31";
+  } else if (kind == "request_processor_notice") {
+    vars["request_id"] = "req_q5";
+    vars["tenant_name"] = "Xq5";
+    vars["end_user_text"] = "Eq5";
   }
   return vars;
 }

@@ -26,4 +26,9 @@ const char* IdempotencyStateName(IdempotencyState state) {
   return "in_progress";
 }
 
+bool IsOpenRequestState(const std::string& state) {
+  return state == "received" || state == "awaiting_verification" || state == "verified" ||
+         state == "in_progress" || state == "awaiting_approval";
+}
+
 }  // namespace privacyd

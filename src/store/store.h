@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -222,6 +223,69 @@ struct PolicyVersionRecord {
   std::string changes;    // JSON array of the changes against the version before ("[]" for none)
 };
 
+// A data subject request (access, erasure, ..., complaint) and where it stands. Nothing
+// personal is in clear: the identity is a blind index, and the contact address, an authorised
+// agent's document and staff's free-text reasons are sealed with the request's own data key,
+// which is stored wrapped by the master key in the row itself, so deleting the row shreds them.
+struct RequestRecord {
+  std::string id;                   // "req_..."
+  std::vector<std::string> rights;  // "access", "erasure", ... (at least one)
+  std::string state;                // "awaiting_verification", "verified", ..., "withdrawn"
+  std::string channel;              // "portal", "email", "post", "phone"
+  std::string regime;               // whose deadlines apply ("gdpr", "ccpa", ...)
+  std::string language;             // of the mail to the person
+  std::string identity_kind;        // "email"
+  std::string blind_index;          // raw HMAC bytes of the identity
+  std::string subject_id;           // the subject holding the identity at intake, or ""
+  std::string route;                // "" (us), "dpo" (complaint), "tenant:<id>" (processor)
+  std::string outcome;              // stable code once closed ("fulfilled", ...), or ""
+  bool agent = false;               // made by an authorised agent
+  std::string master_key_id;        // of the wrapped request key
+  std::string wrapped_key;          // the request's data key, wrapped
+  std::string sealed_contact;       // the person's address
+  std::string sealed_document;      // an agent's authorisation document, or ""
+  std::string sealed_reason;        // extension or refusal reason, or ""
+  std::string token_hash;           // SHA-256 of the request token, "" before verification
+  Micros received_at = 0;           // the deadline runs from here
+  Micros original_due_at = 0;
+  Micros due_at = 0;      // in force: original_due_at, or the extended date
+  Micros max_due_at = 0;  // latest date an extension may reach (== original_due_at: none)
+  std::optional<Micros> extended_at;
+  std::optional<Micros> verified_at;
+  std::optional<Micros> confirmed_at;  // a fresh code confirmed the request while in progress
+  std::optional<Micros> started_at;    // entered in_progress
+  std::optional<Micros> closed_at;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+};
+
+// One step of a request's timeline. Append-only; deleted only with its request.
+struct RequestEventRecord {
+  int64_t seq = 0;  // assigned by the store, increasing
+  std::string request_id;
+  Micros at = 0;
+  std::string actor;       // staff user name, "subject" or "system"
+  std::string from_state;  // "" for the first event
+  std::string to_state;
+  std::string action;         // "intake", "verify", "start", "extend", ...
+  std::string sealed_reason;  // sealed with the request key, or ""
+};
+
+// The staff queue: open and closed requests by due date.
+struct RequestQuery {
+  std::string state;                 // "" = any
+  std::string right;                 // "" = any
+  std::optional<Micros> due_before;  // due_at < due_before
+  std::optional<Micros> overdue_at;  // open and due_at < overdue_at
+  // Cursor: requests after (after_due, after_id) in (due_at, id) order.
+  std::optional<Micros> after_due;
+  std::string after_id;
+  int limit = 100;
+};
+
+// Requests are open in these states.
+bool IsOpenRequestState(const std::string& state);
+
 // Operations available inside a transaction. Not thread-safe: a Tx belongs to the fn it is
 // passed to and must not outlive it.
 class Tx {
@@ -411,6 +475,29 @@ class Tx {
       const std::string& version) = 0;
   // Every stored version, the most recently applied first.
   virtual Result<std::vector<PolicyVersionRecord>> ListPolicyVersions() = 0;
+  // Data subject requests. InsertRequest fails with kAlreadyExists "request_exists" on a taken
+  // id; UpdateRequest replaces every field but id and created_at (kNotFound
+  // "request_not_found").
+  virtual Status InsertRequest(const RequestRecord& record) = 0;
+  virtual Result<std::optional<RequestRecord>> GetRequest(const std::string& id) = 0;
+  virtual Status UpdateRequest(const RequestRecord& record) = 0;
+  // Open requests of the identity, in creation order.
+  virtual Result<std::vector<RequestRecord>> ListOpenRequestsOf(const std::string& identity_kind,
+                                                                const std::string& blind_index) = 0;
+  // Matching requests in (due_at, id) order, at most query.limit.
+  virtual Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) = 0;
+  // How many requests are in each state, in state order (states without any are left out).
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> CountRequestsByState() = 0;
+  // How many open requests are due before `now`.
+  virtual Result<int64_t> CountOverdueRequests(Micros now) = 0;
+  // Deletes the request and its timeline (kNotFound "request_not_found").
+  virtual Status DeleteRequest(const std::string& id) = 0;
+  // Appends a timeline event and returns its seq (record.seq is ignored). kNotFound
+  // "request_not_found" when the request does not exist.
+  virtual Result<int64_t> AppendRequestEvent(const RequestEventRecord& record) = 0;
+  // The request's timeline in seq order.
+  virtual Result<std::vector<RequestEventRecord>> ListRequestEvents(
+      const std::string& request_id) = 0;
 };
 
 struct StoreStats {

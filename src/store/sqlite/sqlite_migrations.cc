@@ -264,8 +264,68 @@ CREATE TRIGGER consent_changes_event_insert AFTER INSERT ON consent_events BEGIN
 END;
 )sql";
 
+// Version 9 (data subject requests): the requests and their append-only timeline. Nothing
+// personal in clear: identities are blind indexes; the contact address, an agent's document and
+// staff's reasons are sealed with the request's own key, wrapped in the row, so that deleting a
+// request (an unverified one after its window, or any after retention) shreds them. Timeline
+// events cannot be changed, and are deleted only once their request is gone.
+constexpr char kRequestsMigration[] = R"sql(
+CREATE TABLE requests (
+  id              TEXT PRIMARY KEY,
+  rights          TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  regime          TEXT NOT NULL,
+  language        TEXT NOT NULL,
+  identity_kind   TEXT NOT NULL,
+  blind_index     BLOB NOT NULL,
+  subject_id      TEXT NOT NULL,
+  route           TEXT NOT NULL,
+  outcome         TEXT NOT NULL,
+  agent           INTEGER NOT NULL,
+  master_key_id   TEXT NOT NULL,
+  wrapped_key     BLOB NOT NULL,
+  sealed_contact  BLOB NOT NULL,
+  sealed_document BLOB NOT NULL,
+  sealed_reason   BLOB NOT NULL,
+  token_hash      BLOB NOT NULL,
+  received_at     INTEGER NOT NULL,
+  original_due_at INTEGER NOT NULL,
+  due_at          INTEGER NOT NULL,
+  max_due_at      INTEGER NOT NULL,
+  extended_at     INTEGER,
+  verified_at     INTEGER,
+  confirmed_at    INTEGER,
+  started_at      INTEGER,
+  closed_at       INTEGER,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX requests_by_identity ON requests(identity_kind, blind_index, created_at);
+CREATE INDEX requests_by_due ON requests(due_at, id);
+CREATE INDEX requests_by_state_due ON requests(state, due_at, id);
+CREATE TABLE request_events (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id    TEXT NOT NULL,
+  at            INTEGER NOT NULL,
+  actor         TEXT NOT NULL,
+  from_state    TEXT NOT NULL,
+  to_state      TEXT NOT NULL,
+  action        TEXT NOT NULL,
+  sealed_reason BLOB NOT NULL
+);
+CREATE INDEX request_events_by_request ON request_events(request_id, seq);
+CREATE TRIGGER request_events_append_only_update BEFORE UPDATE ON request_events
+  BEGIN SELECT RAISE(ABORT, 'request events are append-only'); END;
+CREATE TRIGGER request_events_append_only_delete BEFORE DELETE ON request_events
+  WHEN EXISTS (SELECT 1 FROM requests WHERE id = OLD.request_id)
+  BEGIN SELECT RAISE(ABORT, 'request events are deleted only with their request'); END;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8},
+    {1, kV1}, {2, kV2}, {3, kV3},
+    {4, kV4}, {5, kV5}, {6, kV6},
+    {7, kV7}, {8, kV8}, {9, kRequestsMigration},
 };
 
 }  // namespace

@@ -115,6 +115,18 @@ class SqliteTx final : public Tx {
   Result<std::optional<PolicyVersionRecord>> GetPolicyVersion(const std::string& version) override;
   Result<std::vector<PolicyVersionRecord>> ListPolicyVersions() override;
 
+  Status InsertRequest(const RequestRecord& record) override;
+  Result<std::optional<RequestRecord>> GetRequest(const std::string& id) override;
+  Status UpdateRequest(const RequestRecord& record) override;
+  Result<std::vector<RequestRecord>> ListOpenRequestsOf(const std::string& identity_kind,
+                                                        const std::string& blind_index) override;
+  Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> CountRequestsByState() override;
+  Result<int64_t> CountOverdueRequests(Micros now) override;
+  Status DeleteRequest(const std::string& id) override;
+  Result<int64_t> AppendRequestEvent(const RequestEventRecord& record) override;
+  Result<std::vector<RequestEventRecord>> ListRequestEvents(const std::string& request_id) override;
+
  private:
   Status CheckWritable() const;
 

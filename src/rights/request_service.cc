@@ -1,0 +1,762 @@
+#include "rights/request_service.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/prometheus_text.h"
+#include "crypto/sealing.h"
+#include "crypto/secret.h"
+#include "registry/identity.h"
+#include "rights/request_deadline.h"
+
+namespace privacyd {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kRequestKeyPurpose[] = "request";
+constexpr size_t kMaxReasonBytes = 2000;
+constexpr size_t kMaxDocumentBytes = 5 * 1024 * 1024;
+
+bool HasRole(const Principal& principal, const std::vector<std::string>& roles) {
+  return std::find(roles.begin(), roles.end(), principal.role) != roles.end();
+}
+
+Error Forbidden() {
+  return Error(ErrorKind::kPermissionDenied, "forbidden",
+               "your role may not do this; ask a privacy officer");
+}
+
+Error RequestNotFound() {
+  return Error(ErrorKind::kNotFound, "request_not_found",
+               "no such request, or this token does not open it");
+}
+
+Error Illegal(const std::string& from, const std::string& action) {
+  return Error(ErrorKind::kFailedPrecondition, "illegal_transition",
+               "a request in state " + from + " does not allow '" + action +
+                   "'; see the states in docs/rights.md");
+}
+
+bool IsClosed(const std::string& state) { return !IsOpenRequestState(state); }
+
+// Why a code was sent, in the person's language (the one_time_code template's purpose_text).
+std::string CodePurposeText(const std::string& language, const std::string& id) {
+  if (language == "de") return "Bestätigung Ihrer Datenschutzanfrage " + id;
+  if (language == "fr") return "confirmation de votre demande relative à vos données " + id;
+  return "confirming your data protection request " + id;
+}
+
+std::string RequestContext(const RequestRecord& r, const std::string& what) {
+  return "request:" + r.id + ":" + what;
+}
+
+// The tenant whose end users the address belongs to (its domain, or a subdomain of it).
+const Tenant* TenantOf(const Policy& policy, const std::string& normalized_email) {
+  size_t at = normalized_email.rfind('@');
+  if (at == std::string::npos) return nullptr;
+  const std::string domain = normalized_email.substr(at + 1);
+  for (const auto& tenant : policy.tenants) {
+    for (const auto& d : tenant.email_domains) {
+      std::string want = d;
+      std::transform(want.begin(), want.end(), want.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (domain == want || (domain.size() > want.size() + 1 &&
+                             domain.compare(domain.size() - want.size(), want.size(), want) == 0 &&
+                             domain[domain.size() - want.size() - 1] == '.')) {
+        return &tenant;
+      }
+    }
+  }
+  return nullptr;
+}
+
+std::vector<ComplaintRouteView> ComplaintRoutesFor(const Policy& policy, const std::string& regime,
+                                                   const std::string& language) {
+  std::vector<ComplaintRouteView> out;
+  for (const auto& route : policy.complaint_routes) {
+    if (!route.regimes.empty() &&
+        std::find(route.regimes.begin(), route.regimes.end(), regime) == route.regimes.end()) {
+      continue;
+    }
+    out.push_back(
+        {route.id, TextIn(route.name, language, policy), route.url, route.dpf_dispute_resolution});
+  }
+  return out;
+}
+
+bool NeedsConfirmation(const RequestRecord& r, const RequestSettings& settings) {
+  return std::any_of(r.rights.begin(), r.rights.end(), [&](const std::string& right) {
+    return settings.confirm_rights.count(right);
+  });
+}
+
+bool NeedsApproval(const RequestRecord& r, const RequestSettings& settings) {
+  return std::any_of(r.rights.begin(), r.rights.end(), [&](const std::string& right) {
+    return settings.approval_rights.count(right);
+  });
+}
+
+}  // namespace
+
+const std::vector<std::string>& RequestStaffRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};
+  return kRoles;
+}
+
+const std::vector<std::string>& RequestDecisionRoles() {
+  static const std::vector<std::string> kRoles = {"privacy_officer"};
+  return kRoles;
+}
+
+RequestService::RequestService(Store& store, SubjectRegistry& registry,
+                               std::shared_ptr<const Keyring> keyring, PolicyHolder& policy,
+                               const Jurisdictions& jurisdictions, const AuditLog& audit,
+                               const OneTimeCodes& codes, const Clock& clock, Random& random,
+                               RequestSettings settings)
+    : store_(store),
+      registry_(registry),
+      keyring_(std::move(keyring)),
+      policy_(policy),
+      jurisdictions_(jurisdictions),
+      audit_(audit),
+      codes_(codes),
+      clock_(clock),
+      random_(random),
+      settings_(std::move(settings)) {}
+
+Result<std::string> RequestService::Seal(const RequestRecord& record, const std::string& plaintext,
+                                         const std::string& context) const {
+  PD_ASSIGN_OR_RETURN(SecretBytes key, keyring_->Unwrap(kRequestKeyPurpose, record.id,
+                                                        record.master_key_id, record.wrapped_key));
+  return ::privacyd::Seal(key, plaintext, RequestContext(record, context), random_);
+}
+
+Result<std::string> RequestService::OpenSealed(const RequestRecord& record,
+                                               const std::string& sealed,
+                                               const std::string& context) const {
+  if (sealed.empty()) return std::string();
+  PD_ASSIGN_OR_RETURN(SecretBytes key, keyring_->Unwrap(kRequestKeyPurpose, record.id,
+                                                        record.master_key_id, record.wrapped_key));
+  return Open(key, sealed, RequestContext(record, context));
+}
+
+Result<RequestRecord> RequestService::Load(Tx& tx, const std::string& id) const {
+  PD_ASSIGN_OR_RETURN(auto record, tx.GetRequest(id));
+  if (!record) return RequestNotFound();
+  return std::move(*record);
+}
+
+Result<RequestView> RequestService::ViewOf(const RequestRecord& r, const Policy& policy) const {
+  RequestView v;
+  v.id = r.id;
+  v.rights = r.rights;
+  v.state = r.state;
+  v.channel = r.channel;
+  v.regime = r.regime;
+  v.language = r.language;
+  v.route = r.route;
+  v.outcome = r.outcome;
+  v.agent = r.agent;
+  v.has_document = !r.sealed_document.empty();
+  v.needs_confirmation = (r.state == "in_progress" || r.state == "awaiting_approval") &&
+                         NeedsConfirmation(r, settings_) && !r.confirmed_at;
+  v.received_at = r.received_at;
+  v.original_due_at = r.original_due_at;
+  v.due_at = r.due_at;
+  v.max_due_at = r.max_due_at;
+  v.extended = r.extended_at.has_value();
+  v.verified_at = r.verified_at;
+  v.closed_at = r.closed_at;
+  if (std::find(r.rights.begin(), r.rights.end(), "complaint") != r.rights.end()) {
+    v.complaint_routes = ComplaintRoutesFor(policy, r.regime, r.language);
+  }
+  return v;
+}
+
+Status RequestService::Move(Tx& tx, RequestRecord& r, const std::string& to,
+                            const std::string& action, const std::string& actor,
+                            const std::string& role, const std::string& reason,
+                            const std::string& http_request_id) const {
+  const Micros now = clock_.Now();
+  const std::string from = r.state;
+  RequestEventRecord event;
+  event.request_id = r.id;
+  event.at = now;
+  event.actor = actor;
+  event.from_state = from;
+  event.to_state = to;
+  event.action = action;
+  if (!reason.empty()) {
+    PD_ASSIGN_OR_RETURN(event.sealed_reason, Seal(r, reason, "event"));
+  }
+  r.state = to;
+  r.updated_at = now;
+  if (IsClosed(to) && !r.closed_at) r.closed_at = now;
+  PD_RETURN_IF_ERROR(tx.UpdateRequest(r));
+  PD_RETURN_IF_ERROR(StatusOf(tx.AppendRequestEvent(event)));
+  json detail = {{"from", from}, {"to", to}, {"rights", r.rights}, {"channel", r.channel}};
+  if (!r.outcome.empty()) detail["outcome"] = r.outcome;
+  if (!r.route.empty()) detail["route"] = r.route;
+  return StatusOf(audit_.Append(tx, {actor, role, "request." + action, "request:" + r.id, "rights",
+                                     http_request_id, detail.dump()}));
+}
+
+Status RequestService::QueueMail(Tx& tx, const RequestRecord& r, const std::string& to,
+                                 const std::string& template_name, const json& vars) const {
+  const Micros now = clock_.Now();
+  const std::string message_id = NewId(random_, "rqm");
+  PD_ASSIGN_OR_RETURN(std::string sealed, Seal(r, vars.dump(), "mail:" + message_id));
+  JobRecord job;
+  job.kind = kRequestMailJob;
+  job.payload = json{{"message_id", message_id},  {"request", r.id},        {"to", to},
+                     {"template", template_name}, {"language", r.language}, {"vars", ToHex(sealed)}}
+                    .dump();
+  job.dedupe_key = "requests.mail:" + message_id;
+  job.run_at = now;
+  job.created_at = now;
+  job.updated_at = now;
+  return StatusOf(tx.EnqueueJob(job));
+}
+
+Status RequestService::SendCode(Tx& tx, const RequestRecord& r) const {
+  PD_ASSIGN_OR_RETURN(IssuedCode issued,
+                      codes_.Issue(tx, kRequestCodePurpose, r.blind_index, r.subject_id));
+  return QueueMail(tx, r, "requester", "one_time_code",
+                   {{"code", issued.code},
+                    {"minutes", codes_.rules().validity / (60 * kMicrosPerSecond)},
+                    {"purpose_text", CodePurposeText(r.language, r.id)}});
+}
+
+Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal* staff,
+                                           const std::string& http_request_id) {
+  if (staff != nullptr && !HasRole(*staff, RequestStaffRoles())) return Forbidden();
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  auto invalid = [](const std::string& code, const std::string& message) {
+    return Error(ErrorKind::kInvalidArgument, code, message);
+  };
+  // Rights.
+  if (in.rights.empty()) {
+    return invalid("rights_required", "name at least one right, e.g. [\"access\"]");
+  }
+  std::set<std::string> seen;
+  for (const auto& right : in.rights) {
+    bool known = false;
+    for (Right r :
+         {Right::kAccess, Right::kRectification, Right::kErasure, Right::kPortability,
+          Right::kRestriction, Right::kObjection, Right::kWithdrawConsent, Right::kComplaint}) {
+      if (right == RightName(r)) {
+        known = true;
+        if (std::find(policy->rights.rights.begin(), policy->rights.rights.end(), r) ==
+            policy->rights.rights.end()) {
+          return invalid("right_not_offered",
+                         "the right '" + right + "' is not offered by this statement");
+        }
+      }
+    }
+    if (!known) {
+      return invalid("unknown_right",
+                     "unknown right '" + right.substr(0, 40) +
+                         "'; use access, rectification, erasure, portability, restriction, "
+                         "objection, withdraw_consent or complaint");
+    }
+    if (!seen.insert(right).second) {
+      return invalid("duplicate_right", "the right '" + right + "' is named twice");
+    }
+  }
+  if (seen.count("complaint") && seen.size() > 1) {
+    return invalid("complaint_with_other_rights",
+                   "a complaint is a request of its own; send the other rights separately");
+  }
+  // Identity.
+  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity("email", in.email));
+  PD_ASSIGN_OR_RETURN(std::string index, registry_.IdentityIndex({"email", normalized}));
+  // Regime, language, channel, date of receipt.
+  if (!in.country.empty() && !jurisdictions_.IsKnownCountry(
+                                 in.country.substr(0, std::min<size_t>(2, in.country.size())))) {
+    return invalid("invalid_country", "country must be an ISO 3166-1 code such as \"DE\"");
+  }
+  const Regime& regime = jurisdictions_.RegimeFor(in.country);
+  // "de-AT" and "DE" mean German: the primary subtag, lower-cased.
+  std::string language = in.language.substr(0, in.language.find('-'));
+  std::transform(language.begin(), language.end(), language.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (language.empty()) language = policy->languages.front();
+  if (std::find(policy->languages.begin(), policy->languages.end(), language) ==
+      policy->languages.end()) {
+    std::string all;
+    for (const auto& l : policy->languages) all += (all.empty() ? "" : ", ") + l;
+    return invalid("unsupported_language", "language must be one of " + all);
+  }
+  const Micros now = clock_.Now();
+  std::string channel = staff == nullptr ? "portal" : in.channel;
+  if (staff != nullptr && std::find(policy->rights.intake.begin(), policy->rights.intake.end(),
+                                    channel) == policy->rights.intake.end()) {
+    std::string all;
+    for (const auto& c : policy->rights.intake) all += (all.empty() ? "" : ", ") + c;
+    return invalid("channel_not_offered", "channel must be one of the policy's intake: " + all);
+  }
+  Micros received = now;
+  if (staff != nullptr && in.received_at) {
+    if (*in.received_at > now) {
+      return invalid("invalid_received_at", "the date of receipt cannot be in the future");
+    }
+    received = *in.received_at;
+  }
+  if (in.agent && in.document.empty()) {
+    return invalid("document_required",
+                   "an authorised agent's request needs the authorisation document");
+  }
+  if (!in.agent && !in.document.empty()) {
+    return invalid("document_not_expected", "only an authorised agent's request has a document");
+  }
+  if (in.document.size() > kMaxDocumentBytes) {
+    return invalid("document_too_large", "the authorisation document may have at most 5 MiB");
+  }
+  const RequestDeadline deadline = DeadlineFor(*policy, regime, received);
+
+  RequestRecord r;
+  r.id = NewId(random_, "req");
+  r.rights = in.rights;
+  r.state = "received";
+  r.channel = channel;
+  r.regime = regime.id;
+  r.language = language;
+  r.identity_kind = "email";
+  r.blind_index = index;
+  r.agent = in.agent;
+  r.master_key_id = keyring_->wrapping_key_id();
+  r.wrapped_key = keyring_->Wrap(kRequestKeyPurpose, r.id, NewSymmetricKey(random_), random_);
+  r.received_at = received;
+  r.original_due_at = deadline.due_at;
+  r.due_at = deadline.due_at;
+  r.max_due_at = deadline.max_due_at;
+  r.created_at = now;
+  r.updated_at = now;
+  PD_ASSIGN_OR_RETURN(r.sealed_contact, Seal(r, normalized, "contact"));
+  if (!in.document.empty()) {
+    PD_ASSIGN_OR_RETURN(r.sealed_document, Seal(r, in.document, "document"));
+  }
+  const std::string actor = staff == nullptr ? "subject" : staff->user_name;
+  const std::string role = staff == nullptr ? "" : staff->role;
+
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    if (staff != nullptr) {
+      PD_ASSIGN_OR_RETURN(auto open, tx.ListOpenRequestsOf("email", index));
+      for (const auto& other : open) {
+        for (const auto& right : other.rights) {
+          if (seen.count(right)) {
+            return Error(ErrorKind::kAlreadyExists, "duplicate_request",
+                         "request " + other.id + " of this person for '" + right +
+                             "' is still open; work on that one");
+          }
+        }
+      }
+    }
+    PD_ASSIGN_OR_RETURN(auto subject, registry_.FindSubject(tx, {"email", normalized}));
+    if (subject && !subject->erased_at) r.subject_id = subject->id;
+    PD_RETURN_IF_ERROR(tx.InsertRequest(r));
+    RequestEventRecord first{0, r.id, now, actor, "", "received", "intake", ""};
+    PD_RETURN_IF_ERROR(StatusOf(tx.AppendRequestEvent(first)));
+    json detail = {
+        {"rights", r.rights}, {"channel", r.channel}, {"regime", r.regime}, {"agent", r.agent}};
+    PD_RETURN_IF_ERROR(StatusOf(audit_.Append(tx, {actor, role, "request.intake", "request:" + r.id,
+                                                   "rights", http_request_id, detail.dump()})));
+    if (staff != nullptr && in.attested) {
+      r.verified_at = now;
+      PD_RETURN_IF_ERROR(Move(tx, r, "verified", "verify", actor, role, "identity checked by staff",
+                              http_request_id));
+      return RouteAfterVerification(tx, r, *policy);
+    }
+    if (!policy->rights.identity_verification) {
+      r.verified_at = now;
+      PD_RETURN_IF_ERROR(Move(tx, r, "verified", "verify", "system", "", "", http_request_id));
+      return RouteAfterVerification(tx, r, *policy);
+    }
+    PD_RETURN_IF_ERROR(
+        Move(tx, r, "awaiting_verification", "send_code", "system", "", "", http_request_id));
+    PD_RETURN_IF_ERROR(SendCode(tx, r));
+    JobRecord purge;
+    purge.kind = kRequestPurgeJob;
+    purge.payload = json{{"request", r.id}}.dump();
+    purge.dedupe_key = std::string(kRequestPurgeJob) + ":" + r.id;
+    purge.run_at = now + settings_.unverified_ttl;
+    purge.created_at = now;
+    purge.updated_at = now;
+    return StatusOf(tx.EnqueueJob(purge));
+  }));
+  return ViewOf(r, *policy);
+}
+
+Status RequestService::RouteAfterVerification(Tx& tx, RequestRecord& r,
+                                              const Policy& policy) const {
+  PD_ASSIGN_OR_RETURN(std::string email, OpenSealed(r, r.sealed_contact, "contact"));
+  if (const Tenant* tenant = TenantOf(policy, email)) {
+    // We process this person's data for the tenant, who is the controller: the request goes to
+    // them, and we tell the person so (GDPR Art. 28(3)(e)).
+    r.route = "tenant:" + tenant->id;
+    r.outcome = "routed_to_controller";
+    PD_RETURN_IF_ERROR(QueueMail(tx, r, "tenant:" + tenant->id, "request_tenant_routed",
+                                 {{"request_id", r.id},
+                                  {"rights", r.rights},
+                                  {"email", email},
+                                  {"tenant_name", tenant->name},
+                                  {"received_date", FormatDate(r.received_at)}}));
+    auto text = policy.texts.find("end_user_data");
+    PD_RETURN_IF_ERROR(QueueMail(
+        tx, r, "requester", "request_processor_notice",
+        {{"request_id", r.id},
+         {"tenant_name", tenant->name},
+         {"end_user_text",
+          text == policy.texts.end() ? std::string() : TextIn(text->second, r.language, policy)}}));
+    return Move(tx, r, "completed", "route_to_controller", "system", "", "", "");
+  }
+  if (std::find(r.rights.begin(), r.rights.end(), "complaint") != r.rights.end()) {
+    r.route = "dpo";
+    PD_RETURN_IF_ERROR(QueueMail(tx, r, "dpo", "request_complaint_dpo",
+                                 {{"request_id", r.id},
+                                  {"regime", r.regime},
+                                  {"email", email},
+                                  {"received_date", FormatDate(r.received_at)},
+                                  {"due_date", FormatDate(r.due_at)}}));
+    std::vector<std::string> routes;
+    for (const auto& route : ComplaintRoutesFor(policy, r.regime, r.language)) {
+      routes.push_back(route.name + ": " + route.url);
+    }
+    PD_RETURN_IF_ERROR(
+        QueueMail(tx, r, "requester", "request_complaint_received",
+                  {{"request_id", r.id}, {"routes", routes}, {"due_date", FormatDate(r.due_at)}}));
+    r.updated_at = clock_.Now();
+    PD_RETURN_IF_ERROR(tx.UpdateRequest(r));
+  }
+  return Ok();
+}
+
+Status RequestService::ResendCode(const std::string& id) {
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto record, tx.GetRequest(id));
+    if (!record || IsClosed(record->state)) return Ok();
+    return SendCode(tx, *record);
+  });
+}
+
+Result<VerifiedRequest> RequestService::Verify(const std::string& id, const std::string& code,
+                                               std::string* duplicate_of) {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  const CodeCheck unknown{false, "", "invalid_code", 0};
+  std::optional<CodeCheck> failed;
+  std::optional<Error> duplicate;
+  VerifiedRequest out;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto found, tx.GetRequest(id));
+    if (!found || IsClosed(found->state)) {
+      failed = unknown;
+      return Ok();
+    }
+    RequestRecord r = std::move(*found);
+    PD_ASSIGN_OR_RETURN(CodeCheck check,
+                        codes_.Verify(tx, kRequestCodePurpose, r.blind_index, code));
+    if (!check.ok) {
+      failed = check;
+      return Ok();  // the attempt is counted: commit it
+    }
+    const Micros now = clock_.Now();
+    uint8_t secret[32];
+    random_.Fill(secret);
+    out.token = "rqt_" + ToHex(std::string_view(reinterpret_cast<char*>(secret), sizeof secret));
+    r.token_hash = Sha256(out.token);
+    r.updated_at = now;
+    if (r.state == "awaiting_verification" || r.state == "received") {
+      PD_ASSIGN_OR_RETURN(auto open, tx.ListOpenRequestsOf(r.identity_kind, r.blind_index));
+      for (const auto& other : open) {
+        if (other.id == r.id || !other.verified_at) continue;
+        for (const auto& right : other.rights) {
+          if (std::find(r.rights.begin(), r.rights.end(), right) == r.rights.end()) continue;
+          // The caller proved they hold the address: they may learn of their own request.
+          if (duplicate_of != nullptr) *duplicate_of = other.id;
+          duplicate = Error(ErrorKind::kAlreadyExists, "duplicate_request",
+                            "you already have an open request for '" + right + "' (" + other.id +
+                                "); this one is withdrawn");
+          r.outcome = "duplicate";
+          r.token_hash.clear();
+          return Move(tx, r, "withdrawn", "withdraw_duplicate", "system", "", "", "");
+        }
+      }
+      r.verified_at = now;
+      PD_RETURN_IF_ERROR(Move(tx, r, "verified", "verify", "subject", "", "", ""));
+      PD_RETURN_IF_ERROR(RouteAfterVerification(tx, r, *policy));
+    } else {
+      if ((r.state == "in_progress" || r.state == "awaiting_approval") && !r.confirmed_at) {
+        r.confirmed_at = now;
+        PD_RETURN_IF_ERROR(tx.UpdateRequest(r));
+        PD_RETURN_IF_ERROR(StatusOf(
+            tx.AppendRequestEvent({0, r.id, now, "subject", r.state, r.state, "confirm", ""})));
+      } else {
+        PD_RETURN_IF_ERROR(tx.UpdateRequest(r));
+      }
+      PD_RETURN_IF_ERROR(StatusOf(audit_.Append(
+          tx, {"subject", "", "request.token", "request:" + r.id, "rights", "", ""})));
+    }
+    PD_ASSIGN_OR_RETURN(out.request, ViewOf(r, *policy));
+    return Ok();
+  }));
+  if (failed) return failed->ToError();
+  if (duplicate) return *duplicate;
+  return out;
+}
+
+Result<RequestView> RequestService::ForToken(const std::string& id,
+                                             const std::string& token) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  PD_ASSIGN_OR_RETURN(auto record, ReadValue<std::optional<RequestRecord>>(
+                                       store_, [&](Tx& tx) { return tx.GetRequest(id); }));
+  // Hash and compare in constant time whether or not the id exists, and answer every failure
+  // alike, so that neither the answer nor its timing tells a known id from an unknown one.
+  static const std::string kNoHash(32, '\0');
+  const std::string& stored =
+      record && record->token_hash.size() == kNoHash.size() ? record->token_hash : kNoHash;
+  const bool match = ConstantTimeEquals(Sha256(token), stored);
+  if (!record || record->token_hash.empty() || token.empty() || !match) {
+    return RequestNotFound();
+  }
+  return ViewOf(*record, *policy);
+}
+
+Result<RequestView> RequestService::WithdrawByPerson(const std::string& id,
+                                                     const std::string& token) {
+  PD_RETURN_IF_ERROR(StatusOf(ForToken(id, token)));
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestRecord r;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(r, Load(tx, id));
+    if (IsClosed(r.state)) return Illegal(r.state, "withdraw");
+    r.outcome = "withdrawn_by_person";
+    return Move(tx, r, "withdrawn", "withdraw", "subject", "", "", "");
+  }));
+  return ViewOf(r, *policy);
+}
+
+Result<RequestView> RequestService::Get(const Principal& staff, const std::string& id,
+                                        std::vector<RequestEventView>* timeline) const {
+  if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestRecord r;
+  std::vector<RequestEventRecord> events;
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(r, Load(tx, id));
+    PD_ASSIGN_OR_RETURN(events, tx.ListRequestEvents(id));
+    return Ok();
+  }));
+  if (timeline != nullptr) {
+    for (const auto& e : events) {
+      PD_ASSIGN_OR_RETURN(std::string reason, OpenSealed(r, e.sealed_reason, "event"));
+      timeline->push_back({e.seq, e.at, e.actor, e.from_state, e.to_state, e.action, reason});
+    }
+  }
+  return ViewOf(r, *policy);
+}
+
+Result<RequestPage> RequestService::List(const Principal& staff, const RequestQuery& query) const {
+  if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestQuery q = query;
+  q.limit = query.limit + 1;  // one more tells whether there is a next page
+  PD_ASSIGN_OR_RETURN(auto rows, ReadValue<std::vector<RequestRecord>>(
+                                     store_, [&](Tx& tx) { return tx.ListRequests(q); }));
+  RequestPage page;
+  for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(query.limit); ++i) {
+    PD_ASSIGN_OR_RETURN(RequestView v, ViewOf(rows[i], *policy));
+    page.requests.push_back(std::move(v));
+  }
+  if (rows.size() > static_cast<size_t>(query.limit)) {
+    page.next_due = page.requests.back().due_at;
+    page.next_id = page.requests.back().id;
+  }
+  return page;
+}
+
+Result<RequestView> RequestService::Transition(const Principal& staff, const std::string& id,
+                                               const std::string& action, const std::string& reason,
+                                               const std::string& http_request_id) {
+  if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
+  static const std::map<std::string, std::pair<std::vector<std::string>, std::string>> kMoves = {
+      {"start", {{"verified"}, "in_progress"}},
+      {"request_approval", {{"in_progress"}, "awaiting_approval"}},
+      {"approve", {{"awaiting_approval"}, "completed"}},
+      {"complete", {{"in_progress"}, "completed"}},
+      {"partially_complete", {{"in_progress", "awaiting_approval"}, "partially_completed"}},
+      {"refuse", {{"verified", "in_progress", "awaiting_approval"}, "refused"}},
+      {"withdraw",
+       {{"received", "awaiting_verification", "verified", "in_progress", "awaiting_approval"},
+        "withdrawn"}},
+  };
+  auto move = kMoves.find(action);
+  if (move == kMoves.end()) {
+    return Error(ErrorKind::kInvalidArgument, "unknown_action",
+                 "action must be start, request_approval, approve, complete, "
+                 "partially_complete, refuse or withdraw");
+  }
+  const bool decision = action == "approve" || action == "refuse";
+  if (decision && !HasRole(staff, RequestDecisionRoles())) return Forbidden();
+  if ((action == "refuse" || action == "partially_complete") && reason.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "reason_required",
+                 "say why (the person is told); send {\"reason\": \"...\"}");
+  }
+  if (reason.size() > kMaxReasonBytes) {
+    return Error(ErrorKind::kInvalidArgument, "reason_too_long",
+                 "a reason may have at most 2000 bytes");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestRecord r;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(r, Load(tx, id));
+    const auto& from = move->second.first;
+    if (std::find(from.begin(), from.end(), r.state) == from.end()) {
+      return Illegal(r.state, action);
+    }
+    const bool completing =
+        action == "approve" || action == "complete" || action == "partially_complete";
+    if (action == "complete" && NeedsApproval(r, settings_)) {
+      return Error(ErrorKind::kFailedPrecondition, "approval_required",
+                   "this request needs a privacy officer's approval: use request_approval");
+    }
+    if (completing && NeedsConfirmation(r, settings_) && !r.confirmed_at) {
+      return Error(ErrorKind::kFailedPrecondition, "confirmation_required",
+                   "the person has not yet confirmed the request with the fresh code mailed "
+                   "when work started");
+    }
+    if (action == "start") r.started_at = clock_.Now();
+    if (action == "approve" || action == "complete") r.outcome = "fulfilled";
+    if (action == "partially_complete") r.outcome = "partially_fulfilled";
+    if (action == "refuse") r.outcome = "refused";
+    if (action == "withdraw") r.outcome = "withdrawn_by_staff";
+    if (!reason.empty()) {
+      PD_ASSIGN_OR_RETURN(r.sealed_reason, Seal(r, reason, "reason"));
+    }
+    PD_RETURN_IF_ERROR(Move(tx, r, move->second.second, action, staff.user_name, staff.role, reason,
+                            http_request_id));
+    if (action == "start" && NeedsConfirmation(r, settings_)) {
+      PD_RETURN_IF_ERROR(SendCode(tx, r));
+    }
+    return Ok();
+  }));
+  return ViewOf(r, *policy);
+}
+
+Result<RequestView> RequestService::Extend(const Principal& staff, const std::string& id,
+                                           const std::string& reason, std::optional<Micros> until,
+                                           const std::string& http_request_id) {
+  if (!HasRole(staff, RequestDecisionRoles())) return Forbidden();
+  if (reason.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "reason_required",
+                 "an extension needs a reason, which the person is told");
+  }
+  if (reason.size() > kMaxReasonBytes) {
+    return Error(ErrorKind::kInvalidArgument, "reason_too_long",
+                 "a reason may have at most 2000 bytes");
+  }
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestRecord r;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(r, Load(tx, id));
+    const Micros now = clock_.Now();
+    if (IsClosed(r.state)) return Illegal(r.state, "extend");
+    if (r.extended_at) {
+      return Error(ErrorKind::kFailedPrecondition, "already_extended",
+                   "the deadline of this request was already extended");
+    }
+    if (r.max_due_at <= r.original_due_at) {
+      return Error(ErrorKind::kFailedPrecondition, "extension_not_available",
+                   "the person's regime (" + r.regime + ") allows no extension");
+    }
+    if (now >= r.due_at) {
+      return Error(ErrorKind::kFailedPrecondition, "extension_after_due",
+                   "an extension must be made before the due date (" + FormatDate(r.due_at) + ")");
+    }
+    Micros new_due = until.value_or(r.max_due_at);
+    if (new_due > r.max_due_at) {
+      return Error(ErrorKind::kFailedPrecondition, "extension_too_long",
+                   "the deadline can be extended to " + FormatRfc3339(r.max_due_at) + " at most");
+    }
+    if (new_due <= r.due_at) {
+      return Error(ErrorKind::kFailedPrecondition, "extension_too_short",
+                   "the new deadline must be after the current one");
+    }
+    r.due_at = new_due;
+    r.extended_at = now;
+    PD_ASSIGN_OR_RETURN(r.sealed_reason, Seal(r, reason, "reason"));
+    PD_RETURN_IF_ERROR(
+        QueueMail(tx, r, "requester", "request_extended",
+                  {{"request_id", r.id}, {"due_date", FormatDate(r.due_at)}, {"reason", reason}}));
+    return Move(tx, r, r.state, "extend", staff.user_name, staff.role, reason, http_request_id);
+  }));
+  return ViewOf(r, *policy);
+}
+
+Status RequestService::PurgeIfUnverified(const std::string& id) {
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto r, tx.GetRequest(id));
+    if (!r || (r->state != "awaiting_verification" && r->state != "received")) return Ok();
+    if (clock_.Now() < r->created_at + settings_.unverified_ttl) return Ok();
+    PD_RETURN_IF_ERROR(tx.DeleteRequest(id));
+    PD_ASSIGN_OR_RETURN(auto count, tx.GetMeta(kPurgedUnverifiedMeta));
+    int64_t n = count ? std::stoll(*count) : 0;
+    PD_RETURN_IF_ERROR(tx.PutMeta(kPurgedUnverifiedMeta, std::to_string(n + 1)));
+    // The audit entry names no request: nothing of it is left to point to.
+    return StatusOf(audit_.Append(tx, {"system", "", "request.purge_unverified", "requests",
+                                       "rights", "", json{{"purged", 1}}.dump()}));
+  });
+}
+
+Result<std::vector<RequestView>> RequestService::Overdue(int limit) const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  RequestQuery q;
+  q.overdue_at = clock_.Now();
+  q.limit = limit;
+  PD_ASSIGN_OR_RETURN(auto rows, ReadValue<std::vector<RequestRecord>>(
+                                     store_, [&](Tx& tx) { return tx.ListRequests(q); }));
+  std::vector<RequestView> out;
+  for (const auto& r : rows) {
+    PD_ASSIGN_OR_RETURN(RequestView v, ViewOf(r, *policy));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void RequestService::AppendMetrics(std::string& out) const {
+  std::vector<std::pair<std::string, int64_t>> counts;
+  int64_t overdue = 0;
+  int64_t due_soon = 0;  // open, due within a week (overdue ones included)
+  const Micros now = clock_.Now();
+  Status s = store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(counts, tx.CountRequestsByState());
+    PD_ASSIGN_OR_RETURN(overdue, tx.CountOverdueRequests(now));
+    PD_ASSIGN_OR_RETURN(due_soon, tx.CountOverdueRequests(now + 7 * 86'400LL * kMicrosPerSecond));
+    return Ok();
+  });
+  if (!s.ok()) return;  // a scrape without these beats a failed scrape
+  std::map<std::string, int64_t> by_state;
+  for (const char* state :
+       {"received", "awaiting_verification", "verified", "in_progress", "awaiting_approval",
+        "completed", "partially_completed", "refused", "withdrawn"}) {
+    by_state[state] = 0;
+  }
+  for (const auto& [state, n] : counts) by_state[state] = n;
+  out += "# HELP privacyd_requests Data subject requests by state.\n";
+  out += "# TYPE privacyd_requests gauge\n";
+  for (const auto& [state, n] : by_state) {
+    out +=
+        "privacyd_requests{state=\"" + PrometheusLabel(state) + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP privacyd_requests_overdue Open data subject requests past their due date.\n";
+  out += "# TYPE privacyd_requests_overdue gauge\n";
+  out += "privacyd_requests_overdue " + std::to_string(overdue) + "\n";
+  out +=
+      "# HELP privacyd_requests_due_within_7_days Open data subject requests due in the next "
+      "seven days (not yet overdue).\n";
+  out += "# TYPE privacyd_requests_due_within_7_days gauge\n";
+  out += "privacyd_requests_due_within_7_days " + std::to_string(due_soon - overdue) + "\n";
+}
+
+}  // namespace privacyd

@@ -1,0 +1,563 @@
+#include "rights/request_service.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/sealing.h"
+#include "crypto/secret.h"
+#include "testing/collection_fixture.h"
+
+namespace privacyd {
+namespace {
+
+using nlohmann::json;
+
+constexpr Micros kDay = 86'400LL * kMicrosPerSecond;
+constexpr Micros kMinute = 60LL * kMicrosPerSecond;
+
+const Principal kAgent{"usr_a", "sam", "support_agent"};
+const Principal kOfficer{"usr_o", "olga", "privacy_officer"};
+const Principal kMarketing{"usr_m", "mia", "marketing"};
+
+struct Mail {
+  std::string request;
+  std::string to;
+  std::string template_name;
+  std::string language;
+  json vars;
+};
+
+class RequestServiceTest : public testing::CollectionFixture {
+ protected:
+  void SetUp() override {
+    CollectionFixture::SetUp();
+    codes_ = std::make_unique<OneTimeCodes>(*keyring_, clock_, random_);
+    Make(RequestSettings{});
+  }
+
+  void Make(RequestSettings settings) {
+    service_ = std::make_unique<RequestService>(*store_, *registry_, keyring_, policy_,
+                                                Jurisdictions::Default(), audit_, *codes_, clock_,
+                                                random_, std::move(settings));
+  }
+
+  NewRequest Portal(std::vector<std::string> rights, const std::string& email = "ann@qzx.example",
+                    const std::string& country = "DE") {
+    NewRequest r;
+    r.rights = std::move(rights);
+    r.email = email;
+    r.country = country;
+    r.language = "de";
+    return r;
+  }
+
+  RequestView Submit(std::vector<std::string> rights, const std::string& email = "ann@qzx.example",
+                     const std::string& country = "DE") {
+    auto view = service_->Submit(Portal(std::move(rights), email, country), nullptr, "hr_1");
+    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
+    return view.ok() ? *view : RequestView{};
+  }
+
+  RequestRecord Row(const std::string& id) {
+    auto row =
+        ReadValue<std::optional<RequestRecord>>(*store_, [&](Tx& tx) { return tx.GetRequest(id); });
+    EXPECT_TRUE(row.ok() && row->has_value());
+    return row.ok() && row->has_value() ? **row : RequestRecord{};
+  }
+
+  std::vector<RequestEventRecord> Events(const std::string& id) {
+    return *ReadValue<std::vector<RequestEventRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListRequestEvents(id); });
+  }
+
+  std::vector<std::string> Transitions(const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& e : Events(id)) out.push_back(e.action + ":" + e.to_state);
+    return out;
+  }
+
+  std::vector<JobRecord> Jobs(const std::string& kind) {
+    auto jobs = *ReadValue<std::vector<JobRecord>>(
+        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+    std::vector<JobRecord> out;
+    for (auto& j : jobs) {
+      if (j.kind == kind) out.push_back(j);
+    }
+    return out;
+  }
+
+  // The request mail queued so far, opened with the request's key.
+  std::vector<Mail> Mails() {
+    std::vector<Mail> out;
+    for (const auto& job : Jobs(kRequestMailJob)) {
+      json p = json::parse(job.payload);
+      RequestRecord r = Row(p["request"].get<std::string>());
+      SecretBytes key = *keyring_->Unwrap("request", r.id, r.master_key_id, r.wrapped_key);
+      std::string sealed;
+      EXPECT_TRUE(FromHex(p["vars"].get<std::string>(), &sealed));
+      auto vars =
+          Open(key, sealed, "request:" + r.id + ":mail:" + p["message_id"].get<std::string>());
+      EXPECT_TRUE(vars.ok());
+      out.push_back({r.id, p["to"], p["template"], p["language"], json::parse(*vars)});
+    }
+    return out;
+  }
+
+  // The latest code mailed (for `request`, or for any).
+  std::string LastCode(const std::string& request = "") {
+    auto mails = Mails();
+    for (auto it = mails.rbegin(); it != mails.rend(); ++it) {
+      if (it->template_name == "one_time_code" && (request.empty() || it->request == request)) {
+        return it->vars["code"];
+      }
+    }
+    ADD_FAILURE() << "no code mailed";
+    return "";
+  }
+
+  std::string WrongCode() {
+    std::string code = LastCode();
+    code[0] = code[0] == '9' ? '0' : static_cast<char>(code[0] + 1);
+    return code;
+  }
+
+  VerifiedRequest Verify(const std::string& id) {
+    auto verified = service_->Verify(id, LastCode(id));
+    EXPECT_TRUE(verified.ok()) << (verified.ok() ? "" : verified.error().code());
+    return verified.ok() ? *verified : VerifiedRequest{};
+  }
+
+  template <class R>
+  static std::string Code(const R& result) {
+    return result.ok() ? "ok" : result.error().code();
+  }
+
+  std::unique_ptr<OneTimeCodes> codes_;
+  std::unique_ptr<RequestService> service_;
+};
+
+TEST_F(RequestServiceTest, PortalIntakeAwaitsVerificationWithACodeMailAndAPurgeJob) {
+  const Micros now = clock_.Now();
+  RequestView view = Submit({"access", "erasure"});
+  EXPECT_EQ(view.id.rfind("req_", 0), 0u);
+  EXPECT_EQ(view.state, "awaiting_verification");
+  RequestRecord r = Row(view.id);
+  EXPECT_EQ(r.rights, (std::vector<std::string>{"access", "erasure"}));
+  EXPECT_EQ(r.channel, "portal");
+  EXPECT_EQ(r.regime, "gdpr");
+  EXPECT_EQ(r.language, "de");
+  EXPECT_EQ(r.identity_kind, "email");
+  EXPECT_EQ(r.blind_index, *registry_->IdentityIndex({"email", "ann@qzx.example"}));
+  EXPECT_EQ(r.subject_id, "");  // nobody holds the address
+  EXPECT_EQ(r.received_at, now);
+  EXPECT_EQ(FormatRfc3339(r.due_at), "2026-02-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(r.max_due_at), "2026-04-01T00:00:00.000Z");
+  EXPECT_TRUE(r.token_hash.empty());
+  EXPECT_FALSE(r.verified_at.has_value());
+  // The address is sealed, not stored in clear.
+  EXPECT_EQ(r.sealed_contact.find("ann@qzx.example"), std::string::npos);
+  EXPECT_EQ(Transitions(view.id),
+            (std::vector<std::string>{"intake:received", "send_code:awaiting_verification"}));
+  auto mails = Mails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "requester");
+  EXPECT_EQ(mails[0].template_name, "one_time_code");
+  EXPECT_EQ(mails[0].language, "de");
+  EXPECT_EQ(mails[0].vars["code"].get<std::string>().size(), 6u);
+  auto purge = Jobs(kRequestPurgeJob);
+  ASSERT_EQ(purge.size(), 1u);
+  EXPECT_EQ(purge[0].run_at, now + 72 * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(json::parse(purge[0].payload)["request"], view.id);
+}
+
+TEST_F(RequestServiceTest, IntakeRefusesBadInputWithStableCodes) {
+  auto submit = [&](NewRequest r) { return Code(service_->Submit(r, nullptr, "")); };
+  EXPECT_EQ(submit(Portal({})), "rights_required");
+  EXPECT_EQ(submit(Portal({"access", "forget_me"})), "unknown_right");
+  EXPECT_EQ(submit(Portal({"access", "access"})), "duplicate_right");
+  EXPECT_EQ(submit(Portal({"complaint", "access"})), "complaint_with_other_rights");
+  EXPECT_EQ(submit(Portal({"access"}, "not-an-address")), "invalid_identity");
+  EXPECT_EQ(submit(Portal({"access"}, "ann@qzx.example", "XX")), "invalid_country");
+  NewRequest austrian = Portal({"access"});
+  austrian.language = "DE-at";
+  auto de = service_->Submit(austrian, nullptr, "");
+  ASSERT_TRUE(de.ok());
+  EXPECT_EQ(de->language, "de");
+  NewRequest klingon = Portal({"access"});
+  klingon.language = "tlh";
+  EXPECT_EQ(submit(klingon), "unsupported_language");
+  NewRequest agent = Portal({"access"});
+  agent.agent = true;
+  EXPECT_EQ(submit(agent), "document_required");
+  // A right the statement does not offer.
+  policy_.Replace(testing::ExamplePolicyWith("portability, restriction", "restriction"));
+  EXPECT_EQ(submit(Portal({"portability"})), "right_not_offered");
+  // Nothing was stored but the one valid request.
+  EXPECT_EQ(Jobs(kRequestMailJob).size(), 1u);
+  EXPECT_EQ(Code(service_->Submit(Portal({"access"}), &kMarketing, "")), "forbidden");
+}
+
+TEST_F(RequestServiceTest, TheCodeGivesATokenThatAloneOpensTheRequest) {
+  RequestView mine = Submit({"access"});
+  RequestView theirs = Submit({"access"}, "bob@qzx.example");
+  VerifiedRequest verified = Verify(mine.id);
+  EXPECT_EQ(verified.token.rfind("rqt_", 0), 0u);
+  EXPECT_EQ(verified.request.state, "verified");
+  RequestRecord r = Row(mine.id);
+  EXPECT_EQ(r.state, "verified");
+  EXPECT_EQ(r.verified_at, clock_.Now());
+  EXPECT_EQ(r.token_hash, Sha256(verified.token));  // only the hash is kept
+  auto status = service_->ForToken(mine.id, verified.token);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->state, "verified");
+  EXPECT_EQ(status->due_at, r.due_at);
+  // Another request's id, an unknown id, a wrong or empty token: the same answer.
+  for (auto [id, token] :
+       std::vector<std::pair<std::string, std::string>>{{theirs.id, verified.token},
+                                                        {"req_unknown", verified.token},
+                                                        {mine.id, verified.token + "x"},
+                                                        {mine.id, ""},
+                                                        {theirs.id, ""}}) {
+    auto other = service_->ForToken(id, token);
+    ASSERT_FALSE(other.ok());
+    EXPECT_EQ(other.error().kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(other.error().code(), "request_not_found");
+  }
+  // Verifying again (a lost token) replaces the token.
+  ASSERT_TRUE(service_->ResendCode(mine.id).ok());
+  VerifiedRequest again = Verify(mine.id);
+  EXPECT_EQ(Code(service_->ForToken(mine.id, verified.token)), "request_not_found");
+  EXPECT_TRUE(service_->ForToken(mine.id, again.token).ok());
+  EXPECT_EQ(Transitions(mine.id),
+            (std::vector<std::string>{"intake:received", "send_code:awaiting_verification",
+                                      "verify:verified"}));
+}
+
+TEST_F(RequestServiceTest, BruteForceOfTheCodeIsStoppedAfterFiveAttempts) {
+  RequestView view = Submit({"erasure"});
+  const std::string right = LastCode();
+  const std::string wrong = WrongCode();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Code(service_->Verify(view.id, wrong)), "invalid_code") << i;
+  }
+  EXPECT_EQ(Code(service_->Verify(view.id, wrong)), "code_attempts_exhausted");
+  // Even the right code no longer works: a new one is needed.
+  EXPECT_EQ(Code(service_->Verify(view.id, right)), "code_attempts_exhausted");
+  EXPECT_EQ(Row(view.id).state, "awaiting_verification");
+  ASSERT_TRUE(service_->ResendCode(view.id).ok());
+  EXPECT_EQ(Code(service_->Verify(view.id, LastCode())), "ok");
+  // Unknown ids are answered like wrong codes; resending to them says nothing either.
+  EXPECT_EQ(Code(service_->Verify("req_nope", "123456")), "invalid_code");
+  EXPECT_TRUE(service_->ResendCode("req_nope").ok());
+}
+
+TEST_F(RequestServiceTest, ExpiredCodesAndTheHourlyLimitPerAddress) {
+  RequestView view = Submit({"access"});
+  clock_.Advance(16 * kMinute);
+  EXPECT_EQ(Code(service_->Verify(view.id, LastCode())), "code_expired");
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(service_->ResendCode(view.id).ok()) << i;
+  Status sixth = service_->ResendCode(view.id);
+  ASSERT_FALSE(sixth.ok());
+  EXPECT_EQ(sixth.error().code(), "too_many_codes");
+  EXPECT_EQ(sixth.error().kind(), ErrorKind::kResourceExhausted);
+}
+
+TEST_F(RequestServiceTest, DuplicatesAreToldOnlyToWhoeverProvedTheAddress) {
+  RequestView first = Submit({"access"});
+  Verify(first.id);
+  // An unverified caller learns nothing: the second request is accepted like any other.
+  RequestView second = Submit({"access", "erasure"});
+  EXPECT_EQ(second.state, "awaiting_verification");
+  std::string duplicate_of;
+  auto verified = service_->Verify(second.id, LastCode(), &duplicate_of);
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ(verified.error().kind(), ErrorKind::kAlreadyExists);
+  EXPECT_EQ(verified.error().code(), "duplicate_request");
+  EXPECT_EQ(duplicate_of, first.id);
+  RequestRecord r = Row(second.id);
+  EXPECT_EQ(r.state, "withdrawn");
+  EXPECT_EQ(r.outcome, "duplicate");
+  EXPECT_TRUE(r.token_hash.empty());
+  // Another right of the same person is no duplicate.
+  RequestView third = Submit({"objection"});
+  EXPECT_EQ(Code(service_->Verify(third.id, LastCode())), "ok");
+  // Staff are told at once.
+  NewRequest letter = Portal({"access"});
+  letter.channel = "post";
+  auto staff = service_->Submit(letter, &kAgent, "");
+  ASSERT_FALSE(staff.ok());
+  EXPECT_EQ(staff.error().code(), "duplicate_request");
+  EXPECT_NE(staff.error().message().find(first.id), std::string::npos);
+}
+
+TEST_F(RequestServiceTest, StaffIntakeRunsTheDeadlineFromTheDateOfReceipt) {
+  NewRequest letter = Portal({"rectification"}, "carl@qzx.example", "FR");
+  letter.channel = "post";
+  letter.received_at = *ParseRfc3339("2025-12-31T00:00:00Z");
+  letter.attested = true;
+  auto view = service_->Submit(letter, &kAgent, "hr_2");
+  ASSERT_TRUE(view.ok()) << view.error().code();
+  EXPECT_EQ(view->state, "verified");
+  EXPECT_EQ(view->channel, "post");
+  EXPECT_EQ(FormatRfc3339(view->due_at), "2026-01-31T00:00:00.000Z");
+  EXPECT_EQ(Transitions(view->id),
+            (std::vector<std::string>{"intake:received", "verify:verified"}));
+  EXPECT_EQ(Events(view->id)[1].actor, "sam");
+  EXPECT_TRUE(Jobs(kRequestMailJob).empty());  // nothing to verify
+
+  NewRequest phone = letter;
+  phone.channel = "phone";  // not in the example policy's intake
+  EXPECT_EQ(Code(service_->Submit(phone, &kAgent, "")), "channel_not_offered");
+  NewRequest future = letter;
+  future.received_at = clock_.Now() + kDay;
+  EXPECT_EQ(Code(service_->Submit(future, &kAgent, "")), "invalid_received_at");
+
+  NewRequest agent = Portal({"access"}, "dora@qzx.example");
+  agent.channel = "email";
+  agent.agent = true;
+  agent.document = std::string("%PDF-1.7 power of attorney\0", 27);
+  auto by_agent = service_->Submit(agent, &kAgent, "");
+  ASSERT_TRUE(by_agent.ok()) << by_agent.error().code();
+  EXPECT_TRUE(by_agent->agent);
+  EXPECT_TRUE(by_agent->has_document);
+  RequestRecord r = Row(by_agent->id);
+  EXPECT_EQ(r.sealed_document.find("power of attorney"), std::string::npos);
+  SecretBytes key = *keyring_->Unwrap("request", r.id, r.master_key_id, r.wrapped_key);
+  EXPECT_EQ(*Open(key, r.sealed_document, "request:" + r.id + ":document"), agent.document);
+}
+
+TEST_F(RequestServiceTest, WorkflowWithConfirmationAndApproval) {
+  RequestView view = Submit({"erasure"});
+  Verify(view.id);
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "complete", "", "")), "illegal_transition");
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "finish", "", "")), "unknown_action");
+  EXPECT_EQ(Code(service_->Transition(kMarketing, view.id, "start", "", "")), "forbidden");
+  auto started = service_->Transition(kAgent, view.id, "start", "", "hr_3");
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->state, "in_progress");
+  EXPECT_TRUE(started->needs_confirmation);
+  // Erasure needs approval, and first the person's fresh code.
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "complete", "", "")), "approval_required");
+  ASSERT_EQ(Code(service_->Transition(kAgent, view.id, "request_approval", "", "")), "ok");
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "approve", "", "")), "forbidden");
+  EXPECT_EQ(Code(service_->Transition(kOfficer, view.id, "approve", "", "")),
+            "confirmation_required");
+  VerifiedRequest confirmed = Verify(view.id);  // the code mailed when work started
+  EXPECT_FALSE(confirmed.request.needs_confirmation);
+  auto approved = service_->Transition(kOfficer, view.id, "approve", "", "hr_4");
+  ASSERT_TRUE(approved.ok()) << approved.error().code();
+  EXPECT_EQ(approved->state, "completed");
+  EXPECT_EQ(approved->outcome, "fulfilled");
+  EXPECT_EQ(approved->closed_at, clock_.Now());
+  EXPECT_EQ(Transitions(view.id),
+            (std::vector<std::string>{"intake:received", "send_code:awaiting_verification",
+                                      "verify:verified", "start:in_progress",
+                                      "request_approval:awaiting_approval",
+                                      "confirm:awaiting_approval", "approve:completed"}));
+  // Closed is closed.
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "withdraw", "", "")), "illegal_transition");
+  // Each staff transition is audited without personal data.
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.object = "request:" + view.id;
+    q.limit = 100;
+    return tx.ListAudit(q);
+  });
+  std::vector<std::string> actions;
+  for (const auto& a : audit) {
+    if (a.action.rfind("request.", 0) == 0) actions.push_back(a.actor + ":" + a.action);
+    EXPECT_EQ(a.detail.find("ann@"), std::string::npos);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"subject:request.intake", "system:request.send_code",
+                                               "subject:request.verify", "sam:request.start",
+                                               "sam:request.request_approval",
+                                               "subject:request.token", "olga:request.approve"}));
+}
+
+TEST_F(RequestServiceTest, RefusalNeedsAnOfficerAndAReasonThatIsKeptSealed) {
+  RequestView view = Submit({"objection"});
+  Verify(view.id);
+  EXPECT_EQ(Code(service_->Transition(kOfficer, view.id, "refuse", "", "")), "reason_required");
+  EXPECT_EQ(Code(service_->Transition(kAgent, view.id, "refuse", "manifestly unfounded", "")),
+            "forbidden");
+  auto refused = service_->Transition(kOfficer, view.id, "refuse", "manifestly unfounded", "");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->state, "refused");
+  RequestRecord r = Row(view.id);
+  EXPECT_EQ(r.sealed_reason.find("unfounded"), std::string::npos);
+  std::vector<RequestEventView> timeline;
+  ASSERT_TRUE(service_->Get(kAgent, view.id, &timeline).ok());
+  ASSERT_FALSE(timeline.empty());
+  EXPECT_EQ(timeline.back().action, "refuse");
+  EXPECT_EQ(timeline.back().reason, "manifestly unfounded");
+  EXPECT_EQ(timeline.back().actor, "olga");
+  // Objection needs neither confirmation nor approval.
+  RequestView other = Submit({"objection"}, "eve@qzx.example");
+  Verify(other.id);
+  ASSERT_EQ(Code(service_->Transition(kAgent, other.id, "start", "", "")), "ok");
+  EXPECT_EQ(Code(service_->Transition(kAgent, other.id, "complete", "", "")), "ok");
+}
+
+TEST_F(RequestServiceTest, ExtensionRules) {
+  clock_.Set(*ParseRfc3339("2026-01-31T10:00:00Z"));
+  RequestView view = Submit({"access"});
+  EXPECT_EQ(FormatRfc3339(view.due_at), "2026-02-28T10:00:00.000Z");
+  Verify(view.id);
+  EXPECT_EQ(Code(service_->Extend(kAgent, view.id, "complex", std::nullopt, "")), "forbidden");
+  EXPECT_EQ(Code(service_->Extend(kOfficer, view.id, "", std::nullopt, "")), "reason_required");
+  EXPECT_EQ(Code(service_->Extend(kOfficer, view.id, "complex",
+                                  *ParseRfc3339("2026-04-29T10:00:00Z"), "")),
+            "extension_too_long");
+  EXPECT_EQ(Code(service_->Extend(kOfficer, view.id, "complex",
+                                  *ParseRfc3339("2026-02-27T10:00:00Z"), "")),
+            "extension_too_short");
+  EXPECT_EQ(Code(service_->Extend(kOfficer, "req_none", "complex", std::nullopt, "")),
+            "request_not_found");
+  auto extended =
+      service_->Extend(kOfficer, view.id, "many systems to search", std::nullopt, "hr_5");
+  ASSERT_TRUE(extended.ok()) << extended.error().code();
+  // Two months from the end of the original deadline.
+  EXPECT_EQ(FormatRfc3339(extended->due_at), "2026-04-28T10:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(extended->original_due_at), "2026-02-28T10:00:00.000Z");
+  EXPECT_TRUE(extended->extended);
+  EXPECT_EQ(Code(service_->Extend(kOfficer, view.id, "again", std::nullopt, "")),
+            "already_extended");
+  auto mails = Mails();
+  ASSERT_FALSE(mails.empty());
+  EXPECT_EQ(mails.back().to, "requester");
+  EXPECT_EQ(mails.back().template_name, "request_extended");
+  EXPECT_EQ(mails.back().language, "de");
+  EXPECT_EQ(mails.back().vars["due_date"], "2026-04-28");
+  EXPECT_EQ(mails.back().vars["reason"], "many systems to search");
+
+  // After the due date it is too late.
+  RequestView late = Submit({"access"}, "fay@qzx.example");
+  clock_.Set(late.due_at);
+  EXPECT_EQ(Code(service_->Extend(kOfficer, late.id, "complex", std::nullopt, "")),
+            "extension_after_due");
+  // A regime without extension (Swiss FADP in the example policy).
+  RequestView swiss = Submit({"access"}, "gus@qzx.example", "CH");
+  EXPECT_EQ(swiss.regime, "swiss_fadp");
+  EXPECT_EQ(Code(service_->Extend(kOfficer, swiss.id, "complex", std::nullopt, "")),
+            "extension_not_available");
+}
+
+TEST_F(RequestServiceTest, UnverifiedRequestsArePurgedLeavingOnlyACount) {
+  RequestView stale = Submit({"access"});
+  RequestView verified = Submit({"access"}, "hal@qzx.example");
+  Verify(verified.id);
+  clock_.Advance(71 * 3600 * kMicrosPerSecond);
+  ASSERT_TRUE(service_->PurgeIfUnverified(stale.id).ok());
+  EXPECT_TRUE(ReadValue<std::optional<RequestRecord>>(*store_, [&](Tx& tx) {
+                return tx.GetRequest(stale.id);
+              })->has_value());  // not yet
+  clock_.Advance(1 * 3600 * kMicrosPerSecond);
+  ASSERT_TRUE(service_->PurgeIfUnverified(stale.id).ok());
+  ASSERT_TRUE(service_->PurgeIfUnverified(verified.id).ok());
+  ASSERT_TRUE(service_->PurgeIfUnverified(stale.id).ok());  // idempotent
+  EXPECT_FALSE(ReadValue<std::optional<RequestRecord>>(*store_, [&](Tx& tx) {
+                 return tx.GetRequest(stale.id);
+               })->has_value());
+  EXPECT_TRUE(Events(stale.id).empty());
+  EXPECT_EQ(Row(verified.id).state, "verified");
+  EXPECT_EQ(*ReadValue<std::optional<std::string>>(
+                *store_, [](Tx& tx) { return tx.GetMeta(kPurgedUnverifiedMeta); }),
+            std::optional<std::string>("1"));
+  // A shorter window from the settings.
+  RequestSettings quick;
+  quick.unverified_ttl = 10 * kMinute;
+  Make(quick);
+  RequestView soon = Submit({"access"}, "ivy@qzx.example");
+  clock_.Advance(10 * kMinute);
+  ASSERT_TRUE(service_->PurgeIfUnverified(soon.id).ok());
+  EXPECT_EQ(*ReadValue<std::optional<std::string>>(
+                *store_, [](Tx& tx) { return tx.GetMeta(kPurgedUnverifiedMeta); }),
+            std::optional<std::string>("2"));
+}
+
+TEST_F(RequestServiceTest, CustomersEndUsersAreRoutedToTheirController) {
+  RequestView view = Submit({"access"}, "user@mail.example.com", "DE");
+  EXPECT_EQ(view.state, "awaiting_verification");  // nothing told before verification
+  VerifiedRequest verified = Verify(view.id);
+  EXPECT_EQ(verified.request.state, "completed");
+  EXPECT_EQ(verified.request.outcome, "routed_to_controller");
+  EXPECT_EQ(verified.request.route, "tenant:example_customer");
+  auto mails = Mails();
+  ASSERT_EQ(mails.size(), 3u);
+  EXPECT_EQ(mails[1].to, "tenant:example_customer");
+  EXPECT_EQ(mails[1].template_name, "request_tenant_routed");
+  EXPECT_EQ(mails[1].vars["email"], "user@mail.example.com");
+  EXPECT_EQ(mails[2].to, "requester");
+  EXPECT_EQ(mails[2].template_name, "request_processor_notice");
+  EXPECT_NE(mails[2].vars["end_user_text"].get<std::string>().find("Systemadministrator"),
+            std::string::npos);
+  EXPECT_EQ(Transitions(view.id).back(), "route_to_controller:completed");
+}
+
+TEST_F(RequestServiceTest, ComplaintsGoToTheDpoWithTheRoutesOfThePersonsRegime) {
+  RequestView view = Submit({"complaint"}, "kim@qzx.example", "GB");
+  EXPECT_EQ(view.regime, "uk_gdpr");
+  ASSERT_EQ(view.complaint_routes.size(), 2u);
+  EXPECT_EQ(view.complaint_routes[0].url, "https://ico.org.uk/make-a-complaint/");
+  EXPECT_TRUE(view.complaint_routes[1].dpf_dispute_resolution);
+  VerifiedRequest verified = Verify(view.id);
+  EXPECT_EQ(verified.request.state, "verified");
+  EXPECT_EQ(verified.request.route, "dpo");
+  auto mails = Mails();
+  ASSERT_EQ(mails.size(), 3u);
+  EXPECT_EQ(mails[1].to, "dpo");
+  EXPECT_EQ(mails[1].template_name, "request_complaint_dpo");
+  EXPECT_EQ(mails[2].template_name, "request_complaint_received");
+  EXPECT_EQ(mails[2].vars["routes"].size(), 2u);
+  // Someone under a regime without those routes gets none.
+  RequestView us = Submit({"complaint"}, "lou@qzx.example", "US-CA");
+  EXPECT_TRUE(us.complaint_routes.empty());
+}
+
+TEST_F(RequestServiceTest, QueueFiltersOverdueListAndMetrics) {
+  RequestView a = Submit({"access"});
+  clock_.Advance(kDay);
+  RequestView b = Submit({"erasure"}, "mo@qzx.example");
+  Verify(b.id);
+  auto page = service_->List(kAgent, {.limit = 1});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->requests.size(), 1u);
+  EXPECT_EQ(page->requests[0].id, a.id);
+  ASSERT_TRUE(page->next_due.has_value());
+  auto rest =
+      service_->List(kAgent, {.after_due = page->next_due, .after_id = page->next_id, .limit = 1});
+  ASSERT_EQ(rest->requests.size(), 1u);
+  EXPECT_EQ(rest->requests[0].id, b.id);
+  EXPECT_FALSE(rest->next_due.has_value());
+  EXPECT_EQ(service_->List(kAgent, {.state = "verified"})->requests.size(), 1u);
+  EXPECT_EQ(service_->List(kAgent, {.right = "erasure"})->requests[0].id, b.id);
+  EXPECT_EQ(Code(service_->List(kMarketing, {})), "forbidden");
+
+  EXPECT_TRUE(service_->Overdue(100)->empty());
+  clock_.Set(a.due_at + 1);
+  auto overdue = service_->Overdue(100);
+  ASSERT_EQ(overdue->size(), 1u);
+  EXPECT_EQ((*overdue)[0].id, a.id);
+  std::string metrics;
+  service_->AppendMetrics(metrics);
+  EXPECT_NE(metrics.find("privacyd_requests{state=\"awaiting_verification\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("privacyd_requests{state=\"verified\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("privacyd_requests{state=\"completed\"} 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("privacyd_requests_overdue 1\n"), std::string::npos);
+  // b is due a day after a.
+  EXPECT_NE(metrics.find("privacyd_requests_due_within_7_days 1\n"), std::string::npos);
+}
+
+TEST_F(RequestServiceTest, ThePersonMayWithdrawWithTheToken) {
+  RequestView view = Submit({"restriction"});
+  VerifiedRequest verified = Verify(view.id);
+  EXPECT_EQ(Code(service_->WithdrawByPerson(view.id, "rqt_wrong")), "request_not_found");
+  auto withdrawn = service_->WithdrawByPerson(view.id, verified.token);
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_EQ(withdrawn->state, "withdrawn");
+  EXPECT_EQ(withdrawn->outcome, "withdrawn_by_person");
+  EXPECT_EQ(Code(service_->WithdrawByPerson(view.id, verified.token)), "illegal_transition");
+}
+
+}  // namespace
+}  // namespace privacyd

@@ -1,0 +1,276 @@
+// The data subject request operations of SqliteTx (store.h RequestRecord), kept apart from
+// sqlite_tx.cc so that the request tables read as one unit.
+#include "store/sqlite/sqlite_tx.h"
+
+namespace privacyd {
+namespace {
+
+constexpr char kRequestCols[] =
+    "id, rights, state, channel, regime, language, identity_kind, blind_index, subject_id, "
+    "route, outcome, agent, master_key_id, wrapped_key, sealed_contact, sealed_document, "
+    "sealed_reason, token_hash, received_at, original_due_at, due_at, max_due_at, extended_at, "
+    "verified_at, confirmed_at, started_at, closed_at, created_at, updated_at";
+
+constexpr char kOpenStates[] =
+    "('received', 'awaiting_verification', 'verified', 'in_progress', 'awaiting_approval')";
+
+std::string JoinRights(const std::vector<std::string>& rights) {
+  std::string out;
+  for (const auto& right : rights) {
+    if (!out.empty()) out += ',';
+    out += right;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitRights(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+RequestRecord ReadRequest(const SqliteQuery& q) {
+  RequestRecord r;
+  r.id = q.ColumnBytes(0);
+  r.rights = SplitRights(q.ColumnBytes(1));
+  r.state = q.ColumnBytes(2);
+  r.channel = q.ColumnBytes(3);
+  r.regime = q.ColumnBytes(4);
+  r.language = q.ColumnBytes(5);
+  r.identity_kind = q.ColumnBytes(6);
+  r.blind_index = q.ColumnBytes(7);
+  r.subject_id = q.ColumnBytes(8);
+  r.route = q.ColumnBytes(9);
+  r.outcome = q.ColumnBytes(10);
+  r.agent = q.ColumnInt(11) != 0;
+  r.master_key_id = q.ColumnBytes(12);
+  r.wrapped_key = q.ColumnBytes(13);
+  r.sealed_contact = q.ColumnBytes(14);
+  r.sealed_document = q.ColumnBytes(15);
+  r.sealed_reason = q.ColumnBytes(16);
+  r.token_hash = q.ColumnBytes(17);
+  r.received_at = q.ColumnInt(18);
+  r.original_due_at = q.ColumnInt(19);
+  r.due_at = q.ColumnInt(20);
+  r.max_due_at = q.ColumnInt(21);
+  r.extended_at = q.ColumnOptInt(22);
+  r.verified_at = q.ColumnOptInt(23);
+  r.confirmed_at = q.ColumnOptInt(24);
+  r.started_at = q.ColumnOptInt(25);
+  r.closed_at = q.ColumnOptInt(26);
+  r.created_at = q.ColumnInt(27);
+  r.updated_at = q.ColumnInt(28);
+  return r;
+}
+
+// Binds every column but id and created_at, in kRequestCols order.
+void BindMutable(SqliteQuery& q, const RequestRecord& r) {
+  q.Text(JoinRights(r.rights))
+      .Text(r.state)
+      .Text(r.channel)
+      .Text(r.regime)
+      .Text(r.language)
+      .Text(r.identity_kind)
+      .Blob(r.blind_index)
+      .Text(r.subject_id)
+      .Text(r.route)
+      .Text(r.outcome)
+      .Int(r.agent ? 1 : 0)
+      .Text(r.master_key_id)
+      .Blob(r.wrapped_key)
+      .Blob(r.sealed_contact)
+      .Blob(r.sealed_document)
+      .Blob(r.sealed_reason)
+      .Blob(r.token_hash)
+      .Int(r.received_at)
+      .Int(r.original_due_at)
+      .Int(r.due_at)
+      .Int(r.max_due_at)
+      .OptInt(r.extended_at)
+      .OptInt(r.verified_at)
+      .OptInt(r.confirmed_at)
+      .OptInt(r.started_at)
+      .OptInt(r.closed_at);
+}
+
+Result<std::vector<RequestRecord>> CollectRequests(SqliteQuery& q) {
+  std::vector<RequestRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadRequest(q));
+  }
+}
+
+Error RequestNotFound() {
+  return Error(ErrorKind::kNotFound, "request_not_found", "the request does not exist");
+}
+
+}  // namespace
+
+Status SqliteTx::InsertRequest(const RequestRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(std::string("INSERT INTO requests (") + kRequestCols +
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Text(r.id);
+  BindMutable(q, r);
+  q.Int(r.created_at).Int(r.updated_at).OnUnique("request_exists");
+  return q.Run();
+}
+
+Result<std::optional<RequestRecord>> SqliteTx::GetRequest(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(std::string("SELECT ") + kRequestCols +
+                                                   " FROM requests WHERE id = ?"));
+  q.Text(id);
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<RequestRecord>();
+  return std::optional<RequestRecord>(ReadRequest(q));
+}
+
+Status SqliteTx::UpdateRequest(const RequestRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("UPDATE requests SET rights = ?, state = ?, channel = ?, regime = ?, "
+                    "language = ?, identity_kind = ?, blind_index = ?, subject_id = ?, route = ?, "
+                    "outcome = ?, agent = ?, master_key_id = ?, wrapped_key = ?, "
+                    "sealed_contact = ?, sealed_document = ?, sealed_reason = ?, token_hash = ?, "
+                    "received_at = ?, original_due_at = ?, due_at = ?, max_due_at = ?, "
+                    "extended_at = ?, verified_at = ?, confirmed_at = ?, started_at = ?, "
+                    "closed_at = ?, updated_at = ? WHERE id = ?"));
+  BindMutable(q, r);
+  q.Int(r.updated_at).Text(r.id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return RequestNotFound();
+  return Ok();
+}
+
+Result<std::vector<RequestRecord>> SqliteTx::ListOpenRequestsOf(const std::string& identity_kind,
+                                                                const std::string& blind_index) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(std::string("SELECT ") + kRequestCols +
+                                    " FROM requests WHERE identity_kind = ? AND blind_index = ? "
+                                    "AND state IN " +
+                                    kOpenStates + " ORDER BY created_at, id"));
+  q.Text(identity_kind).Blob(blind_index);
+  return CollectRequests(q);
+}
+
+Result<std::vector<RequestRecord>> SqliteTx::ListRequests(const RequestQuery& query) {
+  if (query.limit < 1) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_limit", "limit must be at least 1");
+  }
+  std::string sql = std::string("SELECT ") + kRequestCols + " FROM requests WHERE 1 = 1";
+  if (!query.state.empty()) sql += " AND state = ?";
+  if (!query.right.empty()) sql += " AND (',' || rights || ',') LIKE ? ESCAPE '\\'";
+  if (query.due_before) sql += " AND due_at < ?";
+  if (query.overdue_at) sql += std::string(" AND due_at < ? AND state IN ") + kOpenStates;
+  if (query.after_due) sql += " AND (due_at, id) > (?, ?)";
+  sql += " ORDER BY due_at, id LIMIT ?";
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(sql));
+  if (!query.state.empty()) q.Text(query.state);
+  // Rights are identifiers ([a-z_]); '_' matches any one character in LIKE, which can only
+  // match another right of the same length with a different character there: none exists,
+  // but escape it anyway so that the filter is exact.
+  if (!query.right.empty()) {
+    std::string pattern = "%,";
+    for (char c : query.right) {
+      if (c == '_' || c == '%' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += ",%";
+    q.Text(pattern);
+  }
+  if (query.due_before) q.Int(*query.due_before);
+  if (query.overdue_at) q.Int(*query.overdue_at);
+  if (query.after_due) q.Int(*query.after_due).Text(query.after_id);
+  q.Int(query.limit);
+  return CollectRequests(q);
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteTx::CountRequestsByState() {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT state, COUNT(*) FROM requests GROUP BY state ORDER BY state"));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.emplace_back(q.ColumnBytes(0), q.ColumnInt(1));
+  }
+}
+
+Result<int64_t> SqliteTx::CountOverdueRequests(Micros now) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(std::string("SELECT COUNT(*) FROM requests WHERE due_at < ? "
+                                                "AND state IN ") +
+                                    kOpenStates));
+  q.Int(now);
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+Status SqliteTx::DeleteRequest(const std::string& id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM requests WHERE id = ?"));
+  q.Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return RequestNotFound();
+  // The request is gone, so the trigger lets its events go too.
+  PD_ASSIGN_OR_RETURN(SqliteQuery events,
+                      conn_.Prepare("DELETE FROM request_events WHERE request_id = ?"));
+  events.Text(id);
+  return events.Run();
+}
+
+Result<int64_t> SqliteTx::AppendRequestEvent(const RequestEventRecord& e) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(auto request, GetRequest(e.request_id));
+  if (!request) return RequestNotFound();
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO request_events (request_id, at, actor, from_state, to_state, "
+                    "action, sealed_reason) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  q.Text(e.request_id)
+      .Int(e.at)
+      .Text(e.actor)
+      .Text(e.from_state)
+      .Text(e.to_state)
+      .Text(e.action)
+      .Blob(e.sealed_reason);
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.LastInsertRowid();
+}
+
+Result<std::vector<RequestEventRecord>> SqliteTx::ListRequestEvents(const std::string& request_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT seq, request_id, at, actor, from_state, to_state, "
+                                    "action, sealed_reason FROM request_events WHERE "
+                                    "request_id = ? ORDER BY seq"));
+  q.Text(request_id);
+  std::vector<RequestEventRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    RequestEventRecord e;
+    e.seq = q.ColumnInt(0);
+    e.request_id = q.ColumnBytes(1);
+    e.at = q.ColumnInt(2);
+    e.actor = q.ColumnBytes(3);
+    e.from_state = q.ColumnBytes(4);
+    e.to_state = q.ColumnBytes(5);
+    e.action = q.ColumnBytes(6);
+    e.sealed_reason = q.ColumnBytes(7);
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace privacyd

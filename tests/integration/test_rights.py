@@ -1,0 +1,368 @@
+"""Data subject requests end to end, against the real binary, its SQLite store and a real SMTP
+server on loopback: intake, the code read from the received mail, verification, the status with
+the request token, nobody else reading it, brute force of the code stopped, an extension by a
+privacy officer and the mail about it, overdue requests once the daemon's clock is moved past
+the due date (PRIVACYD_TEST_CLOCK_OFFSET_FILE), routing to a customer as controller and of
+complaints to the DPO."""
+
+import base64
+import email
+import email.policy
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.parse
+
+from harness import BIN, SOURCE_DIR, DaemonTest, make_user
+from smtp_sink import SmtpSink
+
+JSON = {"Content-Type": "application/json"}
+DAY = 86400
+
+
+class RightsTest(DaemonTest):
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink().start()
+        self.addCleanup(self.sink.stop)
+        self.policy_path = os.path.join(SOURCE_DIR, "examples", "policy.yaml")
+        os.makedirs(self.data, exist_ok=True)
+        self.officer = make_user(self.data, "olga", "privacy_officer")
+        self.agent = make_user(self.data, "sam", "support_agent")
+        self.marketing = make_user(self.data, "mia", "marketing")
+        self.offset_file = os.path.join(self.tmp, "clock-offset")
+        self.daemon = self.start_daemon(extra_env=self.env(), extra_args=["--policy", self.policy_path])
+
+    def env(self):
+        return {
+            "PRIVACYD_MAIL_SMTP_HOST": "127.0.0.1",
+            "PRIVACYD_MAIL_SMTP_PORT": str(self.sink.port),
+            "PRIVACYD_MAIL_SMTP_TLS": "none",
+            "PRIVACYD_MAIL_FROM": "Privacy <privacy@mail.example.org>",
+            "PRIVACYD_JOBS_POLL_MS": "50",
+            "PRIVACYD_TEST_CLOCK_OFFSET_FILE": self.offset_file,
+        }
+
+    def move_clock(self, seconds):
+        with open(self.offset_file, "w", encoding="ascii") as f:
+            f.write(str(seconds))
+        time.sleep(0.25)  # the daemon reads the file at most every 100 ms
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def post(self, path, body, token=None):
+        status, headers, raw = self.daemon.request("POST", path, json.dumps(body).encode(), JSON,
+                                                   token=token)
+        return status, headers, raw
+
+    def submit(self, address, rights=("access",), country="DE", language="de"):
+        status, _, raw = self.post("/v1/requests", {"rights": list(rights), "email": address,
+                                                    "country": country, "language": language})
+        self.assertEqual(status, 201, raw)
+        return json.loads(raw)
+
+    def mail_to(self, address, after=0, timeout=20, subject_has=""):
+        """The first message to `address` (whose subject has `subject_has`) among those received
+        after the first `after`, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = self.sink.messages
+            for m in messages[after:]:
+                if address in m.rcpt_tos:
+                    parsed = email.message_from_bytes(m.data, policy=email.policy.default)
+                    if subject_has in parsed["Subject"]:
+                        return parsed
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {address}; got {[m.rcpt_tos for m in messages]}")
+            time.sleep(0.05)
+
+    @staticmethod
+    def text(message):
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def code_for(self, address, after=0):
+        text = self.text(self.mail_to(address, after))
+        codes = re.findall(r"^\s*(\d{6})\s*$", text, re.M)
+        self.assertTrue(codes, text)
+        return codes[0]
+
+    def verify(self, request_id, code):
+        status, _, raw = self.post(f"/v1/requests/{request_id}/verify", {"code": code})
+        self.assertEqual(status, 200, raw)
+        return json.loads(raw)
+
+    def status_of(self, request_id, token):
+        return self.daemon.request("GET", f"/v1/requests/{request_id}", token=token)
+
+    def submit_verified(self, address, rights=("access",), country="DE"):
+        before = len(self.sink.messages)
+        request = self.submit(address, rights, country)
+        return request, self.verify(request["id"], self.code_for(address, before))
+
+    def overdue_cli(self, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACYD_")}
+        env["PRIVACYD_TEST_CLOCK_OFFSET_FILE"] = self.offset_file
+        env["PRIVACYD_POLICY"] = self.policy_path
+        return subprocess.run([BIN, "requests", "overdue", "--data", self.data] + list(args),
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    # --- tests ---------------------------------------------------------------------------
+
+    def test_submit_read_the_code_verify_and_read_the_status_with_the_token(self):
+        request = self.submit("ann@qzx.example")
+        self.assertEqual(request["state"], "awaiting_verification")
+        self.assertEqual(request["regime"], "gdpr")
+        self.assertTrue(request["id"].startswith("req_"))
+        message = self.mail_to("ann@qzx.example")
+        self.assertEqual(message["Subject"], "Ihr Einmalcode")
+        code = self.code_for("ann@qzx.example")
+        self.assertIn(request["id"], self.text(message))
+
+        verified = self.verify(request["id"], code)
+        token = verified["token"]
+        self.assertRegex(token, r"^rqt_[0-9a-f]{64}$")
+        self.assertEqual(verified["request"]["state"], "verified")
+
+        status, headers, raw = self.status_of(request["id"], token)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers.get("cache-control"), "no-store")
+        body = json.loads(raw)
+        self.assertEqual(body["state"], "verified")
+        self.assertEqual(body["rights"], ["access"])
+        self.assertEqual(body["due_at"], request["due_at"])
+        # The code works once.
+        self.assertProblem(self.post(f"/v1/requests/{request['id']}/verify", {"code": code}),
+                           401, "invalid_code")
+        # No token, or a malformed one: the same 404 as an unknown id.
+        self.assertProblem(self.status_of(request["id"], None), 404, "request_not_found")
+        self.assertProblem(self.status_of(request["id"], "rqt_" + "0" * 64), 404,
+                           "request_not_found")
+        self.assertProblem(self.status_of("req_doesnotexist", token), 404, "request_not_found")
+        # The database (and its write-ahead log) holds no address in clear.
+        for name in os.listdir(self.data):
+            if name.startswith("privacyd.db"):
+                with open(os.path.join(self.data, name), "rb") as f:
+                    self.assertNotIn(b"ann@qzx.example", f.read(), name)
+
+    def test_a_second_person_cannot_read_the_first_persons_request(self):
+        ann, ann_verified = self.submit_verified("ann@qzx.example")
+        bob, bob_verified = self.submit_verified("bob@qzx.example", ("erasure",))
+        self.assertProblem(self.status_of(ann["id"], bob_verified["token"]), 404,
+                           "request_not_found")
+        self.assertProblem(self.status_of(bob["id"], ann_verified["token"]), 404,
+                           "request_not_found")
+        self.assertProblem(self.daemon.request("POST", f"/v1/requests/{ann['id']}/withdraw",
+                                               token=bob_verified["token"]),
+                           404, "request_not_found")
+        # Bob's code does not verify Ann's request either.
+        before = len(self.sink.messages)
+        status, _, raw = self.post(f"/v1/requests/{bob['id']}/code", {})
+        self.assertEqual(status, 202, raw)
+        bob_code = self.code_for("bob@qzx.example", before)
+        self.assertProblem(self.post(f"/v1/requests/{ann['id']}/verify", {"code": bob_code}),
+                           401, "invalid_code")
+        self.assertEqual(json.loads(self.status_of(ann["id"], ann_verified["token"])[2])["state"],
+                         "verified")
+
+    def test_a_duplicate_is_revealed_only_to_whoever_proved_the_address(self):
+        first, _ = self.submit_verified("nia@qzx.example")
+        before = len(self.sink.messages)
+        # Anyone may submit for this address: the answer says nothing about the open request.
+        second = self.submit("nia@qzx.example", ("access", "erasure"))
+        self.assertEqual(second["state"], "awaiting_verification")
+        self.assertNotIn(first["id"], json.dumps(second))
+        status, headers, raw = self.post(f"/v1/requests/{second['id']}/verify",
+                                         {"code": self.code_for("nia@qzx.example", before)})
+        self.assertProblem((status, headers, raw), 409, "duplicate_request")
+        self.assertEqual(json.loads(raw)["open_request_id"], first["id"])
+        status, _, raw = self.daemon.request("GET", f"/v1/admin/requests/{second['id']}",
+                                             token=self.agent)
+        self.assertEqual(json.loads(raw)["state"], "withdrawn")
+        self.assertEqual(json.loads(raw)["outcome"], "duplicate")
+
+    def test_brute_force_of_the_code_is_stopped(self):
+        request = self.submit("eve@qzx.example", ("erasure",))
+        right = self.code_for("eve@qzx.example")
+        wrong = f"{(int(right) + 1) % 1000000:06d}"
+        path = f"/v1/requests/{request['id']}/verify"
+        for _ in range(4):
+            self.assertProblem(self.post(path, {"code": wrong}), 401, "invalid_code")
+        self.assertProblem(self.post(path, {"code": wrong}), 409, "code_attempts_exhausted")
+        # The right code no longer helps: a new one is needed.
+        self.assertProblem(self.post(path, {"code": right}), 409, "code_attempts_exhausted")
+        # And one client cannot go on trying for long (30 public calls per ten minutes).
+        answers = [self.post(path, {"code": wrong}) for _ in range(30)]
+        self.assertProblem(answers[-1], 429, "too_many_requests")
+        self.assertEqual(answers[-1][1].get("retry-after"), "600")
+
+    def test_codes_expire_after_fifteen_minutes(self):
+        request = self.submit("fay@qzx.example")
+        code = self.code_for("fay@qzx.example")
+        self.move_clock(16 * 60)
+        self.assertProblem(self.post(f"/v1/requests/{request['id']}/verify", {"code": code}),
+                           409, "code_expired")
+
+    def test_only_a_privacy_officer_extends_and_the_person_is_told_why(self):
+        request, _ = self.submit_verified("gus@qzx.example")
+        path = f"/v1/admin/requests/{request['id']}/extend"
+        self.assertProblem(self.post(path, {"reason": "complex"}, token=self.agent), 403,
+                           "forbidden")
+        self.assertProblem(self.post(path, {}, token=self.officer), 400, "reason_required")
+        before = len(self.sink.messages)
+        status, _, raw = self.post(path, {"reason": "Daten aus zwölf Systemen"}, token=self.officer)
+        self.assertEqual(status, 200, raw)
+        extended = json.loads(raw)
+        self.assertTrue(extended["extended"])
+        self.assertEqual(extended["original_due_at"], request["due_at"])
+        self.assertEqual(extended["due_at"], request["max_due_at"])
+        message = self.mail_to("gus@qzx.example", before)
+        text = self.text(message)
+        self.assertIn("Daten aus zwölf Systemen", text)
+        self.assertIn(extended["due_at"][:10], text)
+        self.assertIn(request["id"], message["Subject"])
+        self.assertProblem(self.post(path, {"reason": "again"}, token=self.officer), 409,
+                           "already_extended")
+        # The timeline names who did it and why.
+        status, _, raw = self.daemon.request("GET", f"/v1/admin/requests/{request['id']}",
+                                             token=self.agent)
+        self.assertEqual(status, 200, raw)
+        timeline = json.loads(raw)["timeline"]
+        self.assertEqual([e["action"] for e in timeline],
+                         ["intake", "send_code", "verify", "extend"])
+        self.assertEqual(timeline[-1]["actor"], "olga")
+        self.assertEqual(timeline[-1]["reason"], "Daten aus zwölf Systemen")
+
+    def test_overdue_listing_after_moving_the_clock_past_due(self):
+        request, _ = self.submit_verified("hal@qzx.example")
+        proc = self.overdue_cli()
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("0 requests overdue", proc.stdout)
+        self.assertIn("WARNING", proc.stderr)  # the moved clock is announced
+
+        self.move_clock(40 * DAY)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/requests?overdue=true",
+                                             token=self.agent)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual([r["id"] for r in json.loads(raw)["requests"]], [request["id"]])
+        status, _, raw = self.daemon.request("GET", "/metrics")
+        self.assertIn("privacyd_requests_overdue 1\n", raw.decode())
+        self.assertIn('privacyd_requests{state="verified"} 1\n', raw.decode())
+
+        proc = self.overdue_cli()
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn(request["id"], proc.stdout)
+        self.assertIn("1 request overdue", proc.stdout)
+        proc = self.overdue_cli("--format", "json")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        listed = json.loads(proc.stdout)
+        self.assertEqual(listed["count"], 1)
+        self.assertEqual(listed["overdue"][0]["id"], request["id"])
+        self.assertGreaterEqual(listed["overdue"][0]["days_overdue"], 8)
+        # Too late to extend now.
+        self.assertProblem(self.post(f"/v1/admin/requests/{request['id']}/extend",
+                                     {"reason": "late"}, token=self.officer),
+                           409, "extension_after_due")
+
+    def test_unverified_requests_are_purged_by_the_job(self):
+        request = self.submit("ivy@qzx.example")
+        self.move_clock(73 * 3600)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status, _, raw = self.daemon.request("GET", f"/v1/admin/requests/{request['id']}",
+                                                 token=self.agent)
+            if status == 404:
+                break
+            time.sleep(0.1)
+        self.assertProblem((status, _, raw), 404, "request_not_found")
+
+    def test_customers_end_users_are_routed_to_the_customer(self):
+        before = len(self.sink.messages)
+        request = self.submit("jo@example.com", ("erasure",))
+        code = self.code_for("jo@example.com", before)
+        verified = self.verify(request["id"], code)
+        self.assertEqual(verified["request"]["state"], "completed")
+        self.assertEqual(verified["request"]["outcome"], "routed_to_controller")
+        self.assertEqual(verified["request"]["route"], "tenant:example_customer")
+        to_tenant = self.mail_to("privacy@example.com", before)
+        self.assertIn("jo@example.com", self.text(to_tenant))
+        self.assertIn(request["id"], self.text(to_tenant))
+        # The person, in German, is told their organisation is the controller.
+        notice = self.mail_to("jo@example.com", before, subject_has="Organisation")
+        self.assertIn("Systemadministrator", self.text(notice))
+        self.assertIn("Example Corp", self.text(notice))
+
+    def test_complaints_go_to_the_dpo_with_the_routes_of_the_persons_regime(self):
+        before = len(self.sink.messages)
+        request = self.submit("kim@qzx.example", ("complaint",), country="GB", language="en")
+        self.assertEqual(request["regime"], "uk_gdpr")
+        urls = [r["url"] for r in request["complaint_routes"]]
+        self.assertEqual(urls, ["https://ico.org.uk/make-a-complaint/",
+                                "https://www.jamsadr.com/DPF-Dispute-Resolution"])
+        self.assertProblem(self.post("/v1/requests", {"rights": ["complaint", "access"],
+                                                      "email": "kim@qzx.example"}),
+                           400, "complaint_with_other_rights")
+        verified = self.verify(request["id"], self.code_for("kim@qzx.example", before))
+        self.assertEqual(verified["request"]["route"], "dpo")
+        to_dpo = self.mail_to("dpo@mimecast.com", before)
+        self.assertIn(request["id"], to_dpo["Subject"])
+        self.assertIn("kim@qzx.example", self.text(to_dpo))
+        received = self.mail_to("kim@qzx.example", before, subject_has="complaint")
+        self.assertIn("https://ico.org.uk/make-a-complaint/", self.text(received))
+
+    def test_staff_queue_intake_by_post_transitions_and_roles(self):
+        status, _, raw = self.post("/v1/admin/requests", {
+            "rights": ["objection"], "email": "lou@qzx.example", "country": "FR",
+            "language": "fr", "channel": "post", "received_at": "2025-12-31",
+            "identity_verified": True}, token=self.agent)
+        self.assertEqual(status, 201, raw)
+        letter = json.loads(raw)
+        self.assertEqual(letter["state"], "verified")
+        self.assertEqual(letter["channel"], "post")
+        self.assertEqual(letter["due_at"], "2026-01-31T00:00:00.000Z")
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["objection"], "email": "lou@qzx.example", "channel": "post"},
+            token=self.agent), 409, "duplicate_request")
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "mo@qzx.example", "channel": "phone"},
+            token=self.agent), 400, "channel_not_offered")
+        path = f"/v1/admin/requests/{letter['id']}/transition"
+        self.assertProblem(self.post(path, {"action": "complete"}, token=self.agent), 409,
+                           "illegal_transition")
+        self.assertProblem(self.post(path, {"action": "refuse", "reason": "x"},
+                                     token=self.agent), 403, "forbidden")
+        for action, state in (("start", "in_progress"), ("complete", "completed")):
+            status, _, raw = self.post(path, {"action": action}, token=self.agent)
+            self.assertEqual(status, 200, raw)
+            self.assertEqual(json.loads(raw)["state"], state)
+        status, _, raw = self.daemon.request(
+            "GET", "/v1/admin/requests?" + urllib.parse.urlencode({"state": "completed"}),
+            token=self.agent)
+        self.assertEqual([r["id"] for r in json.loads(raw)["requests"]], [letter["id"]])
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/requests", token=self.marketing),
+                           403, "forbidden")
+
+    def test_an_authorised_agents_document_is_stored_sealed(self):
+        document = b"%PDF-1.7 Vollmacht fuer Frau Ott, unterschrieben"
+        status, _, raw = self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "ott@qzx.example", "country": "AT",
+            "channel": "email", "agent": True,
+            "authorisation_document": base64.b64encode(document).decode()}, token=self.agent)
+        self.assertEqual(status, 201, raw)
+        request = json.loads(raw)
+        self.assertTrue(request["agent"])
+        self.assertTrue(request["has_document"])
+        self.assertEqual(request["state"], "awaiting_verification")
+        self.mail_to("ott@qzx.example")  # the code goes to the person, as for the portal
+        for name in os.listdir(self.data):
+            if name.startswith("privacyd.db"):
+                with open(os.path.join(self.data, name), "rb") as f:
+                    self.assertNotIn(b"Vollmacht", f.read(), name)
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "pia@qzx.example", "channel": "email",
+            "agent": True}, token=self.agent), 400, "document_required")
+        self.assertProblem(self.post("/v1/admin/requests", {
+            "rights": ["access"], "email": "pia@qzx.example", "channel": "email",
+            "agent": True, "authorisation_document": "not base64!"}, token=self.agent),
+            400, "invalid_document")
