@@ -343,7 +343,11 @@ Status ConsentIndex::Prune() {
     if (!state_) return Ok();
     applied = state_->applied_seq;
   }
-  return store_.Write([&](Tx& tx) { return StatusOf(tx.PruneConsentChanges(applied)); });
+  if (applied <= pruned_through_) return Ok();  // no commit for nothing
+  PD_RETURN_IF_ERROR(
+      store_.Write([&](Tx& tx) { return StatusOf(tx.PruneConsentChanges(applied)); }));
+  pruned_through_ = applied;
+  return Ok();
 }
 
 Result<bool> ConsentIndex::Read(const std::string& topic,

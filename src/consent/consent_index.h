@@ -114,6 +114,7 @@ class ConsentIndex {
   std::condition_variable wake_;
   bool stopping_ = false;        // guarded by loop_mutex_
   bool rebuild_wanted_ = false;  // guarded by loop_mutex_
+  int64_t pruned_through_ = 0;   // the loop thread's own
   std::thread thread_;
 };
 
