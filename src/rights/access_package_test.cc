@@ -190,6 +190,56 @@ TEST_F(AccessPackageTest, WritesTheFilePrivatelyAndRefusesWhoMayNotRead) {
   EXPECT_EQ(package_->Build(agent_, erika, "de").error().code(), "subject_not_found");
 }
 
+// Runs tests/rights/package_oracle.py (Python's zipfile, json, csv and html.parser) on a
+// package file and returns what it printed, parsed.
+nlohmann::json RunOracle(const std::string& package_file) {
+  std::string command = std::string("/usr/bin/python3 ") + PRIVACYD_SOURCE_DIR +
+                        "/tests/rights/package_oracle.py '" + package_file + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return nullptr;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  return nlohmann::json::parse(out, nullptr, false);
+}
+
+TEST_F(AccessPackageTest, PythonsZipCsvAndHtmlReadersAgree) {
+  const std::string erika = Erika();
+  const std::string path = (dir_.path() / "package.zip").string();
+  ASSERT_TRUE(package_->WriteTo(agent_, erika, "fr", path).ok());
+  nlohmann::json oracle = RunOracle(path);
+  ASSERT_TRUE(oracle.is_object());
+  EXPECT_EQ(oracle["bad_member"], nullptr);
+  EXPECT_EQ(oracle["files"].size(), 7u);
+  EXPECT_EQ(oracle["data"]["format"], "privacyd.access_package");
+  EXPECT_EQ(oracle["data"]["language"], "fr");
+  EXPECT_EQ(oracle["data"]["values"], 7);
+  EXPECT_EQ(oracle["data"]["identities"], 1);
+  EXPECT_EQ(oracle["data"]["redactions"]["total"], 3);
+  EXPECT_EQ(oracle["data"]["redactions"]["marker"], "[masqué]");
+  for (const auto& [name, table] : oracle["csv"].items()) {
+    EXPECT_EQ(
+        table["header"],
+        nlohmann::json::parse(R"(["field","value","collected_at","source","point","purposes"])"))
+        << name;
+    EXPECT_EQ(table["columns"], nlohmann::json::array({6})) << name;
+  }
+  // The quoted formula comes back as one cell, defused.
+  const auto& company = oracle["csv"]["user.contact.organization.csv"]["cells"][0];
+  EXPECT_EQ(company[1], "'=HYPERLINK(\"http://evil.example\",\"x\")");
+  EXPECT_EQ(oracle["csv"]["user.content.private.csv"]["cells"][0][1],
+            "Bitte Max ([masqué], [masqué]) in Kopie; mich erreichen Sie unter "
+            "erika@example.com. <script>alert(1)</script>");
+  EXPECT_EQ(oracle["html"]["lang"], "fr");
+  EXPECT_EQ(
+      oracle["html"]["tags"],
+      nlohmann::json::parse(R"({"script":0,"link":0,"img":0,"iframe":0,"object":0,"embed":0})"));
+  EXPECT_EQ(oracle["html"]["external"], 0);
+}
+
 TEST(CsvCell, QuotesAndDefusesFormulas) {
   EXPECT_EQ(CsvCell("plain"), "plain");
   EXPECT_EQ(CsvCell(""), "");
