@@ -549,9 +549,10 @@ Status SubjectRegistry::SetRestricted(const AccessContext& ctx, const std::strin
   });
 }
 
-Result<Rectified> SubjectRegistry::Rectify(const AccessContext& ctx, Rectifier by,
-                                           const std::string& id, int64_t attribute_id,
-                                           const std::string& value) {
+Result<Rectified> SubjectRegistry::Rectify(
+    const AccessContext& ctx, Rectifier by, const std::string& id, int64_t attribute_id,
+    const std::string& value,
+    const std::function<Status(const std::string& name, const std::string& provenance)>& check) {
   if (by == Rectifier::kStaff) {
     PD_RETURN_IF_ERROR(CheckRole(ctx));
   } else if (ctx.request_id.empty()) {
@@ -581,6 +582,7 @@ Result<Rectified> SubjectRegistry::Rectify(const AccessContext& ctx, Rectifier b
       return Error(ErrorKind::kPermissionDenied, "not_self_asserted",
                    "this value did not come from the person; ask staff to correct it");
     }
+    if (check) PD_RETURN_IF_ERROR(check(old->name, old->provenance));
     PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, id));
     nlohmann::json provenance = nlohmann::json::parse(old->provenance, nullptr, false);
     if (!provenance.is_object()) provenance = nlohmann::json::object();

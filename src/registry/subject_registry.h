@@ -213,9 +213,14 @@ class SubjectRegistry {
   // IsSelfAsserted) and needs ctx.request_id (the verified request); the caller has verified
   // that the person holds the subject. Errors: forbidden; subject_not_found (also erased);
   // kNotFound "attribute_not_found"; kPermissionDenied "not_self_asserted";
-  // kInvalidArgument "invalid_attribute" (too long), "request_required".
-  Result<Rectified> Rectify(const AccessContext& ctx, Rectifier by, const std::string& id,
-                            int64_t attribute_id, const std::string& value);
+  // kInvalidArgument "invalid_attribute" (too long), "request_required"; and the error `check`
+  // returns: it is called inside the transaction with the attribute's name and its current
+  // provenance (the new value is the caller's), before anything is written.
+  Result<Rectified> Rectify(
+      const AccessContext& ctx, Rectifier by, const std::string& id, int64_t attribute_id,
+      const std::string& value,
+      const std::function<Status(const std::string& name, const std::string& provenance)>& check =
+          nullptr);
 
   // Everything held about the subject, opened, for an access or portability package; audited as
   // "subject.export". Errors as Get.

@@ -1,5 +1,7 @@
-// Rectification (GDPR Art. 16) through SubjectRegistry::Rectify: who may correct what, and what
-// the audit trail keeps of it.
+// Rectification (GDPR Art. 16): who may correct what and what the audit trail keeps of it
+// (SubjectRegistry::Rectify), and the checks a corrected value passes (Rectification).
+#include "rights/rectification.h"
+
 #include <gtest/gtest.h>
 
 #include "rights/rights_fixture.h"
@@ -86,6 +88,39 @@ TEST_F(RectificationTest, ThePersonCorrectsOnlyWhatTheyGaveThemselves) {
             "forbidden");
   EXPECT_EQ(registry_->Rectify(agent_, Rectifier::kStaff, erika, 999999, "X").error().code(),
             "attribute_not_found");
+}
+
+TEST_F(RectificationTest, ACorrectionPassesTheChecksOfItsCollectionPoint) {
+  testing::FakeGuard guard({{"1234 5678 9012 3456", guard::FindingType::kCreditCard}});
+  Rectification rectification(*registry_, policy_, &guard);
+  const std::string erika =
+      Submit("contact",
+             {{"name", "Erika"}, {"email", "erika@example.com"}, {"message", "Bitte um Rückruf"}});
+  const int64_t message = IdOf(erika, "message");
+
+  auto refused = rectification.Correct(agent_, Rectifier::kStaff, erika, message,
+                                       "Meine Karte: 1234 5678 9012 3456");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), "sensitive_data");
+  EXPECT_EQ(refused.error().message().find("1234"), std::string::npos);
+  EXPECT_TRUE(AuditOf("subject.rectify").empty());
+  EXPECT_EQ(Read(erika).attributes[2].value, "Bitte um Rückruf");
+
+  auto fixed = rectification.Correct(agent_, Rectifier::kStaff, erika, message,
+                                     "Bitte um Rückruf am Montag");
+  ASSERT_TRUE(fixed.ok()) << fixed.error().message();
+  EXPECT_EQ(Read(erika).attributes[2].value, "Bitte um Rückruf am Montag");
+
+  auto identity = rectification.Correct(agent_, Rectifier::kStaff, erika, IdOf(erika, "email"),
+                                        "erika@example.org");
+  ASSERT_FALSE(identity.ok());
+  EXPECT_EQ(identity.error().code(), "identity_not_rectifiable");
+
+  Rectification blind(*registry_, policy_, nullptr);
+  EXPECT_EQ(blind.Correct(agent_, Rectifier::kStaff, erika, message, "x").error().code(),
+            "scanner_unavailable");
+  EXPECT_TRUE(
+      blind.Correct(agent_, Rectifier::kStaff, erika, IdOf(erika, "name"), "Erika M.").ok());
 }
 
 TEST(SelfAsserted, ReadsTheProvenance) {
