@@ -110,6 +110,37 @@ constexpr Phrase kRestricted{"The processing of your data is restricted since {0
                              "Die Verarbeitung Ihrer Daten ist seit dem {0} eingeschränkt.",
                              "Le traitement de vos données est limité depuis le {0}."};
 
+constexpr Phrase kGrant{"consent given", "Einwilligung erteilt", "consentement donné"};
+constexpr Phrase kWithdraw{"consent withdrawn", "Einwilligung widerrufen", "consentement retiré"};
+constexpr Phrase kObject{"objection", "Widerspruch", "opposition"};
+constexpr Phrase kAsked{"confirmation requested", "Bestätigung angefragt", "confirmation demandée"};
+constexpr Phrase kAllMarketing{"all our marketing", "unsere gesamte Werbung",
+                               "toute notre prospection"};
+constexpr Phrase kSaleSharing{"sale and sharing of your data", "Verkauf und Weitergabe Ihrer Daten",
+                              "vente et partage de vos données"};
+
+// A ledger event in words: "Einwilligung erteilt: Newsletter".
+std::string EventText(const ConsentEventRecord& e, const Policy& policy, Lang lang,
+                      const std::string& code) {
+  const Phrase* action = &kAsked;
+  if (e.action == "grant") action = &kGrant;
+  if (e.action == "withdraw") action = &kWithdraw;
+  if (e.action == "object") action = &kObject;
+  std::string target = e.target;
+  if (e.target == "marketing") {
+    target = kAllMarketing.In(lang);
+  } else if (e.target == "sale_sharing") {
+    target = kSaleSharing.In(lang);
+  } else if (e.target.starts_with("topic:")) {
+    auto topic = policy.topics.find(e.target.substr(6));
+    if (topic != policy.topics.end()) target = TextIn(topic->second.name, code, policy);
+  } else if (e.target.starts_with("purpose:")) {
+    auto purpose = policy.purposes.find(e.target.substr(8));
+    if (purpose != policy.purposes.end()) target = TextIn(purpose->second.name, code, policy);
+  }
+  return std::string(action->In(lang)) + ": " + target;
+}
+
 std::string Fill(std::string text, const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string slot = "{" + std::to_string(i) + "}";
@@ -530,7 +561,7 @@ std::string IndexHtml(const Policy& policy, const SubjectExport& data, const Pac
     h.H2(kConsents);
     std::vector<std::string> lines;
     for (const auto& e : data.consent_events) {
-      lines.push_back(DateText(e.created_at, lang) + ": " + e.action + " " + e.target);
+      lines.push_back(DateText(e.created_at, lang) + ": " + EventText(e, policy, lang, code));
     }
     h.List(lines);
   }

@@ -161,6 +161,19 @@ TEST_F(AccessPackageTest, HoldsDataJsonACsvPerCategoryAndAGermanPageWithOthersRe
   EXPECT_EQ(entries[0].detail, R"({"consent_events":0,"referrals":1,"values":8})");
 }
 
+TEST_F(AccessPackageTest, ConsentEventsAreListedInThePersonsWords) {
+  const std::string anna = Person("anna@example.com", "gdpr");
+  ASSERT_TRUE(FormTopics(anna, {"newsletter"}).ok());
+  auto files = Unzip(*package_->Build(agent_, anna, "de"));
+  const std::string& html = files["index.html"];
+  EXPECT_THAT(html, HasSubstr("<h2>Ihre Einwilligungen und Widersprüche</h2>"));
+  EXPECT_THAT(html, HasSubstr("1. Januar 2026: "));
+  EXPECT_THAT(html, Not(HasSubstr("topic:")));
+  auto data = nlohmann::json::parse(files["data.json"]);
+  ASSERT_FALSE(data["consent_events"].empty());
+  EXPECT_EQ(data["consent_events"][0]["target"], "topic:newsletter");
+}
+
 TEST_F(AccessPackageTest, EnglishAndFrenchPagesAndAnUnknownLanguageFallsBack) {
   const std::string erika = Erika();
   auto en = Unzip(*package_->Build(agent_, erika, "en"));
