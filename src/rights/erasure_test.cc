@@ -166,6 +166,29 @@ TEST_F(ErasureTest, AnErasedPersonIsNotResurrectedByImportAndTheConsentCheckSays
   EXPECT_EQ(Verdict("newsletter", "erika@example.com"), "erased");
 }
 
+TEST_F(ErasureTest, TheAddressOfAColleagueNotWrittenToYetGoesWithTheReferrer) {
+  const std::string erika = Erika();
+  ASSERT_EQ(Submit("referral", {{"referrer_name", "Erika Mustermann"},
+                                {"referrer_email", "erika@example.com"},
+                                {"referred_email", "kollege@example.net"},
+                                {"age_confirmed", "true"}}),
+            erika);
+  auto report = erasure_->Erase(officer_, erika);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_EQ(report->referral_addresses_deleted, 1u);
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    PD_ASSIGN_OR_RETURN(auto referrals, tx.ListReferralsBy(erika));
+                    EXPECT_EQ(referrals.size(), 1u);  // stays, so the address is never mailed
+                    EXPECT_TRUE(referrals[0].sealed_address.empty());
+                    PD_ASSIGN_OR_RETURN(auto address,
+                                        registry_->OpenReferralAddress(tx, referrals[0]));
+                    EXPECT_EQ(address, std::nullopt);
+                    return Ok();
+                  })
+                  .ok());
+}
+
 TEST_F(ErasureTest, ErasingAgainChangesNothingAndSaysSo) {
   const std::string erika = Erika();
   ASSERT_TRUE(erasure_->Erase(officer_, erika).ok());
