@@ -54,6 +54,9 @@ struct RetentionRule {
   Duration keep;  // how long after `from`
   RetentionStart from = RetentionStart::kCollection;
   LocalizedText reason;  // why this long, for the statement
+  // The law obliges us to keep this purpose's data for `keep` (invoices, commercial letters):
+  // an erasure request keeps it until then and tells the person `reason` (GDPR Art. 17(3)(b)).
+  bool statutory = false;
 };
 
 // GDPR Art. 6(1) bases, and "notice" for regimes that have no legal-basis concept.

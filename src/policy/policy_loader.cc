@@ -574,7 +574,7 @@ void Loader::ReadPurposes(const Node& n, Policy& p) {
     std::string rpath = Path(path, "retention");
     if (!retention.IsDefined()) {
       Error(v, rpath, "missing required key 'retention': how long the data is kept and from when");
-    } else if (Map(retention, rpath, {"keep", "from", "reason"})) {
+    } else if (Map(retention, rpath, {"keep", "from", "reason", "statutory"})) {
       if (Node keep = retention["keep"]; keep.IsDefined()) {
         purpose.retention.keep = ReadDuration(keep, Path(rpath, "keep"));
       } else {
@@ -585,6 +585,7 @@ void Loader::ReadPurposes(const Node& n, Policy& p) {
         purpose.retention.from = *from;
       }
       purpose.retention.reason = Text(retention, rpath, "reason", false);
+      purpose.retention.statutory = Bool(retention, rpath, "statutory", false);
     }
     p.purposes[id] = std::move(purpose);
   });

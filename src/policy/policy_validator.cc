@@ -108,6 +108,7 @@ class Validator {
           Error(purpose.pos, path + ".subjects", "'" + s + "' is not among data_subjects");
         }
       }
+      if (purpose.retention.statutory) CheckStatutory(purpose, path);
       if (purpose.legal_basis.empty()) continue;  // reported by the loader
       if (!purpose.legal_basis.count("default")) {
         std::vector<std::string> missing;
@@ -133,6 +134,28 @@ class Validator {
                       "; set " + regime->id + ": consent");
           }
         }
+      }
+    }
+  }
+
+  // Data kept despite an erasure request must rest on a legal obligation, and the person is told
+  // why in their language.
+  void CheckStatutory(const Purpose& purpose, const std::string& path) {
+    bool obligation = false;
+    for (const auto& [regime, basis] : purpose.legal_basis) {
+      obligation = obligation || basis == LegalBasis::kLegalObligation;
+    }
+    if (!obligation) {
+      Error(purpose.pos, path + ".retention.statutory",
+            "statutory retention needs the legal basis legal_obligation under at least one "
+            "regime (e.g. legal_basis: {default: legal_obligation})");
+    }
+    for (const auto& language : p_.languages) {
+      auto it = purpose.retention.reason.find(language);
+      if (it == purpose.retention.reason.end() || it->second.empty()) {
+        Error(purpose.pos, path + ".retention.reason",
+              "statutory retention needs a reason in every statement language (missing: " +
+                  language + "); it is what a person asking for erasure is told");
       }
     }
   }

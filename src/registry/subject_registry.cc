@@ -77,6 +77,13 @@ AuditEvent Event(const AccessContext& ctx, std::string action, std::string objec
 
 }  // namespace
 
+bool IsSelfAsserted(const std::string& provenance) {
+  auto p = nlohmann::json::parse(provenance, nullptr, /*allow_exceptions=*/false);
+  if (!p.is_object()) return false;
+  if (p.value("rectified_by", "") == "subject") return true;
+  return p.value("source", "") == "direct" && !p.contains("via") && !p.contains("import");
+}
+
 Status SubjectRegistry::CheckRole(const AccessContext& ctx) const {
   if (!RoleIn(ctx.principal.role, SubjectDataRoles())) {
     return Error(ErrorKind::kPermissionDenied, "forbidden",
@@ -360,7 +367,7 @@ Result<SubjectView> SubjectRegistry::LoadView(Tx& tx, const SubjectRecord& subje
   for (const auto& row : attributes) {
     PD_ASSIGN_OR_RETURN(std::string value,
                         Open(key, row.sealed_value, AttributeContext(subject.id, row.name)));
-    view.attributes.push_back({row.name, std::move(value), row.provenance, row.created_at});
+    view.attributes.push_back({row.name, std::move(value), row.provenance, row.created_at, row.id});
   }
   return view;
 }
@@ -427,6 +434,210 @@ Result<std::vector<SubjectView>> SubjectRegistry::FindByIdentity(const AccessCon
         PD_RETURN_IF_ERROR(audit_.Append(tx, Event(ctx, "subject.lookup", object, detail.dump())));
         return found;
       });
+}
+
+Result<ErasureOutcome> SubjectRegistry::Erase(const AccessContext& ctx, const std::string& id,
+                                              const std::function<bool(const ErasableValue&)>& keep,
+                                              const nlohmann::json& audit_detail) {
+  if (!RoleIn(ctx.principal.role, ErasureRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not erase subjects");
+  }
+  const Micros now = clock_.Now();
+  return WriteValue<ErasureOutcome>(store_, [&](Tx& tx) -> Result<ErasureOutcome> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject) return SubjectNotFound();
+    ErasureOutcome out;
+    out.already_erased = subject->erased_at.has_value();
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(id));
+    PD_ASSIGN_OR_RETURN(auto attributes, tx.ListAttributes(id));
+    std::vector<int64_t> drop;
+    for (const auto& row : attributes) {
+      ErasableValue v{false, row.id, row.name, row.provenance, row.created_at};
+      if (keep && keep(v)) {
+        out.kept.push_back(std::move(v));
+      } else {
+        drop.push_back(row.id);
+      }
+    }
+    std::vector<const IdentityRecord*> clear;
+    for (const auto& row : identities) {
+      if (row.sealed_value.empty()) continue;
+      ErasableValue v{true, 0, row.kind, "", row.created_at};
+      if (keep && keep(v)) {
+        out.kept.push_back(std::move(v));
+      } else {
+        clear.push_back(&row);
+      }
+    }
+    PD_ASSIGN_OR_RETURN(int64_t referrals, tx.DeleteReferralAddresses(id));
+    out.referral_addresses_deleted = static_cast<size_t>(referrals);
+    if (out.kept.empty()) {
+      // The common case: one statement per table.
+      PD_RETURN_IF_ERROR(tx.DeleteSubjectData(id));
+      out.key_destroyed = true;
+    } else {
+      for (const IdentityRecord* row : clear) {
+        PD_RETURN_IF_ERROR(tx.ClearIdentityValue(id, row->kind));
+      }
+      for (int64_t attribute : drop) PD_RETURN_IF_ERROR(tx.DeleteAttribute(id, attribute));
+    }
+    out.identities_cleared = clear.size();
+    out.attributes_deleted = drop.size();
+    if (!subject->erased_at) PD_RETURN_IF_ERROR(tx.MarkSubjectErased(id, now));
+    nlohmann::json detail = audit_detail.is_object() ? audit_detail : nlohmann::json::object();
+    detail["attributes_deleted"] = out.attributes_deleted;
+    detail["identities_cleared"] = out.identities_cleared;
+    detail["referral_addresses_deleted"] = out.referral_addresses_deleted;
+    detail["key_destroyed"] = out.key_destroyed;
+    detail["kept"] = out.kept.size();
+    if (!out.kept.empty()) {
+      nlohmann::json fields = nlohmann::json::array();
+      for (const auto& v : out.kept) fields.push_back(v.name);
+      detail["kept_fields"] = fields;
+    }
+    if (out.already_erased) detail["again"] = true;
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, Event(ctx, "subject.erase", "subject:" + id, detail.dump())));
+    return out;
+  });
+}
+
+Result<SubjectView> SubjectRegistry::GetRetained(const AccessContext& ctx, const std::string& id) {
+  if (!RoleIn(ctx.principal.role, ErasureRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read what an erasure kept");
+  }
+  return WriteValue<SubjectView>(store_, [&](Tx& tx) -> Result<SubjectView> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject) return SubjectNotFound();
+    PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, id));
+    SubjectView view;
+    view.id = id;
+    view.created_at = subject->created_at;
+    PD_ASSIGN_OR_RETURN(auto identities, tx.ListIdentities(id));
+    for (const auto& row : identities) {
+      if (row.sealed_value.empty()) continue;
+      PD_ASSIGN_OR_RETURN(std::string value,
+                          Open(key, row.sealed_value, IdentityContext(id, row.kind)));
+      view.identities.push_back({row.kind, std::move(value)});
+    }
+    PD_ASSIGN_OR_RETURN(auto attributes, tx.ListAttributes(id));
+    for (const auto& row : attributes) {
+      PD_ASSIGN_OR_RETURN(std::string value,
+                          Open(key, row.sealed_value, AttributeContext(id, row.name)));
+      view.attributes.push_back(
+          {row.name, std::move(value), row.provenance, row.created_at, row.id});
+    }
+    nlohmann::json detail = {{"values", view.identities.size() + view.attributes.size()}};
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, Event(ctx, "subject.read_retained", "subject:" + id, detail.dump())));
+    return view;
+  });
+}
+
+Status SubjectRegistry::SetRestricted(const AccessContext& ctx, const std::string& id,
+                                      bool restricted, const std::string& reason) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  const Micros now = clock_.Now();
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    const bool was = subject->restricted_at.has_value();
+    if (was != restricted) {
+      PD_RETURN_IF_ERROR(
+          tx.SetSubjectRestricted(id, restricted ? std::optional<Micros>(now) : std::nullopt));
+    }
+    nlohmann::json detail = {{"changed", was != restricted}};
+    if (!reason.empty()) detail["reason"] = reason;
+    return StatusOf(
+        audit_.Append(tx, Event(ctx, restricted ? "subject.restrict" : "subject.unrestrict",
+                                "subject:" + id, detail.dump())));
+  });
+}
+
+Result<Rectified> SubjectRegistry::Rectify(
+    const AccessContext& ctx, Rectifier by, const std::string& id, int64_t attribute_id,
+    const std::string& value,
+    const std::function<Status(const std::string& name, const std::string& provenance)>& check) {
+  if (by == Rectifier::kStaff) {
+    PD_RETURN_IF_ERROR(CheckRole(ctx));
+  } else if (ctx.request_id.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "request_required",
+                 "a person corrects their data through a verified request; give its id");
+  }
+  if (value.size() > kMaxAttributeBytes) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_attribute",
+                 "the corrected value is longer than 64 KiB");
+  }
+  const Micros now = clock_.Now();
+  const std::string actor =
+      by == Rectifier::kSubject ? "subject" : "staff:" + ctx.principal.user_name;
+  return WriteValue<Rectified>(store_, [&](Tx& tx) -> Result<Rectified> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    PD_ASSIGN_OR_RETURN(auto attributes, tx.ListAttributes(id));
+    const AttributeRecord* old = nullptr;
+    for (const auto& row : attributes) {
+      if (row.id == attribute_id) old = &row;
+    }
+    if (old == nullptr) {
+      return Error(ErrorKind::kNotFound, "attribute_not_found",
+                   "the subject has no value with this id");
+    }
+    if (by == Rectifier::kSubject && !IsSelfAsserted(old->provenance)) {
+      return Error(ErrorKind::kPermissionDenied, "not_self_asserted",
+                   "this value did not come from the person; ask staff to correct it");
+    }
+    if (check) PD_RETURN_IF_ERROR(check(old->name, old->provenance));
+    PD_ASSIGN_OR_RETURN(SecretBytes key, SubjectKey(tx, id));
+    nlohmann::json provenance = nlohmann::json::parse(old->provenance, nullptr, false);
+    if (!provenance.is_object()) provenance = nlohmann::json::object();
+    provenance["rectified_by"] = actor;
+    provenance["rectified_at"] = FormatRfc3339(now);
+    if (!ctx.request_id.empty()) provenance["request"] = ctx.request_id;
+    AttributeRecord updated = *old;
+    updated.sealed_value = Seal(key, value, AttributeContext(id, old->name), random_);
+    updated.provenance = provenance.dump();
+    PD_RETURN_IF_ERROR(tx.UpdateAttribute(updated));
+    nlohmann::json detail = {
+        {"attribute", old->name},
+        {"attribute_id", old->id},
+        {"by", by == Rectifier::kSubject ? "subject" : "staff"},
+        {"old_provenance", nlohmann::json::parse(old->provenance, nullptr, false)},
+        {"new_provenance", provenance}};
+    if (detail["old_provenance"].is_discarded()) detail["old_provenance"] = nullptr;
+    AuditEvent event = Event(ctx, "subject.rectify", "subject:" + id, detail.dump());
+    if (by == Rectifier::kSubject) {
+      event.actor = "subject:" + id;
+      event.role = "";
+    }
+    PD_RETURN_IF_ERROR(audit_.Append(tx, event));
+    Rectified out;
+    out.value = {old->name, value, updated.provenance, old->created_at, old->id};
+    out.old_provenance = old->provenance;
+    return out;
+  });
+}
+
+Result<SubjectExport> SubjectRegistry::Export(const AccessContext& ctx, const std::string& id) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  return WriteValue<SubjectExport>(store_, [&](Tx& tx) -> Result<SubjectExport> {
+    SubjectExport out;
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    out.subject = *subject;
+    PD_ASSIGN_OR_RETURN(out.view, LoadView(tx, *subject));
+    PD_ASSIGN_OR_RETURN(out.referrals, tx.ListReferralsBy(id));
+    for (auto& referral : out.referrals) referral.sealed_address.clear();
+    PD_ASSIGN_OR_RETURN(out.consent_events, tx.ListConsentEvents(id));
+    nlohmann::json detail = {{"values", out.view.identities.size() + out.view.attributes.size()},
+                             {"referrals", out.referrals.size()},
+                             {"consent_events", out.consent_events.size()}};
+    PD_RETURN_IF_ERROR(
+        audit_.Append(tx, Event(ctx, "subject.export", "subject:" + id, detail.dump())));
+    return out;
+  });
 }
 
 }  // namespace privacyd

@@ -37,6 +37,7 @@ struct AttributeValue {
   std::string value;
   std::string provenance;  // JSON object
   Micros created_at = 0;
+  int64_t id = 0;  // the stored attribute's id (0 when not known)
 };
 
 struct NewSubject {
@@ -84,6 +85,11 @@ struct CollectedInto {
   size_t referrals_queued = 0;  // referred addresses written to for the first time
 };
 
+// Whether a value's provenance (JSON) says the person gave it themselves: through a public
+// collection point ("source": "direct", not relayed by a webhook or an import), or corrected by
+// them since ("rectified_by": "subject").
+bool IsSelfAsserted(const std::string& provenance);
+
 // The job that writes to a referred person; its payload is {"referral": <hex blind index>}.
 inline constexpr char kReferralEmailJob[] = "referral.email";
 
@@ -93,6 +99,45 @@ struct SubjectView {
   Micros created_at = 0;
   std::vector<IdentityValue> identities;
   std::vector<AttributeValue> attributes;
+};
+
+// A stored value as an erasure sees it: what it is and where it came from, never the value.
+struct ErasableValue {
+  bool identity = false;  // an identity (name = kind) or an attribute (name = attribute name)
+  int64_t attribute_id = 0;
+  std::string name;
+  std::string provenance;  // JSON object; "" for identities
+  Micros created_at = 0;
+};
+
+// What an erasure did. Counts and kinds only, no values.
+struct ErasureOutcome {
+  std::vector<ErasableValue> kept;  // what `keep` exempted, in store order
+  size_t attributes_deleted = 0;
+  size_t identities_cleared = 0;
+  size_t referral_addresses_deleted = 0;
+  bool key_destroyed = false;   // the data key is gone (nothing was kept)
+  bool already_erased = false;  // the subject had been erased before this call
+};
+
+// Everything privacyd holds about a subject, opened for an access or portability request.
+struct SubjectExport {
+  SubjectRecord subject;
+  SubjectView view;
+  // The referrals the subject made, without their addresses: those are other people's data,
+  // which a copy for the subject must not give away (GDPR Art. 15(4)).
+  std::vector<ReferralRecord> referrals;
+  std::vector<ConsentEventRecord> consent_events;
+};
+
+// Who corrects a value: staff (SubjectDataRoles()), or the person themself through a verified
+// request (only values they gave themselves).
+enum class Rectifier { kStaff, kSubject };
+
+// A corrected value and its provenance before and after.
+struct Rectified {
+  AttributeValue value;
+  std::string old_provenance;
 };
 
 class SubjectRegistry {
@@ -134,6 +179,52 @@ class SubjectRegistry {
   // Collector checks who may use the staff and webhook doors.
   // Errors: kInvalidArgument "invalid_subject", "invalid_identity", "invalid_attribute".
   Result<CollectedInto> Collect(const AccessContext& ctx, const Collected& data);
+
+  // Erases the subject in one transaction: deletes every attribute and clears every identity's
+  // sealed value for which `keep` answers false, deletes the sealed addresses of the referrals
+  // the subject made, and, when nothing was kept, the data key (crypto-shredding: whatever of
+  // the subject's data survives elsewhere, backups included, cannot be opened). The identity
+  // rows stay as tombstones (their blind index still recognises the person, so imports are
+  // refused and the consent check answers "erased"); suppressions and the consent ledger stay.
+  // Marks the subject erased. Audited as "subject.erase" with counts, kinds and `audit_detail`
+  // (no values). Calling it again on an erased subject erases what `keep` no longer exempts.
+  // `keep` runs inside the transaction and must not touch the store; it sees the attributes
+  // first, then the identities (so it can keep an identity with the values kept under it).
+  // Errors: kPermissionDenied "forbidden" (ErasureRoles()); kNotFound "subject_not_found".
+  Result<ErasureOutcome> Erase(const AccessContext& ctx, const std::string& id,
+                               const std::function<bool(const ErasableValue&)>& keep,
+                               const nlohmann::json& audit_detail);
+  // The values an erasure kept (an erased subject whose data key exists), opened for staff of
+  // ErasureRoles(); audited as "subject.read_retained". Errors: forbidden; subject_not_found
+  // when the subject does not exist or nothing of it can be opened any more.
+  Result<SubjectView> GetRetained(const AccessContext& ctx, const std::string& id);
+
+  // Restricts processing of the subject (GDPR Art. 18), or lifts the restriction; audited as
+  // "subject.restrict" / "subject.unrestrict" with `reason` (no personal data). Setting what is
+  // already set changes nothing but is audited. Errors: forbidden (SubjectDataRoles());
+  // kNotFound "subject_not_found" (also for erased subjects).
+  Status SetRestricted(const AccessContext& ctx, const std::string& id, bool restricted,
+                       const std::string& reason);
+
+  // Replaces the value of attribute `attribute_id` with `value`, sealed with the subject's key.
+  // The new provenance is the old one with who corrected it, when and under which request
+  // ("rectified_by", "rectified_at", "request"); the audit entry "subject.rectify" holds the
+  // old and new provenance and never a value. kSubject corrects only self-asserted values (see
+  // IsSelfAsserted) and needs ctx.request_id (the verified request); the caller has verified
+  // that the person holds the subject. Errors: forbidden; subject_not_found (also erased);
+  // kNotFound "attribute_not_found"; kPermissionDenied "not_self_asserted";
+  // kInvalidArgument "invalid_attribute" (too long), "request_required"; and the error `check`
+  // returns: it is called inside the transaction with the attribute's name and its current
+  // provenance (the new value is the caller's), before anything is written.
+  Result<Rectified> Rectify(
+      const AccessContext& ctx, Rectifier by, const std::string& id, int64_t attribute_id,
+      const std::string& value,
+      const std::function<Status(const std::string& name, const std::string& provenance)>& check =
+          nullptr);
+
+  // Everything held about the subject, opened, for an access or portability package; audited as
+  // "subject.export". Errors as Get.
+  Result<SubjectExport> Export(const AccessContext& ctx, const std::string& id);
 
   // System doors for privacyd's own services (consent, mail), inside the caller's transaction
   // and without a role check: callers decide who may trigger them and audit what they do.

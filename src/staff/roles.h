@@ -21,6 +21,12 @@ inline bool IsRole(std::string_view role) {
   return false;
 }
 
+// Who may erase a subject and read what an erasure kept under an exemption.
+inline const std::vector<std::string>& ErasureRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer"};
+  return kRoles;
+}
+
 // Who may read and write subjects' personal data through the staff API.
 inline const std::vector<std::string>& SubjectDataRoles() {
   static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};

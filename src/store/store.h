@@ -359,6 +359,16 @@ class Tx {
   // Deletes the subject's identities' sealed values, attributes and data key. The identity rows
   // stay, with an empty sealed_value, so the blind index still recognises the person.
   virtual Status DeleteSubjectData(const std::string& subject_id) = 0;
+  // The finer steps of an erasure that keeps exempt data. DeleteAttribute and UpdateAttribute
+  // act on the attribute `id` of `subject_id` and fail with kNotFound ("attribute_not_found")
+  // when the subject has no such attribute; UpdateAttribute replaces sealed_value and
+  // provenance only. ClearIdentityValue empties the sealed value of the subject's identity of
+  // `kind` (the row and its blind index stay); kNotFound ("identity_not_found") when it has none.
+  // DeleteDataKey deletes the subject's wrapped data key (nothing when there is none).
+  virtual Status DeleteAttribute(const std::string& subject_id, int64_t id) = 0;
+  virtual Status UpdateAttribute(const AttributeRecord& attribute) = 0;
+  virtual Status ClearIdentityValue(const std::string& subject_id, const std::string& kind) = 0;
+  virtual Status DeleteDataKey(const std::string& subject_id) = 0;
 
   // Referrals. InsertReferral fails with kAlreadyExists ("referral_exists") for a known
   // address; MarkReferralSent sets sent_at and deletes the sealed address (kNotFound
@@ -366,6 +376,11 @@ class Tx {
   virtual Status InsertReferral(const ReferralRecord& referral) = 0;
   virtual Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) = 0;
   virtual Status MarkReferralSent(const std::string& blind_index, Micros at) = 0;
+  // The referrals `referrer_id` made, in creation order.
+  virtual Result<std::vector<ReferralRecord>> ListReferralsBy(const std::string& referrer_id) = 0;
+  // Deletes the sealed addresses of the referrals `referrer_id` made that were not sent yet
+  // (the rows stay, so the addresses are never written to); returns how many.
+  virtual Result<int64_t> DeleteReferralAddresses(const std::string& referrer_id) = 0;
 
   // One-time codes. InsertVerificationCode fails with kAlreadyExists on a taken id.
   virtual Status InsertVerificationCode(const VerificationCodeRecord& code) = 0;

@@ -628,6 +628,67 @@ TEST_P(StoreConformance, DataKeysAreReplacedAndListedByOtherMasterKey) {
   })));
 }
 
+TEST_P(StoreConformance, AnErasureWithExemptionsDeletesValueByValue) {
+  int64_t keep = 0;
+  int64_t drop = 0;
+  int64_t other = 0;
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    for (const char* id : {"sub_1", "sub_2"}) {
+      PD_RETURN_IF_ERROR(tx.InsertSubject(Subject(id)));
+      PD_RETURN_IF_ERROR(
+          tx.InsertIdentity({id, "email", std::string("bi-") + id, "sealed-email", kT0}));
+      PD_RETURN_IF_ERROR(tx.PutDataKey({id, "mk1", "wrapped"}));
+    }
+    PD_ASSIGN_OR_RETURN(keep, tx.InsertAttribute({0, "sub_1", "invoice", "s-inv", "{}", kT0}));
+    PD_ASSIGN_OR_RETURN(drop, tx.InsertAttribute({0, "sub_1", "name", "s-name", "{}", kT0}));
+    PD_ASSIGN_OR_RETURN(other, tx.InsertAttribute({0, "sub_2", "name", "s-2", "{}", kT0}));
+    PD_RETURN_IF_ERROR(tx.InsertReferral({"r-sent", "sub_1", "referral", "a1", kT0, std::nullopt}));
+    PD_RETURN_IF_ERROR(
+        tx.InsertReferral({"r-open", "sub_1", "referral", "a2", kT0 + 1, std::nullopt}));
+    PD_RETURN_IF_ERROR(tx.InsertReferral({"r-else", "sub_2", "referral", "a3", kT0, std::nullopt}));
+    return tx.MarkReferralSent("r-sent", kT0 + 2);
+  })));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.DeleteAttribute("sub_1", drop));
+    PD_RETURN_IF_ERROR(tx.UpdateAttribute({keep, "sub_1", "ignored", "s-inv2", "{\"r\":1}", 99}));
+    PD_RETURN_IF_ERROR(tx.ClearIdentityValue("sub_1", "email"));
+    PD_ASSIGN_OR_RETURN(int64_t cleared, tx.DeleteReferralAddresses("sub_1"));
+    EXPECT_EQ(cleared, 1);
+    return tx.DeleteDataKey("sub_1");
+  })));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.DeleteAttribute("sub_1", other); }),
+                      ErrorKind::kNotFound, "attribute_not_found"));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) {
+    return tx.UpdateAttribute({other, "sub_1", "name", "x", "{}", kT0});
+  }),
+                      ErrorKind::kNotFound, "attribute_not_found"));
+  EXPECT_TRUE(IsError(store_->Write([](Tx& tx) { return tx.ClearIdentityValue("sub_1", "phone"); }),
+                      ErrorKind::kNotFound, "identity_not_found"));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    auto attributes = tx.ListAttributes("sub_1");
+    EXPECT_EQ(attributes->size(), 1u);
+    EXPECT_EQ(attributes->at(0).id, keep);
+    EXPECT_EQ(attributes->at(0).name, "invoice");
+    EXPECT_EQ(attributes->at(0).sealed_value, "s-inv2");
+    EXPECT_EQ(attributes->at(0).provenance, "{\"r\":1}");
+    EXPECT_EQ(attributes->at(0).created_at, kT0);
+    EXPECT_EQ(tx.ListIdentities("sub_1")->at(0).sealed_value, "");
+    EXPECT_EQ(*tx.GetDataKey("sub_1"), std::nullopt);
+    auto referrals = tx.ListReferralsBy("sub_1");
+    EXPECT_EQ(referrals->size(), 2u);
+    EXPECT_EQ(referrals->at(0).blind_index, "r-sent");
+    EXPECT_EQ(referrals->at(1).blind_index, "r-open");
+    EXPECT_EQ(referrals->at(1).sealed_address, "");
+    EXPECT_EQ(referrals->at(1).sent_at, std::nullopt);
+    // The other subject keeps everything.
+    EXPECT_EQ(tx.ListAttributes("sub_2")->size(), 1u);
+    EXPECT_EQ(tx.ListIdentities("sub_2")->at(0).sealed_value, "sealed-email");
+    EXPECT_TRUE(tx.GetDataKey("sub_2")->has_value());
+    EXPECT_EQ(tx.ListReferralsBy("sub_2")->at(0).sealed_address, "a3");
+    return Ok();
+  })));
+}
+
 TEST_P(StoreConformance, DeleteSubjectDataRemovesOnlyThatSubjectsData) {
   ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
     for (const char* id : {"sub_1", "sub_2"}) {

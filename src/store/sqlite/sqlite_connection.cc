@@ -144,7 +144,10 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
                    "the database could not be switched to WAL mode; check the file system");
     }
   }
-  PD_RETURN_IF_ERROR(conn->ExecScript("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  // secure_delete: deleted rows are overwritten with zeros, so that an erased subject's wrapped
+  // data key (and with it the way to their sealed values) is not left in the file's free space.
+  PD_RETURN_IF_ERROR(conn->ExecScript(
+      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
   if (query_only) PD_RETURN_IF_ERROR(conn->ExecScript("PRAGMA query_only=ON;"));
   return conn;
 }

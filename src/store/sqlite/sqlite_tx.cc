@@ -286,6 +286,28 @@ Status SqliteTx::MarkReferralSent(const std::string& blind_index, Micros at) {
   return Ok();
 }
 
+Result<std::vector<ReferralRecord>> SqliteTx::ListReferralsBy(const std::string& referrer_id) {
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("SELECT blind_index, referrer_id, point, sealed_address, created_at, sent_at "
+                    "FROM referrals WHERE referrer_id = ? ORDER BY created_at, blind_index"));
+  q.Text(referrer_id);
+  return CollectRows<ReferralRecord>(q, [](const SqliteQuery& row) {
+    return ReferralRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
+                          row.ColumnBytes(3), row.ColumnInt(4),   row.ColumnOptInt(5)};
+  });
+}
+
+Result<int64_t> SqliteTx::DeleteReferralAddresses(const std::string& referrer_id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE referrals SET sealed_address = X'' "
+                                    "WHERE referrer_id = ? AND length(sealed_address) > 0"));
+  q.Text(referrer_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  return static_cast<int64_t>(conn_.Changes());
+}
+
 Status SqliteTx::SetSubjectRegime(const std::string& id, const std::string& regime) {
   PD_RETURN_IF_ERROR(CheckWritable());
   PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("UPDATE subjects SET regime = ? WHERE id = ?"));
@@ -650,6 +672,48 @@ Status SqliteTx::DeleteSubjectData(const std::string& subject_id) {
     q.Text(subject_id);
     PD_RETURN_IF_ERROR(q.Run());
   }
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM data_keys WHERE subject_id = ?"));
+  q.Text(subject_id);
+  return q.Run();
+}
+
+Status SqliteTx::DeleteAttribute(const std::string& subject_id, int64_t id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("DELETE FROM attributes WHERE id = ? AND subject_id = ?"));
+  q.Int(id).Text(subject_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("attribute_not_found", "the attribute");
+  return Ok();
+}
+
+Status SqliteTx::UpdateAttribute(const AttributeRecord& attribute) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE attributes SET sealed_value = ?, provenance = ? "
+                                    "WHERE id = ? AND subject_id = ?"));
+  q.Blob(attribute.sealed_value)
+      .Text(attribute.provenance)
+      .Int(attribute.id)
+      .Text(attribute.subject_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("attribute_not_found", "the attribute");
+  return Ok();
+}
+
+Status SqliteTx::ClearIdentityValue(const std::string& subject_id, const std::string& kind) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("UPDATE identities SET sealed_value = X'' WHERE subject_id = ? AND kind = ?"));
+  q.Text(subject_id).Text(kind);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("identity_not_found", "the identity");
+  return Ok();
+}
+
+Status SqliteTx::DeleteDataKey(const std::string& subject_id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
   PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM data_keys WHERE subject_id = ?"));
   q.Text(subject_id);
   return q.Run();

@@ -23,6 +23,8 @@ class SqliteTx final : public Tx {
   Status InsertReferral(const ReferralRecord& referral) override;
   Result<std::optional<ReferralRecord>> GetReferral(const std::string& blind_index) override;
   Status MarkReferralSent(const std::string& blind_index, Micros at) override;
+  Result<std::vector<ReferralRecord>> ListReferralsBy(const std::string& referrer_id) override;
+  Result<int64_t> DeleteReferralAddresses(const std::string& referrer_id) override;
   Status AddSuppression(const SuppressionRecord& record) override;
   Result<std::optional<SuppressionRecord>> FindSuppression(const std::string& kind,
                                                            const std::string& blind_index) override;
@@ -52,6 +54,10 @@ class SqliteTx final : public Tx {
   Result<int64_t> InsertAttribute(const AttributeRecord& attribute) override;
   Result<std::vector<AttributeRecord>> ListAttributes(const std::string& subject_id) override;
   Status DeleteSubjectData(const std::string& subject_id) override;
+  Status DeleteAttribute(const std::string& subject_id, int64_t id) override;
+  Status UpdateAttribute(const AttributeRecord& attribute) override;
+  Status ClearIdentityValue(const std::string& subject_id, const std::string& kind) override;
+  Status DeleteDataKey(const std::string& subject_id) override;
 
   Status InsertVerificationCode(const VerificationCodeRecord& code) override;
   Result<std::optional<VerificationCodeRecord>> LatestVerificationCode(

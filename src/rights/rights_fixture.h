@@ -1,0 +1,48 @@
+// Test support for the rights services: the consent fixture with a collector, and people who
+// filled in the example policy's forms.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "collect/collector.h"
+#include "collect/enrichment_import.h"
+#include "policy/policy_holder.h"
+#include "testing/consent_fixture.h"
+#include "testing/fake_guard.h"
+
+namespace privacyd::testing {
+
+class RightsFixture : public ConsentFixture {
+ protected:
+  void SetUp() override {
+    ConsentFixture::SetUp();
+    collector_ = std::make_unique<Collector>(policy_, *registry_, &no_findings_, clock_, random_);
+  }
+
+  // Submits `values` at `point` as the public; returns the subject id.
+  std::string Submit(const std::string& point, const std::map<std::string, std::string>& values) {
+    Submission s;
+    for (const auto& [k, v] : values) s[k].text = v;
+    auto outcome = collector_->Collect(point, s, Submitter{});
+    EXPECT_TRUE(outcome.ok()) << (outcome.ok() ? "" : outcome.error().message());
+    if (!outcome.ok()) return "";
+    EXPECT_TRUE(outcome->receipt) << (outcome->problems.empty() ? "" : outcome->problems[0].code);
+    return outcome->receipt ? outcome->receipt->subject_id : "";
+  }
+
+  std::vector<AuditRecord> AuditOf(const std::string& action) {
+    AuditQuery q;
+    q.action = action;
+    q.limit = 100;
+    return *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) { return tx.ListAudit(q); });
+  }
+
+  AccessContext officer_{{"usr_2", "olga", "privacy_officer"}, "rights_request", "req_42"};
+  AccessContext agent_{{"usr_3", "sam", "support_agent"}, "rights_request", "req_43"};
+  // The collection points' guard finds nothing sensitive in these tests' free text.
+  FakeGuard no_findings_{std::vector<FakeGuard::Needle>{}};
+  std::unique_ptr<Collector> collector_;
+};
+
+}  // namespace privacyd::testing
