@@ -388,10 +388,14 @@ class RightsTest(DaemonTest):
         self.assertEqual(status, 200, raw)
         self.assertTrue(json.loads(raw)["needs_confirmation"])
         token = self.verify(rid, self.code_for("pia@qzx.example", before))["token"]
+        before = len(self.sink.messages)
         status, _, raw = self.post(path, {"action": "complete"}, token=self.agent)
         self.assertEqual(status, 200, raw)
         done = json.loads(raw)
         self.assertEqual((done["state"], done["outcome"]), ("completed", "fulfilled"))
+        answered = self.mail_to("pia@qzx.example", before, subject_has="beantwortet")
+        self.assertEqual(answered["Subject"], f"Ihre Anfrage {rid} ist beantwortet")
+        self.assertIn("Eine Kopie Ihrer Daten liegt bereit", self.text(answered))
 
         status, headers, raw = self.daemon.request("GET", download, token=token)
         self.assertEqual(status, 200, raw[:300])
