@@ -6,6 +6,7 @@
 #include "guard/guard.h"
 #include "policy/period.h"
 #include "rights/access_package.h"
+#include "rights/erasure.h"
 #include "rights/request_service.h"
 #include "rights/rights_fixture.h"
 
@@ -15,6 +16,7 @@ namespace {
 using nlohmann::json;
 
 const Principal kOfficer{"usr_o", "olga", "privacy_officer"};
+const Principal kAgent{"usr_a", "sam", "support_agent"};
 constexpr Micros kHour = 3600LL * kMicrosPerSecond;
 
 // A policy whose quotes are kept for two years from collection despite erasure.
@@ -223,10 +225,10 @@ TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowC
   EXPECT_EQ(Code(service_->Download(other_id, other_token)), "download_not_available");
 
   // The step is evidenced with counts only.
-  EXPECT_EQ(Actions(id), (std::vector<std::string>{
-                             "intake:received", "send_code:awaiting_verification",
-                             "verify:verified", "start:in_progress", "fulfil_access:in_progress",
-                             "package:in_progress", "complete:completed"}));
+  EXPECT_EQ(Actions(id),
+            (std::vector<std::string>{"intake:received", "send_code:awaiting_verification",
+                                      "verify:verified", "start:in_progress", "package:in_progress",
+                                      "fulfil_access:in_progress", "complete:completed"}));
   auto audit = FulfilAudit();
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(audit[0]["right"], "access");
@@ -250,6 +252,36 @@ TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowC
   EXPECT_EQ(Code(service_->Download(id, token)), "download_expired");
   EXPECT_EQ(Code(service_->Download(id, other_token)), "request_not_found");
   EXPECT_EQ(AuditOf("request.package_purged").size(), 1u);
+}
+
+TEST_F(RequestFulfilmentTest, AccessAndErasureTogetherKeepThePackageAcrossAFailedCompletion) {
+  const std::string erika = Erika();
+  auto [id, token] = Verified({"access", "erasure"}, "erika@qzx.example");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, id, "start", "", "")), "ok");
+  // A support agent may build the package but not erase: the request stays open, and its
+  // package, already stored, is not offered.
+  EXPECT_EQ(Code(service_->Transition(kAgent, id, "complete", "", "")), "forbidden");
+  EXPECT_EQ(Row(id).state, "in_progress");
+  EXPECT_TRUE(Package(id).has_value());
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_not_available");
+  // The erasure happened, but closing the request did not (as if the daemon stopped between).
+  Erasure erasure(*registry_, policy_, clock_);
+  ASSERT_TRUE(erasure.Erase(officer_, erika).ok());
+  // Completing again finds nobody to pack, but the package made before the erasure is there.
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "fulfilled");
+  auto zip = service_->Download(id, token);
+  ASSERT_TRUE(zip.ok()) << zip.error().code();
+  EXPECT_EQ(zip->substr(0, 2), "PK");
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0], (json{{"right", "access"}, {"skipped", "subject_not_found"}}));
+  EXPECT_EQ(audit[1]["right"], "erasure");
+  EXPECT_EQ(audit[1]["attributes_deleted"], 0);
+  auto mails = MailVars(id, "request_completed");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0]["download_until"], FormatDate(Package(id)->expires_at));
 }
 
 TEST_F(RequestFulfilmentTest, ADownloadAfterTheWindowDeletesThePackageEvenBeforeThePurgeJob) {

@@ -574,6 +574,11 @@ Result<std::string> RequestService::Download(const std::string& id, const std::s
     PD_ASSIGN_OR_RETURN(record, tx.GetRequest(id));
     PD_ASSIGN_OR_RETURN(package, tx.GetRequestPackage(id));
     if (!record) return Ok();
+    // A package stored by a completion that then failed waits for the request to close.
+    if (record->state != "completed" && record->state != "partially_completed") {
+      package.reset();
+      return Ok();
+    }
     if (package && now >= package->expires_at) {
       // Past its window the package goes now, whether or not the purge job ran yet.
       expired = true;
@@ -662,10 +667,9 @@ Result<RequestPage> RequestService::List(const Principal& staff, const RequestQu
 
 // What carrying out a request's rights did: one step per right, with counts only.
 struct RequestService::Fulfilment {
-  bool no_data = false;        // the identity matched no subject
-  bool partial = false;        // an erasure kept exempt data
-  std::string reason;          // why, in the person's language, when partial
-  std::string sealed_package;  // the access package, sealed with the request's key, or ""
+  bool no_data = false;  // the identity matched no subject
+  bool partial = false;  // an erasure kept exempt data
+  std::string reason;    // why, in the person's language, when partial
   std::vector<std::pair<std::string, json>> steps;
 };
 
@@ -724,7 +728,27 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
     Result<std::string> zip = packages_->Build(ctx, r.subject_id, r.language, &info);
     if (!zip.ok() && !gone(zip.error())) return zip.error();
     if (zip.ok()) {
-      PD_ASSIGN_OR_RETURN(out.sealed_package, Seal(r, *zip, "package"));
+      // Stored at once, before anything is erased: should closing the request fail after an
+      // erasure, completing it again can no longer build the package, but finds it here. It is
+      // offered only once the request is closed.
+      PD_ASSIGN_OR_RETURN(std::string sealed, Seal(r, *zip, "package"));
+      const Micros now = clock_.Now();
+      const Micros expires = now + settings_.download_validity;
+      PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+        PD_RETURN_IF_ERROR(tx.PutRequestPackage({r.id, sealed, now, expires}));
+        PD_RETURN_IF_ERROR(StatusOf(
+            tx.AppendRequestEvent({0, r.id, now, "system", r.state, r.state, "package", ""})));
+        JobRecord purge;
+        purge.kind = kRequestPackagePurgeJob;
+        purge.payload = json{{"request", r.id}}.dump();
+        // One job per package stored, each at that package's expiry.
+        purge.dedupe_key =
+            std::string(kRequestPackagePurgeJob) + ":" + r.id + ":" + std::to_string(now);
+        purge.run_at = expires;
+        purge.created_at = now;
+        purge.updated_at = now;
+        return StatusOf(tx.EnqueueJob(purge));
+      }));
     }
     for (const char* right : {"access", "portability"}) {
       if (!Names(r, right)) continue;
@@ -841,21 +865,9 @@ Result<RequestView> RequestService::Transition(const Principal& staff, const std
       PD_ASSIGN_OR_RETURN(r.sealed_reason, Seal(r, told, "reason"));
     }
     std::string download_until;
-    if (done && !done->sealed_package.empty()) {
-      const Micros now = clock_.Now();
-      download_until = FormatDate(now + settings_.download_validity);
-      PD_RETURN_IF_ERROR(tx.PutRequestPackage(
-          {r.id, done->sealed_package, now, now + settings_.download_validity}));
-      PD_RETURN_IF_ERROR(StatusOf(
-          tx.AppendRequestEvent({0, r.id, now, "system", r.state, r.state, "package", ""})));
-      JobRecord purge;
-      purge.kind = kRequestPackagePurgeJob;
-      purge.payload = json{{"request", r.id}}.dump();
-      purge.dedupe_key = std::string(kRequestPackagePurgeJob) + ":" + r.id;
-      purge.run_at = now + settings_.download_validity;
-      purge.created_at = now;
-      purge.updated_at = now;
-      PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(purge)));
+    if (done) {
+      PD_ASSIGN_OR_RETURN(auto package, tx.GetRequestPackage(r.id));
+      if (package) download_until = FormatDate(package->expires_at);
     }
     PD_RETURN_IF_ERROR(Move(tx, r, to, action, staff.user_name, staff.role, told, http_request_id));
     if (done && !done->steps.empty()) {

@@ -9,9 +9,10 @@
 // request partially_completed, with the reasons in the person's language), restriction
 // (SubjectRegistry::SetRestricted), objection (to direct marketing, through the consent ledger),
 // withdrawal of consent (all marketing), and access and portability (AccessPackage::Build; the
-// zip is stored sealed with the request's key in the closing transaction and offered to the
-// holder of the request token until RequestSettings::download_validity has passed, then deleted
-// by a kRequestPackagePurgeJob queued with it). Each step is idempotent, so a completion that
+// zip is stored sealed with the request's key as soon as it is built, before anything is
+// erased, and offered to the holder of the request token once the request is closed, until
+// RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued with it
+// deletes it then). Each step is idempotent, so a completion that
 // fails half-way is simply repeated. Rectification and complaints are left to staff. A request
 // whose identity matched no subject at intake completes with the outcome "no_data_held".
 //
