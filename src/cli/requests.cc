@@ -47,6 +47,8 @@ Result<RequestSettings> RequestSettingsFrom(const Config& config) {
   settings.unverified_ttl = hours * 3600 * kMicrosPerSecond;
   PD_ASSIGN_OR_RETURN(settings.confirm_rights, RightList(config, "rights.confirm_rights"));
   PD_ASSIGN_OR_RETURN(settings.approval_rights, RightList(config, "rights.approval_rights"));
+  PD_ASSIGN_OR_RETURN(int64_t download_hours, config.GetInt("rights.download_hours", 1, 24 * 365));
+  settings.download_validity = download_hours * 3600 * kMicrosPerSecond;
   return settings;
 }
 

@@ -33,6 +33,7 @@
 #include "policy/policy_loader.h"
 #include "policy/policy_manager.h"
 #include "registry/subject_registry.h"
+#include "rights/access_package.h"
 #include "rights/request_mail.h"
 #include "rights/request_service.h"
 #include "staff/staff_directory.h"
@@ -263,6 +264,9 @@ int RunServe(const Config& config, Environment& env) {
   if (!request_settings.ok()) return fail(request_settings.error());
   RequestService requests(**store, registry, *keyring, policy, Jurisdictions::Default(), audit,
                           codes, env.clock, env.random, *request_settings);
+  requests.UseConsent(&consent);
+  AccessPackage access_packages(registry, policy, **guard, env.clock);
+  requests.UseAccessPackage(&access_packages);
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;

@@ -100,6 +100,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"rights.approval_rights", "erasure",
        "rights whose requests a privacy officer approves before completion (comma list; empty: "
        "none)"},
+      {"rights.download_hours", "168",
+       "hours during which the person may download the package of a completed access or "
+       "portability request; it is deleted after"},
   };
   return kKeys;
 }

@@ -204,6 +204,28 @@ class RequestRoutes {
     return NoStore(JsonResponse(200, ViewJson(*view).dump()));
   }
 
+  // GET /v1/requests/{id}/download
+  HttpResponse Download(const HttpRequest& request) {
+    const std::string& id = request.path_params.at("id");
+    auto zip = service_.Download(id, BearerToken(request));
+    if (!zip.ok()) {
+      // The package existed and its window closed: gone for good, not merely absent.
+      if (zip.error().code() == "download_expired") {
+        return NoStore(
+            ProblemResponse(410, "download_expired", zip.error().message(), request.request_id));
+      }
+      return NoStore(ProblemResponse(zip.error(), request.request_id));
+    }
+    HttpResponse response;
+    response.status = 200;
+    response.content_type = "application/zip";
+    response.body = std::move(zip).value();
+    // The id is "req_" and hex: safe in a quoted filename.
+    response.headers.emplace_back("Content-Disposition",
+                                  "attachment; filename=\"privacy-data-" + id + ".zip\"");
+    return NoStore(std::move(response));
+  }
+
   // POST /v1/requests/{id}/withdraw
   HttpResponse Withdraw(const HttpRequest& request) {
     auto view = service_.WithdrawByPerson(request.path_params.at("id"), BearerToken(request));
@@ -426,6 +448,8 @@ void AddRequestRoutes(Router& router, RequestService& service, const Clock& cloc
       [routes](const HttpRequest& r, const Principal*) { return routes->Submit(r); });
   add("GET", "/v1/requests/{id}", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Get(r); });
+  add("GET", "/v1/requests/{id}/download", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->Download(r); });
   add("POST", "/v1/requests/{id}/code", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Resend(r); });
   add("POST", "/v1/requests/{id}/verify", {},

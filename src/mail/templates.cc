@@ -493,7 +493,7 @@ const std::vector<std::string>& MailTemplateKinds() {
       "statement_change", "test",
       // data subject requests (rights/request_service.h)
       "request_extended", "request_complaint_dpo", "request_complaint_received",
-      "request_tenant_routed", "request_processor_notice"};
+      "request_tenant_routed", "request_processor_notice", "request_completed"};
   return kKinds;
 }
 

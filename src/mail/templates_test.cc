@@ -67,6 +67,10 @@ json VarsFor(const std::string& kind) {
     vars["request_id"] = "req_q5";
     vars["tenant_name"] = "Xq5";
     vars["end_user_text"] = "Eq5";
+  } else if (kind == "request_completed") {
+    vars["request_id"] = "req_q6";
+    vars["download_until"] = "2026-02-07";
+    vars["reasons"] = "Rq6";
   }
   return vars;
 }

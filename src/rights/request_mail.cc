@@ -104,14 +104,24 @@ Status RequestMail::Send(const JobRecord& job) {
 }
 
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service) {
-  return runner.Register(kRequestPurgeJob, [&service](const JobRecord& job, JobContext&) -> Status {
-    json payload = json::parse(job.payload, nullptr, false);
-    if (!payload.is_object() || !payload.value("request", json()).is_string()) {
-      return Error(ErrorKind::kDataLoss, "invalid_request_purge_job",
-                   "a request purge job is malformed");
-    }
-    return service.PurgeIfUnverified(payload["request"].get<std::string>());
-  });
+  PD_RETURN_IF_ERROR(
+      runner.Register(kRequestPurgeJob, [&service](const JobRecord& job, JobContext&) -> Status {
+        json payload = json::parse(job.payload, nullptr, false);
+        if (!payload.is_object() || !payload.value("request", json()).is_string()) {
+          return Error(ErrorKind::kDataLoss, "invalid_request_purge_job",
+                       "a request purge job is malformed");
+        }
+        return service.PurgeIfUnverified(payload["request"].get<std::string>());
+      }));
+  return runner.Register(
+      kRequestPackagePurgeJob, [&service](const JobRecord& job, JobContext&) -> Status {
+        json payload = json::parse(job.payload, nullptr, false);
+        if (!payload.is_object() || !payload.value("request", json()).is_string()) {
+          return Error(ErrorKind::kDataLoss, "invalid_request_package_purge_job",
+                       "a request package purge job is malformed");
+        }
+        return service.PurgePackageIfExpired(payload["request"].get<std::string>());
+      });
 }
 
 }  // namespace privacyd

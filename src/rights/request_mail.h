@@ -54,7 +54,8 @@ class RequestMail {
   const Clock& clock_;
 };
 
-// Registers the kRequestPurgeJob handler, which runs RequestService::PurgeIfUnverified.
+// Registers the kRequestPurgeJob handler, which runs RequestService::PurgeIfUnverified, and the
+// kRequestPackagePurgeJob handler, which runs RequestService::PurgePackageIfExpired.
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service);
 
 }  // namespace privacyd

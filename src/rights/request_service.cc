@@ -4,10 +4,13 @@
 #include <map>
 #include <set>
 
+#include "consent/consent_ledger.h"
 #include "core/prometheus_text.h"
 #include "crypto/sealing.h"
 #include "crypto/secret.h"
 #include "registry/identity.h"
+#include "rights/access_package.h"
+#include "rights/erasure.h"
 #include "rights/request_deadline.h"
 
 namespace privacyd {
@@ -96,6 +99,43 @@ bool NeedsApproval(const RequestRecord& r, const RequestSettings& settings) {
   return std::any_of(r.rights.begin(), r.rights.end(), [&](const std::string& right) {
     return settings.approval_rights.count(right);
   });
+}
+
+// What each staff action moves from, and to.
+const std::map<std::string, std::pair<std::vector<std::string>, std::string>>& Moves() {
+  static const std::map<std::string, std::pair<std::vector<std::string>, std::string>> kMoves = {
+      {"start", {{"verified"}, "in_progress"}},
+      {"request_approval", {{"in_progress"}, "awaiting_approval"}},
+      {"approve", {{"awaiting_approval"}, "completed"}},
+      {"complete", {{"in_progress"}, "completed"}},
+      {"partially_complete", {{"in_progress", "awaiting_approval"}, "partially_completed"}},
+      {"refuse", {{"verified", "in_progress", "awaiting_approval"}, "refused"}},
+      {"withdraw",
+       {{"received", "awaiting_verification", "verified", "in_progress", "awaiting_approval"},
+        "withdrawn"}},
+  };
+  return kMoves;
+}
+
+// The rights privacyd carries out itself when a request is completed.
+bool IsAutomaticRight(const std::string& right) {
+  return right == "access" || right == "portability" || right == "erasure" ||
+         right == "restriction" || right == "objection" || right == "withdraw_consent";
+}
+
+bool Names(const RequestRecord& r, const char* right) {
+  return std::find(r.rights.begin(), r.rights.end(), right) != r.rights.end();
+}
+
+Error DownloadNotAvailable() {
+  return Error(ErrorKind::kNotFound, "download_not_available",
+               "this request has no download: it is not completed yet, or produced no package");
+}
+
+Error DownloadExpired() {
+  return Error(ErrorKind::kFailedPrecondition, "download_expired",
+               "the download window of this request has closed and its package was deleted; "
+               "make a new access request to receive your data again");
 }
 
 }  // namespace
@@ -523,6 +563,55 @@ Result<RequestView> RequestService::ForToken(const std::string& id,
   return ViewOf(*record, *policy);
 }
 
+Result<std::string> RequestService::Download(const std::string& id, const std::string& token) {
+  PD_RETURN_IF_ERROR(StatusOf(ForToken(id, token)));
+  const Micros now = clock_.Now();
+  std::optional<RequestRecord> record;
+  std::optional<RequestPackageRecord> package;
+  bool expired = false;
+  bool packed = false;  // the timeline says a package was made
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(record, tx.GetRequest(id));
+    PD_ASSIGN_OR_RETURN(package, tx.GetRequestPackage(id));
+    if (!record) return Ok();
+    // A package stored by a completion that then failed waits for the request to close.
+    if (record->state != "completed" && record->state != "partially_completed") {
+      package.reset();
+      return Ok();
+    }
+    if (package && now >= package->expires_at) {
+      // Past its window the package goes now, whether or not the purge job ran yet.
+      expired = true;
+      PD_RETURN_IF_ERROR(StatusOf(tx.DeleteRequestPackage(id)));
+      return StatusOf(audit_.Append(tx, {"system", "", "request.package_purged", "request:" + id,
+                                         "rights", "", json{{"expired", true}}.dump()}));
+    }
+    if (!package) {
+      PD_ASSIGN_OR_RETURN(auto events, tx.ListRequestEvents(id));
+      packed = std::any_of(events.begin(), events.end(),
+                           [](const RequestEventRecord& e) { return e.action == "package"; });
+      return Ok();
+    }
+    return StatusOf(audit_.Append(tx, {"subject", "", "request.download", "request:" + id, "rights",
+                                       "", json{{"bytes", package->sealed.size()}}.dump()}));
+  }));
+  if (!record) return RequestNotFound();
+  // A package purged after its window leaves the "package" step in the timeline.
+  if (expired || (!package && packed)) return DownloadExpired();
+  if (!package) return DownloadNotAvailable();
+  return OpenSealed(*record, package->sealed, "package");
+}
+
+Status RequestService::PurgePackageIfExpired(const std::string& id) {
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto package, tx.GetRequestPackage(id));
+    if (!package || clock_.Now() < package->expires_at) return Ok();
+    PD_RETURN_IF_ERROR(StatusOf(tx.DeleteRequestPackage(id)));
+    return StatusOf(audit_.Append(tx, {"system", "", "request.package_purged", "request:" + id,
+                                       "rights", "", json{{"expired", true}}.dump()}));
+  });
+}
+
 Result<RequestView> RequestService::WithdrawByPerson(const std::string& id,
                                                      const std::string& token) {
   PD_RETURN_IF_ERROR(StatusOf(ForToken(id, token)));
@@ -576,23 +665,148 @@ Result<RequestPage> RequestService::List(const Principal& staff, const RequestQu
   return page;
 }
 
+// What carrying out a request's rights did: one step per right, with counts only.
+struct RequestService::Fulfilment {
+  bool no_data = false;  // the identity matched no subject
+  bool partial = false;  // an erasure kept exempt data
+  std::string reason;    // why, in the person's language, when partial
+  std::vector<std::pair<std::string, json>> steps;
+};
+
+Status RequestService::CheckTransition(const RequestRecord& r, const std::string& action) const {
+  const auto& from = Moves().at(action).first;
+  if (std::find(from.begin(), from.end(), r.state) == from.end()) return Illegal(r.state, action);
+  const bool completing =
+      action == "approve" || action == "complete" || action == "partially_complete";
+  if (action == "complete" && NeedsApproval(r, settings_)) {
+    return Error(ErrorKind::kFailedPrecondition, "approval_required",
+                 "this request needs a privacy officer's approval: use request_approval");
+  }
+  if (completing && NeedsConfirmation(r, settings_) && !r.confirmed_at) {
+    return Error(ErrorKind::kFailedPrecondition, "confirmation_required",
+                 "the person has not yet confirmed the request with the fresh code mailed "
+                 "when work started");
+  }
+  return Ok();
+}
+
+Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff,
+                                                          const RequestRecord& r) const {
+  Fulfilment out;
+  if (std::none_of(r.rights.begin(), r.rights.end(), IsAutomaticRight)) return out;
+  if (r.subject_id.empty()) {
+    out.no_data = true;
+    return out;
+  }
+  const bool consent_needed = std::any_of(r.rights.begin(), r.rights.end(), [](const auto& right) {
+    return right == "objection" || right == "withdraw_consent";
+  });
+  const bool package_needed = Names(r, "access") || Names(r, "portability");
+  if (package_needed && packages_ == nullptr) {
+    return Error(ErrorKind::kFailedPrecondition, "access_package_unavailable",
+                 "access and portability need the package builder; "
+                 "this daemon was started without one");
+  }
+  if (consent_needed && consent_ == nullptr) {
+    return Error(ErrorKind::kFailedPrecondition, "consent_unavailable",
+                 "objections and withdrawals of consent need the consent ledger; "
+                 "this daemon was started without one");
+  }
+  const AccessContext ctx{staff, "rights_request", r.id};
+  ConsentSource source;
+  source.method = kMethodPortalRequest;
+  source.language = r.language;
+  source.request_id = r.id;
+  source.actor = staff.user_name;
+  source.evidence = json{{"request", r.id}};
+  // A step repeated after the subject was erased by an earlier attempt of the same completion
+  // finds nobody: what it was for went with the erasure.
+  auto gone = [](const Error& e) { return e.code() == "subject_not_found"; };
+  // The package first: erasure would leave nothing to put in it.
+  if (package_needed) {
+    AccessPackageInfo info;
+    Result<std::string> zip = packages_->Build(ctx, r.subject_id, r.language, &info);
+    if (!zip.ok() && !gone(zip.error())) return zip.error();
+    if (zip.ok()) {
+      // Stored at once, before anything is erased: should closing the request fail after an
+      // erasure, completing it again can no longer build the package, but finds it here. It is
+      // offered only once the request is closed.
+      PD_ASSIGN_OR_RETURN(std::string sealed, Seal(r, *zip, "package"));
+      const Micros now = clock_.Now();
+      const Micros expires = now + settings_.download_validity;
+      PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+        PD_RETURN_IF_ERROR(tx.PutRequestPackage({r.id, sealed, now, expires}));
+        PD_RETURN_IF_ERROR(StatusOf(
+            tx.AppendRequestEvent({0, r.id, now, "system", r.state, r.state, "package", ""})));
+        JobRecord purge;
+        purge.kind = kRequestPackagePurgeJob;
+        purge.payload = json{{"request", r.id}}.dump();
+        // One job per package stored, each at that package's expiry.
+        purge.dedupe_key =
+            std::string(kRequestPackagePurgeJob) + ":" + r.id + ":" + std::to_string(now);
+        purge.run_at = expires;
+        purge.created_at = now;
+        purge.updated_at = now;
+        return StatusOf(tx.EnqueueJob(purge));
+      }));
+    }
+    for (const char* right : {"access", "portability"}) {
+      if (!Names(r, right)) continue;
+      out.steps.push_back({right, zip.ok() ? json{{"values", info.values},
+                                                  {"redactions", info.redactions},
+                                                  {"bytes", zip->size()}}
+                                           : json{{"skipped", "subject_not_found"}}});
+    }
+  }
+  // Erasure last: the ledger and the restriction flag need the subject to still be there.
+  for (const char* right : {"objection", "withdraw_consent", "restriction"}) {
+    if (std::find(r.rights.begin(), r.rights.end(), right) == r.rights.end()) continue;
+    Result<bool> changed = false;
+    if (std::string(right) == "restriction") {
+      Status s = registry_.SetRestricted(ctx, r.subject_id, true, "rights_request");
+      if (s.ok()) {
+        changed = true;
+      } else {
+        changed = s.error();
+      }
+    } else if (std::string(right) == "objection") {
+      changed = consent_->Change(r.subject_id, "", "object", source);
+    } else {
+      changed = consent_->Change(r.subject_id, "*", "withdraw", source);
+    }
+    if (!changed.ok() && !gone(changed.error())) return changed.error();
+    out.steps.push_back({right, changed.ok() ? json{{"changed", *changed}}
+                                             : json{{"skipped", "subject_not_found"}}});
+  }
+  if (std::find(r.rights.begin(), r.rights.end(), "erasure") != r.rights.end()) {
+    Erasure erasure(registry_, policy_, clock_);
+    PD_ASSIGN_OR_RETURN(ErasureReport report, erasure.Erase(ctx, r.subject_id));
+    out.steps.push_back(
+        {"erasure", json{{"attributes_deleted", report.attributes_deleted},
+                         {"identities_cleared", report.identities_cleared},
+                         {"referral_addresses_deleted", report.referral_addresses_deleted},
+                         {"key_destroyed", report.key_destroyed},
+                         {"kept", report.kept.size()}}});
+    if (report.outcome == "partially_completed") {
+      out.partial = true;
+      std::set<std::string> said;
+      for (const auto& kept : report.kept) {
+        auto text = kept.reason.find(r.language);
+        if (text == kept.reason.end()) text = kept.reason.find("en");
+        if (text == kept.reason.end() || !said.insert(text->second).second) continue;
+        out.reason += (out.reason.empty() ? "" : " ") + text->second;
+      }
+    }
+  }
+  return out;
+}
+
 Result<RequestView> RequestService::Transition(const Principal& staff, const std::string& id,
                                                const std::string& action, const std::string& reason,
                                                const std::string& http_request_id) {
   if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
-  static const std::map<std::string, std::pair<std::vector<std::string>, std::string>> kMoves = {
-      {"start", {{"verified"}, "in_progress"}},
-      {"request_approval", {{"in_progress"}, "awaiting_approval"}},
-      {"approve", {{"awaiting_approval"}, "completed"}},
-      {"complete", {{"in_progress"}, "completed"}},
-      {"partially_complete", {{"in_progress", "awaiting_approval"}, "partially_completed"}},
-      {"refuse", {{"verified", "in_progress", "awaiting_approval"}, "refused"}},
-      {"withdraw",
-       {{"received", "awaiting_verification", "verified", "in_progress", "awaiting_approval"},
-        "withdrawn"}},
-  };
-  auto move = kMoves.find(action);
-  if (move == kMoves.end()) {
+  auto move = Moves().find(action);
+  if (move == Moves().end()) {
     return Error(ErrorKind::kInvalidArgument, "unknown_action",
                  "action must be start, request_approval, approve, complete, "
                  "partially_complete, refuse or withdraw");
@@ -608,34 +822,60 @@ Result<RequestView> RequestService::Transition(const Principal& staff, const std
                  "a reason may have at most 2000 bytes");
   }
   std::shared_ptr<const Policy> policy = policy_.Current();
+  // The rights are carried out before the transaction that closes the request: erasure and the
+  // ledger write in transactions of their own. Each step is idempotent, so when the closing
+  // fails (or the daemon stops in between) the request stays open and completing it again
+  // finishes the work.
+  std::optional<Fulfilment> done;
+  if (action == "approve" || action == "complete") {
+    PD_ASSIGN_OR_RETURN(RequestRecord current,
+                        ReadValue<RequestRecord>(store_, [&](Tx& tx) { return Load(tx, id); }));
+    PD_RETURN_IF_ERROR(CheckTransition(current, action));
+    PD_ASSIGN_OR_RETURN(done, Fulfil(staff, current));
+  }
   RequestRecord r;
   PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(r, Load(tx, id));
-    const auto& from = move->second.first;
-    if (std::find(from.begin(), from.end(), r.state) == from.end()) {
-      return Illegal(r.state, action);
-    }
-    const bool completing =
-        action == "approve" || action == "complete" || action == "partially_complete";
-    if (action == "complete" && NeedsApproval(r, settings_)) {
-      return Error(ErrorKind::kFailedPrecondition, "approval_required",
-                   "this request needs a privacy officer's approval: use request_approval");
-    }
-    if (completing && NeedsConfirmation(r, settings_) && !r.confirmed_at) {
-      return Error(ErrorKind::kFailedPrecondition, "confirmation_required",
-                   "the person has not yet confirmed the request with the fresh code mailed "
-                   "when work started");
-    }
+    PD_RETURN_IF_ERROR(CheckTransition(r, action));
+    std::string to = move->second.second;
+    std::string told = reason;
     if (action == "start") r.started_at = clock_.Now();
     if (action == "approve" || action == "complete") r.outcome = "fulfilled";
     if (action == "partially_complete") r.outcome = "partially_fulfilled";
     if (action == "refuse") r.outcome = "refused";
     if (action == "withdraw") r.outcome = "withdrawn_by_staff";
-    if (!reason.empty()) {
-      PD_ASSIGN_OR_RETURN(r.sealed_reason, Seal(r, reason, "reason"));
+    if (done) {
+      if (done->no_data) r.outcome = "no_data_held";
+      if (done->partial) {
+        to = "partially_completed";
+        r.outcome = "partially_fulfilled";
+        told = reason.empty() ? done->reason : reason + "\n" + done->reason;
+      }
+      for (const auto& [right, counts] : done->steps) {
+        PD_RETURN_IF_ERROR(StatusOf(tx.AppendRequestEvent(
+            {0, r.id, clock_.Now(), staff.user_name, r.state, r.state, "fulfil_" + right, ""})));
+        json detail = {{"right", right}};
+        detail.update(counts);
+        PD_RETURN_IF_ERROR(StatusOf(
+            audit_.Append(tx, {staff.user_name, staff.role, "request.fulfil", "request:" + r.id,
+                               "rights", http_request_id, detail.dump()})));
+      }
     }
-    PD_RETURN_IF_ERROR(Move(tx, r, move->second.second, action, staff.user_name, staff.role, reason,
-                            http_request_id));
+    if (!told.empty()) {
+      PD_ASSIGN_OR_RETURN(r.sealed_reason, Seal(r, told, "reason"));
+    }
+    std::string download_until;
+    if (done) {
+      PD_ASSIGN_OR_RETURN(auto package, tx.GetRequestPackage(r.id));
+      if (package) download_until = FormatDate(package->expires_at);
+    }
+    PD_RETURN_IF_ERROR(Move(tx, r, to, action, staff.user_name, staff.role, told, http_request_id));
+    if (done && !done->steps.empty()) {
+      PD_RETURN_IF_ERROR(QueueMail(tx, r, "requester", "request_completed",
+                                   {{"request_id", r.id},
+                                    {"download_until", download_until},
+                                    {"reasons", done->partial ? done->reason : ""}}));
+    }
     if (action == "start" && NeedsConfirmation(r, settings_)) {
       PD_RETURN_IF_ERROR(SendCode(tx, r));
     }

@@ -1,7 +1,20 @@
 // Data subject requests, the request side: intake (portal and staff), identity verification by
 // one-time code, request tokens, the workflow of states with deadlines and extensions, routing
 // of complaints to the DPO and of customers' end users to their controller, the staff queue,
-// and the purge of requests nobody verified. Fulfilment of each right is not done here.
+// and the purge of requests nobody verified.
+//
+// Fulfilment: when staff complete (or approve) a request, the rights that privacyd can carry
+// out on its own data are carried out on the request's verified subject before the request is
+// closed: erasure (Erasure::Erase; what a legal hold or statutory retention keeps makes the
+// request partially_completed, with the reasons in the person's language), restriction
+// (SubjectRegistry::SetRestricted), objection (to direct marketing, through the consent ledger),
+// withdrawal of consent (all marketing), and access and portability (AccessPackage::Build; the
+// zip is stored sealed with the request's key as soon as it is built, before anything is
+// erased, and offered to the holder of the request token once the request is closed, until
+// RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued with it
+// deletes it then). Each step is idempotent, so a completion that
+// fails half-way is simply repeated. Rectification and complaints are left to staff. A request
+// whose identity matched no subject at intake completes with the outcome "no_data_held".
 //
 // States (store.h RequestRecord::state):
 //
@@ -44,9 +57,13 @@
 
 namespace privacyd {
 
+class AccessPackage;
+class ConsentLedger;
+
 // Durable jobs of this module.
 inline constexpr char kRequestMailJob[] = "requests.mail";
 inline constexpr char kRequestPurgeJob[] = "requests.purge_unverified";
+inline constexpr char kRequestPackagePurgeJob[] = "requests.purge_package";
 // The purpose of request codes (verify/one_time_codes.h).
 inline constexpr char kRequestCodePurpose[] = "request";
 // Meta entry counting the unverified requests purged (all that is left of them).
@@ -66,6 +83,8 @@ struct RequestSettings {
   std::set<std::string> confirm_rights = {"access", "erasure", "portability"};
   // Rights that need a privacy officer's approval before completion.
   std::set<std::string> approval_rights = {"erasure"};
+  // How long the person may download the package of an access or portability request.
+  Micros download_validity = 168LL * 3600 * kMicrosPerSecond;
 };
 
 // A new request. Public intake leaves channel, received_at, attested and agent alone.
@@ -170,6 +189,16 @@ class RequestService {
 
   // The request the token opens. Any other id or token: kNotFound "request_not_found".
   Result<RequestView> ForToken(const std::string& id, const std::string& token) const;
+  // The package (zip bytes) of the person's completed access or portability request (token as
+  // for ForToken; every other id or token: kNotFound "request_not_found"). Audited
+  // ("request.download", with the size). Errors: kNotFound "download_not_available" (the
+  // request is still open, or produced no package); kFailedPrecondition "download_expired"
+  // (the download window has closed; an expired package found here is deleted at once).
+  Result<std::string> Download(const std::string& id, const std::string& token);
+  // The package purge job's work: deletes the request's package once it expired. Ok (nothing
+  // done) before, or when there is none.
+  Status PurgePackageIfExpired(const std::string& id);
+
   // The person withdraws their request (token as for ForToken). kFailedPrecondition
   // "illegal_transition" when it is closed.
   Result<RequestView> WithdrawByPerson(const std::string& id, const std::string& token);
@@ -179,9 +208,15 @@ class RequestService {
                           std::vector<RequestEventView>* timeline) const;
   Result<RequestPage> List(const Principal& staff, const RequestQuery& query) const;
   // Actions: "start", "request_approval", "approve", "complete", "partially_complete",
-  // "refuse", "withdraw". Errors: kPermissionDenied "forbidden"; kNotFound
-  // "request_not_found"; kInvalidArgument "unknown_action", "reason_required";
-  // kFailedPrecondition "illegal_transition", "approval_required", "confirmation_required".
+  // "refuse", "withdraw". "approve" and "complete" first carry out the request's rights (see
+  // the top of this file); the request then closes as completed, or partially_completed when
+  // an erasure kept exempt data. Errors: kPermissionDenied "forbidden" (also when the staff
+  // member's role may not erase or restrict); kNotFound "request_not_found"; kInvalidArgument
+  // "unknown_action", "reason_required"; kFailedPrecondition "illegal_transition",
+  // "approval_required", "confirmation_required", "consent_unavailable" (objection or
+  // withdrawal of consent without a ledger, see UseConsent), "access_package_unavailable"
+  // (access or portability without a package builder, see UseAccessPackage); the errors of the
+  // fulfilment itself, after which the request stays open and the action may be repeated.
   Result<RequestView> Transition(const Principal& staff, const std::string& id,
                                  const std::string& action, const std::string& reason,
                                  const std::string& http_request_id);
@@ -204,9 +239,18 @@ class RequestService {
   // privacyd_requests_due_within_7_days.
   void AppendMetrics(std::string& out) const;
 
+  // The ledger through which objections and withdrawals of consent are carried out. Not owned;
+  // must outlive the service. Set once, before the service is used.
+  void UseConsent(const ConsentLedger* consent) { consent_ = consent; }
+  // The builder of access and portability packages, likewise.
+  void UseAccessPackage(const AccessPackage* packages) { packages_ = packages; }
+
   const RequestSettings& settings() const { return settings_; }
 
  private:
+  struct Fulfilment;
+  Status CheckTransition(const RequestRecord& record, const std::string& action) const;
+  Result<Fulfilment> Fulfil(const Principal& staff, const RequestRecord& record) const;
   Result<RequestView> ViewOf(const RequestRecord& record, const Policy& policy) const;
   Status Move(Tx& tx, RequestRecord& record, const std::string& to, const std::string& action,
               const std::string& actor, const std::string& role, const std::string& reason,
@@ -231,6 +275,8 @@ class RequestService {
   const Clock& clock_;
   Random& random_;
   RequestSettings settings_;
+  const ConsentLedger* consent_ = nullptr;
+  const AccessPackage* packages_ = nullptr;
 };
 
 }  // namespace privacyd

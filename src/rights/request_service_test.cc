@@ -346,7 +346,7 @@ TEST_F(RequestServiceTest, WorkflowWithConfirmationAndApproval) {
   auto approved = service_->Transition(kOfficer, view.id, "approve", "", "hr_4");
   ASSERT_TRUE(approved.ok()) << approved.error().code();
   EXPECT_EQ(approved->state, "completed");
-  EXPECT_EQ(approved->outcome, "fulfilled");
+  EXPECT_EQ(approved->outcome, "no_data_held");
   EXPECT_EQ(approved->closed_at, clock_.Now());
   EXPECT_EQ(Transitions(view.id),
             (std::vector<std::string>{"intake:received", "send_code:awaiting_verification",

@@ -271,6 +271,16 @@ struct RequestEventRecord {
   std::string sealed_reason;  // sealed with the request key, or ""
 };
 
+// The result of an access or portability request, offered for download until expires_at. The
+// zip is sealed with the request's own key (context "request:<id>:package"), so deleting the
+// request shreds it too.
+struct RequestPackageRecord {
+  std::string request_id;
+  std::string sealed;  // the sealed zip
+  Micros created_at = 0;
+  Micros expires_at = 0;
+};
+
 // The staff queue: open and closed requests by due date.
 struct RequestQuery {
   std::string state;                 // "" = any
@@ -505,7 +515,7 @@ class Tx {
   virtual Result<std::vector<std::pair<std::string, int64_t>>> CountRequestsByState() = 0;
   // How many open requests are due before `now`.
   virtual Result<int64_t> CountOverdueRequests(Micros now) = 0;
-  // Deletes the request and its timeline (kNotFound "request_not_found").
+  // Deletes the request, its timeline and its package (kNotFound "request_not_found").
   virtual Status DeleteRequest(const std::string& id) = 0;
   // Appends a timeline event and returns its seq (record.seq is ignored). kNotFound
   // "request_not_found" when the request does not exist.
@@ -513,6 +523,13 @@ class Tx {
   // The request's timeline in seq order.
   virtual Result<std::vector<RequestEventRecord>> ListRequestEvents(
       const std::string& request_id) = 0;
+  // A request's package: stored (replacing an earlier one; kNotFound "request_not_found" when
+  // the request does not exist), read (nullopt when there is none), deleted (whether there was
+  // one).
+  virtual Status PutRequestPackage(const RequestPackageRecord& record) = 0;
+  virtual Result<std::optional<RequestPackageRecord>> GetRequestPackage(
+      const std::string& request_id) = 0;
+  virtual Result<bool> DeleteRequestPackage(const std::string& request_id) = 0;
 };
 
 struct StoreStats {

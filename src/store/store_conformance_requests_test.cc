@@ -255,6 +255,10 @@ TEST_P(StoreConformance, RequestWritesAreRefusedInReadTransactions) {
       [](Tx& tx) {
         return StatusOf(tx.AppendRequestEvent({0, "req_1", kT0, "a", "", "b", "c", ""}));
       },
+      [](Tx& tx) {
+        return tx.PutRequestPackage({"req_1", "z", kT0, kT0 + kDay});
+      },
+      [](Tx& tx) { return StatusOf(tx.DeleteRequestPackage("req_1")); },
   };
   for (size_t i = 0; i < writes.size(); ++i) {
     Status s = store_->Read(writes[i]);
@@ -262,6 +266,53 @@ TEST_P(StoreConformance, RequestWritesAreRefusedInReadTransactions) {
     EXPECT_EQ(s.error().kind(), ErrorKind::kFailedPrecondition) << i;
     EXPECT_EQ(s.error().code(), "read_only_transaction") << i;
   }
+}
+
+TEST_P(StoreConformance, RequestPackagesAreReplacedReadDeletedAndGoWithTheirRequest) {
+  const std::string zip("P\0K", 3);
+  Status orphan = store_->Write([&](Tx& tx) {
+    return tx.PutRequestPackage({"req_x", zip, kT0, kT0 + kDay});
+  });
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.error().code(), "request_not_found");
+  ASSERT_TRUE(
+      store_
+          ->Write([&](Tx& tx) -> Status {
+            PD_RETURN_IF_ERROR(tx.InsertRequest(Request("req_1", "completed", kT0)));
+            PD_RETURN_IF_ERROR(tx.InsertRequest(Request("req_2", "completed", kT0)));
+            PD_RETURN_IF_ERROR(tx.PutRequestPackage({"req_1", "old", kT0, kT0 + kDay}));
+            PD_RETURN_IF_ERROR(tx.PutRequestPackage({"req_1", zip, kT0 + 1, kT0 + 7 * kDay}));
+            return tx.PutRequestPackage({"req_2", zip, kT0, kT0 + kDay});
+          })
+          .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    auto p = *tx.GetRequestPackage("req_1");
+                    EXPECT_TRUE(p.has_value());
+                    if (p) {
+                      EXPECT_EQ(p->request_id, "req_1");
+                      EXPECT_EQ(p->sealed, zip);
+                      EXPECT_EQ(p->created_at, kT0 + 1);
+                      EXPECT_EQ(p->expires_at, kT0 + 7 * kDay);
+                    }
+                    EXPECT_FALSE(tx.GetRequestPackage("req_x")->has_value());
+                    return Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    EXPECT_TRUE(*tx.DeleteRequestPackage("req_1"));
+                    EXPECT_FALSE(*tx.DeleteRequestPackage("req_1"));
+                    return tx.DeleteRequest("req_2");
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    EXPECT_FALSE(tx.GetRequestPackage("req_1")->has_value());
+                    EXPECT_FALSE(tx.GetRequestPackage("req_2")->has_value());
+                    return Ok();
+                  })
+                  .ok());
 }
 
 }  // namespace

@@ -3,17 +3,21 @@ server on loopback: intake, the code read from the received mail, verification, 
 the request token, nobody else reading it, brute force of the code stopped, an extension by a
 privacy officer and the mail about it, overdue requests once the daemon's clock is moved past
 the due date (PRIVACYD_TEST_CLOCK_OFFSET_FILE), routing to a customer as controller and of
-complaints to the DPO."""
+complaints to the DPO, and an access request fulfilled: the package downloaded with the token,
+by nobody else, and gone once its window has closed."""
 
 import base64
 import email
 import email.policy
+import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import time
 import urllib.parse
+import zipfile
 
 from harness import BIN, SOURCE_DIR, DaemonTest, make_user
 from smtp_sink import SmtpSink
@@ -366,3 +370,58 @@ class RightsTest(DaemonTest):
             "rights": ["access"], "email": "pia@qzx.example", "channel": "email",
             "agent": True, "authorisation_document": "not base64!"}, token=self.agent),
             400, "invalid_document")
+
+    def test_an_access_request_is_fulfilled_and_only_its_person_downloads_the_package(self):
+        status, _, raw = self.post("/v1/collect/contact", {
+            "name": "Pia Probe", "email": "pia@qzx.example", "message": "Bitte um Rückruf"})
+        self.assertEqual(status, 201, raw)
+        request, verified = self.submit_verified("pia@qzx.example", ("access",))
+        rid, token = request["id"], verified["token"]
+        download = f"/v1/requests/{rid}/download"
+        self.assertProblem(self.daemon.request("GET", download, token=token), 404,
+                           "download_not_available")
+
+        # Access needs the person's fresh code once work has started.
+        path = f"/v1/admin/requests/{rid}/transition"
+        before = len(self.sink.messages)
+        status, _, raw = self.post(path, {"action": "start"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        self.assertTrue(json.loads(raw)["needs_confirmation"])
+        token = self.verify(rid, self.code_for("pia@qzx.example", before))["token"]
+        before = len(self.sink.messages)
+        status, _, raw = self.post(path, {"action": "complete"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        done = json.loads(raw)
+        self.assertEqual((done["state"], done["outcome"]), ("completed", "fulfilled"))
+        answered = self.mail_to("pia@qzx.example", before, subject_has="beantwortet")
+        self.assertEqual(answered["Subject"], f"Ihre Anfrage {rid} ist beantwortet")
+        self.assertIn("Eine Kopie Ihrer Daten liegt bereit", self.text(answered))
+
+        status, headers, raw = self.daemon.request("GET", download, token=token)
+        self.assertEqual(status, 200, raw[:300])
+        self.assertEqual(headers["content-type"], "application/zip")
+        self.assertEqual(headers["content-disposition"],
+                         f'attachment; filename="privacy-data-{rid}.zip"')
+        self.assertEqual(headers["cache-control"], "no-store")
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            self.assertIn("index.html", package.namelist())
+            data = json.loads(package.read("data.json"))
+        self.assertIn("pia@qzx.example", json.dumps(data))
+
+        # Another person's token, or this token on another request, opens nothing.
+        other, other_verified = self.submit_verified("quinn@qzx.example", ("access",))
+        self.assertProblem(self.daemon.request("GET", download, token=other_verified["token"]),
+                           404, "request_not_found")
+        self.assertProblem(self.daemon.request("GET", f"/v1/requests/{other['id']}/download",
+                                               token=token), 404, "request_not_found")
+        self.assertProblem(self.daemon.request("GET", download), 404, "request_not_found")
+
+        # After rights.download_hours (168) the package is gone.
+        self.move_clock(168 * 3600 + 60)
+        self.assertProblem(self.daemon.request("GET", download, token=token), 410,
+                           "download_expired")
+        db = sqlite3.connect(os.path.join(self.data, "privacyd.db"))
+        try:
+            self.assertEqual(db.execute("SELECT count(*) FROM request_packages").fetchone()[0], 0)
+        finally:
+            db.close()

@@ -322,10 +322,28 @@ CREATE TRIGGER request_events_append_only_delete BEFORE DELETE ON request_events
   BEGIN SELECT RAISE(ABORT, 'request events are deleted only with their request'); END;
 )sql";
 
+// The packages of access and portability requests, sealed with the request's key, kept until
+// their download window closes.
+constexpr char kRequestPackagesMigration[] = R"sql(
+CREATE TABLE request_packages (
+  request_id TEXT PRIMARY KEY,
+  sealed     BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3},
-    {4, kV4}, {5, kV5}, {6, kV6},
-    {7, kV7}, {8, kV8}, {9, kRequestsMigration},
+    {1, kV1},
+    {2, kV2},
+    {3, kV3},
+    {4, kV4},
+    {5, kV5},
+    {6, kV6},
+    {7, kV7},
+    {8, kV8},
+    {9, kRequestsMigration},
+    {10, kRequestPackagesMigration},
 };
 
 }  // namespace

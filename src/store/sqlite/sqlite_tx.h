@@ -132,6 +132,10 @@ class SqliteTx final : public Tx {
   Status DeleteRequest(const std::string& id) override;
   Result<int64_t> AppendRequestEvent(const RequestEventRecord& record) override;
   Result<std::vector<RequestEventRecord>> ListRequestEvents(const std::string& request_id) override;
+  Status PutRequestPackage(const RequestPackageRecord& record) override;
+  Result<std::optional<RequestPackageRecord>> GetRequestPackage(
+      const std::string& request_id) override;
+  Result<bool> DeleteRequestPackage(const std::string& request_id) override;
 
  private:
   Status CheckWritable() const;

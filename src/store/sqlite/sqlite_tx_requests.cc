@@ -228,7 +228,8 @@ Status SqliteTx::DeleteRequest(const std::string& id) {
   PD_ASSIGN_OR_RETURN(SqliteQuery events,
                       conn_.Prepare("DELETE FROM request_events WHERE request_id = ?"));
   events.Text(id);
-  return events.Run();
+  PD_RETURN_IF_ERROR(events.Run());
+  return StatusOf(DeleteRequestPackage(id));
 }
 
 Result<int64_t> SqliteTx::AppendRequestEvent(const RequestEventRecord& e) {
@@ -271,6 +272,42 @@ Result<std::vector<RequestEventRecord>> SqliteTx::ListRequestEvents(const std::s
     e.sealed_reason = q.ColumnBytes(7);
     out.push_back(std::move(e));
   }
+}
+
+Status SqliteTx::PutRequestPackage(const RequestPackageRecord& p) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(auto request, GetRequest(p.request_id));
+  if (!request) return RequestNotFound();
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT OR REPLACE INTO request_packages (request_id, sealed, "
+                                    "created_at, expires_at) VALUES (?, ?, ?, ?)"));
+  q.Text(p.request_id).Blob(p.sealed).Int(p.created_at).Int(p.expires_at);
+  return q.Run();
+}
+
+Result<std::optional<RequestPackageRecord>> SqliteTx::GetRequestPackage(
+    const std::string& request_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT request_id, sealed, created_at, expires_at FROM "
+                                    "request_packages WHERE request_id = ?"));
+  q.Text(request_id);
+  PD_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<RequestPackageRecord>();
+  RequestPackageRecord p;
+  p.request_id = q.ColumnBytes(0);
+  p.sealed = q.ColumnBytes(1);
+  p.created_at = q.ColumnInt(2);
+  p.expires_at = q.ColumnInt(3);
+  return std::optional<RequestPackageRecord>(std::move(p));
+}
+
+Result<bool> SqliteTx::DeleteRequestPackage(const std::string& request_id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("DELETE FROM request_packages WHERE request_id = ?"));
+  q.Text(request_id);
+  PD_RETURN_IF_ERROR(q.Run());
+  return conn_.Changes() > 0;
 }
 
 }  // namespace privacyd

@@ -1,0 +1,419 @@
+// Completing a request carries out its rights on the verified subject (request_service.h).
+#include <gtest/gtest.h>
+
+#include "crypto/sealing.h"
+#include "crypto/secret.h"
+#include "guard/guard.h"
+#include "policy/period.h"
+#include "rights/access_package.h"
+#include "rights/erasure.h"
+#include "rights/request_service.h"
+#include "rights/rights_fixture.h"
+
+namespace privacyd {
+namespace {
+
+using nlohmann::json;
+
+const Principal kOfficer{"usr_o", "olga", "privacy_officer"};
+const Principal kAgent{"usr_a", "sam", "support_agent"};
+constexpr Micros kHour = 3600LL * kMicrosPerSecond;
+
+// A policy whose quotes are kept for two years from collection despite erasure.
+std::shared_ptr<const Policy> WithStatutoryQuotes() {
+  return testing::ExamplePolicyWith(
+      "    legal_basis: {default: contract}\n"
+      "    retention:\n"
+      "      keep: {years: 2}\n"
+      "      from: last_interaction\n"
+      "  marketing_email:",
+      "    legal_basis: {default: legal_obligation}\n"
+      "    retention:\n"
+      "      keep: {years: 2}\n"
+      "      from: collection\n"
+      "      statutory: true\n"
+      "      reason:\n"
+      "        en: Commercial law requires it.\n"
+      "        de: Das Handelsrecht schreibt es vor.\n"
+      "        fr: Le droit commercial l'exige.\n"
+      "  marketing_email:");
+}
+
+class RequestFulfilmentTest : public testing::RightsFixture {
+ protected:
+  void SetUp() override {
+    RightsFixture::SetUp();
+    // The workflow's own checks (confirmation, approval) are tested in request_service_test.cc.
+    RequestSettings settings;
+    settings.confirm_rights = {};
+    settings.approval_rights = {};
+    service_ = std::make_unique<RequestService>(*store_, *registry_, keyring_, policy_,
+                                                Jurisdictions::Default(), audit_, *codes_, clock_,
+                                                random_, settings);
+    service_->UseConsent(ledger_.get());
+    auto guard = guard::Guard::Create({});
+    ASSERT_TRUE(guard.ok()) << guard.error().message();
+    guard_ = std::move(guard).value();
+    packages_ = std::make_unique<AccessPackage>(*registry_, policy_, *guard_, clock_);
+    service_->UseAccessPackage(packages_.get());
+  }
+
+  // A portal request verified with the code mailed to `email`: its id and token.
+  std::pair<std::string, std::string> Verified(std::vector<std::string> rights,
+                                               const std::string& email) {
+    NewRequest in;
+    in.rights = std::move(rights);
+    in.email = email;
+    in.country = "DE";
+    in.language = "de";
+    auto view = service_->Submit(in, nullptr, "hr_1");
+    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
+    if (!view.ok()) return {};
+    auto verified = service_->Verify(view->id, LastCode(view->id));
+    EXPECT_TRUE(verified.ok()) << (verified.ok() ? "" : verified.error().code());
+    if (!verified.ok()) return {};
+    return {view->id, verified->token};
+  }
+
+  // The variables of the mail of `template_name` queued for the request, opened with its key.
+  std::vector<json> MailVars(const std::string& id, const std::string& template_name) {
+    std::vector<json> out;
+    auto jobs = *ReadValue<std::vector<JobRecord>>(
+        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+    for (const auto& job : jobs) {
+      if (job.kind != kRequestMailJob) continue;
+      json p = json::parse(job.payload);
+      if (p["request"] != id || p["template"] != template_name) continue;
+      RequestRecord r = Row(id);
+      SecretBytes key = *keyring_->Unwrap("request", r.id, r.master_key_id, r.wrapped_key);
+      std::string sealed;
+      EXPECT_TRUE(FromHex(p["vars"].get<std::string>(), &sealed));
+      auto vars =
+          Open(key, sealed, "request:" + id + ":mail:" + p["message_id"].get<std::string>());
+      EXPECT_TRUE(vars.ok());
+      if (vars.ok()) out.push_back(json::parse(*vars));
+    }
+    return out;
+  }
+
+  std::string LastCode(const std::string& id) {
+    auto codes = MailVars(id, "one_time_code");
+    EXPECT_FALSE(codes.empty()) << "no code mailed";
+    return codes.empty() ? "" : codes.back()["code"].get<std::string>();
+  }
+
+  RequestRecord Row(const std::string& id) {
+    auto row =
+        ReadValue<std::optional<RequestRecord>>(*store_, [&](Tx& tx) { return tx.GetRequest(id); });
+    EXPECT_TRUE(row.ok() && row->has_value());
+    return row.ok() && row->has_value() ? **row : RequestRecord{};
+  }
+
+  std::optional<RequestPackageRecord> Package(const std::string& id) {
+    return *ReadValue<std::optional<RequestPackageRecord>>(
+        *store_, [&](Tx& tx) { return tx.GetRequestPackage(id); });
+  }
+
+  std::vector<JobRecord> PurgeJobs() {
+    std::vector<JobRecord> out;
+    auto jobs = *ReadValue<std::vector<JobRecord>>(
+        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+    for (auto& job : jobs) {
+      if (job.kind == kRequestPackagePurgeJob) out.push_back(job);
+    }
+    return out;
+  }
+
+  template <class R>
+  static std::string Code(const R& result) {
+    return result.ok() ? "ok" : result.error().code();
+  }
+
+  // A request received by post, the identity checked by staff, work started.
+  std::string Started(std::vector<std::string> rights, const std::string& email) {
+    NewRequest in;
+    in.rights = std::move(rights);
+    in.email = email;
+    in.country = "DE";
+    in.language = "de";
+    in.channel = "post";
+    in.attested = true;
+    auto view = service_->Submit(in, &kOfficer, "hr_1");
+    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
+    if (!view.ok()) return "";
+    auto started = service_->Transition(kOfficer, view->id, "start", "", "hr_2");
+    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().code());
+    return view->id;
+  }
+
+  RequestView Complete(const std::string& id) {
+    auto done = service_->Transition(kOfficer, id, "complete", "", "hr_3");
+    EXPECT_TRUE(done.ok()) << (done.ok() ? "" : done.error().code());
+    return done.ok() ? *done : RequestView{};
+  }
+
+  std::vector<RequestEventView> Timeline(const std::string& id) {
+    std::vector<RequestEventView> timeline;
+    EXPECT_TRUE(service_->Get(kOfficer, id, &timeline).ok());
+    return timeline;
+  }
+
+  std::vector<std::string> Actions(const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& e : Timeline(id)) out.push_back(e.action + ":" + e.to_state);
+    return out;
+  }
+
+  std::vector<json> FulfilAudit() {
+    std::vector<json> out;
+    for (const auto& a : AuditOf("request.fulfil")) out.push_back(json::parse(a.detail));
+    return out;
+  }
+
+  std::optional<SubjectRecord> SubjectRow(const std::string& id) {
+    return *ReadValue<std::optional<SubjectRecord>>(*store_,
+                                                    [&](Tx& tx) { return tx.GetSubject(id); });
+  }
+
+  std::string Erika() {
+    return Submit("contact", {{"name", "Erika Mustermann"},
+                              {"email", "erika@qzx.example"},
+                              {"company", "Musterfirma Unikat GmbH"},
+                              {"message", "Bitte rufen Sie mich zurück"}});
+  }
+
+  std::unique_ptr<guard::Guard> guard_;
+  std::unique_ptr<AccessPackage> packages_;
+  std::unique_ptr<RequestService> service_;
+};
+
+TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowClosesThenDeleted) {
+  Erika();
+  auto [id, token] = Verified({"access"}, "erika@qzx.example");
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_not_available");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, id, "start", "", "")), "ok");
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_not_available");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "fulfilled");
+  const Micros completed = clock_.Now();
+
+  auto zip = service_->Download(id, token);
+  ASSERT_TRUE(zip.ok()) << zip.error().code();
+  EXPECT_EQ(zip->substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_NE(zip->find("data.json"), std::string::npos);  // names are stored as they are
+  // At rest it is sealed with the request's key.
+  auto row = Package(id);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->created_at, completed);
+  EXPECT_EQ(row->expires_at, completed + 168 * kHour);
+  EXPECT_EQ(row->sealed.find("data.json"), std::string::npos);
+  RequestRecord request = Row(id);
+  SecretBytes key = *keyring_->Unwrap("request", id, request.master_key_id, request.wrapped_key);
+  EXPECT_EQ(*Open(key, row->sealed, "request:" + id + ":package"), *zip);
+  auto jobs = PurgeJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].run_at, completed + 168 * kHour);
+  EXPECT_EQ(json::parse(jobs[0].payload), (json{{"request", id}}));
+
+  // Nobody else opens it: not another token, not another person's token, not another id.
+  auto [other_id, other_token] = Verified({"access"}, "max@qzx.example");
+  EXPECT_EQ(Code(service_->Download(id, other_token)), "request_not_found");
+  EXPECT_EQ(Code(service_->Download(id, "rqt_" + std::string(64, '0'))), "request_not_found");
+  EXPECT_EQ(Code(service_->Download(id, "")), "request_not_found");
+  EXPECT_EQ(Code(service_->Download("req_nope", token)), "request_not_found");
+  EXPECT_EQ(Code(service_->Download(other_id, other_token)), "download_not_available");
+
+  // The step is evidenced with counts only.
+  EXPECT_EQ(Actions(id),
+            (std::vector<std::string>{"intake:received", "send_code:awaiting_verification",
+                                      "verify:verified", "start:in_progress", "package:in_progress",
+                                      "fulfil_access:in_progress", "complete:completed"}));
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0]["right"], "access");
+  EXPECT_EQ(audit[0]["bytes"], zip->size());
+  EXPECT_GT(audit[0]["values"].get<size_t>(), 0u);
+  EXPECT_EQ(AuditOf("request.download").size(), 1u);
+  // The person is told, with the last day of the download.
+  EXPECT_EQ(MailVars(id, "request_completed"),
+            (std::vector<json>{{{"request_id", id},
+                                {"download_until", FormatDate(completed + 168 * kHour)},
+                                {"reasons", ""}}}));
+
+  // Until the window closes; the purge job then deletes it, and the answer is 410's code.
+  clock_.Set(completed + 168 * kHour - 1);
+  ASSERT_TRUE(service_->PurgePackageIfExpired(id).ok());
+  EXPECT_TRUE(Package(id).has_value());
+  EXPECT_EQ(Code(service_->Download(id, token)), "ok");
+  clock_.Set(completed + 168 * kHour);
+  ASSERT_TRUE(service_->PurgePackageIfExpired(id).ok());
+  EXPECT_FALSE(Package(id).has_value());
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_expired");
+  EXPECT_EQ(Code(service_->Download(id, other_token)), "request_not_found");
+  EXPECT_EQ(AuditOf("request.package_purged").size(), 1u);
+}
+
+TEST_F(RequestFulfilmentTest, AccessAndErasureTogetherKeepThePackageAcrossAFailedCompletion) {
+  const std::string erika = Erika();
+  auto [id, token] = Verified({"access", "erasure"}, "erika@qzx.example");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, id, "start", "", "")), "ok");
+  // A support agent may build the package but not erase: the request stays open, and its
+  // package, already stored, is not offered.
+  EXPECT_EQ(Code(service_->Transition(kAgent, id, "complete", "", "")), "forbidden");
+  EXPECT_EQ(Row(id).state, "in_progress");
+  EXPECT_TRUE(Package(id).has_value());
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_not_available");
+  // The erasure happened, but closing the request did not (as if the daemon stopped between).
+  Erasure erasure(*registry_, policy_, clock_);
+  ASSERT_TRUE(erasure.Erase(officer_, erika).ok());
+  // Completing again finds nobody to pack, but the package made before the erasure is there.
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "fulfilled");
+  auto zip = service_->Download(id, token);
+  ASSERT_TRUE(zip.ok()) << zip.error().code();
+  EXPECT_EQ(zip->substr(0, 2), "PK");
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0], (json{{"right", "access"}, {"skipped", "subject_not_found"}}));
+  EXPECT_EQ(audit[1]["right"], "erasure");
+  EXPECT_EQ(audit[1]["attributes_deleted"], 0);
+  auto mails = MailVars(id, "request_completed");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0]["download_until"], FormatDate(Package(id)->expires_at));
+}
+
+TEST_F(RequestFulfilmentTest, ADownloadAfterTheWindowDeletesThePackageEvenBeforeThePurgeJob) {
+  Erika();
+  auto [id, token] = Verified({"portability"}, "erika@qzx.example");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, id, "start", "", "")), "ok");
+  Complete(id);
+  ASSERT_TRUE(Package(id).has_value());
+  clock_.Advance(168 * kHour);
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_expired");
+  EXPECT_FALSE(Package(id).has_value());
+  EXPECT_EQ(Code(service_->Download(id, token)), "download_expired");
+  ASSERT_TRUE(service_->PurgePackageIfExpired(id).ok());
+  EXPECT_EQ(AuditOf("request.package_purged").size(), 1u);
+}
+
+TEST_F(RequestFulfilmentTest, ErasureErasesTheSubjectAndCompletes) {
+  const std::string erika = Erika();
+  const std::string id = Started({"erasure"}, "erika@qzx.example");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "fulfilled");
+  auto subject = SubjectRow(erika);
+  ASSERT_TRUE(subject.has_value());
+  EXPECT_TRUE(subject->erased_at.has_value());
+  EXPECT_EQ(Verdict("newsletter", "erika@qzx.example"), "erased");
+  EXPECT_EQ(Actions(id),
+            (std::vector<std::string>{"intake:received", "verify:verified", "start:in_progress",
+                                      "fulfil_erasure:in_progress", "complete:completed"}));
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0], (json{{"right", "erasure"},
+                            {"attributes_deleted", 4},
+                            {"identities_cleared", 1},
+                            {"referral_addresses_deleted", 0},
+                            {"key_destroyed", true},
+                            {"kept", 0}}));
+}
+
+TEST_F(RequestFulfilmentTest, StatutoryRetentionMakesTheRequestPartiallyCompletedWithTheReason) {
+  policy_.Replace(WithStatutoryQuotes());
+  const std::string erika = Erika();
+  ASSERT_EQ(Submit("quote", {{"name", "Erika Mustermann"},
+                             {"email", "erika@qzx.example"},
+                             {"company", "Angebotsfirma Unikat AG"},
+                             {"country", "DE"},
+                             {"age_confirmed", "true"},
+                             {"requirements", "500 Lizenzen"}}),
+            erika);
+  const std::string id = Started({"erasure"}, "erika@qzx.example");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "partially_completed");
+  EXPECT_EQ(done.outcome, "partially_fulfilled");
+  EXPECT_TRUE(SubjectRow(erika)->erased_at.has_value());
+  // The person is told why, in their language, sealed like every other reason.
+  auto timeline = Timeline(id);
+  ASSERT_FALSE(timeline.empty());
+  EXPECT_EQ(timeline.back().action, "complete");
+  EXPECT_EQ(timeline.back().to_state, "partially_completed");
+  EXPECT_EQ(timeline.back().reason,
+            "Aufbewahrt bis zum 1. Januar 2028: Das Gesetz verpflichtet uns, für „Erstellung "
+            "eines Angebots“ erhobene Daten 2 Jahre lang aufzubewahren. Das Handelsrecht "
+            "schreibt es vor.");
+  RequestRecord row = *ReadValue<RequestRecord>(*store_, [&](Tx& tx) -> Result<RequestRecord> {
+    PD_ASSIGN_OR_RETURN(auto r, tx.GetRequest(id));
+    return *r;
+  });
+  EXPECT_EQ(row.sealed_reason.find("Handelsrecht"), std::string::npos);
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0]["attributes_deleted"], 4);
+  EXPECT_EQ(audit[0]["kept"], 6);
+  EXPECT_EQ(audit[0]["key_destroyed"], false);
+  auto mails = MailVars(id, "request_completed");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0]["download_until"], "");
+  EXPECT_EQ(mails[0]["reasons"], timeline.back().reason);
+  // Completing again is refused: the request is closed.
+  EXPECT_EQ(service_->Transition(kOfficer, id, "complete", "", "").error().code(),
+            "illegal_transition");
+}
+
+TEST_F(RequestFulfilmentTest, RestrictionMakesTheConsentCheckAnswerRestricted) {
+  const std::string anna = Person("anna@qzx.example", "ccpa");
+  EXPECT_EQ(Verdict("newsletter", "anna@qzx.example"), "allowed");
+  const std::string id = Started({"restriction"}, "anna@qzx.example");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "fulfilled");
+  EXPECT_EQ(Verdict("newsletter", "anna@qzx.example"), "restricted");
+  EXPECT_TRUE(SubjectRow(anna)->restricted_at.has_value());
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0], (json{{"right", "restriction"}, {"changed", true}}));
+}
+
+TEST_F(RequestFulfilmentTest, ObjectionAndWithdrawalGoThroughTheLedger) {
+  Person("carl@qzx.example", "ccpa");
+  Person("dora@qzx.example", "ccpa");
+  EXPECT_EQ(Verdict("product_alerts", "carl@qzx.example"), "allowed");
+  Complete(Started({"withdraw_consent"}, "carl@qzx.example"));
+  EXPECT_EQ(Verdict("newsletter", "carl@qzx.example"), "no_consent");
+  EXPECT_EQ(Verdict("product_alerts", "carl@qzx.example"), "no_consent");
+  const std::string dora = Started({"objection"}, "dora@qzx.example");
+  Complete(dora);
+  EXPECT_EQ(Verdict("newsletter", "dora@qzx.example"), "objected");
+  EXPECT_EQ(Actions(dora).at(3), "fulfil_objection:in_progress");
+  auto audit = FulfilAudit();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0], (json{{"right", "withdraw_consent"}, {"changed", true}}));
+  EXPECT_EQ(audit[1], (json{{"right", "objection"}, {"changed", true}}));
+}
+
+TEST_F(RequestFulfilmentTest, AnIdentityWithoutDataCompletesSayingNoDataIsHeld) {
+  const std::string id = Started({"erasure", "restriction"}, "nobody@qzx.example");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.state, "completed");
+  EXPECT_EQ(done.outcome, "no_data_held");
+  EXPECT_TRUE(FulfilAudit().empty());
+  EXPECT_TRUE(MailVars(id, "request_completed").empty());
+}
+
+TEST_F(RequestFulfilmentTest, ObjectionWithoutALedgerLeavesTheRequestOpen) {
+  Person("dora@qzx.example", "ccpa");
+  const std::string id = Started({"objection"}, "dora@qzx.example");
+  service_->UseConsent(nullptr);
+  auto refused = service_->Transition(kOfficer, id, "complete", "", "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), "consent_unavailable");
+  service_->UseConsent(ledger_.get());
+  EXPECT_EQ(Complete(id).state, "completed");
+}
+
+}  // namespace
+}  // namespace privacyd
