@@ -19,18 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* LangCode(Lang lang) {
-  switch (lang) {
-    case Lang::kDe:
-      return "de";
-    case Lang::kFr:
-      return "fr";
-    case Lang::kEn:
-      break;
-  }
-  return "en";
-}
-
 Lang ChooseLang(const std::string& asked, const Policy& policy) {
   if (auto lang = ParseLang(asked)) return *lang;
   for (const auto& code : policy.languages) {

@@ -11,17 +11,6 @@ namespace privacyd {
 namespace {
 
 const Lang kLangs[] = {Lang::kEn, Lang::kDe, Lang::kFr};
-const char* LangCode(Lang lang) {
-  switch (lang) {
-    case Lang::kDe:
-      return "de";
-    case Lang::kFr:
-      return "fr";
-    case Lang::kEn:
-      break;
-  }
-  return "en";
-}
 
 std::string Fill(std::string text, const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {

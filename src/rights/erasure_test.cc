@@ -21,26 +21,6 @@ std::string FileBytes(const std::filesystem::path& path) {
   return bytes.str();
 }
 
-// A policy whose quotes are kept for two years from collection despite erasure.
-std::shared_ptr<const Policy> WithStatutoryQuotes() {
-  return testing::ExamplePolicyWith(
-      "    legal_basis: {default: contract}\n"
-      "    retention:\n"
-      "      keep: {years: 2}\n"
-      "      from: last_interaction\n"
-      "  marketing_email:",
-      "    legal_basis: {default: legal_obligation}\n"
-      "    retention:\n"
-      "      keep: {years: 2}\n"
-      "      from: collection\n"
-      "      statutory: true\n"
-      "      reason:\n"
-      "        en: Commercial law requires it.\n"
-      "        de: Das Handelsrecht schreibt es vor.\n"
-      "        fr: Le droit commercial l'exige.\n"
-      "  marketing_email:");
-}
-
 class ErasureTest : public testing::RightsFixture {
  protected:
   std::string Erika() {
@@ -216,7 +196,7 @@ TEST_F(ErasureTest, OnlyOfficersAndAdminsErase) {
 }
 
 TEST_F(ErasureTest, StatutoryRetentionKeepsExactlyTheQuoteWithItsReasonInEachLanguage) {
-  policy_.Replace(WithStatutoryQuotes());
+  policy_.Replace(testing::WithStatutoryQuotes());
   const std::string erika = Erika();
   ASSERT_EQ(Quote("erika@example.com"), erika);
 

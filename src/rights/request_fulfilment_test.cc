@@ -19,26 +19,6 @@ const Principal kOfficer{"usr_o", "olga", "privacy_officer"};
 const Principal kAgent{"usr_a", "sam", "support_agent"};
 constexpr Micros kHour = 3600LL * kMicrosPerSecond;
 
-// A policy whose quotes are kept for two years from collection despite erasure.
-std::shared_ptr<const Policy> WithStatutoryQuotes() {
-  return testing::ExamplePolicyWith(
-      "    legal_basis: {default: contract}\n"
-      "    retention:\n"
-      "      keep: {years: 2}\n"
-      "      from: last_interaction\n"
-      "  marketing_email:",
-      "    legal_basis: {default: legal_obligation}\n"
-      "    retention:\n"
-      "      keep: {years: 2}\n"
-      "      from: collection\n"
-      "      statutory: true\n"
-      "      reason:\n"
-      "        en: Commercial law requires it.\n"
-      "        de: Das Handelsrecht schreibt es vor.\n"
-      "        fr: Le droit commercial l'exige.\n"
-      "  marketing_email:");
-}
-
 class RequestFulfilmentTest : public testing::RightsFixture {
  protected:
   void SetUp() override {
@@ -322,7 +302,7 @@ TEST_F(RequestFulfilmentTest, ErasureErasesTheSubjectAndCompletes) {
 }
 
 TEST_F(RequestFulfilmentTest, StatutoryRetentionMakesTheRequestPartiallyCompletedWithTheReason) {
-  policy_.Replace(WithStatutoryQuotes());
+  policy_.Replace(testing::WithStatutoryQuotes());
   const std::string erika = Erika();
   ASSERT_EQ(Submit("quote", {{"name", "Erika Mustermann"},
                              {"email", "erika@qzx.example"},

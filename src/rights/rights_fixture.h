@@ -13,6 +13,27 @@
 
 namespace privacyd::testing {
 
+// A policy whose quotes are kept for two years from collection despite erasure (statutory
+// retention, rights/erasure.h).
+inline std::shared_ptr<const Policy> WithStatutoryQuotes() {
+  return ExamplePolicyWith(
+      "    legal_basis: {default: contract}\n"
+      "    retention:\n"
+      "      keep: {years: 2}\n"
+      "      from: last_interaction\n"
+      "  marketing_email:",
+      "    legal_basis: {default: legal_obligation}\n"
+      "    retention:\n"
+      "      keep: {years: 2}\n"
+      "      from: collection\n"
+      "      statutory: true\n"
+      "      reason:\n"
+      "        en: Commercial law requires it.\n"
+      "        de: Das Handelsrecht schreibt es vor.\n"
+      "        fr: Le droit commercial l'exige.\n"
+      "  marketing_email:");
+}
+
 class RightsFixture : public ConsentFixture {
  protected:
   void SetUp() override {

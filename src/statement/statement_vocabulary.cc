@@ -164,6 +164,18 @@ std::optional<Lang> ParseLang(std::string_view code) {
   return std::nullopt;
 }
 
+const char* LangCode(Lang lang) {
+  switch (lang) {
+    case Lang::kDe:
+      return "de";
+    case Lang::kFr:
+      return "fr";
+    case Lang::kEn:
+      break;
+  }
+  return "en";
+}
+
 const std::vector<std::string>& SupportedStatementLanguages() {
   static const std::vector<std::string> kLanguages = {"en", "de", "fr"};
   return kLanguages;

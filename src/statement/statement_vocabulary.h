@@ -20,6 +20,8 @@ enum class Lang { kEn, kDe, kFr };
 
 // "en" -> kEn, ...; nullopt for a language privacyd has no words for.
 std::optional<Lang> ParseLang(std::string_view code);
+// kEn -> "en", ...: the inverse of ParseLang.
+const char* LangCode(Lang lang);
 // The languages privacyd has words for: "en", "de", "fr".
 const std::vector<std::string>& SupportedStatementLanguages();
 
