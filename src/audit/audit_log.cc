@@ -50,13 +50,16 @@ Result<AuditRecord> AuditLog::Append(Tx& tx, const AuditEvent& e) const {
   return r;
 }
 
+Status AuditLog::CheckReader(const Principal& reader) {
+  if (RoleIn(reader.role, AuditReaderRoles())) return Ok();
+  return Error(ErrorKind::kPermissionDenied, "forbidden",
+               "the role '" + reader.role + "' may not read the audit trail");
+}
+
 Result<std::vector<AuditRecord>> AuditLog::List(Store& store, const Principal& reader,
                                                 const std::string& request_id,
                                                 const AuditQuery& query) const {
-  if (!RoleIn(reader.role, AuditReaderRoles())) {
-    return Error(ErrorKind::kPermissionDenied, "forbidden",
-                 "the role '" + reader.role + "' may not read the audit trail");
-  }
+  PD_RETURN_IF_ERROR(CheckReader(reader));
   return WriteValue<std::vector<AuditRecord>>(
       store, [&](Tx& tx) -> Result<std::vector<AuditRecord>> {
         PD_ASSIGN_OR_RETURN(auto rows, tx.ListAudit(query));
@@ -65,6 +68,19 @@ Result<std::vector<AuditRecord>> AuditLog::List(Store& store, const Principal& r
                                        "audit", request_id, detail.dump()}));
         return rows;
       });
+}
+
+Result<AuditVerifyReport> AuditLog::VerifyFor(Store& store, const Principal& reader,
+                                              const std::string& request_id) const {
+  PD_RETURN_IF_ERROR(CheckReader(reader));
+  PD_ASSIGN_OR_RETURN(AuditVerifyReport report, Verify(store));
+  nlohmann::json detail = {{"checked", report.checked}, {"intact", report.intact}};
+  if (!report.intact) detail["first_broken_seq"] = report.first_broken_seq;
+  PD_RETURN_IF_ERROR(store.Write([&](Tx& tx) {
+    return StatusOf(Append(tx, {reader.user_name, reader.role, "audit.verified", "audit", "audit",
+                                request_id, detail.dump()}));
+  }));
+  return report;
 }
 
 Result<AuditVerifyReport> AuditLog::Verify(Store& store) const {

@@ -48,11 +48,18 @@ class AuditLog {
 
   // Walks the whole chain in sequence order.
   Result<AuditVerifyReport> Verify(Store& store) const;
+  // Verify for a reader whose role may see the trail (auditor, admin); the check and its
+  // outcome are appended to the trail after the entries it walked (`audit.verified`).
+  // Errors: kPermissionDenied "forbidden".
+  Result<AuditVerifyReport> VerifyFor(Store& store, const Principal& reader,
+                                      const std::string& request_id) const;
 
   // The hex SHA-256 that `record` must carry given its fields and prev_hash.
   static std::string ComputeHash(const AuditRecord& record);
 
  private:
+  static Status CheckReader(const Principal& reader);
+
   const Clock& clock_;
 };
 

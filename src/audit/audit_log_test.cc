@@ -94,6 +94,29 @@ TEST_F(AuditLogTest, HashCoversEveryField) {
   }
 }
 
+TEST_F(AuditLogTest, VerifyForChecksTheRoleAndRecordsTheCheckAfterTheEntriesItWalked) {
+  Append("subject.read", "subject:sub_1");
+  Append("subject.read", "subject:sub_2");
+  auto denied = log_.VerifyFor(*store_, {"usr_1", "sam", "support_agent"}, "req_2");
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code(), "forbidden");
+
+  auto report = log_.VerifyFor(*store_, {"usr_2", "audrey", "auditor"}, "req_3");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact);
+  EXPECT_EQ(report->checked, 2);
+  auto rows = ReadValue<std::vector<AuditRecord>>(*store_, [](Tx& tx) {
+    AuditQuery q;
+    return tx.ListAudit(q);
+  });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 3u);  // the refused check left nothing
+  EXPECT_EQ(rows->back().action, "audit.verified");
+  EXPECT_EQ(rows->back().actor, "audrey");
+  EXPECT_EQ(rows->back().request_id, "req_3");
+  EXPECT_EQ(rows->back().detail, R"({"checked":2,"intact":true})");
+}
+
 // Rebuilds the store's audit rows through the Tx interface with one of them altered.
 TEST_F(AuditLogTest, VerifyNamesTheFirstAlteredEntry) {
   for (int i = 0; i < 5; ++i) Append("subject.read", "subject:sub_" + std::to_string(i));

@@ -1,7 +1,10 @@
 #include "http/admin_routes.h"
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "consent/suppression_list.h"
+#include "crypto/secret.h"
 #include "http/json_body.h"
 #include "registry/purpose_view.h"
 #include "staff/roles.h"
@@ -93,22 +96,30 @@ Result<json> CreateSubject(SubjectRegistry& registry, const HttpRequest& request
   return SubjectJson(view);
 }
 
+// The identity named by ?email=ADDRESS or ?identity=KIND:VALUE, or nullopt when neither is given.
+Result<std::optional<IdentityValue>> IdentityQuery(const HttpRequest& request) {
+  if (auto email = request.Query("email")) {
+    return std::optional<IdentityValue>(IdentityValue{"email", *email});
+  }
+  auto given = request.Query("identity");
+  if (!given) return std::optional<IdentityValue>();
+  auto colon = given->find(':');
+  if (colon == std::string::npos) {
+    return BadRequest("invalid_identity",
+                      "write the identity as KIND:VALUE, e.g. identity=email:ada@example.com");
+  }
+  return std::optional<IdentityValue>(
+      IdentityValue{given->substr(0, colon), given->substr(colon + 1)});
+}
+
 Result<json> FindSubjects(SubjectRegistry& registry, const HttpRequest& request,
                           const Principal* principal) {
-  IdentityValue identity;
-  if (auto email = request.Query("email")) {
-    identity = {"email", *email};
-  } else if (auto given = request.Query("identity")) {
-    auto colon = given->find(':');
-    if (colon == std::string::npos) {
-      return BadRequest("invalid_identity",
-                        "write the identity as KIND:VALUE, e.g. identity=email:ada@example.com");
-    }
-    identity = {given->substr(0, colon), given->substr(colon + 1)};
-  } else {
+  PD_ASSIGN_OR_RETURN(auto given, IdentityQuery(request));
+  if (!given) {
     return BadRequest("missing_identity",
                       "give the identity to look up: ?identity=KIND:VALUE or ?email=ADDRESS");
   }
+  const IdentityValue& identity = *given;
   PD_ASSIGN_OR_RETURN(auto found,
                       registry.FindByIdentity(ContextFor(request, principal), identity));
   json subjects = json::array();
@@ -116,24 +127,26 @@ Result<json> FindSubjects(SubjectRegistry& registry, const HttpRequest& request,
   return json{{"subjects", subjects}};
 }
 
+// A query parameter holding a whole number from min to max, or nullopt.
+std::optional<int64_t> WholeNumber(const std::string& text, int64_t min, int64_t max) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  int64_t n = std::stoll(text);
+  if (n < min || n > max) return std::nullopt;
+  return n;
+}
+
 Result<AuditQuery> ParseAuditQuery(const HttpRequest& request) {
   AuditQuery query;
-  auto number = [](const std::string& text, int64_t min, int64_t max) -> std::optional<int64_t> {
-    if (text.empty() || text.size() > 18) return std::nullopt;
-    for (char c : text) {
-      if (c < '0' || c > '9') return std::nullopt;
-    }
-    int64_t n = std::stoll(text);
-    if (n < min || n > max) return std::nullopt;
-    return n;
-  };
   if (auto limit = request.Query("limit")) {
-    auto n = number(*limit, 1, 1000);
+    auto n = WholeNumber(*limit, 1, 1000);
     if (!n) return BadRequest("invalid_limit", "limit must be a whole number from 1 to 1000");
     query.limit = static_cast<int>(*n);
   }
   if (auto cursor = request.Query("cursor")) {
-    auto n = number(*cursor, 0, INT64_MAX / 2);
+    auto n = WholeNumber(*cursor, 0, INT64_MAX / 2);
     if (!n) return BadRequest("invalid_cursor", "cursor must be a next_cursor value from a page");
     query.after_seq = *n;
   }
@@ -179,6 +192,38 @@ Result<json> ListAudit(Store& store, const AuditLog& audit, const HttpRequest& r
   return json{{"entries", entries}, {"next_cursor", next}};
 }
 
+json SuppressionJson(const SuppressionRecord& entry) {
+  return {{"kind", entry.kind},
+          {"index", ToHex(entry.blind_index)},
+          {"reason", entry.reason},
+          {"created_at", FormatRfc3339(entry.created_at)}};
+}
+
+Result<json> ListSuppressions(const SuppressionList& list, const HttpRequest& request,
+                              const Principal* principal) {
+  AccessContext ctx = ContextFor(request, principal);
+  PD_ASSIGN_OR_RETURN(auto identity, IdentityQuery(request));
+  if (identity) {
+    PD_ASSIGN_OR_RETURN(auto found, list.Find(ctx, *identity));
+    json entries = json::array();
+    if (found) entries.push_back(SuppressionJson(*found));
+    return json{{"entries", entries}, {"next_cursor", nullptr}};
+  }
+  int limit = 100;
+  if (auto given = request.Query("limit")) {
+    auto n = WholeNumber(*given, 1, 1000);
+    if (!n) return BadRequest("invalid_limit", "limit must be a whole number from 1 to 1000");
+    limit = static_cast<int>(*n);
+  }
+  PD_ASSIGN_OR_RETURN(SuppressionPage page,
+                      list.List(ctx, request.Query("cursor").value_or(""), limit));
+  json entries = json::array();
+  for (const auto& entry : page.entries) entries.push_back(SuppressionJson(entry));
+  return json{{"entries", entries},
+              {"total", page.total},
+              {"next_cursor", page.next.empty() ? json(nullptr) : json(page.next)}};
+}
+
 }  // namespace
 
 void AddSubjectRoutes(Router& router, SubjectRegistry& registry, const PolicyHolder& policy) {
@@ -219,6 +264,30 @@ void AddAuditRoutes(Router& router, Store& store, const AuditLog& audit) {
                    .roles = AuditReaderRoles(),
                    .handler = [&store, &audit](const HttpRequest& req, const Principal* who) {
                      return Respond(ListAudit(store, audit, req, *who), 200, req);
+                   }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/v1/admin/audit/verify",
+                   .roles = AuditReaderRoles(),
+                   .handler = [&store, &audit](const HttpRequest& req, const Principal* who) {
+                     auto report = audit.VerifyFor(store, *who, req.request_id);
+                     if (!report.ok()) return ProblemResponse(report.error(), req.request_id);
+                     json out = {{"intact", report->intact}, {"checked", report->checked}};
+                     if (!report->intact) {
+                       out["first_broken_seq"] = report->first_broken_seq;
+                       out["reason"] = report->reason;
+                     }
+                     return JsonResponse(200, out.dump());
+                   }});
+}
+
+void AddSuppressionRoutes(Router& router, Store& store, const SubjectRegistry& registry,
+                          const AuditLog& audit) {
+  auto list = std::make_shared<const SuppressionList>(store, registry, audit);
+  router.Add(Route{.method = "GET",
+                   .pattern = "/v1/admin/suppressions",
+                   .roles = SuppressionReadRoles(),
+                   .handler = [list](const HttpRequest& req, const Principal* who) {
+                     return Respond(ListSuppressions(*list, req, who), 200, req);
                    }});
 }
 

@@ -1,5 +1,5 @@
-// Staff API routes over the subject registry and the audit trail. Each handler parses and
-// validates the request, calls one service, and maps the result to JSON.
+// Staff API routes over the subject registry, the audit trail and the suppression list. Each
+// handler parses and validates the request, calls one service, and maps the result to JSON.
 #pragma once
 
 #include "audit/audit_log.h"
@@ -12,5 +12,7 @@ namespace privacyd {
 
 void AddSubjectRoutes(Router& router, SubjectRegistry& registry, const PolicyHolder& policy);
 void AddAuditRoutes(Router& router, Store& store, const AuditLog& audit);
+void AddSuppressionRoutes(Router& router, Store& store, const SubjectRegistry& registry,
+                          const AuditLog& audit);
 
 }  // namespace privacyd

@@ -24,6 +24,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddSystemRoutes(declared, services.metrics, services.readiness);
   AddSubjectRoutes(declared, services.registry, services.policy);
   AddAuditRoutes(declared, services.store, services.audit);
+  AddSuppressionRoutes(declared, services.store, services.registry, services.audit);
   AddPolicyVersionRoutes(declared, services.policy_versions, services.policy_manager,
                          services.policy, services.public_url);
   AddPolicyRoutes(declared, services.policy);

@@ -103,6 +103,13 @@ inline const std::vector<std::string>& OutboxRoles() {
   return kRoles;
 }
 
+// Who may read the suppression list (blind indexes, reasons and dates, no addresses): the
+// privacy team, and support agents answering "why do I get no mail from you?".
+inline const std::vector<std::string>& SuppressionReadRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};
+  return kRoles;
+}
+
 inline bool RoleIn(std::string_view role, const std::vector<std::string>& roles) {
   for (const auto& r : roles) {
     if (r == role) return true;

@@ -326,6 +326,11 @@ class Tx {
   // When the earliest suppression of any of the subject's identities was made, or nullopt.
   virtual Result<std::optional<Micros>> EarliestSuppressionOfSubject(
       const std::string& subject_id) = 0;
+  // One page of the suppression list in (kind, blind_index) order, after the entry (after_kind,
+  // after_blind_index), or from the start when after_kind is empty; and how many there are.
+  virtual Result<std::vector<SuppressionRecord>> ListSuppressions(
+      const std::string& after_kind, const std::string& after_blind_index, int limit) = 0;
+  virtual Result<int64_t> CountSuppressions() = 0;
 
   // The consent change log. ListConsentChanges returns up to `limit` rows after `after_seq` in
   // seq order; LastConsentChange the seq of the latest row ever written (0 when none), even

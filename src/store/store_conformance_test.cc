@@ -502,6 +502,37 @@ TEST_P(StoreConformance, SuppressionsAreKeptOncePerIdentityWhateverTheSubject) {
   EXPECT_FALSE(other_kind->has_value());
 }
 
+TEST_P(StoreConformance, TheSuppressionListIsPagedInKeyOrder) {
+  // Blind indexes are raw bytes: NUL and 0xff must order as bytes, not as text.
+  const std::vector<SuppressionRecord> rows = {
+      {"phone", std::string("\x00\x01", 2), "objection", kT0},
+      {"email", std::string("\xff", 1), "objection", kT0 + kSecond},
+      {"email", std::string("\x00\xff", 2), "complaint", kT0 + 2 * kSecond},
+      {"email", std::string("\x00", 1), "objection", kT0 + 3 * kSecond},
+      {"customer_id", "c", "objection", kT0 + 4 * kSecond}};
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    for (const auto& r : rows) PD_RETURN_IF_ERROR(tx.AddSuppression(r));
+    return Ok();
+  })));
+  std::vector<std::string> seen;
+  std::string after_kind, after_index;
+  for (int page = 0; page < 4; ++page) {
+    auto got = ReadValue<std::vector<SuppressionRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListSuppressions(after_kind, after_index, 2); });
+    ASSERT_TRUE(IsOk(got));
+    if (got->empty()) break;
+    for (const auto& r : *got) seen.push_back(r.kind + ":" + r.blind_index);
+    after_kind = got->back().kind;
+    after_index = got->back().blind_index;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"customer_id:c", "email:" + std::string("\x00", 1),
+                                            "email:" + std::string("\x00\xff", 2), "email:\xff",
+                                            "phone:" + std::string("\x00\x01", 2)}));
+  auto count = ReadValue<int64_t>(*store_, [](Tx& tx) { return tx.CountSuppressions(); });
+  ASSERT_TRUE(IsOk(count));
+  EXPECT_EQ(*count, 5);
+}
+
 TEST_P(StoreConformance, AReferralIsKeptOnceAndLosesItsAddressWhenSent) {
   const std::string index("\x01ref\x00", 5);
   ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.InsertSubject(Subject("sub_1")); })));

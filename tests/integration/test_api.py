@@ -130,6 +130,18 @@ class StaffApiTest(DaemonTest):
         self.assertProblem(d.request("GET", "/v1/admin/audit?limit=0", token=self.admin), 400,
                            "invalid_limit")
 
+        # The chain verifies over HTTP too (auditor and admin; the check is recorded).
+        self.assertProblem(d.request("GET", "/v1/admin/audit/verify", token=self.agent), 403,
+                           "forbidden")
+        status, _, raw = d.request("GET", "/v1/admin/audit/verify", token=self.auditor)
+        self.assertEqual(status, 200, raw)
+        report = json.loads(raw)
+        self.assertEqual(report["intact"], True)
+        self.assertGreaterEqual(report["checked"], len(entries))
+        status, _, raw = d.request("GET", "/v1/admin/audit?action=audit.verified", token=self.admin)
+        self.assertEqual([(e["actor"], e["detail"]) for e in json.loads(raw)["entries"]],
+                         [("audrey", {"checked": report["checked"], "intact": True})])
+
         # Tokens die with revocation and with their user.
         tokens = cli("token", "list", "--user", "sam", data_dir=self.data).stdout
         sam_token_id = self.agent.split(".")[0]
@@ -155,6 +167,13 @@ class StaffApiTest(DaemonTest):
         broken = cli("audit", "verify", data_dir=self.data, check=False)
         self.assertEqual(broken.returncode, 1, broken.stdout + broken.stderr)
         self.assertIn(f"BROKEN at entry {row[0]}:", broken.stdout)
+        d = self.start_daemon()
+        status, _, raw = d.request("GET", "/v1/admin/audit/verify", token=self.admin)
+        self.assertEqual(status, 200, raw)
+        report = json.loads(raw)
+        self.assertEqual((report["intact"], report["first_broken_seq"], report["checked"]),
+                         (False, row[0], row[0] - 1))
+        self.assertIn("altered", report["reason"])
 
     def test_system_endpoints(self):
         d = self.daemon

@@ -391,6 +391,26 @@ class ConsentTest(DaemonTest):
         self.assertEqual(status, 200, raw)
         self.assertTrue(json.loads(raw)["objected_to_marketing"])
         self.assertEqual(self.verdict("newsletter", "obj@example.de"), "objected")
+        # Staff find the entry by the address, which is not in it; marketing may not look.
+        status, _, raw = self.daemon.request("GET", "/v1/admin/suppressions?email=OBJ@example.de",
+                                             token=self.officer)
+        self.assertEqual(status, 200, raw)
+        [entry] = json.loads(raw)["entries"]
+        self.assertEqual((entry["kind"], entry["reason"]), ("email", "objection"))
+        self.assertRegex(entry["index"], "^[0-9a-f]{64}$")
+        self.assertNotIn("obj@", raw.decode().lower())
+        status, _, raw = self.daemon.request("GET", "/v1/admin/suppressions?email=other@example.de",
+                                             token=self.officer)
+        self.assertEqual(json.loads(raw)["entries"], [])
+        status, _, raw = self.daemon.request("GET", "/v1/admin/suppressions?limit=1",
+                                             token=self.officer)
+        page = json.loads(raw)
+        self.assertEqual((page["entries"], page["total"], page["next_cursor"]), ([entry], 1, None))
+        status, _, raw = self.daemon.request("GET", "/v1/admin/suppressions", token=self.sender)
+        self.assertEqual((status, json.loads(raw)["code"]), (403, "forbidden"))
+        status, _, raw = self.daemon.request("GET", "/v1/admin/suppressions?cursor=email:zz",
+                                             token=self.officer)
+        self.assertEqual((status, json.loads(raw)["code"]), (400, "invalid_cursor"))
         subject = self.subject_id("obj@example.de")
         # Erasure comes with the rights workflow; here the row is marked as it will mark it.
         db = sqlite3.connect(os.path.join(self.data, "privacyd.db"), timeout=10)

@@ -70,6 +70,11 @@ ConsentEventRecord ReadConsentEvent(const SqliteQuery& q) {
   return r;
 }
 
+SuppressionRecord ReadSuppression(const SqliteQuery& row) {
+  return SuppressionRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
+                           row.ColumnInt(3)};
+}
+
 IdentityRecord ReadIdentity(const SqliteQuery& q) {
   return IdentityRecord{q.ColumnBytes(0), q.ColumnBytes(1), q.ColumnBytes(2), q.ColumnBytes(3),
                         q.ColumnInt(4)};
@@ -460,10 +465,7 @@ Result<std::optional<SuppressionRecord>> SqliteTx::FindSuppression(const std::st
                       conn_.Prepare("SELECT kind, blind_index, reason, created_at FROM "
                                     "suppressions WHERE kind = ? AND blind_index = ?"));
   q.Text(kind).Blob(blind_index);
-  return FirstRow<SuppressionRecord>(q, [](const SqliteQuery& row) {
-    return SuppressionRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
-                             row.ColumnInt(3)};
-  });
+  return FirstRow<SuppressionRecord>(q, ReadSuppression);
 }
 
 Result<std::optional<Micros>> SqliteTx::EarliestSuppressionOfSubject(
@@ -478,7 +480,23 @@ Result<std::optional<Micros>> SqliteTx::EarliestSuppressionOfSubject(
   return row ? *row : std::optional<Micros>();
 }
 
-// Identities.
+Result<std::vector<SuppressionRecord>> SqliteTx::ListSuppressions(
+    const std::string& after_kind, const std::string& after_blind_index, int limit) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT kind, blind_index, reason, created_at FROM "
+                                    "suppressions WHERE (kind, blind_index) > (?, ?) "
+                                    "ORDER BY kind, blind_index LIMIT ?"));
+  q.Text(after_kind).Blob(after_blind_index).Int(limit);
+  return CollectRows<SuppressionRecord>(q, ReadSuppression);
+}
+
+Result<int64_t> SqliteTx::CountSuppressions() {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT COUNT(*) FROM suppressions"));
+  PD_ASSIGN_OR_RETURN(
+      auto count, FirstRow<int64_t>(q, [](const SqliteQuery& row) { return row.ColumnInt(0); }));
+  return count.value_or(0);
+}
+
 // Identities.
 
 Status SqliteTx::InsertIdentity(const IdentityRecord& identity) {
@@ -620,13 +638,7 @@ Status SqliteTx::ScanConsentEvents(const std::function<Status(const ConsentEvent
 Status SqliteTx::ScanSuppressions(const std::function<Status(const SuppressionRecord&)>& fn) {
   PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("SELECT kind, blind_index, reason, created_at "
                                                    "FROM suppressions"));
-  return ScanRows<SuppressionRecord>(
-      q,
-      [](const SqliteQuery& r) {
-        return SuppressionRecord{r.ColumnBytes(0), r.ColumnBytes(1), r.ColumnBytes(2),
-                                 r.ColumnInt(3)};
-      },
-      fn);
+  return ScanRows<SuppressionRecord>(q, ReadSuppression, fn);
 }
 
 // Attributes.

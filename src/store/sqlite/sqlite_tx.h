@@ -30,6 +30,10 @@ class SqliteTx final : public Tx {
                                                            const std::string& blind_index) override;
   Result<std::optional<Micros>> EarliestSuppressionOfSubject(
       const std::string& subject_id) override;
+  Result<std::vector<SuppressionRecord>> ListSuppressions(const std::string& after_kind,
+                                                          const std::string& after_blind_index,
+                                                          int limit) override;
+  Result<int64_t> CountSuppressions() override;
   Result<std::optional<SubjectRecord>> FindSubjectRecordByIdentity(
       const std::string& kind, const std::string& blind_index) override;
 
