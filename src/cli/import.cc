@@ -9,6 +9,7 @@
 #include "audit/audit_log.h"
 #include "cli/data_dir.h"
 #include "collect/enrichment_import.h"
+#include "collect/import_history.h"
 #include "guard/guard.h"
 #include "keys/key_manager.h"
 #include "policy/policy_loader.h"
@@ -57,7 +58,8 @@ int RunImportEnrichment(const ImportCommand& command, const Config& config, Envi
   AuditLog audit(env.clock);
   SubjectRegistry registry(**store, *keyring, audit, env.clock, env.random);
   Collector collector(policy, registry, guard->get(), env.clock, env.random);
-  EnrichmentImporter importer(collector, policy, env.random);
+  ImportHistory history(**store, env.clock);
+  EnrichmentImporter importer(collector, policy, env.random, &history);
 
   Principal principal{"", command.actor, "admin"};
   ImportOptions options{command.vendor, command.point, &principal, ""};

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "collect/csv_reader.h"
+#include "collect/import_history.h"
 #include "staff/roles.h"
 
 namespace privacyd {
@@ -12,6 +13,10 @@ namespace {
 // Rows imported at once: enough concurrent writes for group commit to serve them with one
 // fsync, few enough to keep memory and threads small.
 constexpr size_t kRowsInFlight = 32;
+
+// Skipped and refused rows kept in an import's history; the counts cover all of them, and
+// `privacyd import --report` writes every row.
+constexpr size_t kRecordedExceptions = 10000;
 
 bool ValidVendor(const std::string& vendor) {
   if (vendor.empty() || vendor.size() > 64) return false;
@@ -76,6 +81,8 @@ Result<ImportSummary> EnrichmentImporter::Import(
                  "the file is empty: it needs a header row naming its columns");
   }
   ImportSummary summary;
+  const Micros started_at = history_ != nullptr ? history_->clock().Now() : 0;
+  std::vector<ImportRow> exceptions;  // skipped and refused rows, for the history
   summary.id = NewId(random_, "imp");
   summary.point = point_id;
   summary.vendor = options.vendor;
@@ -114,10 +121,16 @@ Result<ImportSummary> EnrichmentImporter::Import(
     std::future<Result<CollectionOutcome>> outcome;
   };
   std::vector<Pending> group;
+  // Waits for every row in flight and counts those that were imported, so that the counts say
+  // what was stored even when one row's error stops the import; returns the first error.
   auto finish_group = [&]() -> Status {
+    Status first_error;
     for (auto& pending : group) {
       Result<CollectionOutcome> outcome = pending.outcome.get();
-      if (!outcome.ok()) return outcome.error();
+      if (!outcome.ok()) {
+        if (first_error.ok()) first_error = outcome.error();
+        continue;
+      }
       ImportRow row;
       row.line = pending.line;
       if (outcome->receipt) {
@@ -134,30 +147,47 @@ Result<ImportSummary> EnrichmentImporter::Import(
         ++summary.refused;
       }
       ++summary.rows;
+      if (row.outcome != "added" && row.outcome != "merged" &&
+          exceptions.size() < kRecordedExceptions) {
+        exceptions.push_back(row);
+      }
       if (on_row) on_row(row, reader.bytes_read());
     }
     group.clear();
-    return Ok();
+    return first_error;
   };
 
-  std::vector<std::string> fields;
-  for (;;) {
-    PD_ASSIGN_OR_RETURN(bool more, reader.Next(fields));
-    if (!more) break;
-    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
-    Submission submission;
-    for (size_t i = 0; i < fields.size() && i < columns.size(); ++i) {
-      if (columns[i] && !fields[i].empty()) submission[*columns[i]].text = std::move(fields[i]);
+  auto import_rows = [&]() -> Status {
+    std::vector<std::string> fields;
+    for (;;) {
+      Result<bool> more = reader.Next(fields);
+      if (!more.ok()) {
+        (void)finish_group();  // count the rows before the malformed one; report the CSV error
+        return more.error();
+      }
+      if (!*more) break;
+      if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+      Submission submission;
+      for (size_t i = 0; i < fields.size() && i < columns.size(); ++i) {
+        if (columns[i] && !fields[i].empty()) submission[*columns[i]].text = std::move(fields[i]);
+      }
+      if (fields.size() > columns.size()) {
+        submission["column " + std::to_string(columns.size() + 1)].text = "";
+      }
+      group.push_back({reader.line(), std::async(std::launch::async, [&, submission] {
+                         return collector_.Collect(point_id, submission, submitter);
+                       })});
+      if (group.size() == kRowsInFlight) PD_RETURN_IF_ERROR(finish_group());
     }
-    if (fields.size() > columns.size()) {
-      submission["column " + std::to_string(columns.size() + 1)].text = "";
-    }
-    group.push_back({reader.line(), std::async(std::launch::async, [&, submission] {
-                       return collector_.Collect(point_id, submission, submitter);
-                     })});
-    if (group.size() == kRowsInFlight) PD_RETURN_IF_ERROR(finish_group());
+    return finish_group();
+  };
+  Status result = import_rows();
+  if (history_ != nullptr) {
+    Status recorded =
+        history_->Record(summary, result, options.principal->user_name, started_at, exceptions);
+    if (result.ok()) result = recorded;
   }
-  PD_RETURN_IF_ERROR(finish_group());
+  if (!result.ok()) return result.error();
   return summary;
 }
 

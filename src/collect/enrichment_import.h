@@ -19,6 +19,8 @@
 
 namespace privacyd {
 
+class ImportHistory;
+
 struct ImportOptions {
   std::string vendor;                    // 1 to 64 characters of a-z, 0-9, '.', '_' and '-'
   std::string point;                     // "" = the policy's only enrichment_import point
@@ -53,9 +55,11 @@ struct ImportSummary {
 
 class EnrichmentImporter {
  public:
-  // `collector` must outlive the importer.
-  EnrichmentImporter(Collector& collector, const PolicyHolder& policy, Random& random)
-      : collector_(collector), policy_(policy), random_(random) {}
+  // `collector` must outlive the importer, and `history` (where each import that got past its
+  // header is recorded; null: nowhere) too.
+  EnrichmentImporter(Collector& collector, const PolicyHolder& policy, Random& random,
+                     const ImportHistory* history = nullptr)
+      : collector_(collector), policy_(policy), random_(random), history_(history) {}
 
   // Reads `csv` (a header row naming the columns, then one row per person) and imports each
   // row, calling `on_row` in row order as rows complete with the bytes read so far. Rows are
@@ -71,6 +75,7 @@ class EnrichmentImporter {
   Collector& collector_;
   const PolicyHolder& policy_;
   Random& random_;
+  const ImportHistory* history_;
 };
 
 }  // namespace privacyd

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "collect/import_history.h"
 #include "testing/collection_fixture.h"
 
 namespace privacyd {
@@ -20,7 +21,8 @@ class EnrichmentImportTest : public testing::CollectionFixture {
   void SetUp() override {
     CollectionFixture::SetUp();
     collector_ = std::make_unique<Collector>(policy_, *registry_, nullptr, clock_, random_);
-    importer_ = std::make_unique<EnrichmentImporter>(*collector_, policy_, random_);
+    history_ = std::make_unique<ImportHistory>(*store_, clock_);
+    importer_ = std::make_unique<EnrichmentImporter>(*collector_, policy_, random_, history_.get());
   }
 
   // Someone who filled in the contact form.
@@ -41,6 +43,7 @@ class EnrichmentImportTest : public testing::CollectionFixture {
   }
 
   std::unique_ptr<Collector> collector_;
+  std::unique_ptr<ImportHistory> history_;
   std::unique_ptr<EnrichmentImporter> importer_;
   Principal marketing_{"usr_3", "mia", "marketing"};
 };
@@ -133,6 +136,106 @@ TEST_F(EnrichmentImportTest, RefusesWhatCannotBeImportedAtAll) {
             "collection_point_not_found");
   EXPECT_EQ(Import("email,EMAIL\n", rows).error().code(), "invalid_csv");
   EXPECT_EQ(Import("", rows).error().code(), "invalid_csv");
+}
+
+}  // namespace
+}  // namespace privacyd
+
+namespace privacyd {
+namespace {
+
+TEST_F(EnrichmentImportTest, RecordsEachImportWithTheRowsThatNeedAttentionAndNoValues) {
+  Person("known@example.com");
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) {
+                    return tx.AddSuppression({"email",
+                                              keyring_->BlindIndex("email", "objected@example.com"),
+                                              "objection", clock_.Now()});
+                  })
+                  .ok());
+  std::vector<ImportRow> rows;
+  const Micros started = clock_.Now();
+  auto summary = Import(
+      "email,company,fax\nknown@example.com,Contoso,1\nobjected@example.com,Objecting Inc,2\n"
+      "not-an-address,Broken,3\n",
+      rows);
+  ASSERT_TRUE(summary.ok()) << summary.error().message();
+  // A header alone imports nothing, and an import refused before its rows is not recorded.
+  EXPECT_EQ(Import("", rows).error().code(), "invalid_csv");
+
+  auto page = history_->List(marketing_, "", 10);
+  ASSERT_TRUE(page.ok()) << page.error().message();
+  ASSERT_EQ(page->imports.size(), 1u);
+  EXPECT_EQ(page->next, "");
+  const ImportRecord& record = page->imports[0];
+  EXPECT_EQ(record.id, summary->id);
+  EXPECT_EQ(record.vendor, "zoominfo");
+  EXPECT_EQ(record.point, "enrichment");
+  EXPECT_EQ(record.actor, "mia");
+  EXPECT_EQ(record.started_at, started);
+  EXPECT_EQ(record.outcome, "completed");
+  EXPECT_EQ(record.error, "");
+  EXPECT_EQ(
+      std::make_tuple(record.rows, record.merged, record.added, record.skipped, record.refused),
+      std::make_tuple(3, 1, 0, 1, 1));
+  EXPECT_EQ(record.ignored_columns, R"(["fax"])");
+  auto exceptions = nlohmann::json::parse(record.exceptions);
+  ASSERT_EQ(exceptions.size(), 2u);
+  EXPECT_EQ(exceptions[0],
+            nlohmann::json::parse(R"({"line": 3, "outcome": "skipped", "reason": "objected"})"));
+  EXPECT_EQ(exceptions[1]["line"], 4);
+  EXPECT_EQ(exceptions[1]["outcome"], "refused");
+  EXPECT_EQ(exceptions[1]["errors"][0]["field"], "email");
+  EXPECT_EQ(exceptions[1]["errors"][0]["code"], "invalid_format");
+  EXPECT_EQ(record.exceptions.find("not-an-address"), std::string::npos);
+  EXPECT_EQ(record.exceptions.find("Broken"), std::string::npos);
+
+  auto same = history_->Get(marketing_, summary->id);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->exceptions, record.exceptions);
+  EXPECT_EQ(history_->Get(marketing_, "imp_unknown").error().code(), "import_not_found");
+  Principal agent{"usr_9", "sam", "support_agent"};
+  EXPECT_EQ(history_->List(agent, "", 10).error().code(), "forbidden");
+  EXPECT_EQ(history_->Get(agent, summary->id).error().code(), "forbidden");
+  EXPECT_EQ(history_->List(marketing_, "x", 10).error().code(), "invalid_cursor");
+}
+
+TEST_F(EnrichmentImportTest, RecordsAnImportThatAMalformedRowStoppedWithWhatItStored) {
+  policy_.Replace(WithNewSubjects());
+  std::vector<ImportRow> rows;
+  auto summary = Import("email\na@example.com\nb@example.com\n\"c@example.com\n", rows);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.error().code(), "invalid_csv");
+  EXPECT_EQ(rows.size(), 2u);
+  auto page = history_->List(marketing_, "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->imports.size(), 1u);
+  EXPECT_EQ(page->imports[0].outcome, "failed");
+  EXPECT_EQ(page->imports[0].error, "invalid_csv");
+  EXPECT_EQ(page->imports[0].rows, 2);
+  EXPECT_EQ(page->imports[0].added, 2);
+}
+
+TEST_F(EnrichmentImportTest, ImportsArePagedNewestFirst) {
+  policy_.Replace(WithNewSubjects());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    std::vector<ImportRow> rows;
+    auto summary = Import("email\np" + std::to_string(i) + "@example.com\n", rows);
+    ASSERT_TRUE(summary.ok());
+    ids.push_back(summary->id);
+  }
+  auto first = history_->List(marketing_, "", 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->imports.size(), 2u);
+  EXPECT_EQ(first->imports[0].id, ids[2]);
+  EXPECT_EQ(first->imports[1].id, ids[1]);
+  ASSERT_NE(first->next, "");
+  auto second = history_->List(marketing_, first->next, 2);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->imports.size(), 1u);
+  EXPECT_EQ(second->imports[0].id, ids[0]);
+  EXPECT_EQ(second->next, "");
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   AddCollectRoutes(declared,
                    std::make_shared<Collector>(services.policy, services.registry, services.guard,
                                                services.clock, services.random, services.consent),
-                   services.policy, services.public_url, services.random, services.geo);
+                   services.policy, services.public_url, services.random,
+                   std::make_shared<const ImportHistory>(services.store, services.clock),
+                   services.geo);
   AddOutboxRoutes(declared, services.store);
   if (services.requests != nullptr) {
     AddRequestRoutes(declared, *services.requests, services.clock);

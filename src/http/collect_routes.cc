@@ -301,6 +301,48 @@ json ImportJson(const ImportSummary& summary, const std::vector<ImportRow>& rows
           {"report", report}};
 }
 
+json ImportRecordJson(const ImportRecord& record, bool with_rows) {
+  json out = {{"import", record.id},
+              {"point", record.point},
+              {"vendor", record.vendor},
+              {"actor", record.actor},
+              {"started_at", FormatRfc3339(record.started_at)},
+              {"finished_at", FormatRfc3339(record.finished_at)},
+              {"outcome", record.outcome},
+              {"rows", record.rows},
+              {"merged", record.merged},
+              {"added", record.added},
+              {"skipped", record.skipped},
+              {"refused", record.refused},
+              {"ignored_columns", json::parse(record.ignored_columns, nullptr, false)}};
+  if (!record.error.empty()) out["error"] = record.error;
+  if (with_rows) out["exceptions"] = json::parse(record.exceptions, nullptr, false);
+  return out;
+}
+
+HttpResponse ListImports(const ImportHistory& history, const HttpRequest& request,
+                         const Principal& reader) {
+  int limit = 50;
+  if (auto given = request.Query("limit")) {
+    bool digits = !given->empty() && given->size() <= 4 &&
+                  given->find_first_not_of("0123456789") == std::string::npos;
+    limit = digits ? std::stoi(*given) : 0;
+    if (limit < 1 || limit > 1000) {
+      return ProblemResponse(400, "invalid_limit", "limit must be a whole number from 1 to 1000",
+                             request.request_id);
+    }
+  }
+  auto page = history.List(reader, request.Query("cursor").value_or(""), limit);
+  if (!page.ok()) return ProblemResponse(page.error(), request.request_id);
+  json imports = json::array();
+  for (const auto& record : page->imports) {
+    imports.push_back(ImportRecordJson(record, /*with_rows=*/false));
+  }
+  json out = {{"imports", imports},
+              {"next_cursor", page->next.empty() ? json(nullptr) : json(page->next)}};
+  return JsonResponse(200, out.dump());
+}
+
 HttpResponse Import(EnrichmentImporter& importer, const HttpRequest& request,
                     const Principal* principal) {
   if (!IsValidUtf8(request.body)) {
@@ -323,7 +365,7 @@ HttpResponse Import(EnrichmentImporter& importer, const HttpRequest& request,
 
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
                       const PolicyHolder& policy, const std::string& public_url, Random& random,
-                      const IpCountry* geo) {
+                      std::shared_ptr<const ImportHistory> history, const IpCountry* geo) {
   const std::vector<std::string> kBodies = {kJson, kForm};
   auto door = [&](CollectionDoor which) {
     return std::make_shared<const CollectDoor>(collector, policy, which, OriginOf(public_url), geo);
@@ -356,15 +398,29 @@ void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
                                      const Principal* who) { return hook->Post(req, who); },
                    .content_types = kBodies,
                    .idempotent = true});
-  auto importer = std::make_shared<EnrichmentImporter>(*collector, policy, random);
+  auto importer = std::make_shared<EnrichmentImporter>(*collector, policy, random, history.get());
   router.Add(Route{.method = "POST",
                    .pattern = "/v1/admin/imports",
                    .roles = ImportRoles(),
-                   .handler = [importer, collector](
+                   .handler = [importer, collector, history](
                                   const HttpRequest& req,
                                   const Principal* who) { return Import(*importer, req, who); },
                    .content_types = {"text/csv"},
                    .idempotent = true});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/v1/admin/imports",
+                   .roles = ImportReportRoles(),
+                   .handler = [history](const HttpRequest& req, const Principal* who) {
+                     return ListImports(*history, req, *who);
+                   }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/v1/admin/imports/{id}",
+                   .roles = ImportReportRoles(),
+                   .handler = [history](const HttpRequest& req, const Principal* who) {
+                     auto found = history->Get(*who, req.path_params.at("id"));
+                     if (!found.ok()) return ProblemResponse(found.error(), req.request_id);
+                     return JsonResponse(200, ImportRecordJson(*found, /*with_rows=*/true).dump());
+                   }});
 }
 
 }  // namespace privacyd

@@ -5,6 +5,7 @@
 //   POST    /v1/admin/collect/{point}     phone calls and events, entered by staff
 //   POST    /v1/webhooks/collect/{point}  email, promotion and survey responses, from a tool
 //   POST    /v1/admin/imports             an enrichment vendor's CSV file (?vendor=NAME)
+//   GET     /v1/admin/imports[/{id}]      what past imports did (collect/import_history.h)
 //
 // Bodies are JSON objects or plain HTML form posts (application/x-www-form-urlencoded). An
 // accepted submission answers 201 with a receipt; a refused one 422 problem+json with every
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "collect/collector.h"
+#include "collect/import_history.h"
 #include "geo/ip_country.h"
 #include "http/router.h"
 #include "policy/policy_holder.h"
@@ -29,8 +31,9 @@ inline constexpr size_t kMaxSubmissionBytes = 64 * 1024;
 // Registers the routes above; the routes share `collector`. `policy` and `random` must outlive
 // the router. `public_url` is privacyd's own origin, whose pages may always post to the public
 // door. `geo` (may be null) gives the country of a public request's IP for the consent ledger.
+// Imports are recorded in `history`.
 void AddCollectRoutes(Router& router, std::shared_ptr<Collector> collector,
                       const PolicyHolder& policy, const std::string& public_url, Random& random,
-                      const IpCountry* geo = nullptr);
+                      std::shared_ptr<const ImportHistory> history, const IpCountry* geo = nullptr);
 
 }  // namespace privacyd

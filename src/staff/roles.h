@@ -83,6 +83,13 @@ inline const std::vector<std::string>& ImportRoles() {
   return kRoles;
 }
 
+// Who may read what past imports did (counts and the rows skipped or refused, no values): the
+// importers, and privacy officers reviewing what came in from vendors.
+inline const std::vector<std::string>& ImportReportRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "marketing", "privacy_officer"};
+  return kRoles;
+}
+
 // Who may read a person's consent history and receipts, and record a consent change staff
 // received by letter or phone.
 inline const std::vector<std::string>& ConsentReadRoles() {

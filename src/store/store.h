@@ -65,6 +65,27 @@ struct SuppressionRecord {
   Micros created_at = 0;
 };
 
+// What an enrichment import did, kept for staff: its counts and the report of the rows that were
+// skipped or refused (line, outcome, reason, offending columns and error codes; never a value).
+struct ImportRecord {
+  int64_t seq = 0;  // order of recording, assigned by the store
+  std::string id;   // "imp_..."
+  std::string point;
+  std::string vendor;
+  std::string actor;  // staff user name
+  Micros started_at = 0;
+  Micros finished_at = 0;
+  std::string outcome;  // "completed", or "failed" when an error stopped it part-way
+  std::string error;    // the code of that error
+  int64_t rows = 0;
+  int64_t merged = 0;
+  int64_t added = 0;
+  int64_t skipped = 0;
+  int64_t refused = 0;
+  std::string ignored_columns;  // JSON array of column names
+  std::string exceptions;       // JSON array of the skipped and refused rows' reports
+};
+
 // One row of the consent change log: something that may have changed the consent verdicts of a
 // subject (subject_id), of an identity (kind, blind_index), or of both. Written by the store
 // itself whenever subjects, identities, suppressions or consent events change.
@@ -331,6 +352,12 @@ class Tx {
   virtual Result<std::vector<SuppressionRecord>> ListSuppressions(
       const std::string& after_kind, const std::string& after_blind_index, int limit) = 0;
   virtual Result<int64_t> CountSuppressions() = 0;
+
+  // Enrichment imports, newest first: a page of those recorded before `before_seq` (0 = from the
+  // newest), and one by id (nullopt when unknown).
+  virtual Status InsertImport(const ImportRecord& record) = 0;
+  virtual Result<std::vector<ImportRecord>> ListImports(int64_t before_seq, int limit) = 0;
+  virtual Result<std::optional<ImportRecord>> FindImport(const std::string& id) = 0;
 
   // The consent change log. ListConsentChanges returns up to `limit` rows after `after_seq` in
   // seq order; LastConsentChange the seq of the latest row ever written (0 when none), even

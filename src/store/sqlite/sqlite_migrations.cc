@@ -333,6 +333,29 @@ CREATE TABLE request_packages (
 ) WITHOUT ROWID;
 )sql";
 
+// What each enrichment import did, for staff (store.h ImportRecord): counts and the report of
+// the rows skipped or refused, never a value.
+constexpr char kImportsMigration[] = R"sql(
+CREATE TABLE imports (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT NOT NULL UNIQUE,
+  point           TEXT NOT NULL,
+  vendor          TEXT NOT NULL,
+  actor           TEXT NOT NULL,
+  started_at      INTEGER NOT NULL,
+  finished_at     INTEGER NOT NULL,
+  outcome         TEXT NOT NULL,
+  error           TEXT NOT NULL,
+  rows            INTEGER NOT NULL,
+  merged          INTEGER NOT NULL,
+  added           INTEGER NOT NULL,
+  skipped         INTEGER NOT NULL,
+  refused         INTEGER NOT NULL,
+  ignored_columns TEXT NOT NULL,
+  exceptions      TEXT NOT NULL
+);
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -344,6 +367,7 @@ constexpr SqliteMigration kMigrations[] = {
     {8, kV8},
     {9, kRequestsMigration},
     {10, kRequestPackagesMigration},
+    {13, kImportsMigration},
 };
 
 }  // namespace

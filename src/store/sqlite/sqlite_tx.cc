@@ -70,6 +70,17 @@ ConsentEventRecord ReadConsentEvent(const SqliteQuery& q) {
   return r;
 }
 
+constexpr char kImportCols[] =
+    "seq, id, point, vendor, actor, started_at, finished_at, outcome, error, rows, merged, added, "
+    "skipped, refused, ignored_columns, exceptions";
+
+ImportRecord ReadImport(const SqliteQuery& q) {
+  return ImportRecord{q.ColumnInt(0),   q.ColumnBytes(1), q.ColumnBytes(2),  q.ColumnBytes(3),
+                      q.ColumnBytes(4), q.ColumnInt(5),   q.ColumnInt(6),    q.ColumnBytes(7),
+                      q.ColumnBytes(8), q.ColumnInt(9),   q.ColumnInt(10),   q.ColumnInt(11),
+                      q.ColumnInt(12),  q.ColumnInt(13),  q.ColumnBytes(14), q.ColumnBytes(15)};
+}
+
 SuppressionRecord ReadSuppression(const SqliteQuery& row) {
   return SuppressionRecord{row.ColumnBytes(0), row.ColumnBytes(1), row.ColumnBytes(2),
                            row.ColumnInt(3)};
@@ -495,6 +506,48 @@ Result<int64_t> SqliteTx::CountSuppressions() {
   PD_ASSIGN_OR_RETURN(
       auto count, FirstRow<int64_t>(q, [](const SqliteQuery& row) { return row.ColumnInt(0); }));
   return count.value_or(0);
+}
+
+// Imports.
+
+Status SqliteTx::InsertImport(const ImportRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare("INSERT INTO imports (id, point, vendor, actor, started_at, finished_at, "
+                    "outcome, error, rows, merged, added, skipped, refused, ignored_columns, "
+                    "exceptions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  q.Text(r.id)
+      .Text(r.point)
+      .Text(r.vendor)
+      .Text(r.actor)
+      .Int(r.started_at)
+      .Int(r.finished_at)
+      .Text(r.outcome)
+      .Text(r.error)
+      .Int(r.rows)
+      .Int(r.merged)
+      .Int(r.added)
+      .Int(r.skipped)
+      .Int(r.refused)
+      .Text(r.ignored_columns)
+      .Text(r.exceptions);
+  return q.Run();
+}
+
+Result<std::vector<ImportRecord>> SqliteTx::ListImports(int64_t before_seq, int limit) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kImportCols,
+                                                       " FROM imports WHERE seq < ? "
+                                                       "ORDER BY seq DESC LIMIT ?")));
+  q.Int(before_seq > 0 ? before_seq : INT64_MAX).Int(limit);
+  return CollectRows<ImportRecord>(q, ReadImport);
+}
+
+Result<std::optional<ImportRecord>> SqliteTx::FindImport(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("SELECT ", kImportCols, " FROM imports WHERE id = ?")));
+  q.Text(id);
+  return FirstRow<ImportRecord>(q, ReadImport);
 }
 
 // Identities.

@@ -34,6 +34,9 @@ class SqliteTx final : public Tx {
                                                           const std::string& after_blind_index,
                                                           int limit) override;
   Result<int64_t> CountSuppressions() override;
+  Status InsertImport(const ImportRecord& record) override;
+  Result<std::vector<ImportRecord>> ListImports(int64_t before_seq, int limit) override;
+  Result<std::optional<ImportRecord>> FindImport(const std::string& id) override;
   Result<std::optional<SubjectRecord>> FindSubjectRecordByIdentity(
       const std::string& kind, const std::string& blind_index) override;
 
