@@ -36,7 +36,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
                    services.policy, services.public_url, services.random, services.geo);
   AddOutboxRoutes(declared, services.store);
   if (services.requests != nullptr) {
-    AddRequestRoutes(declared, *services.requests, services.clock);
+    AddRequestRoutes(declared, *services.requests, services.clock, services.request_evidence);
   }
   if (services.consent != nullptr) {
     AddConsentRoutes(

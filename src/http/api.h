@@ -16,6 +16,7 @@
 #include "policy/policy_manager.h"
 #include "policy/policy_versions.h"
 #include "registry/subject_registry.h"
+#include "rights/request_evidence.h"
 #include "rights/request_service.h"
 #include "store/store.h"
 
@@ -45,6 +46,8 @@ struct ApiServices {
   std::string unsubscribe_mailto;
   // Data subject requests; null: no request routes.
   RequestService* requests = nullptr;
+  // The evidence of requests; null: no evidence route.
+  const RequestEvidenceBuilder* request_evidence = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

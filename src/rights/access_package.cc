@@ -718,6 +718,10 @@ Result<std::string> AccessPackage::Build(const AccessContext& ctx, const std::st
     info->redacted_by_field = pack.redacted_by_field;
     info->files.clear();
     for (const auto& f : files) info->files.push_back(f.first);
+    info->categories.clear();
+    for (const auto& [category, items] : by_category) {
+      info->categories[category.empty() ? "other" : category] = items.size();
+    }
   }
   return zip;
 }
