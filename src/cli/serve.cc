@@ -37,6 +37,7 @@
 #include "rights/request_evidence.h"
 #include "rights/request_mail.h"
 #include "rights/request_service.h"
+#include "sharing/disclosure_log.h"
 #include "staff/staff_directory.h"
 #include "store/store_metrics.h"
 
@@ -269,6 +270,7 @@ int RunServe(const Config& config, Environment& env) {
   AccessPackage access_packages(registry, policy, **guard, env.clock);
   requests.UseAccessPackage(&access_packages);
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
+  DisclosureLog disclosures(registry, policy, env.clock, env.random);
   RequestEvidenceBuilder request_evidence(**store, requests, audit, policy, env.clock, mail_domain);
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
@@ -311,6 +313,7 @@ int RunServe(const Config& config, Environment& env) {
   services.unsubscribe_mailto = config.Get("mail.unsubscribe_mailto");
   services.requests = &requests;
   services.request_evidence = &request_evidence;
+  services.disclosures = &disclosures;
   AddApiRoutes(router, services);
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);

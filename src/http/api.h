@@ -18,6 +18,7 @@
 #include "registry/subject_registry.h"
 #include "rights/request_evidence.h"
 #include "rights/request_service.h"
+#include "sharing/disclosure_log.h"
 #include "store/store.h"
 
 namespace privacyd {
@@ -48,6 +49,8 @@ struct ApiServices {
   RequestService* requests = nullptr;
   // The evidence of requests; null: no evidence route.
   const RequestEvidenceBuilder* request_evidence = nullptr;
+  // The disclosure log; null: no disclosure routes.
+  const DisclosureLog* disclosures = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

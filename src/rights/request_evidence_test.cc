@@ -180,8 +180,8 @@ TEST_F(RequestEvidenceTest, AnErasureWithStatutoryRetentionShowsEveryStepWhatWas
             std::string::npos);
 
   EXPECT_EQ(e.deadline.received_at, 1'767'225'600LL * kMicrosPerSecond);
-  EXPECT_EQ(FormatRfc3339(e.deadline.original_due_at), "2026-02-01T00:00:00Z");
-  EXPECT_EQ(FormatRfc3339(e.deadline.due_at), "2026-04-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(e.deadline.original_due_at), "2026-02-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(e.deadline.due_at), "2026-04-01T00:00:00.000Z");
   EXPECT_TRUE(e.deadline.extended);
   EXPECT_EQ(e.deadline.status, "met");
   EXPECT_EQ(e.generated_by, "olga");
@@ -192,11 +192,11 @@ TEST_F(RequestEvidenceTest, AnErasureWithStatutoryRetentionShowsEveryStepWhatWas
   EXPECT_EQ(text.find("Lizenzen"), std::string::npos);
   json doc = json::parse(text);
   EXPECT_EQ(doc["request"]["identity"], "email on file");
-  EXPECT_EQ(doc["deadline"]["extended_due_at"], "2026-04-01T00:00:00Z");
+  EXPECT_EQ(doc["deadline"]["extended_due_at"], "2026-04-01T00:00:00.000Z");
   EXPECT_EQ(doc["deadline"]["met"], true);
   EXPECT_EQ(doc["steps"][3]["actor"],
             (json{{"kind", "staff"}, {"label", "olga"}, {"name", "olga"}}));
-  EXPECT_EQ(doc["findings"][0]["kept"][0]["until"], "2028-01-01T00:00:00Z");
+  EXPECT_EQ(doc["findings"][0]["kept"][0]["until"], "2028-01-01T00:00:00.000Z");
 
   // The view itself is audited, and is no step of the evidence.
   auto views = AuditOf("request.evidence");
@@ -283,7 +283,7 @@ TEST_F(RequestEvidenceTest, TheHtmlPageIsEscapedPrintableAndNamesNoAddress) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), std::string::npos);
   EXPECT_NE(html.find("@media print"), std::string::npos);
   EXPECT_NE(html.find("<dt>Identity</dt><dd>email on file</dd>"), std::string::npos);
-  EXPECT_NE(html.find("<dt>Extended due date</dt><dd>2026-04-01T00:00:00Z</dd>"),
+  EXPECT_NE(html.find("<dt>Extended due date</dt><dd>2026-04-01T00:00:00.000Z</dd>"),
             std::string::npos);
   EXPECT_EQ(html.find("erika"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);  // self-contained

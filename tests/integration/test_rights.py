@@ -530,3 +530,60 @@ class RightsTest(DaemonTest):
         self.assertEqual(views, [
             ("sam", "support_agent", f"request:{rid}", '{"format":"json"}'),
             ("olga", "privacy_officer", f"request:{rid}", '{"format":"html"}')])
+
+    def test_disclosures_are_logged_when_allowed_and_the_package_names_the_recipients(self):
+        status, _, raw = self.post("/v1/collect/contact", {
+            "name": "Dora Weiter", "email": "dora@qzx.example", "message": "Bitte um Rückruf"})
+        self.assertEqual(status, 201, raw)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/subjects?email=dora@qzx.example",
+                                             token=self.agent)
+        self.assertEqual(status, 200, raw)
+        subject = json.loads(raw)["subjects"][0]["id"]
+        path = f"/v1/admin/subjects/{subject}/disclosures"
+        disclosure = {"recipient": "service_providers", "purpose": "respond_to_inquiries",
+                      "categories": ["user.name", "user.contact.email"], "origin": "DE"}
+
+        status, _, raw = self.post(path, disclosure, token=self.agent)
+        self.assertEqual(status, 201, raw)
+        recorded = json.loads(raw)
+        self.assertTrue(recorded["id"].startswith("dsc_"))
+        self.assertEqual({k: recorded[k] for k in ("subject_id", "recipient", "purpose", "categories",
+                                                    "origin", "safeguard", "request_id", "actor")},
+                         {"subject_id": subject, "recipient": "service_providers",
+                          "purpose": "respond_to_inquiries",
+                          "categories": ["user.name", "user.contact.email"], "origin": "DE",
+                          "safeguard": "scc", "request_id": None, "actor": "sam"})
+
+        # What the policy does not allow is refused, and so are the wrong roles.
+        self.assertProblem(self.post(path, dict(disclosure, recipient="google"), token=self.agent),
+                           409, "disclosure_not_allowed")
+        self.assertProblem(self.post(path, dict(disclosure, origin=""), token=self.agent), 400,
+                           "origin_required")
+        self.assertProblem(self.post(path, disclosure, token=self.marketing), 403, "forbidden")
+        self.assertProblem(self.post("/v1/admin/subjects/sub_nobody/disclosures", disclosure,
+                                     token=self.agent), 404, "subject_not_found")
+        auditor = make_user(self.data, "abe", "auditor")
+        status, _, raw = self.daemon.request("GET", path, token=auditor)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual([d["id"] for d in json.loads(raw)["disclosures"]], [recorded["id"]])
+
+        # The person's access package names the recipient actually disclosed to.
+        request, verified = self.submit_verified("dora@qzx.example", ("access",))
+        rid = request["id"]
+        transition = f"/v1/admin/requests/{rid}/transition"
+        before = len(self.sink.messages)
+        status, _, raw = self.post(transition, {"action": "start"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        token = self.verify(rid, self.code_for("dora@qzx.example", before))["token"]
+        status, _, raw = self.post(transition, {"action": "complete"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        status, _, raw = self.daemon.request("GET", f"/v1/requests/{rid}/download", token=token)
+        self.assertEqual(status, 200, raw[:300])
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            data = json.loads(package.read("data.json"))
+            page = package.read("index.html").decode()
+        self.assertEqual(data["disclosures"], [{
+            "recipient": "service_providers", "recipient_name": "Externe Dienstleister",
+            "purpose": "respond_to_inquiries", "categories": ["user.name", "user.contact.email"],
+            "disclosed_at": data["disclosures"][0]["disclosed_at"]}])
+        self.assertIn("<h2>Wer Ihre Daten erhalten hat</h2>", page)

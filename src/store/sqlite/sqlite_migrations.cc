@@ -333,6 +333,30 @@ CREATE TABLE request_packages (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 11: the disclosure log, append-only like the consent ledger (categories are a
+// comma-separated list of taxonomy keys).
+constexpr char kMigration11[] = R"sql(
+CREATE TABLE disclosures (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id           TEXT NOT NULL UNIQUE,
+  subject_id   TEXT NOT NULL,
+  recipient    TEXT NOT NULL,
+  purpose      TEXT NOT NULL,
+  categories   TEXT NOT NULL,
+  origin       TEXT NOT NULL,
+  safeguard    TEXT NOT NULL,
+  request_id   TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  disclosed_at INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX disclosures_by_subject ON disclosures(subject_id, seq);
+CREATE TRIGGER disclosures_append_only_update BEFORE UPDATE ON disclosures
+  BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;
+CREATE TRIGGER disclosures_append_only_delete BEFORE DELETE ON disclosures
+  BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -344,6 +368,7 @@ constexpr SqliteMigration kMigrations[] = {
     {8, kV8},
     {9, kRequestsMigration},
     {10, kRequestPackagesMigration},
+    {11, kMigration11},
 };
 
 }  // namespace
