@@ -34,8 +34,10 @@
 #include "policy/policy_manager.h"
 #include "registry/subject_registry.h"
 #include "rights/access_package.h"
+#include "rights/request_evidence.h"
 #include "rights/request_mail.h"
 #include "rights/request_service.h"
+#include "sharing/disclosure_log.h"
 #include "staff/staff_directory.h"
 #include "store/store_metrics.h"
 
@@ -268,6 +270,8 @@ int RunServe(const Config& config, Environment& env) {
   AccessPackage access_packages(registry, policy, **guard, env.clock);
   requests.UseAccessPackage(&access_packages);
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
+  DisclosureLog disclosures(registry, policy, env.clock, env.random);
+  RequestEvidenceBuilder request_evidence(**store, requests, audit, policy, env.clock, mail_domain);
   std::unique_ptr<mail::SmtpTransport> transport;
   std::unique_ptr<MailDelivery> delivery;
   std::unique_ptr<RequestMail> request_mail;
@@ -308,6 +312,8 @@ int RunServe(const Config& config, Environment& env) {
   services.geo = geo.get();
   services.unsubscribe_mailto = config.Get("mail.unsubscribe_mailto");
   services.requests = &requests;
+  services.request_evidence = &request_evidence;
+  services.disclosures = &disclosures;
   AddApiRoutes(router, services);
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);

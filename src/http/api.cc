@@ -5,6 +5,7 @@
 #include "http/admin_routes.h"
 #include "http/collect_routes.h"
 #include "http/consent_routes.h"
+#include "http/disclosure_routes.h"
 #include "http/idempotency.h"
 #include "http/outbox_routes.h"
 #include "http/policy_routes.h"
@@ -39,8 +40,9 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
                    services.geo);
   AddOutboxRoutes(declared, services.store);
   if (services.requests != nullptr) {
-    AddRequestRoutes(declared, *services.requests, services.clock);
+    AddRequestRoutes(declared, *services.requests, services.clock, services.request_evidence);
   }
+  if (services.disclosures != nullptr) AddDisclosureRoutes(declared, *services.disclosures);
   if (services.consent != nullptr) {
     AddConsentRoutes(
         declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});

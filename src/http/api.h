@@ -16,7 +16,9 @@
 #include "policy/policy_manager.h"
 #include "policy/policy_versions.h"
 #include "registry/subject_registry.h"
+#include "rights/request_evidence.h"
 #include "rights/request_service.h"
+#include "sharing/disclosure_log.h"
 #include "store/store.h"
 
 namespace privacyd {
@@ -45,6 +47,10 @@ struct ApiServices {
   std::string unsubscribe_mailto;
   // Data subject requests; null: no request routes.
   RequestService* requests = nullptr;
+  // The evidence of requests; null: no evidence route.
+  const RequestEvidenceBuilder* request_evidence = nullptr;
+  // The disclosure log; null: no disclosure routes.
+  const DisclosureLog* disclosures = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

@@ -61,6 +61,11 @@ class ApiRoutesTest : public ::testing::Test {
                                                  Jurisdictions::Default(), audit_, *codes_, clock_,
                                                  random_);
     services.requests = requests_.get();
+    evidence_ = std::make_unique<RequestEvidenceBuilder>(*store_, *requests_, audit_, *holder_,
+                                                         clock_, "privacy.test");
+    services.request_evidence = evidence_.get();
+    disclosures_ = std::make_unique<DisclosureLog>(*registry_, *holder_, clock_, random_);
+    services.disclosures = disclosures_.get();
     AddApiRoutes(router_, services);
   }
 
@@ -80,6 +85,8 @@ class ApiRoutesTest : public ::testing::Test {
   std::unique_ptr<ConsentLedger> consent_;
   std::unique_ptr<OneTimeCodes> codes_;
   std::unique_ptr<RequestService> requests_;
+  std::unique_ptr<RequestEvidenceBuilder> evidence_;
+  std::unique_ptr<DisclosureLog> disclosures_;
   Metrics metrics_;
   Router router_;
 };

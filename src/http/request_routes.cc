@@ -130,8 +130,11 @@ Result<NewRequest> ParseRequest(const json& body) {
 
 class RequestRoutes {
  public:
-  RequestRoutes(RequestService& service, const Clock& clock)
-      : service_(service), clock_(clock), limiter_(clock, kPublicCallsPerClient, kClientWindow) {}
+  RequestRoutes(RequestService& service, const Clock& clock, const RequestEvidenceBuilder* evidence)
+      : service_(service),
+        clock_(clock),
+        evidence_(evidence),
+        limiter_(clock, kPublicCallsPerClient, kClientWindow) {}
 
   bool WithinClientLimit(const HttpRequest& request) {
     return limiter_.Allow(request.client_address.empty() ? request.remote_address
@@ -372,6 +375,31 @@ class RequestRoutes {
     return JsonResponse(200, out.dump());
   }
 
+  // GET /v1/admin/requests/{id}/evidence[?format=json|html]
+  HttpResponse Evidence(const HttpRequest& request, const Principal* principal) {
+    const std::string format = request.Query("format").value_or("json");
+    if (format != "json" && format != "html") {
+      return ProblemResponse(BadRequest("invalid_format", "'format' must be json or html"),
+                             request.request_id);
+    }
+    auto evidence =
+        evidence_->Build(*principal, request.path_params.at("id"), format, request.request_id);
+    if (!evidence.ok()) return ProblemResponse(evidence.error(), request.request_id);
+    HttpResponse response;
+    if (format == "html") {
+      response.content_type = "text/html; charset=utf-8";
+      response.body = EvidenceHtml(*evidence);
+      response.headers.emplace_back("Content-Language", "en");
+      // The page has no scripts and loads nothing: a browser is told to refuse anything else.
+      response.headers.emplace_back("Content-Security-Policy",
+                                    "default-src 'none'; style-src 'unsafe-inline'; "
+                                    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    } else {
+      response = JsonResponse(200, EvidenceJson(*evidence));
+    }
+    return NoStore(std::move(response));
+  }
+
   // POST /v1/admin/requests/{id}/extend
   HttpResponse Extend(const HttpRequest& request, const Principal* principal) {
     auto body = ParseJsonBody(request);
@@ -426,13 +454,15 @@ class RequestRoutes {
  private:
   RequestService& service_;
   const Clock& clock_;
+  const RequestEvidenceBuilder* evidence_;
   RateLimiter limiter_;
 };
 
 }  // namespace
 
-void AddRequestRoutes(Router& router, RequestService& service, const Clock& clock) {
-  auto routes = std::make_shared<RequestRoutes>(service, clock);
+void AddRequestRoutes(Router& router, RequestService& service, const Clock& clock,
+                      const RequestEvidenceBuilder* evidence) {
+  auto routes = std::make_shared<RequestRoutes>(service, clock, evidence);
   auto add = [&](std::string method, std::string pattern, std::vector<std::string> roles,
                  Handler handler, bool idempotent = false, size_t max_body = 0) {
     Route route;
@@ -464,6 +494,10 @@ void AddRequestRoutes(Router& router, RequestService& service, const Clock& cloc
       [routes](const HttpRequest& r, const Principal* p) { return routes->List(r, p); });
   add("GET", "/v1/admin/requests/{id}", RequestStaffRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->StaffGet(r, p); });
+  if (evidence != nullptr) {
+    add("GET", "/v1/admin/requests/{id}/evidence", RequestStaffRoles(),
+        [routes](const HttpRequest& r, const Principal* p) { return routes->Evidence(r, p); });
+  }
   add("POST", "/v1/admin/requests/{id}/extend", RequestDecisionRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->Extend(r, p); });
   add("POST", "/v1/admin/requests/{id}/transition", RequestStaffRoles(),

@@ -9,10 +9,13 @@
 #pragma once
 
 #include "http/router.h"
+#include "rights/request_evidence.h"
 #include "rights/request_service.h"
 
 namespace privacyd {
 
-void AddRequestRoutes(Router& router, RequestService& service, const Clock& clock);
+// `evidence` null: no GET /v1/admin/requests/{id}/evidence.
+void AddRequestRoutes(Router& router, RequestService& service, const Clock& clock,
+                      const RequestEvidenceBuilder* evidence = nullptr);
 
 }  // namespace privacyd

@@ -631,11 +631,55 @@ Result<SubjectExport> SubjectRegistry::Export(const AccessContext& ctx, const st
     PD_ASSIGN_OR_RETURN(out.referrals, tx.ListReferralsBy(id));
     for (auto& referral : out.referrals) referral.sealed_address.clear();
     PD_ASSIGN_OR_RETURN(out.consent_events, tx.ListConsentEvents(id));
+    PD_ASSIGN_OR_RETURN(out.disclosures, tx.ListDisclosures(id));
     nlohmann::json detail = {{"values", out.view.identities.size() + out.view.attributes.size()},
                              {"referrals", out.referrals.size()},
                              {"consent_events", out.consent_events.size()}};
     PD_RETURN_IF_ERROR(
         audit_.Append(tx, Event(ctx, "subject.export", "subject:" + id, detail.dump())));
+    return out;
+  });
+}
+
+Result<DisclosureRecord> SubjectRegistry::RecordDisclosure(
+    const AccessContext& ctx, const std::string& id, DisclosureRecord record,
+    const std::function<Status(const SubjectRecord&)>& check) {
+  PD_RETURN_IF_ERROR(CheckRole(ctx));
+  record.subject_id = id;
+  record.actor = ctx.principal.user_name;
+  record.created_at = clock_.Now();
+  return WriteValue<DisclosureRecord>(store_, [&](Tx& tx) -> Result<DisclosureRecord> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject || subject->erased_at) return SubjectNotFound();
+    if (check) {
+      PD_RETURN_IF_ERROR(check(*subject));
+    }
+    DisclosureRecord out = record;
+    PD_ASSIGN_OR_RETURN(out.seq, tx.InsertDisclosure(record));
+    nlohmann::json detail = {{"disclosure", out.id},   {"recipient", out.recipient},
+                             {"purpose", out.purpose}, {"categories", out.categories},
+                             {"origin", out.origin},   {"safeguard", out.safeguard}};
+    if (!out.request_id.empty()) detail["request"] = out.request_id;
+    PD_RETURN_IF_ERROR(StatusOf(
+        audit_.Append(tx, Event(ctx, "subject.disclose", "subject:" + id, detail.dump()))));
+    return out;
+  });
+}
+
+Result<std::vector<DisclosureRecord>> SubjectRegistry::ListDisclosures(const AccessContext& ctx,
+                                                                       const std::string& id) {
+  if (!RoleIn(ctx.principal.role, DisclosureReaderRoles())) {
+    return Error(ErrorKind::kPermissionDenied, "forbidden",
+                 "the role '" + ctx.principal.role + "' may not read the disclosure log");
+  }
+  using List = std::vector<DisclosureRecord>;
+  return WriteValue<List>(store_, [&](Tx& tx) -> Result<List> {
+    PD_ASSIGN_OR_RETURN(auto subject, tx.GetSubject(id));
+    if (!subject) return SubjectNotFound();
+    PD_ASSIGN_OR_RETURN(List out, tx.ListDisclosures(id));
+    PD_RETURN_IF_ERROR(
+        StatusOf(audit_.Append(tx, Event(ctx, "subject.read_disclosures", "subject:" + id,
+                                         nlohmann::json{{"disclosures", out.size()}}.dump()))));
     return out;
   });
 }

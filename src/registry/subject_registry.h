@@ -128,6 +128,8 @@ struct SubjectExport {
   // which a copy for the subject must not give away (GDPR Art. 15(4)).
   std::vector<ReferralRecord> referrals;
   std::vector<ConsentEventRecord> consent_events;
+  // The recipients the subject's data was actually disclosed to (GDPR Art. 15(1)(c)).
+  std::vector<DisclosureRecord> disclosures;
 };
 
 // Who corrects a value: staff (SubjectDataRoles()), or the person themself through a verified
@@ -225,6 +227,23 @@ class SubjectRegistry {
   // Everything held about the subject, opened, for an access or portability package; audited as
   // "subject.export". Errors as Get.
   Result<SubjectExport> Export(const AccessContext& ctx, const std::string& id);
+
+  // Records a disclosure of the subject's data (`record`'s subject_id is `id`; its actor is
+  // ctx's user), in one transaction with the audit entry "subject.disclose" (recipient, purpose,
+  // categories, origin; never a value). `check` runs inside the transaction with the subject
+  // before anything is written; its error is returned (the restriction of processing, see
+  // DisclosureLog). The caller has asked the policy whether the disclosure is allowed.
+  // Errors: forbidden (SubjectDataRoles()); kNotFound "subject_not_found" (also erased);
+  // kAlreadyExists "disclosure_exists" on a taken id; the error of `check`.
+  Result<DisclosureRecord> RecordDisclosure(
+      const AccessContext& ctx, const std::string& id, DisclosureRecord record,
+      const std::function<Status(const SubjectRecord&)>& check = nullptr);
+  // The subject's disclosures in the order they were recorded, for staff of SubjectDataRoles()
+  // and auditors (DisclosureReaderRoles()), also once the subject is erased: they are the
+  // evidence of whom it was shared with. Audited as "subject.read_disclosures". Errors:
+  // forbidden; kNotFound "subject_not_found" when no subject ever had this id.
+  Result<std::vector<DisclosureRecord>> ListDisclosures(const AccessContext& ctx,
+                                                        const std::string& id);
 
   // System doors for privacyd's own services (consent, mail), inside the caller's transaction
   // and without a role check: callers decide who may trigger them and audit what they do.

@@ -78,6 +78,12 @@ constexpr Phrase kCategories{"Categories of data", "Datenkategorien", "Catégori
 constexpr Phrase kRecipients{"Who may receive your data", "Wer Ihre Daten erhalten kann",
                              "Qui peut recevoir vos données"};
 constexpr Phrase kNoRecipients{"No recipients.", "Keine Empfänger.", "Aucun destinataire."};
+constexpr Phrase kDisclosed{"Who received your data", "Wer Ihre Daten erhalten hat",
+                            "Qui a reçu vos données"};
+constexpr Phrase kNoDisclosures{"Your data has not been disclosed to anyone.",
+                                "Ihre Daten wurden niemandem offengelegt.",
+                                "Vos données n'ont été communiquées à personne."};
+constexpr Phrase kDisclosedFor{"for", "für", "pour"};
 constexpr Phrase kSources{"Where your data comes from", "Woher Ihre Daten stammen",
                           "D'où proviennent vos données"};
 constexpr Phrase kRetention{"How long we keep your data", "Wie lange wir Ihre Daten aufbewahren",
@@ -250,6 +256,19 @@ std::string DataJson(const Policy& policy, const SubjectExport& data, const Pack
                       {"at", Iso(e.created_at)}});
   }
   doc["consent_events"] = std::move(events);
+  json disclosures = json::array();
+  for (const auto& d : data.disclosures) {
+    auto recipient = policy.recipients.find(d.recipient);
+    disclosures.push_back(
+        {{"recipient", d.recipient},
+         {"recipient_name", recipient != policy.recipients.end()
+                                ? json(TextIn(recipient->second.name, LangCode(pack.lang), policy))
+                                : json(nullptr)},
+         {"purpose", d.purpose},
+         {"categories", d.categories},
+         {"disclosed_at", Iso(d.disclosed_at)}});
+  }
+  doc["disclosures"] = std::move(disclosures);
   json by_field = json::object();
   for (const auto& [field, n] : pack.redacted_by_field) by_field[field] = n;
   doc["redactions"] = {
@@ -475,6 +494,30 @@ std::string IndexHtml(const Policy& policy, const SubjectExport& data, const Pac
       std::string line = text(r->name) + " (" + RecipientRolePhrase(r->role).In(lang) + ")";
       if (std::string d = text(r->description); !d.empty()) line += ": " + d;
       lines.push_back(line);
+    }
+    h.List(lines);
+  }
+  // The recipients actually disclosed to (the disclosure log), apart from those who may be.
+  h.H2(kDisclosed);
+  if (data.disclosures.empty()) {
+    h.P(kNoDisclosures.In(lang));
+  } else {
+    std::vector<std::string> lines;
+    for (const auto& d : data.disclosures) {
+      auto recipient = policy.recipients.find(d.recipient);
+      std::string line =
+          recipient != policy.recipients.end() ? text(recipient->second.name) : d.recipient;
+      if (recipient != policy.recipients.end()) {
+        line += " (" + std::string(RecipientRolePhrase(recipient->second.role).In(lang)) + ")";
+      }
+      line += ", " + DateText(d.disclosed_at, lang);
+      auto purpose = policy.purposes.find(d.purpose);
+      line += ", " + std::string(kDisclosedFor.In(lang)) + " " +
+              (purpose != policy.purposes.end() ? text(purpose->second.name) : d.purpose) + ": ";
+      std::string names;
+      for (const auto& c : d.categories)
+        names += (names.empty() ? "" : ", ") + CategoryName(c, lang);
+      lines.push_back(line + names);
     }
     h.List(lines);
   }
@@ -718,6 +761,10 @@ Result<std::string> AccessPackage::Build(const AccessContext& ctx, const std::st
     info->redacted_by_field = pack.redacted_by_field;
     info->files.clear();
     for (const auto& f : files) info->files.push_back(f.first);
+    info->categories.clear();
+    for (const auto& [category, items] : by_category) {
+      info->categories[category.empty() ? "other" : category] = items.size();
+    }
   }
   return zip;
 }

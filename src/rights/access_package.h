@@ -33,6 +33,8 @@ struct AccessPackageInfo {
   size_t redactions = 0;                            // redacted occurrences, all fields together
   std::map<std::string, size_t> redacted_by_field;  // field (or "referrals") -> occurrences
   std::vector<std::string> files;                   // names inside the zip, in order
+  // Values included per data category (fideslang key; "other" when unknown).
+  std::map<std::string, size_t> categories;
 };
 
 class AccessPackage {

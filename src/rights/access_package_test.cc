@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rights/rights_fixture.h"
+#include "sharing/disclosure_log.h"
 
 namespace privacyd {
 namespace {
@@ -251,6 +252,37 @@ TEST_F(AccessPackageTest, PythonsZipCsvAndHtmlReadersAgree) {
       oracle["html"]["tags"],
       nlohmann::json::parse(R"({"script":0,"link":0,"img":0,"iframe":0,"object":0,"embed":0})"));
   EXPECT_EQ(oracle["html"]["external"], 0);
+}
+
+TEST_F(AccessPackageTest, TheRecipientsActuallyDisclosedToAreListedApartFromThoseWhoMayBe) {
+  const std::string erika = Erika();
+  const std::string path = (dir_.path() / "package.zip").string();
+  ASSERT_TRUE(package_->WriteTo(agent_, erika, "de", path).ok());
+  nlohmann::json before = RunOracle(path);
+  EXPECT_EQ(before["data"]["disclosures"], nlohmann::json::array());
+  EXPECT_EQ(before["html"]["sections"]["Wer Ihre Daten erhalten hat"],
+            nlohmann::json::array({"Ihre Daten wurden niemandem offengelegt."}));
+
+  DisclosureLog log(*registry_, policy_, clock_, random_);
+  NewDisclosure d;
+  d.recipient = "service_providers";
+  d.purpose = "respond_to_inquiries";
+  d.categories = {"user.name", "user.contact.email"};
+  d.origin = "DE";
+  ASSERT_TRUE(log.Record(agent_, erika, d).ok());
+  ASSERT_TRUE(package_->WriteTo(agent_, erika, "de", path).ok());
+  nlohmann::json after = RunOracle(path);
+  EXPECT_EQ(
+      after["data"]["disclosures"],
+      nlohmann::json::parse(
+          R"([["service_providers","respond_to_inquiries",["user.name","user.contact.email"]]])"));
+  const auto& disclosed = after["html"]["sections"]["Wer Ihre Daten erhalten hat"];
+  ASSERT_EQ(disclosed.size(), 1u);
+  const std::string line = disclosed[0].get<std::string>();
+  EXPECT_EQ(line.rfind("Externe Dienstleister (", 0), 0u) << line;
+  EXPECT_NE(line.find("1. Januar 2026"), std::string::npos) << line;
+  // The recipients who may receive the data are still listed, apart.
+  EXPECT_FALSE(after["html"]["sections"]["Wer Ihre Daten erhalten kann"].empty());
 }
 
 TEST(CsvCell, QuotesAndDefusesFormulas) {

@@ -65,10 +65,12 @@ Result<ErasureReport> Erasure::Erase(const AccessContext& ctx, const std::string
 
   std::vector<KeptValue> kept;
   std::set<std::string> statutory_purposes_kept;  // purposes some kept attribute was held for
+  std::map<std::string, size_t> found;
   auto keep = [&](const ErasableValue& value) -> bool {
     const std::string category = value.identity
                                      ? IdentityCategory(value.name)
                                      : AttributeCategory(*policy, value.name, value.provenance);
+    ++found[category.empty() ? "other" : category];
     KeptValue k;
     k.field = value.name;
     k.identity = value.identity;
@@ -150,6 +152,7 @@ Result<ErasureReport> Erasure::Erase(const AccessContext& ctx, const std::string
   report.referral_addresses_deleted = outcome.referral_addresses_deleted;
   report.key_destroyed = outcome.key_destroyed;
   report.kept = std::move(kept);
+  report.found = std::move(found);
   return report;
 }
 

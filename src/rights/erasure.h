@@ -21,6 +21,7 @@
 // erases what is no longer exempt.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,9 @@ struct ErasureReport {
   size_t referral_addresses_deleted = 0;
   bool key_destroyed = false;
   std::vector<KeptValue> kept;
+  // Every value found (deleted or kept) per data category (fideslang key; "other" when
+  // unknown).
+  std::map<std::string, size_t> found;
 };
 
 class Erasure {

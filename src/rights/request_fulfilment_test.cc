@@ -298,7 +298,13 @@ TEST_F(RequestFulfilmentTest, ErasureErasesTheSubjectAndCompletes) {
                             {"identities_cleared", 1},
                             {"referral_addresses_deleted", 0},
                             {"key_destroyed", true},
-                            {"kept", 0}}));
+                            {"kept", 0},
+                            {"categories",
+                             {{"user.contact.email", 2},
+                              {"user.contact.organization", 1},
+                              {"user.content.private", 1},
+                              {"user.name", 1}}},
+                            {"kept_values", json::array()}}));
 }
 
 TEST_F(RequestFulfilmentTest, StatutoryRetentionMakesTheRequestPartiallyCompletedWithTheReason) {

@@ -138,6 +138,21 @@ Error DownloadExpired() {
                "make a new access request to receive your data again");
 }
 
+// What an erasure kept, for the audit trail and the evidence: names, categories and
+// exemptions only, never a value (a legal hold's reason is staff's text and stays out).
+json KeptJson(const std::vector<KeptValue>& kept) {
+  json out = json::array();
+  for (const auto& k : kept) {
+    json item = {{"field", k.field},
+                 {"identity", k.identity},
+                 {"category", k.category},
+                 {"exemption", k.exemption}};
+    if (k.until) item["until"] = FormatRfc3339(*k.until);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& RequestStaffRoles() {
@@ -754,7 +769,8 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
       if (!Names(r, right)) continue;
       out.steps.push_back({right, zip.ok() ? json{{"values", info.values},
                                                   {"redactions", info.redactions},
-                                                  {"bytes", zip->size()}}
+                                                  {"bytes", zip->size()},
+                                                  {"categories", info.categories}}
                                            : json{{"skipped", "subject_not_found"}}});
     }
   }
@@ -786,7 +802,9 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
                          {"identities_cleared", report.identities_cleared},
                          {"referral_addresses_deleted", report.referral_addresses_deleted},
                          {"key_destroyed", report.key_destroyed},
-                         {"kept", report.kept.size()}}});
+                         {"kept", report.kept.size()},
+                         {"categories", report.found},
+                         {"kept_values", KeptJson(report.kept)}}});
     if (report.outcome == "partially_completed") {
       out.partial = true;
       std::set<std::string> said;

@@ -41,6 +41,24 @@ inline const std::vector<std::string>& MarketingViewRoles() {
   return kRoles;
 }
 
+// Who may record that a subject's data was disclosed to a recipient
+// (POST /v1/admin/subjects/{id}/disclosures): those who may read and write subjects' personal
+// data (SubjectDataRoles()), since a disclosure hands that data over. Not marketing: its view of
+// a person is purpose-limited, and what it shares goes through the consent check instead; not
+// auditor, which reviews and never acts.
+inline const std::vector<std::string>& DisclosureRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent"};
+  return kRoles;
+}
+
+// Who may read the disclosure log of a subject (GET /v1/admin/subjects/{id}/disclosures): the
+// same, and auditor, for whom it is a trail like the audit log (it holds no personal data).
+inline const std::vector<std::string>& DisclosureReaderRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "support_agent",
+                                                  "auditor"};
+  return kRoles;
+}
+
 // Who may read the audit trail.
 inline const std::vector<std::string>& AuditReaderRoles() {
   static const std::vector<std::string> kRoles = {"auditor", "admin"};

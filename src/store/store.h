@@ -302,6 +302,25 @@ struct RequestPackageRecord {
   Micros expires_at = 0;
 };
 
+// One disclosure of a subject's data to a recipient of the policy: who received which
+// categories, for which purpose, when, and who made it. Append-only. Names no personal data
+// beyond the subject id; kept when the subject is erased (it is the evidence of whom to tell,
+// GDPR Art. 19, and of what was shared).
+struct DisclosureRecord {
+  int64_t seq = 0;  // assigned by the store, increasing
+  std::string id;   // "dsc_..."
+  std::string subject_id;
+  std::string recipient;  // the policy's recipient id
+  std::string purpose;    // the policy's purpose id
+  std::vector<std::string> categories;
+  std::string origin;      // country (or subdivision) the data originates in, as judged
+  std::string safeguard;   // what allowed it ("adequacy", "scc", ...: the decision's reason)
+  std::string request_id;  // the data subject request it answered, or ""
+  std::string actor;       // staff user name
+  Micros disclosed_at = 0;
+  Micros created_at = 0;
+};
+
 // The staff queue: open and closed requests by due date.
 struct RequestQuery {
   std::string state;                 // "" = any
@@ -562,6 +581,12 @@ class Tx {
   virtual Result<std::optional<RequestPackageRecord>> GetRequestPackage(
       const std::string& request_id) = 0;
   virtual Result<bool> DeleteRequestPackage(const std::string& request_id) = 0;
+
+  // Disclosures. InsertDisclosure returns the new seq (record.seq is ignored) and fails with
+  // kAlreadyExists "disclosure_exists" on a taken id; there is no way to change or delete one.
+  // ListDisclosures returns the subject's disclosures in seq order.
+  virtual Result<int64_t> InsertDisclosure(const DisclosureRecord& record) = 0;
+  virtual Result<std::vector<DisclosureRecord>> ListDisclosures(const std::string& subject_id) = 0;
 };
 
 struct StoreStats {

@@ -425,3 +425,165 @@ class RightsTest(DaemonTest):
             self.assertEqual(db.execute("SELECT count(*) FROM request_packages").fetchone()[0], 0)
         finally:
             db.close()
+
+    def test_the_evidence_of_an_access_and_erasure_request_names_every_step_and_no_address(self):
+        status, _, raw = self.post("/v1/collect/contact", {
+            "name": "Eva Beweis", "email": "eva@qzx.example", "message": "Bitte um Rückruf"})
+        self.assertEqual(status, 201, raw)
+        request, _ = self.submit_verified("eva@qzx.example", ("access", "erasure"))
+        rid = request["id"]
+        path = f"/v1/admin/requests/{rid}/transition"
+        before = len(self.sink.messages)
+        status, _, raw = self.post(path, {"action": "start"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        self.verify(rid, self.code_for("eva@qzx.example", before))
+        status, _, raw = self.post(path, {"action": "request_approval"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        before = len(self.sink.messages)
+        status, _, raw = self.post(path, {"action": "approve"}, token=self.officer)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(json.loads(raw)["state"], "completed")
+        answered = self.mail_to("eva@qzx.example", before, subject_has="beantwortet")
+        # The audit entry of a sent mail is written once the relay accepted it.
+        time.sleep(0.3)
+
+        evidence_path = f"/v1/admin/requests/{rid}/evidence"
+        status, headers, raw = self.daemon.request("GET", evidence_path, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(headers["cache-control"], "no-store")
+        self.assertNotIn(b"eva@", raw)
+        self.assertNotIn(b"Beweis", raw)
+        evidence = json.loads(raw)
+        self.assertEqual(evidence["request"]["id"], rid)
+        self.assertEqual(evidence["request"]["identity"], "email on file")
+        self.assertEqual(evidence["request"]["rights"], ["access", "erasure"])
+        self.assertEqual((evidence["request"]["state"], evidence["request"]["outcome"]),
+                         ("completed", "fulfilled"))
+        self.assertEqual([(s["action"], s["actor"]["label"], s["to"]) for s in evidence["steps"]], [
+            ("intake", "the person", "received"),
+            ("send_code", "system", "awaiting_verification"),
+            ("verify", "the person", "verified"),
+            ("start", "sam", "in_progress"),
+            ("confirm", "the person", "in_progress"),
+            ("request_approval", "sam", "awaiting_approval"),
+            ("package", "system", "awaiting_approval"),
+            ("fulfil_access", "olga", "awaiting_approval"),
+            ("fulfil_erasure", "olga", "awaiting_approval"),
+            ("approve", "olga", "completed"),
+        ])
+        self.assertEqual(evidence["steps"][3]["actor"], {"kind": "staff", "label": "sam", "name": "sam"})
+        findings = {f["right"]: f for f in evidence["findings"]}
+        self.assertEqual(sorted(findings), ["access", "erasure"])
+        # The contact form keeps the address as a value too, besides the identity.
+        found = {"user.contact.email": 2, "user.content.private": 1, "user.name": 1}
+        self.assertEqual(findings["access"]["counts"], {"values": 4, "redactions": 0,
+                                                        "bytes": findings["access"]["counts"]["bytes"]})
+        self.assertGreater(findings["access"]["counts"]["bytes"], 0)
+        self.assertEqual(findings["access"]["categories"], found)
+        self.assertEqual(findings["erasure"]["categories"], found)
+        self.assertEqual(findings["erasure"]["counts"], {
+            "attributes_deleted": 3, "identities_cleared": 1, "kept": 0,
+            "referral_addresses_deleted": 0})
+        self.assertEqual(findings["erasure"]["flags"], {"key_destroyed": True})
+        self.assertEqual(findings["erasure"]["kept"], [])
+        self.assertEqual(findings["erasure"]["actor"]["label"], "olga")
+        self.assertEqual([(m["template"], m["recipient"]) for m in evidence["mail"]], [
+            ("one_time_code", "the person"), ("one_time_code", "the person"),
+            ("request_completed", "the person")])
+        self.assertEqual(evidence["mail"][2]["message_id"], answered["Message-ID"].strip("<>"))
+        deadline = evidence["deadline"]
+        self.assertEqual(deadline["received_at"], request["received_at"])
+        self.assertEqual(deadline["original_due_at"], request["due_at"])
+        self.assertEqual(deadline["due_at"], request["due_at"])
+        self.assertIsNone(deadline["extended_due_at"])
+        self.assertEqual((deadline["status"], deadline["met"]), ("met", True))
+        self.assertEqual(evidence["generated_by"], "sam")
+
+        # The printable page.
+        status, headers, raw = self.daemon.request("GET", evidence_path + "?format=html",
+                                                   token=self.officer)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+        self.assertEqual(headers["cache-control"], "no-store")
+        page = raw.decode()
+        self.assertIn(f"<h1>Evidence of data subject request {rid}</h1>", page)
+        self.assertIn("<dt>Deadline</dt><dd class=\"met\">met</dd>", page)
+        self.assertIn("@media print", page)
+        self.assertNotIn("eva@", page)
+
+        # Roles and errors.
+        self.assertProblem(self.daemon.request("GET", evidence_path, token=self.marketing), 403,
+                           "forbidden")
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/requests/req_nope/evidence",
+                                               token=self.officer), 404, "request_not_found")
+        self.assertProblem(self.daemon.request("GET", evidence_path + "?format=pdf",
+                                               token=self.officer), 400, "invalid_format")
+
+        # Every view is audited, with who and in which format.
+        db = sqlite3.connect(os.path.join(self.data, "privacyd.db"))
+        try:
+            views = db.execute("SELECT actor, role, object, detail FROM audit "
+                               "WHERE action = 'request.evidence' ORDER BY seq").fetchall()
+        finally:
+            db.close()
+        self.assertEqual(views, [
+            ("sam", "support_agent", f"request:{rid}", '{"format":"json"}'),
+            ("olga", "privacy_officer", f"request:{rid}", '{"format":"html"}')])
+
+    def test_disclosures_are_logged_when_allowed_and_the_package_names_the_recipients(self):
+        status, _, raw = self.post("/v1/collect/contact", {
+            "name": "Dora Weiter", "email": "dora@qzx.example", "message": "Bitte um Rückruf"})
+        self.assertEqual(status, 201, raw)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/subjects?email=dora@qzx.example",
+                                             token=self.agent)
+        self.assertEqual(status, 200, raw)
+        subject = json.loads(raw)["subjects"][0]["id"]
+        path = f"/v1/admin/subjects/{subject}/disclosures"
+        disclosure = {"recipient": "service_providers", "purpose": "respond_to_inquiries",
+                      "categories": ["user.name", "user.contact.email"], "origin": "DE"}
+
+        status, _, raw = self.post(path, disclosure, token=self.agent)
+        self.assertEqual(status, 201, raw)
+        recorded = json.loads(raw)
+        self.assertTrue(recorded["id"].startswith("dsc_"))
+        self.assertEqual({k: recorded[k] for k in ("subject_id", "recipient", "purpose", "categories",
+                                                    "origin", "safeguard", "request_id", "actor")},
+                         {"subject_id": subject, "recipient": "service_providers",
+                          "purpose": "respond_to_inquiries",
+                          "categories": ["user.name", "user.contact.email"], "origin": "DE",
+                          "safeguard": "scc", "request_id": None, "actor": "sam"})
+
+        # What the policy does not allow is refused, and so are the wrong roles.
+        self.assertProblem(self.post(path, dict(disclosure, recipient="google"), token=self.agent),
+                           409, "disclosure_not_allowed")
+        self.assertProblem(self.post(path, dict(disclosure, origin=""), token=self.agent), 400,
+                           "origin_required")
+        self.assertProblem(self.post(path, disclosure, token=self.marketing), 403, "forbidden")
+        self.assertProblem(self.post("/v1/admin/subjects/sub_nobody/disclosures", disclosure,
+                                     token=self.agent), 404, "subject_not_found")
+        auditor = make_user(self.data, "abe", "auditor")
+        status, _, raw = self.daemon.request("GET", path, token=auditor)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual([d["id"] for d in json.loads(raw)["disclosures"]], [recorded["id"]])
+
+        # The person's access package names the recipient actually disclosed to.
+        request, verified = self.submit_verified("dora@qzx.example", ("access",))
+        rid = request["id"]
+        transition = f"/v1/admin/requests/{rid}/transition"
+        before = len(self.sink.messages)
+        status, _, raw = self.post(transition, {"action": "start"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        token = self.verify(rid, self.code_for("dora@qzx.example", before))["token"]
+        status, _, raw = self.post(transition, {"action": "complete"}, token=self.agent)
+        self.assertEqual(status, 200, raw)
+        status, _, raw = self.daemon.request("GET", f"/v1/requests/{rid}/download", token=token)
+        self.assertEqual(status, 200, raw[:300])
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            data = json.loads(package.read("data.json"))
+            page = package.read("index.html").decode()
+        self.assertEqual(data["disclosures"], [{
+            "recipient": "service_providers", "recipient_name": "Externe Dienstleister",
+            "purpose": "respond_to_inquiries", "categories": ["user.name", "user.contact.email"],
+            "disclosed_at": data["disclosures"][0]["disclosed_at"]}])
+        self.assertIn("<h2>Wer Ihre Daten erhalten hat</h2>", page)

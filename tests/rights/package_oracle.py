@@ -4,9 +4,10 @@ privacyd did not write, and prints what it found as one JSON object:
     /usr/bin/python3 package_oracle.py PACKAGE.zip
 
 {"files": [names], "bad_member": null or the first corrupt member, "data": {"format", "language",
-"values", "identities", "redactions"}, "csv": {name: {"header": [...], "rows": n, "columns":
-{n, ...}}}, "html": {"lang", "tags": {"script": n, "link": n, "img": n, "iframe": n},
-"external": n}}. Exits 0, or 2 on a usage error.
+"values", "identities", "redactions", "disclosures": [[recipient, purpose, [categories]]]},
+"csv": {name: {"header": [...], "rows": n, "columns": {n, ...}}}, "html": {"lang", "tags":
+{"script": n, "link": n, "img": n, "iframe": n}, "external": n, "sections": {h2 text: [the
+text of each li, or of each p, that follows it]}}}. Exits 0, or 2 on a usage error.
 """
 
 import csv
@@ -23,8 +24,13 @@ class Page(HTMLParser):
         self.lang = None
         self.tags = {"script": 0, "link": 0, "img": 0, "iframe": 0, "object": 0, "embed": 0}
         self.external = 0
+        self.sections = {}
+        self.section = None
+        self.text = None  # the text of the h2, li or p being read
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("h2", "li", "p"):
+            self.text = ""
         if tag == "html":
             self.lang = dict(attrs).get("lang")
         if tag in self.tags:
@@ -32,6 +38,19 @@ class Page(HTMLParser):
         for name, value in attrs:
             if name in ("src", "srcset", "data") or name.startswith("on"):
                 self.external += 1
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text += data
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.section = self.text.strip()
+            self.sections[self.section] = []
+        elif tag in ("li", "p") and self.section is not None and self.text is not None:
+            self.sections[self.section].append(self.text.strip())
+        if tag in ("h2", "li", "p"):
+            self.text = None
 
 
 def main():
@@ -49,6 +68,8 @@ def main():
             "values": len(data["values"]),
             "identities": len(data["identities"]),
             "redactions": data["redactions"],
+            "disclosures": [[d["recipient"], d["purpose"], d["categories"]]
+                            for d in data["disclosures"]],
         }
         out["csv"] = {}
         for name in out["files"]:
@@ -64,7 +85,8 @@ def main():
             }
         page = Page()
         page.feed(package.read("index.html").decode("utf-8"))
-        out["html"] = {"lang": page.lang, "tags": page.tags, "external": page.external}
+        out["html"] = {"lang": page.lang, "tags": page.tags, "external": page.external,
+                       "sections": page.sections}
     json.dump(out, sys.stdout)
     return 0
 

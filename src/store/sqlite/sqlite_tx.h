@@ -143,6 +143,8 @@ class SqliteTx final : public Tx {
   Result<std::optional<RequestPackageRecord>> GetRequestPackage(
       const std::string& request_id) override;
   Result<bool> DeleteRequestPackage(const std::string& request_id) override;
+  Result<int64_t> InsertDisclosure(const DisclosureRecord& record) override;
+  Result<std::vector<DisclosureRecord>> ListDisclosures(const std::string& subject_id) override;
 
  private:
   Status CheckWritable() const;
