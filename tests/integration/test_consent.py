@@ -430,6 +430,20 @@ class ConsentTest(DaemonTest):
         report = json.loads(raw)
         self.assertEqual([(r["outcome"], r.get("reason")) for r in report["report"]],
                          [("skipped", "objected")])
+        # The import stays on record for staff, with the row that needs attention.
+        status, _, raw = self.daemon.request("GET", "/v1/admin/imports", token=self.officer)
+        self.assertEqual(status, 200, raw)
+        [recorded] = json.loads(raw)["imports"]
+        self.assertEqual({k: recorded[k] for k in ("import", "vendor", "actor", "outcome", "rows",
+                                                  "skipped")},
+                         {"import": report["import"], "vendor": "zoominfo",
+                          "actor": "vendor-feed", "outcome": "completed", "rows": 1,
+                          "skipped": 1})
+        status, _, raw = self.daemon.request("GET", "/v1/admin/imports/" + report["import"],
+                                             token=importer)
+        self.assertEqual(json.loads(raw)["exceptions"],
+                         [{"line": 2, "outcome": "skipped", "reason": "objected"}])
+        self.assertNotIn("obj@", raw.decode())
         # A new form submission with the newsletter ticked only asks for confirmation.
         self.collect({"name": "Obj", "email": "obj@example.de", "country": "DE",
                       "topics": ["newsletter"]})
