@@ -9,6 +9,7 @@
 #include "core/rate_limiter.h"
 #include "core/user_agent.h"
 #include "http/accept_language.h"
+#include "http/consent_check_request.h"
 #include "http/consent_pages.h"
 #include "http/form_fields.h"
 #include "http/json_body.h"
@@ -497,32 +498,13 @@ class ConsentRoutes {
 
   // POST /v1/consent/check {"topic", "identities": [...], "message_id"?}
   HttpResponse Check(const HttpRequest& request, const Principal* principal) const {
-    auto body = ParseJsonBody(request);
+    auto body = ParseConsentCheckRequest(request.body);
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
-    auto bad = [&](const std::string& detail) {
-      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_consent_check", detail),
-                             request.request_id);
-    };
-    if (!body->is_object() || !body->value("topic", json()).is_string() ||
-        !body->value("identities", json()).is_array()) {
-      return bad("send {\"topic\": \"newsletter\", \"identities\": [\"ana@example.com\", ...]}");
-    }
-    std::vector<std::string> identities;
-    identities.reserve((*body)["identities"].size());
-    for (const auto& i : (*body)["identities"]) {
-      if (!i.is_string()) return bad("identities are strings: email addresses or subject ids");
-      identities.push_back(i.get<std::string>());
-    }
-    if (body->contains("message_id") && !(*body)["message_id"].is_string()) {
-      return bad("message_id is a string: the Message-ID the sender will give the mail");
-    }
-    const std::string message_id = body->value("message_id", std::string());
     AccessContext ctx{*principal, "marketing", request.request_id};
-    const std::string topic = (*body)["topic"].get<std::string>();
-    auto items = ledger_.Check(ctx, topic, identities);
+    auto items = ledger_.Check(ctx, body->topic, body->identities);
     if (!items.ok()) return ProblemResponse(items.error(), request.request_id);
-    return JsonResponse(200,
-                        ConsentCheckBody(ledger_, mailto_, topic, message_id, identities, *items));
+    return JsonResponse(200, ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id,
+                                              body->identities, *items));
   }
 
   // GET /v1/consent/audience/{topic}?after=CURSOR&limit=N: NDJSON, one allowed person a line.
