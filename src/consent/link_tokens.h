@@ -55,6 +55,10 @@ class LinkSigner {
   LinkSigner& operator=(const LinkSigner&) = delete;
 
   std::string Sign(const LinkClaims& claims) const;
+  // Appends the token Sign would return for these claims to `out`, with no other allocation
+  // than `out`'s own growth (a consent check signs a link for each of 100,000 identities).
+  void AppendToken(LinkPurpose purpose, std::string_view subject_id, std::string_view topic,
+                   std::string_view message_id, Micros expires_at, std::string& out) const;
 
   // The claims of a token this signer's keys made. kInvalidArgument "invalid_link" for anything
   // malformed, tampered, truncated or signed by an unknown or retired key (one code, so that an
@@ -66,6 +70,7 @@ class LinkSigner {
 
  private:
   std::vector<LinkKey> keys_;
+  std::string signing_key_id_bytes_;  // keys_.front().id decoded, kKeyIdBytes long
   // Per key, the HMAC state keyed once (as sensitive as the key).
   std::vector<crypto_auth_hmacsha256_state> keyed_;
 };
