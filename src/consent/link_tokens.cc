@@ -17,23 +17,17 @@ constexpr char kSeparator = '\x1f';
 constexpr std::string_view kDomain = "privacyd link v1";
 
 // The HMAC state keyed with `key` and the domain absorbed, copied for every token.
-crypto_auth_hmacsha256_state Keyed(const SecretBytes& key) {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kDomain.data()),
-                                kDomain.size());
-  return state;
+KeyedHmacSha256 Keyed(const SecretBytes& key) {
+  KeyedHmacSha256 keyed(key.data(), key.size());
+  keyed.Absorb(kDomain);
+  return keyed;
 }
 
-std::string Mac(const crypto_auth_hmacsha256_state& keyed, std::string_view signed_part) {
-  crypto_auth_hmacsha256_state state = keyed;
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(signed_part.data()),
-                                signed_part.size());
-  uint8_t full[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, full);
+std::string Mac(const KeyedHmacSha256& keyed, std::string_view signed_part) {
+  uint8_t full[KeyedHmacSha256::kBytes];
+  keyed.Mac({signed_part}, full);
   std::string out(reinterpret_cast<const char*>(full), kMacBytes);
   sodium_memzero(full, sizeof full);
-  sodium_memzero(&state, sizeof state);
   return out;
 }
 
@@ -58,9 +52,7 @@ LinkSigner::LinkSigner(std::vector<LinkKey> keys) : keys_(std::move(keys)) {
   signing_key_id_bytes_.resize(kKeyIdBytes, '\0');
 }
 
-LinkSigner::~LinkSigner() {
-  for (auto& state : keyed_) sodium_memzero(&state, sizeof state);
-}
+LinkSigner::~LinkSigner() = default;  // the keyed states wipe themselves
 
 std::string LinkSigner::Sign(const LinkClaims& claims) const {
   std::string out;
@@ -94,13 +86,11 @@ void LinkSigner::AppendToken(LinkPurpose purpose, std::string_view subject_id,
   at = std::copy(topic.begin(), topic.end(), at);
   *at++ = kSeparator;
   at = std::copy(message_id.begin(), message_id.end(), at);
-  crypto_auth_hmacsha256_state state = keyed_.front();
-  crypto_auth_hmacsha256_update(&state, raw, static_cast<size_t>(at - raw));
-  uint8_t full[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, full);
+  uint8_t full[KeyedHmacSha256::kBytes];
+  keyed_.front().Mac(
+      {std::string_view(reinterpret_cast<const char*>(raw), static_cast<size_t>(at - raw))}, full);
   at = std::copy(full, full + kMacBytes, at);
   sodium_memzero(full, sizeof full);
-  sodium_memzero(&state, sizeof state);
   const size_t start = out.size();
   const size_t encoded =
       sodium_base64_encoded_len(raw_size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -124,7 +114,7 @@ Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const 
     return Invalid();
   }
   const std::string key_id = ToHex(std::string_view(raw).substr(1, kKeyIdBytes));
-  const crypto_auth_hmacsha256_state* keyed = nullptr;
+  const KeyedHmacSha256* keyed = nullptr;
   for (size_t i = 0; i < keys_.size(); ++i) {
     if (keys_[i].id == key_id) keyed = &keyed_[i];
   }

@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "crypto/hmac_sha256.h"
 #include "crypto/secret.h"
 
 namespace privacyd {
@@ -72,7 +73,7 @@ class LinkSigner {
   std::vector<LinkKey> keys_;
   std::string signing_key_id_bytes_;  // keys_.front().id decoded, kKeyIdBytes long
   // Per key, the HMAC state keyed once (as sensitive as the key).
-  std::vector<crypto_auth_hmacsha256_state> keyed_;
+  std::vector<KeyedHmacSha256> keyed_;
 };
 
 }  // namespace privacyd
