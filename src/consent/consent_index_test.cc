@@ -250,6 +250,47 @@ TEST_F(ConsentIndexTest, TheLedgersCheckGivesTheSubjectOfEachAllowedAddress) {
   EXPECT_EQ(Verdict("newsletter", "ana@example.com"), "no_consent");
 }
 
+TEST_F(ConsentIndexTest, ABigCheckSplitOverTheCoresAnswersEachIdentityInOrder) {
+  std::string ana = Person("ana@example.com", "ccpa");
+  std::string dora = Person("dora@example.com", "gdpr");
+  ASSERT_TRUE(index_->Build().ok());
+  ledger_->UseIndex(index_.get());
+  // 50,000 identities (more than one part's worth): a pattern of known, unknown, invalid and
+  // subject-id entries, so that a misplaced answer shows.
+  std::vector<std::string> identities;
+  for (int i = 0; i < 50'000; ++i) {
+    switch (i % 5) {
+      case 0:
+        identities.push_back(i % 10 == 0 ? "Ana@Example.com" : "dora@example.com");
+        break;
+      case 1:
+        identities.push_back("nobody" + std::to_string(i) + "@example.com");
+        break;
+      case 2:
+        identities.push_back(ana);
+        break;
+      case 3:
+        identities.push_back("not an address " + std::to_string(i));
+        break;
+      default:
+        identities.push_back("sub_missing" + std::to_string(i));
+    }
+  }
+  AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_chk"};
+  auto items = ledger_->Check(sender, "newsletter", identities);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), identities.size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const ConsentCheckItem& item = (*items)[i];
+    const bool ana_expected = (i % 5 == 0 && i % 10 == 0) || i % 5 == 2;
+    const ConsentVerdict expected = ana_expected ? ConsentVerdict::kAllowed
+                                    : i % 5 == 0 ? ConsentVerdict::kNoConsent
+                                                 : ConsentVerdict::kUnknown;
+    ASSERT_EQ(item.verdict, expected) << i << " " << identities[i];
+    ASSERT_EQ(item.subject_id, ana_expected ? ana : "") << i;
+  }
+}
+
 TEST_F(ConsentIndexTest, ItsThreadBuildsAppliesAndPrunesTheLog) {
   std::string ana = Person("ana@example.com", "ccpa");
   index_->Start(std::chrono::milliseconds(5));

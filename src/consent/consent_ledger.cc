@@ -6,12 +6,16 @@
 #include <set>
 
 #include "consent/consent_receipt.h"
+#include "core/parallel.h"
 #include "crypto/secret.h"
 #include "registry/identity.h"
 #include "staff/roles.h"
 
 namespace privacyd {
 namespace {
+
+// Below this many identities a part costs less than starting a thread for it is worth.
+constexpr size_t kMinCheckPart = 4096;
 
 std::string Sha256Hex(std::string_view text) {
   uint8_t digest[crypto_hash_sha256_BYTES];
@@ -525,28 +529,38 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
   std::vector<ConsentCheckItem> items(identities.size());
   bool answered = false;
   if (index_ != nullptr) {
+    // A big check is split over the cores: the blind indexes (the HMAC of each address) are
+    // most of its work.
+    const size_t parts = PartsFor(identities.size(), kMinCheckPart);
     // Blind indexes first, outside the index's lock ("" for subject ids and invalid addresses).
     std::vector<std::string> keys(identities.size());
-    for (size_t i = 0; i < identities.size(); ++i) {
-      if (identities[i].rfind("sub_", 0) == 0) continue;
-      if (auto index = registry_.IdentityIndex({"email", identities[i]}); index.ok()) {
-        keys[i] = std::move(index).value();
-      }
-    }
-    PD_ASSIGN_OR_RETURN(answered, index_->Read(topic_id, [&](const ConsentIndex::View& view) {
-      std::string subject_id;
-      for (size_t i = 0; i < identities.size(); ++i) {
-        ConsentCheckItem& item = items[i];
-        if (!keys[i].empty()) {
-          item.verdict = view.ByEmailIndex(keys[i], &subject_id);
-          if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject_id;
-        } else if (identities[i].rfind("sub_", 0) == 0) {
-          item.verdict = view.BySubjectId(identities[i]);
-          if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = identities[i];
-        } else {
-          item.verdict = ConsentVerdict::kUnknown;
+    RunParts(parts, [&](size_t part) {
+      auto [first, end] = PartRange(identities.size(), parts, part);
+      for (size_t i = first; i < end; ++i) {
+        if (identities[i].rfind("sub_", 0) == 0) continue;
+        if (auto index = registry_.IdentityIndex({"email", identities[i]}); index.ok()) {
+          keys[i] = std::move(index).value();
         }
       }
+    });
+    PD_ASSIGN_OR_RETURN(answered, index_->Read(topic_id, [&](const ConsentIndex::View& view) {
+      // The parts read the view while this thread holds it (they end before Read returns).
+      RunParts(parts, [&](size_t part) {
+        auto [first, end] = PartRange(identities.size(), parts, part);
+        std::string subject_id;
+        for (size_t i = first; i < end; ++i) {
+          ConsentCheckItem& item = items[i];
+          if (!keys[i].empty()) {
+            item.verdict = view.ByEmailIndex(keys[i], &subject_id);
+            if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject_id;
+          } else if (identities[i].rfind("sub_", 0) == 0) {
+            item.verdict = view.BySubjectId(identities[i]);
+            if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = identities[i];
+          } else {
+            item.verdict = ConsentVerdict::kUnknown;
+          }
+        }
+      });
     }));
   }
   if (!answered) {

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -16,23 +17,17 @@ constexpr char kSeparator = '\x1f';
 constexpr std::string_view kDomain = "privacyd link v1";
 
 // The HMAC state keyed with `key` and the domain absorbed, copied for every token.
-crypto_auth_hmacsha256_state Keyed(const SecretBytes& key) {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kDomain.data()),
-                                kDomain.size());
-  return state;
+KeyedHmacSha256 Keyed(const SecretBytes& key) {
+  KeyedHmacSha256 keyed(key.data(), key.size());
+  keyed.Absorb(kDomain);
+  return keyed;
 }
 
-std::string Mac(const crypto_auth_hmacsha256_state& keyed, std::string_view signed_part) {
-  crypto_auth_hmacsha256_state state = keyed;
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(signed_part.data()),
-                                signed_part.size());
-  uint8_t full[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, full);
+std::string Mac(const KeyedHmacSha256& keyed, std::string_view signed_part) {
+  uint8_t full[KeyedHmacSha256::kBytes];
+  keyed.Mac({signed_part}, full);
   std::string out(reinterpret_cast<const char*>(full), kMacBytes);
   sodium_memzero(full, sizeof full);
-  sodium_memzero(&state, sizeof state);
   return out;
 }
 
@@ -53,37 +48,56 @@ bool KnownPurpose(char c) {
 
 LinkSigner::LinkSigner(std::vector<LinkKey> keys) : keys_(std::move(keys)) {
   for (const auto& key : keys_) keyed_.push_back(Keyed(key.key));
+  FromHex(keys_.front().id, &signing_key_id_bytes_);
+  signing_key_id_bytes_.resize(kKeyIdBytes, '\0');
 }
 
-LinkSigner::~LinkSigner() {
-  for (auto& state : keyed_) sodium_memzero(&state, sizeof state);
-}
+LinkSigner::~LinkSigner() = default;  // the keyed states wipe themselves
 
 std::string LinkSigner::Sign(const LinkClaims& claims) const {
-  const LinkKey& signing = keys_.front();
-  std::string raw;
-  raw.push_back(static_cast<char>(kVersion));
-  std::string key_id;
-  FromHex(signing.id, &key_id);
-  key_id.resize(kKeyIdBytes, '\0');
-  raw += key_id;
-  raw.push_back(static_cast<char>(claims.purpose));
-  auto expires = static_cast<uint64_t>(claims.expires_at);
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    raw.push_back(static_cast<char>((expires >> shift) & 0xff));
-  }
-  raw += claims.subject_id;
-  raw.push_back(kSeparator);
-  raw += claims.topic;
-  raw.push_back(kSeparator);
-  raw += claims.message_id;
-  raw += Mac(keyed_.front(), raw);
-  std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const uint8_t*>(raw.data()),
-                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);  // the terminating NUL
+  std::string out;
+  AppendToken(claims.purpose, claims.subject_id, claims.topic, claims.message_id, claims.expires_at,
+              out);
   return out;
+}
+
+void LinkSigner::AppendToken(LinkPurpose purpose, std::string_view subject_id,
+                             std::string_view topic, std::string_view message_id, Micros expires_at,
+                             std::string& out) const {
+  // The raw token on the stack when it fits (always, for ids privacyd makes).
+  constexpr size_t kStackBytes = 512;
+  const size_t raw_size =
+      kHeaderBytes + subject_id.size() + 1 + topic.size() + 1 + message_id.size() + kMacBytes;
+  uint8_t stack[kStackBytes];
+  std::string heap;
+  uint8_t* raw = stack;
+  if (raw_size > kStackBytes) {
+    heap.resize(raw_size);
+    raw = reinterpret_cast<uint8_t*>(heap.data());
+  }
+  uint8_t* at = raw;
+  *at++ = kVersion;
+  at = std::copy(signing_key_id_bytes_.begin(), signing_key_id_bytes_.end(), at);
+  *at++ = static_cast<uint8_t>(purpose);
+  auto expires = static_cast<uint64_t>(expires_at);
+  for (int shift = 56; shift >= 0; shift -= 8) *at++ = static_cast<uint8_t>(expires >> shift);
+  at = std::copy(subject_id.begin(), subject_id.end(), at);
+  *at++ = kSeparator;
+  at = std::copy(topic.begin(), topic.end(), at);
+  *at++ = kSeparator;
+  at = std::copy(message_id.begin(), message_id.end(), at);
+  uint8_t full[KeyedHmacSha256::kBytes];
+  keyed_.front().Mac(
+      {std::string_view(reinterpret_cast<const char*>(raw), static_cast<size_t>(at - raw))}, full);
+  at = std::copy(full, full + kMacBytes, at);
+  sodium_memzero(full, sizeof full);
+  const size_t start = out.size();
+  const size_t encoded =
+      sodium_base64_encoded_len(raw_size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(start + encoded);
+  sodium_bin2base64(out.data() + start, encoded, raw, raw_size,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.size() - 1);  // the terminating NUL
 }
 
 Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const {
@@ -100,7 +114,7 @@ Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const 
     return Invalid();
   }
   const std::string key_id = ToHex(std::string_view(raw).substr(1, kKeyIdBytes));
-  const crypto_auth_hmacsha256_state* keyed = nullptr;
+  const KeyedHmacSha256* keyed = nullptr;
   for (size_t i = 0; i < keys_.size(); ++i) {
     if (keys_[i].id == key_id) keyed = &keyed_[i];
   }

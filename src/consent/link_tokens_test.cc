@@ -5,6 +5,7 @@
 
 #include "core/random.h"
 #include "crypto/sealing.h"
+#include "crypto/secret.h"
 
 namespace privacyd {
 namespace {
@@ -34,6 +35,57 @@ TEST(LinkTokens, ASignedTokenVerifiesToItsClaims) {
   EXPECT_EQ(claims->topic, "newsletter");
   EXPECT_EQ(claims->message_id, "msg.1@mail.example.com");
   EXPECT_EQ(claims->expires_at, 0);
+}
+
+// The token's layout, computed here from the header's description: what Sign and AppendToken
+// write, byte for byte.
+std::string ExpectedToken(const LinkKey& key, char purpose, uint64_t expires,
+                          const std::string& rest) {
+  std::string raw;
+  raw.push_back('\x01');
+  std::string key_id;
+  EXPECT_TRUE(FromHex(key.id, &key_id));
+  raw += key_id;
+  raw.push_back(purpose);
+  for (int shift = 56; shift >= 0; shift -= 8) raw.push_back(static_cast<char>(expires >> shift));
+  raw += rest;
+  const std::string message = "privacyd link v1" + raw;
+  uint8_t mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.key.data(), key.key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  raw.append(reinterpret_cast<const char*>(mac), 16);
+  std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const uint8_t*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.pop_back();
+  return out;
+}
+
+TEST(LinkTokens, AppendTokenWritesTheDocumentedLayoutAfterWhatIsThere) {
+  const LinkKey key = Key("0a0b0c0d", 1);
+  LinkSigner signer({Key("0a0b0c0d", 1)});
+  const std::string expected = ExpectedToken(
+      key, 'u', 0, std::string("sub_01J8Z3ABCDEF\x1fnewsletter\x1fmsg.1@mail.example.com"));
+  EXPECT_EQ(signer.Sign(Unsubscribe()), expected);
+  std::string out = "https://privacy.example.com/u/";
+  signer.AppendToken(LinkPurpose::kUnsubscribe, "sub_01J8Z3ABCDEF", "newsletter",
+                     "msg.1@mail.example.com", 0, out);
+  EXPECT_EQ(out, "https://privacy.example.com/u/" + expected);
+  // Claims longer than the signer's stack buffer, and an expiry.
+  const std::string long_id(700, 'm');
+  const Micros expires = kNow + 1234;
+  std::string long_token;
+  signer.AppendToken(LinkPurpose::kPreferences, "sub_1", "", long_id, expires, long_token);
+  EXPECT_EQ(long_token,
+            ExpectedToken(key, 'p', static_cast<uint64_t>(expires), "sub_1\x1f\x1f" + long_id));
+  auto claims = signer.Verify(long_token, kNow);
+  ASSERT_TRUE(claims.ok()) << claims.error().message();
+  EXPECT_EQ(claims->message_id, long_id);
+  EXPECT_EQ(claims->expires_at, expires);
 }
 
 TEST(LinkTokens, EveryFlippedBitAndEveryTruncationIsRefusedWithOneCode) {

@@ -97,16 +97,12 @@ Result<MasterKey> CreateMasterKeyFile(const std::filesystem::path& path, Random&
 }
 
 Keyring::Keyring(MasterKey wrapping, std::vector<MasterKey> others, SecretBytes index_key)
-    : index_key_(std::move(index_key)) {
+    : index_key_(std::move(index_key)), index_mac_(index_key_.data(), index_key_.size()) {
   keys_.push_back(std::move(wrapping));
   for (auto& k : others) keys_.push_back(std::move(k));
-  // A keyring made only to re-wrap keys has no index key; libsodium still wants a pointer.
-  static const uint8_t kNoKey = 0;
-  crypto_auth_hmacsha256_init(&index_state_, index_key_.empty() ? &kNoKey : index_key_.data(),
-                              index_key_.size());
 }
 
-Keyring::~Keyring() { sodium_memzero(&index_state_, sizeof index_state_); }
+Keyring::~Keyring() = default;
 
 std::string Keyring::Wrap(std::string_view purpose, std::string_view owner, const SecretBytes& key,
                           Random& random) const {
@@ -130,15 +126,9 @@ Result<SecretBytes> Keyring::Unwrap(std::string_view purpose, std::string_view o
 }
 
 std::string Keyring::BlindIndex(std::string_view kind, std::string_view normalized_value) const {
-  crypto_auth_hmacsha256_state state = index_state_;
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(kind.data()), kind.size());
-  const uint8_t separator = 0;
-  crypto_auth_hmacsha256_update(&state, &separator, 1);
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(normalized_value.data()),
-                                normalized_value.size());
-  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
-  crypto_auth_hmacsha256_final(&state, reinterpret_cast<uint8_t*>(out.data()));
-  sodium_memzero(&state, sizeof state);
+  std::string out(KeyedHmacSha256::kBytes, '\0');
+  index_mac_.Mac({kind, std::string_view("\0", 1), normalized_value},
+                 reinterpret_cast<uint8_t*>(out.data()));
   return out;
 }
 

@@ -5,10 +5,12 @@
 #include <set>
 
 #include "consent/mail_delivery.h"
+#include "core/parallel.h"
 #include "core/percent_encoding.h"
 #include "core/rate_limiter.h"
 #include "core/user_agent.h"
 #include "http/accept_language.h"
+#include "http/consent_check_request.h"
 #include "http/consent_pages.h"
 #include "http/form_fields.h"
 #include "http/json_body.h"
@@ -24,6 +26,8 @@ constexpr char kEmailSubjectPrefix[] = "email:";
 constexpr Micros kPreferencesLinkValidity = 30LL * 86400 * kMicrosPerSecond;
 constexpr int kAudienceDefaultLimit = 1000;
 constexpr int kAudienceMaxLimit = 10000;
+// Below this many items a part of a check's answer is not worth a thread of its own.
+constexpr size_t kMinBodyPart = 4096;
 
 std::string PageLanguage(const HttpRequest& request) {
   std::string lang = NegotiateLanguage(request.Header("accept-language"), ConsentPageLanguages());
@@ -497,32 +501,13 @@ class ConsentRoutes {
 
   // POST /v1/consent/check {"topic", "identities": [...], "message_id"?}
   HttpResponse Check(const HttpRequest& request, const Principal* principal) const {
-    auto body = ParseJsonBody(request);
+    auto body = ParseConsentCheckRequest(request.body);
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
-    auto bad = [&](const std::string& detail) {
-      return ProblemResponse(Error(ErrorKind::kInvalidArgument, "invalid_consent_check", detail),
-                             request.request_id);
-    };
-    if (!body->is_object() || !body->value("topic", json()).is_string() ||
-        !body->value("identities", json()).is_array()) {
-      return bad("send {\"topic\": \"newsletter\", \"identities\": [\"ana@example.com\", ...]}");
-    }
-    std::vector<std::string> identities;
-    identities.reserve((*body)["identities"].size());
-    for (const auto& i : (*body)["identities"]) {
-      if (!i.is_string()) return bad("identities are strings: email addresses or subject ids");
-      identities.push_back(i.get<std::string>());
-    }
-    if (body->contains("message_id") && !(*body)["message_id"].is_string()) {
-      return bad("message_id is a string: the Message-ID the sender will give the mail");
-    }
-    const std::string message_id = body->value("message_id", std::string());
     AccessContext ctx{*principal, "marketing", request.request_id};
-    const std::string topic = (*body)["topic"].get<std::string>();
-    auto items = ledger_.Check(ctx, topic, identities);
+    auto items = ledger_.Check(ctx, body->topic, body->identities);
     if (!items.ok()) return ProblemResponse(items.error(), request.request_id);
-    return JsonResponse(200,
-                        ConsentCheckBody(ledger_, mailto_, topic, message_id, identities, *items));
+    return JsonResponse(200, ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id,
+                                              body->identities, *items));
   }
 
   // GET /v1/consent/audience/{topic}?after=CURSOR&limit=N: NDJSON, one allowed person a line.
@@ -788,40 +773,91 @@ std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mai
                              const std::string& topic, const std::string& message_id,
                              const std::vector<std::string>& identities,
                              const std::vector<ConsentCheckItem>& items) {
-  std::string out;
-  // An allowed identity takes some 400 bytes (its link twice), a refused one some 60.
-  out.reserve(items.size() * 256 + 128);
-  out += "{\"allowed\":[";
-  bool first = true;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].verdict != ConsentVerdict::kAllowed) continue;
-    auto headers = MailDelivery::HeadersFor(ledger, mailto, items[i].subject_id, topic, message_id);
-    out += first ? "{\"identity\":" : ",{\"identity\":";
-    first = false;
-    AppendJsonString(out, identities[i]);
-    out += ",\"list_unsubscribe\":";
-    AppendJsonString(out, headers.list_unsubscribe);
-    out += ",\"list_unsubscribe_post\":";
-    AppendJsonString(out, headers.list_unsubscribe_post);
-    out += ",\"subject_id\":";
-    AppendJsonString(out, items[i].subject_id);
-    out += ",\"unsubscribe_url\":";
-    AppendJsonString(out, headers.url);
-    out += '}';
+  // The parts of every allowed entry that do not depend on the person, escaped once. The link
+  // is MailDelivery::HeadersFor's: the URL, and a mailto whose subject percent-encodes
+  // "unsubscribe TOKEN" (a token is base64url, which percent-encoding leaves as it is).
+  std::string url_prefix;  // JSON string content, no quotes
+  AppendJsonString(url_prefix, ledger.public_url() + "/u/");
+  url_prefix = url_prefix.substr(1, url_prefix.size() - 2);
+  std::string mailto_prefix;
+  if (!mailto.empty()) {
+    AppendJsonString(mailto_prefix, ", <mailto:" + mailto + "?subject=" +
+                                        PercentEncode("unsubscribe ") /* "unsubscribe%20" */);
+    mailto_prefix = mailto_prefix.substr(1, mailto_prefix.size() - 2);
   }
+  const LinkSigner& links = ledger.links();
+
+  // Each part of the items writes its allowed and its refused entries, every entry with a
+  // leading comma; the parts are joined in order, without the first comma of each list.
+  struct Piece {
+    std::string allowed;
+    std::string refused;
+  };
+  const size_t parts = PartsFor(items.size(), kMinBodyPart);
+  std::vector<Piece> pieces(parts);
+  RunParts(parts, [&](size_t part) {
+    auto [first, end] = PartRange(items.size(), parts, part);
+    Piece& piece = pieces[part];
+    size_t allowed = 0;
+    for (size_t i = first; i < end; ++i) allowed += items[i].verdict == ConsentVerdict::kAllowed;
+    // An allowed identity takes some 400 bytes (its link three times), a refused one some 60.
+    piece.allowed.reserve(allowed * (3 * (url_prefix.size() + 110) + mailto_prefix.size() + 160));
+    piece.refused.reserve((end - first - allowed) * 72);
+    std::string token;
+    for (size_t i = first; i < end; ++i) {
+      if (items[i].verdict != ConsentVerdict::kAllowed) {
+        std::string& out = piece.refused;
+        out += ",{\"identity\":";
+        AppendJsonString(out, identities[i]);
+        out += ",\"reason\":\"";
+        out += ConsentVerdictName(items[i].verdict);
+        out += "\"}";
+        continue;
+      }
+      token.clear();
+      links.AppendToken(LinkPurpose::kUnsubscribe, items[i].subject_id, topic, message_id, 0,
+                        token);
+      std::string& out = piece.allowed;
+      out += ",{\"identity\":";
+      AppendJsonString(out, identities[i]);
+      out += ",\"list_unsubscribe\":\"<";
+      out += url_prefix;
+      out += token;
+      out += '>';
+      if (!mailto_prefix.empty()) {
+        out += mailto_prefix;
+        out += token;
+        out += '>';
+      }
+      out += "\",\"list_unsubscribe_post\":\"List-Unsubscribe=One-Click\",\"subject_id\":";
+      AppendJsonString(out, items[i].subject_id);
+      out += ",\"unsubscribe_url\":\"";
+      out += url_prefix;
+      out += token;
+      out += "\"}";
+    }
+  });
+
+  size_t size = 128 + topic.size();
+  for (const auto& piece : pieces) size += piece.allowed.size() + piece.refused.size();
+  auto join = [](std::string& out, std::vector<Piece>& pieces, std::string Piece::*list) {
+    bool first = true;
+    for (auto& piece : pieces) {
+      std::string& text = piece.*list;
+      if (text.empty()) continue;
+      out.append(text, first ? 1 : 0);  // the first entry has no comma before it
+      first = false;
+      std::string().swap(text);  // give the memory back as soon as it is copied
+    }
+  };
+  std::string out;
+  out.reserve(size);
+  out += "{\"allowed\":[";
+  join(out, pieces, &Piece::allowed);
   out += "],\"checked\":";
   out += std::to_string(items.size());
   out += ",\"refused\":[";
-  first = true;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].verdict == ConsentVerdict::kAllowed) continue;
-    out += first ? "{\"identity\":" : ",{\"identity\":";
-    first = false;
-    AppendJsonString(out, identities[i]);
-    out += ",\"reason\":\"";
-    out += ConsentVerdictName(items[i].verdict);
-    out += "\"}";
-  }
+  join(out, pieces, &Piece::refused);
   out += "],\"topic\":";
   AppendJsonString(out, topic);
   out += '}';

@@ -30,7 +30,8 @@ ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
 // to 100,000 identities is some 25 MB): {"allowed": [{"identity", "list_unsubscribe",
 // "list_unsubscribe_post", "subject_id", "unsubscribe_url"}...], "checked": N, "refused":
 // [{"identity", "reason"}...], "topic": "..."}, keys in that order, as nlohmann::json::dump
-// would write it. `items[i]` answers `identities[i]`.
+// would write it. `items[i]` answers `identities[i]`. A big answer is written in parts on the
+// cores (core/parallel.h) and joined in order; the links are MailDelivery::HeadersFor's.
 std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                              const std::string& topic, const std::string& message_id,
                              const std::vector<std::string>& identities,

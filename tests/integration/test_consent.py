@@ -541,6 +541,57 @@ class ConsentTest(DaemonTest):
         self.assertEqual([line["email"] for line in lines], ["ann@example.com"])
         self.assertEqual(lines[0]["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
 
+    def test_a_big_check_answers_in_order_and_malformed_bodies_get_their_codes(self):
+        self.collect({"name": "Ann", "email": "ann@example.com", "country": "US"})
+        # 30,000 identities: the daemon splits the check and its answer into parts.
+        identities = [f"nobody{i}@example.com" for i in range(30000)]
+        for at in (0, 14999, 15000, 29999):
+            identities[at] = "Ann@Example.com" if at % 2 else "ann@example.com"
+        status, _, raw = self.daemon.request(
+            "POST", "/v1/consent/check",
+            {"topic": "newsletter", "identities": identities, "message_id": "<m.1@mail.example.com>"},
+            token=self.sender)
+        self.assertEqual(status, 200, raw[:300])
+        answer = json.loads(raw)
+        self.assertEqual(answer["checked"], 30000)
+        self.assertEqual([a["identity"] for a in answer["allowed"]],
+                         ["ann@example.com", "Ann@Example.com", "ann@example.com", "Ann@Example.com"])
+        self.assertEqual([r["identity"] for r in answer["refused"]],
+                         [i for n, i in enumerate(identities) if n not in (0, 14999, 15000, 29999)])
+        first = answer["allowed"][0]
+        self.assertEqual(list(first), ["identity", "list_unsubscribe", "list_unsubscribe_post",
+                                       "subject_id", "unsubscribe_url"])
+        token = first["unsubscribe_url"].rsplit("/", 1)[1]
+        self.assertEqual(first["unsubscribe_url"], PUBLIC_URL + "/u/" + token)
+        self.assertEqual(first["list_unsubscribe"],
+                         f"<{PUBLIC_URL}/u/{token}>, <mailto:unsubscribe@mail.example.com"
+                         f"?subject=unsubscribe%20{token}>")
+        self.assertEqual(first["list_unsubscribe_post"], "List-Unsubscribe=One-Click")
+        self.assertEqual({a["unsubscribe_url"] for a in answer["allowed"]}, {first["unsubscribe_url"]})
+        status, _, raw = self.daemon.request(
+            "POST", self.path_of(first["unsubscribe_url"]), b"List-Unsubscribe=One-Click",
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(self.verdict("newsletter", "ann@example.com"), "no_consent")
+
+        def post(body):
+            return self.daemon.request("POST", "/v1/consent/check", body, JSON, self.sender)
+
+        self.assertProblem(post(b'{"topic": "newsletter", "identities": ["a@b.de"'), 400,
+                           "invalid_json")
+        self.assertProblem(post(b'{"topic": "newsletter", "identities": [], "topic": "x"}'), 400,
+                           "invalid_json")
+        self.assertProblem(post(b'{"topic": 7, "identities": []}'), 400, "invalid_consent_check")
+        self.assertProblem(post(b'{"topic": "newsletter", "identities": ["a@b.de", 1]}'), 400,
+                           "invalid_consent_check")
+        self.assertProblem(post(b'{"topic": "newsletter", "identities": [], "message_id": null}'),
+                           400, "invalid_consent_check")
+        self.assertProblem(post(b'{"topic": "newsletter", "identities": ["a\xff@b.de"]}'), 400,
+                           "invalid_utf8")
+        too_many = json.dumps({"topic": "newsletter",
+                               "identities": [f"p{i}@example.com" for i in range(100001)]})
+        self.assertProblem(post(too_many.encode()), 400, "too_many_identities")
+
     def test_a_new_address_is_used_only_once_confirmed_from_its_mailbox(self):
         token = self.confirm_subscription("alt@example.de")
         before = len(self.sink.messages)

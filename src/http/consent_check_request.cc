@@ -1,0 +1,104 @@
+#include "http/consent_check_request.h"
+
+#include <simdjson.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+#include "http/json_body.h"
+
+namespace privacyd {
+namespace {
+
+using nlohmann::json;
+
+Error Invalid(const std::string& detail) {
+  return Error(ErrorKind::kInvalidArgument, "invalid_consent_check", detail);
+}
+
+// The body read with simdjson's On-Demand API when it has exactly the expected shape: one object
+// whose members are "topic" (a string), "identities" (an array of strings) and "message_id" (a
+// string), each at most once, and nothing after it. nullopt for anything else, including every
+// error simdjson reports; the caller then reads the body with nlohmann::json, which gives the
+// precise error. Only values read here are accepted, so nothing is skipped unvalidated.
+std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
+  using simdjson::ondemand::array;
+  using simdjson::ondemand::document;
+  using simdjson::ondemand::field;
+  using simdjson::ondemand::object;
+  using simdjson::ondemand::value;
+  // One parser per call: its buffers are sized to the body (tens of MB for the largest), and a
+  // parser kept per worker thread would hold that much on each of them.
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string padded(body);
+  document doc;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  object members;
+  if (doc.get_object().get(members) != simdjson::SUCCESS) return std::nullopt;
+  ConsentCheckRequest request;
+  bool has_topic = false;
+  bool has_identities = false;
+  bool has_message_id = false;
+  for (auto member_result : members) {
+    field member;
+    if (std::move(member_result).get(member) != simdjson::SUCCESS) return std::nullopt;
+    std::string_view key;
+    if (member.unescaped_key().get(key) != simdjson::SUCCESS) return std::nullopt;
+    value member_value = member.value();
+    std::string_view text;
+    if (key == "topic" && !has_topic) {
+      has_topic = true;
+      if (member_value.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
+      request.topic = text;
+    } else if (key == "message_id" && !has_message_id) {
+      has_message_id = true;
+      if (member_value.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
+      request.message_id = text;
+    } else if (key == "identities" && !has_identities) {
+      has_identities = true;
+      array identities;
+      if (member_value.get_array().get(identities) != simdjson::SUCCESS) return std::nullopt;
+      for (auto identity : identities) {
+        if (identity.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
+        request.identities.emplace_back(text);
+      }
+    } else {
+      return std::nullopt;  // another member, or one repeated
+    }
+  }
+  if (!has_topic || !has_identities) return std::nullopt;
+  // Nothing may follow the object (On-Demand reads only as far as it is asked to).
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return std::nullopt;
+  return request;
+}
+
+}  // namespace
+
+Result<ConsentCheckRequest> ParseConsentCheckRequestWithDom(std::string_view body) {
+  PD_ASSIGN_OR_RETURN(json parsed, ParseJsonText(body));
+  if (!parsed.is_object() || !parsed.value("topic", json()).is_string() ||
+      !parsed.value("identities", json()).is_array()) {
+    return Invalid("send {\"topic\": \"newsletter\", \"identities\": [\"ana@example.com\", ...]}");
+  }
+  ConsentCheckRequest request;
+  request.identities.reserve(parsed["identities"].size());
+  for (auto& identity : parsed["identities"]) {
+    if (!identity.is_string())
+      return Invalid("identities are strings: email addresses or subject ids");
+    request.identities.push_back(std::move(identity.get_ref<std::string&>()));
+  }
+  if (parsed.contains("message_id") && !parsed["message_id"].is_string()) {
+    return Invalid("message_id is a string: the Message-ID the sender will give the mail");
+  }
+  request.message_id = parsed.value("message_id", std::string());
+  request.topic = parsed["topic"].get<std::string>();
+  return request;
+}
+
+Result<ConsentCheckRequest> ParseConsentCheckRequest(std::string_view body) {
+  if (auto request = ParseExpectedShape(body)) return std::move(*request);
+  return ParseConsentCheckRequestWithDom(body);
+}
+
+}  // namespace privacyd
