@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "guard/text_scan.h"
 
@@ -39,6 +41,17 @@ class Expander {
   // The top-level sequence of a pattern without a top-level alternation, each part expanded
   // on its own: neighbours are joined while their product stays small, so that literal words
   // stay whole.
+  // `a` followed by `b`, or nullopt when that makes more than `limit` phrases.
+  static std::optional<Set> Cross(const Set& a, const Set& b, size_t limit) {
+    if (a.size() * b.size() > limit) return std::nullopt;
+    Set out;
+    out.reserve(a.size() * b.size());
+    for (const std::string& x : a) {
+      for (const std::string& y : b) out.push_back(x + y);
+    }
+    return out;
+  }
+
   std::optional<std::vector<Set>> Parts() {
     std::vector<Set> parts;
     while (i_ < p_.size()) {
@@ -92,15 +105,6 @@ class Expander {
   }
 
   std::optional<Set> Cross(const Set& a, const Set& b) const { return Cross(a, b, limit_); }
-  static std::optional<Set> Cross(const Set& a, const Set& b, size_t limit) {
-    if (a.size() * b.size() > limit) return std::nullopt;
-    Set out;
-    out.reserve(a.size() * b.size());
-    for (const std::string& x : a) {
-      for (const std::string& y : b) out.push_back(x + y);
-    }
-    return out;
-  }
 
   // One code point of the pattern, as its UTF-8 bytes.
   std::string CodePoint() {
@@ -357,9 +361,9 @@ std::pair<uint64_t, uint64_t> Tail(uint64_t hi, uint64_t lo, size_t length) {
 }
 
 // data/guard/common_words.txt.
-const std::set<std::string, std::less<>>& CommonWords() {
-  static const std::set<std::string, std::less<>> words = [] {
-    std::set<std::string, std::less<>> out;
+const std::unordered_set<std::string>& CommonWords() {
+  static const std::unordered_set<std::string> words = [] {
+    std::unordered_set<std::string> out;
     std::string_view text = kGuardCommonWords;
     while (!text.empty()) {
       size_t end = text.find('\n');
@@ -480,40 +484,61 @@ std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t li
   };
   std::optional<std::vector<Anchor>> best;
   int best_cost = 0;
-  for (size_t k = 0; k < parts.size(); ++k) {
+  std::unordered_map<std::string, int> costs;
+  // The anchors of the phrases of parts [k, last] joined, if each has one; kept if their worst
+  // costs least so far.
+  auto consider = [&](size_t k, size_t last, const Set& joined) {
     bool whole_start = whole_start_before(k);
-    bool whole_end = whole_end_after(k);
+    bool whole_end = whole_end_after(last);
     size_t before_part = 0, after_part = 0;
     for (size_t j = 0; j < k; ++j) before_part += spaces[j];
-    for (size_t j = k + 1; j < parts.size(); ++j) after_part += spaces[j];
+    for (size_t j = last + 1; j < parts.size(); ++j) after_part += spaces[j];
     std::vector<Anchor> anchors;
     int worst = 0;
-    bool ok = true;
-    for (const std::string& phrase : parts[k]) {
+    for (const std::string& phrase : joined) {
       auto words = PartWords(phrase, whole_start, whole_end);
-      if (words.empty()) {
-        ok = false;
-        break;
-      }
+      if (words.empty()) return;
+      // The phrases of a rule share most of their words: each word is costed once.
       auto cost = [&](const PhraseWord& w) {
-        return WordCost(std::string_view(phrase).substr(w.from, w.to - w.from), w.exact);
+        std::string key = phrase.substr(w.from, w.to - w.from);
+        key += w.exact ? '\1' : '\2';
+        auto [it, added] = costs.try_emplace(std::move(key), 0);
+        if (added) {
+          it->second = WordCost(std::string_view(phrase).substr(w.from, w.to - w.from), w.exact);
+        }
+        return it->second;
       };
-      auto chosen = std::min_element(words.begin(), words.end(), [&](const auto& a, const auto& b) {
-        return cost(a) < cost(b);
-      });
+      auto chosen = words.begin();
+      int chosen_cost = cost(*chosen);
+      for (auto w = words.begin() + 1; w != words.end(); ++w) {
+        int c = cost(*w);
+        if (c < chosen_cost) {
+          chosen = w;
+          chosen_cost = c;
+        }
+      }
       size_t before = before_part + Spaces(std::string_view(phrase).substr(0, chosen->from));
       size_t after = after_part + Spaces(std::string_view(phrase).substr(chosen->to));
-      if (before > AnchorIndex::kMaxSpaces || after > AnchorIndex::kMaxSpaces) {
-        ok = false;
-        break;
-      }
-      worst = std::max(worst, cost(*chosen));
+      if (before > AnchorIndex::kMaxSpaces || after > AnchorIndex::kMaxSpaces) return;
+      worst = std::max(worst, chosen_cost);
       anchors.push_back({phrase.substr(chosen->from, chosen->to - chosen->from), chosen->exact,
                          static_cast<uint8_t>(before), static_cast<uint8_t>(after)});
     }
-    if (ok && (!best || worst < best_cost)) {
+    if (!best || worst < best_cost) {
       best = std::move(anchors);
       best_cost = worst;
+    }
+  };
+  // Each part, and runs of up to three neighbours joined while their phrases are few enough: a
+  // word whose boundary lies between two parts is only whole in their join.
+  for (size_t k = 0; k < parts.size(); ++k) {
+    Set joined = parts[k];
+    consider(k, k, joined);
+    for (size_t last = k + 1; last < parts.size() && last < k + 3; ++last) {
+      auto crossed = Expander::Cross(joined, parts[last], limit);
+      if (!crossed) break;
+      joined = std::move(*crossed);
+      consider(k, last, joined);
     }
   }
   return best;
