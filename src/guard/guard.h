@@ -128,8 +128,8 @@ struct GuardOptions {
   // the rules' anchor words, then the rules' database only in windows around them
   // (docs/guard.md, "How the rules are scanned"). False scans every rule over the whole text in
   // one pass, as before. The findings are the same; false is for tests and benchmarks that
-  // compare the two (it is several times slower, and never loads the databases built into the
-  // binary, so it compiles at start).
+  // compare the two (it is slower, and never loads the databases built into the binary, so it
+  // compiles at start).
   bool two_stage_lexicons = true;
   // Databases compiled ahead by Guard::Precompile for the same lexicons, used instead of
   // compiling when they match them and this machine (else ignored). Empty with the built-in

@@ -448,7 +448,7 @@ void SortByFrom(std::vector<T>& spans) {
 
 // A rule is expanded into at most this many phrases for its anchors; one that matches more is
 // anchored on one of its parts (internal::AnchorsOf).
-constexpr size_t kMaxRulePhrases = 20000;
+constexpr size_t kMaxRulePhrases = 2000;
 
 // Adds the anchors of `pattern` to `anchors`, by folded word; false, with nothing added, when it
 // cannot be anchored (it is then scanned over the whole text).
