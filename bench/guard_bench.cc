@@ -274,23 +274,53 @@ const Guard& TheLibphonenumberGuard() {
   return *guard;
 }
 
+// The same guard with every lexicon rule scanned over the whole text in one pass
+// (GuardOptions::two_stage_lexicons off): the engine before the two-stage scan. Same findings.
+const Guard& TheSinglePassGuard() {
+  static const std::unique_ptr<Guard> guard = [] {
+    GuardOptions options = Options();
+    options.two_stage_lexicons = false;
+    auto created = Guard::Create(options);
+    if (!created.ok()) Die("Guard::Create: " + created.error().message());
+    return std::move(created).value();
+  }();
+  return *guard;
+}
+
 const TypeSet kAll = TypeSet::All();
 // What the collection points and `privacyd scan` look for by default: without EMAIL, PHONE and
 // IP_ADDRESS.
 const TypeSet kSensitive = TypeSet::Sensitive();
 
-// types: 0 every type, 1 the sensitive ones, 2 every type with PHONE through libphonenumber.
-const TypeSet& TypesOf(int64_t types) { return types == 1 ? kSensitive : kAll; }
+// types: 0 every type, 1 the sensitive ones, 2 every type with PHONE through libphonenumber,
+// 3 every type and 4 the sensitive ones with the lexicon rules in one pass.
+const TypeSet& TypesOf(int64_t types) { return types == 1 || types == 4 ? kSensitive : kAll; }
 const char* TypesName(int64_t types) {
-  return types == 0 ? "all types" : types == 1 ? "sensitive types" : "all types, libphonenumber";
+  switch (types) {
+    case 0:
+      return "all types";
+    case 1:
+      return "sensitive types";
+    case 2:
+      return "all types, libphonenumber";
+    case 3:
+      return "all types, single pass";
+    default:
+      return "sensitive types, single pass";
+  }
 }
-const Guard& GuardOf(int64_t types) { return types == 2 ? TheLibphonenumberGuard() : TheGuard(); }
+const Guard& GuardOf(int64_t types) {
+  if (types == 2) return TheLibphonenumberGuard();
+  if (types >= 3) return TheSinglePassGuard();
+  return TheGuard();
+}
 
 // --- Scanning -------------------------------------------------------------------------------
 
 // Args: corpus (0: mixed forms, 1: clean forms), types (0: every type, 1: the sensitive ones,
-// 2: every type, phone numbers through libphonenumber alone). One iteration scans one form; the
-// threads start at different forms.
+// 2: every type, phone numbers through libphonenumber alone, 3 and 4: as 0 and 1 with the
+// lexicon rules in one pass). One iteration scans one form; the threads start at different
+// forms.
 void BM_GuardForms(benchmark::State& state) {
   const Guard& guard = GuardOf(state.range(1));
   const std::vector<Form>& forms = FormsOf(state.range(0));
@@ -309,10 +339,10 @@ void BM_GuardForms(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(findings), benchmark::Counter::kAvgIterations);
   state.SetLabel(std::string(CorpusName(state.range(0))) + ", " + TypesName(state.range(1)));
 }
-BENCHMARK(BM_GuardForms)->ArgNames({"corpus", "types"})->ArgsProduct({{0, 1}, {0, 1, 2}});
+BENCHMARK(BM_GuardForms)->ArgNames({"corpus", "types"})->ArgsProduct({{0, 1}, {0, 1, 2, 3, 4}});
 BENCHMARK(BM_GuardForms)
     ->ArgNames({"corpus", "types"})
-    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgsProduct({{0, 1}, {0, 1, 3, 4}})
     ->Threads(2)
     ->UseRealTime();
 
@@ -431,10 +461,12 @@ BENCHMARK(BM_Baseline_StdRegexForms)->ArgName("corpus")->Arg(0)->Arg(1);
 
 // --- Compiling ------------------------------------------------------------------------------
 
+// Arg: 0 the two-stage lexicon scan, 1 one pass.
 void BM_GuardCompile(benchmark::State& state) {
   GuardStats stats;
   double compile_ms = 0;
   GuardOptions options = Options();
+  options.two_stage_lexicons = state.range(0) == 0;
   for (auto _ : state) {
     auto created = Guard::Create(options);
     if (!created.ok()) {
@@ -452,16 +484,24 @@ void BM_GuardCompile(benchmark::State& state) {
   state.counters["scratch_bytes"] =
       benchmark::Counter(static_cast<double>(stats.scratch_bytes), benchmark::Counter::kDefaults,
                          benchmark::Counter::kIs1024);
+  state.counters["rules"] = static_cast<double>(stats.rules);
+  state.counters["anchored_rules"] = static_cast<double>(stats.anchored_rules);
+  state.counters["anchor_words"] = static_cast<double>(stats.anchor_words);
+  state.counters["anchor_bytes"] =
+      benchmark::Counter(static_cast<double>(stats.anchor_bytes), benchmark::Counter::kDefaults,
+                         benchmark::Counter::kIs1024);
+  state.SetLabel(state.range(0) == 0 ? "two stages" : "single pass");
 }
-BENCHMARK(BM_GuardCompile)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GuardCompile)->ArgName("single_pass")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // --- What the scans found -------------------------------------------------------------------
 
 // The share of planted items found (a finding of the planted type anywhere in the form), and the
 // number of clean forms with a sensitive finding (business text holds e-mail addresses, phone
 // numbers and an IP address on purpose; those are not sensitive).
+// Arg: 0 the two-stage lexicon scan, 1 one pass.
 void BM_GuardPlantedCheck(benchmark::State& state) {
-  const Guard& guard = TheGuard();
+  const Guard& guard = state.range(0) == 0 ? TheGuard() : TheSinglePassGuard();
   double id_planted = 0, id_found = 0, special_planted = 0, special_found = 0, clean_flagged = 0;
   for (auto _ : state) {
     id_planted = id_found = special_planted = special_found = clean_flagged = 0;
@@ -486,8 +526,14 @@ void BM_GuardPlantedCheck(benchmark::State& state) {
   state.counters["special_found"] = special_found;
   state.counters["clean_forms_flagged"] = clean_flagged;
   if (id_found == 0) state.SkipWithError("no planted identifier found: the forms test nothing");
+  state.SetLabel(state.range(0) == 0 ? "two stages" : "single pass");
 }
-BENCHMARK(BM_GuardPlantedCheck)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GuardPlantedCheck)
+    ->ArgName("single_pass")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // --- Other texts, one line at a time --------------------------------------------------------
 
@@ -532,9 +578,10 @@ std::vector<std::string>& Texts() {
   return texts;
 }
 
-// One iteration scans every text once, each in its own Scan call.
+// One iteration scans every text once, each in its own Scan call. Arg: 0 the two-stage lexicon
+// scan, 1 one pass.
 void BM_GuardTexts(benchmark::State& state) {
-  const Guard& guard = TheGuard();
+  const Guard& guard = state.range(0) == 0 ? TheGuard() : TheSinglePassGuard();
   const std::vector<std::string>& texts = Texts();
   int64_t bytes = 0;
   for (const std::string& t : texts) bytes += static_cast<int64_t>(t.size());
@@ -551,6 +598,7 @@ void BM_GuardTexts(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(texts.size()));
   state.counters["texts"] = static_cast<double>(texts.size());
   state.counters["findings"] = static_cast<double>(findings);
+  state.SetLabel(state.range(0) == 0 ? "two stages" : "single pass");
 }
 
 }  // namespace
@@ -585,8 +633,14 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&n, args.data());
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
   if (!Texts().empty()) {
-    benchmark::RegisterBenchmark("BM_GuardTexts", BM_GuardTexts)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_GuardTexts", BM_GuardTexts)
+        ->ArgName("single_pass")
+        ->Arg(0)
+        ->Arg(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_GuardTexts", BM_GuardTexts)
+        ->ArgName("single_pass")
+        ->Arg(0)
         ->Unit(benchmark::kMillisecond)
         ->Threads(2)
         ->UseRealTime();

@@ -76,7 +76,7 @@ node "$WORK/npm/compare.mjs" --texts "$WORK/texts.txt" --forms "$WORK/forms.txt"
 
 for set in texts forms; do
   log "privacyd's guard on the $set, in-process (privacyd_guard_bench, $ROUNDS repetitions)"
-  "$GUARD_BENCH_BIN" --texts="$WORK/$set.txt" --benchmark_filter='^BM_GuardTexts' \
+  "$GUARD_BENCH_BIN" --texts="$WORK/$set.txt" --benchmark_filter='^BM_GuardTexts/single_pass:0' \
     --benchmark_repetitions="$ROUNDS" --benchmark_format=console \
     --benchmark_out="$OUT/guard_bench_$set.json" --benchmark_out_format=json >&2
 done

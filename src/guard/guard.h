@@ -124,6 +124,13 @@ struct GuardOptions {
   // false asks libphonenumber about every candidate. The findings are the same; false is for
   // tests and benchmarks that compare the two (it makes PHONE dozens of times slower).
   bool fast_phone_check = true;
+  // Whether the lexicon rules are scanned in two stages: a pass over the words of the text for
+  // the rules' anchor words, then the rules' database only in windows around them
+  // (docs/guard.md, "How the rules are scanned"). False scans every rule over the whole text in
+  // one pass, as before. The findings are the same; false is for tests and benchmarks that
+  // compare the two (it is slower, and never loads the databases built into the binary, so it
+  // compiles at start).
+  bool two_stage_lexicons = true;
   // Databases compiled ahead by Guard::Precompile for the same lexicons, used instead of
   // compiling when they match them and this machine (else ignored). Empty with the built-in
   // lexicons means the databases built into the binary, if it has them.
@@ -137,6 +144,13 @@ struct GuardStats {
   size_t scratch_bytes = 0;
   double compile_ms = 0;     // or loading, when precompiled
   bool precompiled = false;  // loaded rather than compiled
+  // The two-stage scan of the lexicon rules (GuardOptions::two_stage_lexicons): the rules it
+  // anchors (the others are scanned over the whole text), its distinct anchor words and the
+  // memory of their lookup table. Zero in one pass.
+  size_t anchored_rules = 0;
+  size_t rules = 0;
+  size_t anchor_words = 0;
+  size_t anchor_bytes = 0;
 };
 
 class Guard {

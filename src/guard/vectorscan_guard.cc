@@ -19,10 +19,12 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <tuple>
 
 #include "crypto/secret.h"
+#include "guard/anchors.h"
 #include "guard/guard.h"
 #include "guard/id_rules.h"
 #include "guard/lexicon.h"
@@ -215,6 +217,8 @@ struct ScanState {
   std::vector<Span> token_contexts;
   const std::vector<Width>* word_widths = nullptr;  // of the database of the window scan
   std::string sanitized;
+  size_t base = 0;  // offset in `text` of the bytes of the current scan of the main databases
+  std::vector<internal::Window> windows;
 
   void Reset(std::string_view t, const TypeSet& ts) {
     text = t;
@@ -287,6 +291,7 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
   auto& state = *static_cast<ScanState*>(context);
   const PatternInfo& info = (*state.patterns)[id];
   std::string_view text = state.text;
+  to += state.base;
   switch (info.kind) {
     case Kind::kDigits:
       // Reported at the sixth digit of a run and at each one after it: the run is taken whole
@@ -441,6 +446,26 @@ void SortByFrom(std::vector<T>& spans) {
   std::sort(spans.begin(), spans.end(), [](const T& a, const T& b) { return a.from < b.from; });
 }
 
+// A rule is expanded into at most this many phrases for its anchors; one that matches more is
+// anchored on one of its parts (internal::AnchorsOf).
+constexpr size_t kMaxRulePhrases = 2000;
+
+// Adds the anchors of `pattern` to `anchors`, by folded word; false, with nothing added, when it
+// cannot be anchored (it is then scanned over the whole text).
+bool AnchorRule(const std::string& pattern,
+                std::map<std::pair<std::string, bool>, internal::Anchor>& anchors) {
+  auto found = internal::AnchorsOf(pattern, kMaxRulePhrases);
+  if (!found) return false;
+  for (internal::Anchor& anchor : *found) {
+    auto [it, added] = anchors.try_emplace({internal::FoldWord(anchor.word), anchor.exact}, anchor);
+    if (!added) {
+      it->second.spaces_before = std::max(it->second.spaces_before, anchor.spaces_before);
+      it->second.spaces_after = std::max(it->second.spaces_after, anchor.spaces_after);
+    }
+  }
+  return true;
+}
+
 class VectorscanGuard final : public Guard {
  public:
   VectorscanGuard() = default;
@@ -450,7 +475,7 @@ class VectorscanGuard final : public Guard {
       delete p;
     }
     if (scratch_) hs_free_scratch(scratch_);
-    for (hs_database_t* database : {database_, ordinary_, contexts_, cues_, excludes_}) {
+    for (hs_database_t* database : {database_, window_, ordinary_, contexts_, cues_, excludes_}) {
       if (database) hs_free_database(database);
     }
   }
@@ -467,14 +492,20 @@ class VectorscanGuard final : public Guard {
     std::vector<PatternSpec> specs = IdentifierTriggers();
     std::vector<PatternSpec> ordinary = OrdinaryTriggers();
     for (const PatternSpec& spec : ordinary) ordinary_patterns_.push_back(spec.info);
-    std::vector<PatternSpec> contexts, cues, excludes;
+    std::vector<PatternSpec> contexts, cues, excludes, windowed;
+    two_stage_ = options.two_stage_lexicons;
+    std::map<std::pair<std::string, bool>, internal::Anchor> anchors;
     for (const Lexicon& lexicon : lexicons_) {
       for (const LexiconRule& rule : lexicon.rules) {
-        specs.push_back({rule.pattern,
-                         kWords,
-                         {Kind::kRule, static_cast<uint32_t>(rules_.size())},
-                         lexicon.name + ": rules[" + std::to_string(rule.index) + "]"});
+        // In two stages, a rule whose every phrase has an anchor is scanned around them only.
+        bool anchored = two_stage_ && AnchorRule(rule.pattern, anchors);
+        (anchored ? windowed : specs)
+            .push_back({rule.pattern,
+                        kWords,
+                        {Kind::kRule, static_cast<uint32_t>(rules_.size())},
+                        lexicon.name + ": rules[" + std::to_string(rule.index) + "]"});
         rules_.push_back({&rule, lexicon.validator});
+        stats_.anchored_rules += anchored;
       }
       for (size_t i = 0; i < lexicon.cues.size(); ++i) {
         cues.push_back(
@@ -493,14 +524,20 @@ class VectorscanGuard final : public Guard {
                          context.type == FindingType::kUsPassport ||
                          context.type == FindingType::kUkPassport ||
                          context.type == FindingType::kUsDriverLicense;
-        if (shapeless && std::none_of(specs.begin(), specs.end(), [&](const PatternSpec& s) {
-              return s.info.kind == Kind::kTokenContext && s.expression == context.pattern;
-            })) {
-          specs.push_back(
-              {context.pattern,
-               kWords,
-               {Kind::kTokenContext},
-               lexicon.name + ": id_context." + std::string(FindingTypeName(context.type))});
+        auto listed = [&](const std::vector<PatternSpec>& list) {
+          return std::any_of(list.begin(), list.end(), [&](const PatternSpec& s) {
+            return s.info.kind == Kind::kTokenContext && s.expression == context.pattern;
+          });
+        };
+        if (shapeless && !listed(specs) && !listed(windowed)) {
+          // In two stages, they are words like the rules' anchors, looked for in the windows.
+          bool anchored = two_stage_ && AnchorRule(context.pattern, anchors);
+          (anchored ? windowed : specs)
+              .push_back(
+                  {context.pattern,
+                   kWords,
+                   {Kind::kTokenContext},
+                   lexicon.name + ": id_context." + std::string(FindingTypeName(context.type))});
         }
         // One pattern per distinct word, naming every type that lists it.
         auto same = std::find_if(contexts.begin(), contexts.end(), [&](const PatternSpec& c) {
@@ -519,7 +556,16 @@ class VectorscanGuard final : public Guard {
       }
     }
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
-    std::string key = DatabaseKey({&specs, &ordinary, &contexts, &cues, &excludes});
+    for (const PatternSpec& spec : windowed) window_patterns_.push_back(spec.info);
+    if (two_stage_) {
+      std::vector<internal::Anchor> list;
+      for (auto& [word, anchor] : anchors) list.push_back(std::move(anchor));
+      anchors_ = internal::AnchorIndex(list);
+      stats_.rules = rules_.size();
+      stats_.anchor_words = anchors_.size();
+      stats_.anchor_bytes = anchors_.bytes();
+    }
+    std::string key = DatabaseKey({&specs, &windowed, &ordinary, &contexts, &cues, &excludes});
     std::string_view precompiled = options.precompiled;
     if (precompiled.empty() && options.lexicons.empty() && &kGuardPrecompiled != nullptr) {
       precompiled = kGuardPrecompiled;
@@ -527,6 +573,7 @@ class VectorscanGuard final : public Guard {
     stats_.precompiled = !precompiled.empty() && Load(precompiled, key);
     if (!stats_.precompiled) {
       for (auto [list, widths] : {std::pair{&specs, &widths_},
+                                  {&windowed, &window_widths_},
                                   {&contexts, &context_widths_},
                                   {&cues, &cue_widths_},
                                   {&excludes, &exclude_widths_}}) {
@@ -535,6 +582,7 @@ class VectorscanGuard final : public Guard {
         *widths = std::move(*computed);
       }
       for (auto [list, database] : {std::pair{&specs, &database_},
+                                    {&windowed, &window_},
                                     {&ordinary, &ordinary_},
                                     {&contexts, &contexts_},
                                     {&cues, &cues_},
@@ -545,6 +593,7 @@ class VectorscanGuard final : public Guard {
     }
     key_ = std::move(key);
     for (auto [list, database] : {std::pair{&specs, database_},
+                                  {&windowed, window_},
                                   {&ordinary, ordinary_},
                                   {&contexts, contexts_},
                                   {&cues, cues_},
@@ -573,7 +622,8 @@ class VectorscanGuard final : public Guard {
     std::string blob(kBlobMagic);
     blob += key_;
     auto put = [&](uint64_t v) { blob.append(reinterpret_cast<const char*>(&v), sizeof v); };
-    for (const hs_database_t* database : {database_, ordinary_, contexts_, cues_, excludes_}) {
+    for (const hs_database_t* database :
+         {database_, window_, ordinary_, contexts_, cues_, excludes_}) {
       if (database == nullptr) {
         put(0);
         continue;
@@ -589,7 +639,7 @@ class VectorscanGuard final : public Guard {
       free(bytes);  // allocated by Vectorscan's default allocator, malloc
     }
     for (const std::vector<Width>* widths :
-         {&widths_, &context_widths_, &cue_widths_, &exclude_widths_}) {
+         {&widths_, &window_widths_, &context_widths_, &cue_widths_, &exclude_widths_}) {
       put(widths->size());
       for (Width w : *widths) {
         put(w.min);
@@ -615,6 +665,21 @@ class VectorscanGuard final : public Guard {
         std::min<size_t>(scanned.size(), std::numeric_limits<unsigned>::max()));
     bool ok = hs_scan(database_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
               HS_SUCCESS;
+    if (ok && window_ != nullptr && WantsWindows(types)) {
+      // The anchored rules and context words, in the windows around their anchors only.
+      anchors_.FindWindows(scanned, state.windows);
+      state.patterns = &window_patterns_;
+      state.widths = &window_widths_;
+      for (internal::Window window : state.windows) {
+        state.base = window.from;
+        ok = hs_scan(window_, scanned.data() + window.from,
+                     static_cast<unsigned>(window.to - window.from), 0, pooled->scratch, OnMatch,
+                     &state) == HS_SUCCESS;
+        if (!ok) break;
+      }
+      state.base = 0;
+      state.widths = &widths_;
+    }
     if (ok && (types.Contains(FindingType::kEmail) || types.Contains(FindingType::kIpAddress))) {
       state.patterns = &ordinary_patterns_;
       ok = hs_scan(ordinary_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
@@ -676,7 +741,18 @@ class VectorscanGuard final : public Guard {
     std::string_view validator;
   };
 
-  static constexpr std::string_view kBlobMagic = "privacyd-guard-1\n";
+  static constexpr std::string_view kBlobMagic = "privacyd-guard-2\n";
+
+  // Whether `types` holds a type the windows can find: a special category (the lexicon rules)
+  // or an identifier found from its context words alone.
+  static bool WantsWindows(const TypeSet& types) {
+    for (size_t t = static_cast<size_t>(FindingType::kHealth); t < kFindingTypeCount; ++t) {
+      if (types.Contains(static_cast<FindingType>(t))) return true;
+    }
+    return types.Contains(FindingType::kDeIdCard) || types.Contains(FindingType::kUsPassport) ||
+           types.Contains(FindingType::kUkPassport) ||
+           types.Contains(FindingType::kUsDriverLicense);
+  }
 
   // What the databases are compiled from: Vectorscan's version and every pattern with its
   // flags, hashed. A precompiled blob is used only for the same key.
@@ -708,7 +784,7 @@ class VectorscanGuard final : public Guard {
       blob.remove_prefix(sizeof v);
       return true;
     };
-    std::array<hs_database_t*, 5> databases{};
+    std::array<hs_database_t*, 6> databases{};
     auto fail = [&] {
       for (hs_database_t* d : databases) {
         if (d) hs_free_database(d);
@@ -723,7 +799,7 @@ class VectorscanGuard final : public Guard {
       }
       blob.remove_prefix(length);
     }
-    std::array<std::vector<Width>, 4> widths;
+    std::array<std::vector<Width>, 5> widths;
     for (std::vector<Width>& list : widths) {
       uint64_t count = 0;
       if (!get(count) || count > blob.size() / 16) return fail();
@@ -734,16 +810,21 @@ class VectorscanGuard final : public Guard {
         list.push_back({static_cast<uint32_t>(min), static_cast<uint32_t>(max)});
       }
     }
-    if (!blob.empty() || widths[0].size() != patterns_.size()) return fail();
+    if (!blob.empty() || widths[0].size() != patterns_.size() ||
+        widths[1].size() != window_patterns_.size()) {
+      return fail();
+    }
     database_ = databases[0];
-    ordinary_ = databases[1];
-    contexts_ = databases[2];
-    cues_ = databases[3];
-    excludes_ = databases[4];
+    window_ = databases[1];
+    ordinary_ = databases[2];
+    contexts_ = databases[3];
+    cues_ = databases[4];
+    excludes_ = databases[5];
     widths_ = std::move(widths[0]);
-    context_widths_ = std::move(widths[1]);
-    cue_widths_ = std::move(widths[2]);
-    exclude_widths_ = std::move(widths[3]);
+    window_widths_ = std::move(widths[1]);
+    context_widths_ = std::move(widths[2]);
+    cue_widths_ = std::move(widths[3]);
+    exclude_widths_ = std::move(widths[4]);
     return true;
   }
   struct Pooled {
@@ -1175,6 +1256,12 @@ class VectorscanGuard final : public Guard {
   std::vector<uint64_t> context_masks_;
   std::string key_;
   std::vector<Width> widths_;  // of the main database's patterns
+  // Two stages: the anchored rules' database, scanned in windows, and its anchors.
+  bool two_stage_ = true;
+  hs_database_t* window_ = nullptr;
+  std::vector<PatternInfo> window_patterns_;
+  std::vector<Width> window_widths_;
+  internal::AnchorIndex anchors_;
   std::vector<Width> context_widths_;
   std::vector<Width> cue_widths_;
   std::vector<Width> exclude_widths_;

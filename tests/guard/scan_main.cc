@@ -4,7 +4,8 @@
 // Reads lines on stdin and writes one JSON object per finding:
 //   {"line": N, "start": S, "end": E, "type": "...", "category": "...", "score": X}
 // Options: --types T1,T2 (default: every type), --lexicons DIR (every *.yml of DIR instead of
-// the built-in lexicons). Exits 2 on bad options or lexicons.
+// the built-in lexicons), --single-pass (GuardOptions::two_stage_lexicons off, to diff the two
+// lexicon scans). Exits 2 on bad options or lexicons.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -46,8 +47,11 @@ int main(int argc, char** argv) {
         text << in.rdbuf();
         options.lexicons.push_back({file.string(), text.str()});
       }
+    } else if (arg == "--single-pass") {
+      options.two_stage_lexicons = false;
     } else {
-      return Fail("usage: privacyd_guard_scan [--types T1,T2] [--lexicons DIR] < lines");
+      return Fail(
+          "usage: privacyd_guard_scan [--types T1,T2] [--lexicons DIR] [--single-pass] < lines");
     }
   }
   auto guard = Guard::Create(options);

@@ -1,0 +1,753 @@
+#include "guard/anchors.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "guard/text_scan.h"
+
+namespace privacyd {
+// data/guard/common_words.txt, compiled in.
+extern const std::string_view kGuardCommonWords;
+}  // namespace privacyd
+
+namespace privacyd::guard::internal {
+namespace {
+
+using Set = std::vector<std::string>;
+
+// Repeats bounded by more than this are taken as open runs.
+constexpr size_t kMaxRepeat = 8;
+// A class of more members than this is taken as an open run.
+constexpr size_t kMaxClass = 16;
+// Parts of a pattern too large to expand whole are joined up to this many phrases.
+constexpr size_t kJoinParts = 64;
+
+bool IsCodePointStart(unsigned char c) { return c < 0x80 || c >= 0xC0; }
+
+// A recursive-descent reader of the pattern subset; any other syntax makes the result nullopt.
+class Expander {
+ public:
+  Expander(std::string_view pattern, size_t limit) : p_(pattern), limit_(limit) {}
+
+  std::optional<Set> Run() {
+    auto out = Alternation();
+    if (!out || i_ != p_.size()) return std::nullopt;
+    return out;
+  }
+
+  // The top-level sequence of a pattern without a top-level alternation, each part expanded
+  // on its own: neighbours are joined while their product stays small, so that literal words
+  // stay whole.
+  // `a` followed by `b`, or nullopt when that makes more than `limit` phrases.
+  static std::optional<Set> Cross(const Set& a, const Set& b, size_t limit) {
+    if (a.size() * b.size() > limit) return std::nullopt;
+    Set out;
+    out.reserve(a.size() * b.size());
+    for (const std::string& x : a) {
+      for (const std::string& y : b) out.push_back(x + y);
+    }
+    return out;
+  }
+
+  std::optional<std::vector<Set>> Parts() {
+    std::vector<Set> parts;
+    while (i_ < p_.size()) {
+      if (p_[i_] == '|' || p_[i_] == ')') return std::nullopt;
+      auto atom = Atom();
+      if (!atom) return std::nullopt;
+      auto part = Quantified(std::move(*atom));
+      if (!part) return std::nullopt;
+      if (!parts.empty() && parts.back().size() * part->size() <= kJoinParts) {
+        auto joined = Cross(parts.back(), *part, kJoinParts);
+        if (!joined) return std::nullopt;
+        parts.back() = std::move(*joined);
+      } else {
+        parts.push_back(std::move(*part));
+      }
+    }
+    return parts;
+  }
+
+ private:
+  std::optional<Set> Alternation() {
+    Set out;
+    while (true) {
+      auto sequence = Sequence();
+      if (!sequence) return std::nullopt;
+      out.insert(out.end(), sequence->begin(), sequence->end());
+      if (out.size() > limit_) return std::nullopt;
+      if (i_ < p_.size() && p_[i_] == '|') {
+        ++i_;
+        continue;
+      }
+      break;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+  std::optional<Set> Sequence() {
+    Set acc{""};
+    while (i_ < p_.size() && p_[i_] != '|' && p_[i_] != ')') {
+      auto atom = Atom();
+      if (!atom) return std::nullopt;
+      auto repeated = Quantified(std::move(*atom));
+      if (!repeated) return std::nullopt;
+      auto crossed = Cross(acc, *repeated);
+      if (!crossed) return std::nullopt;
+      acc = std::move(*crossed);
+    }
+    return acc;
+  }
+
+  std::optional<Set> Cross(const Set& a, const Set& b) const { return Cross(a, b, limit_); }
+
+  // One code point of the pattern, as its UTF-8 bytes.
+  std::string CodePoint() {
+    size_t from = i_++;
+    while (i_ < p_.size() && !IsCodePointStart(static_cast<unsigned char>(p_[i_]))) ++i_;
+    return std::string(p_.substr(from, i_ - from));
+  }
+
+  std::optional<Set> Atom() {
+    char c = p_[i_];
+    switch (c) {
+      case '(': {
+        if (p_.substr(i_, 3) == "(?:") {
+          i_ += 3;
+        } else if (p_.substr(i_, 2) == "(?") {
+          return std::nullopt;  // look-around, flags, named groups
+        } else {
+          ++i_;
+        }
+        auto inner = Alternation();
+        if (!inner || i_ >= p_.size() || p_[i_] != ')') return std::nullopt;
+        ++i_;
+        return inner;
+      }
+      case '[':
+        return Class();
+      case '\\': {
+        if (i_ + 1 >= p_.size()) return std::nullopt;
+        char e = p_[i_ + 1];
+        i_ += 2;
+        if (e == 'w' || e == 'd') return Set{std::string(1, kGap)};
+        if (std::isalnum(static_cast<unsigned char>(e)) || static_cast<unsigned char>(e) >= 0x80) {
+          return std::nullopt;  // \s, \b, \x.., classes that may hold a space, assertions
+        }
+        return Set{std::string(1, e)};
+      }
+      case '.':
+      case '^':
+      case '$':
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+      case ')':
+      case '|':
+        return std::nullopt;
+      default:
+        return Set{CodePoint()};
+    }
+  }
+
+  // A class: its members when few and literal; an open run when it is negated and excludes the
+  // space, or large without the space; nullopt when it may match a space as an open run.
+  std::optional<Set> Class() {
+    ++i_;  // '['
+    bool negated = i_ < p_.size() && p_[i_] == '^';
+    if (negated) ++i_;
+    std::set<std::string> members;
+    bool large = false;
+    bool space = false;
+    bool first = true;
+    while (true) {
+      if (i_ >= p_.size()) return std::nullopt;
+      if (p_[i_] == ']' && !first) {
+        ++i_;
+        break;
+      }
+      first = false;
+      std::string from;
+      if (p_[i_] == '\\') {
+        if (i_ + 1 >= p_.size()) return std::nullopt;
+        char e = p_[i_ + 1];
+        i_ += 2;
+        if (e == 'w' || e == 'd') {
+          large = true;
+          continue;
+        }
+        if (std::isalnum(static_cast<unsigned char>(e)) || static_cast<unsigned char>(e) >= 0x80) {
+          return std::nullopt;
+        }
+        from = std::string(1, e);
+      } else {
+        from = CodePoint();
+      }
+      if (i_ + 1 < p_.size() && p_[i_] == '-' && p_[i_ + 1] != ']') {
+        ++i_;
+        if (p_[i_] == '\\') return std::nullopt;
+        std::string to = CodePoint();
+        if (from.size() != 1 || to.size() != 1) {
+          // A range of non-ASCII characters: large; it holds the space only if it starts below.
+          large = true;
+          space |= from.size() == 1 && static_cast<unsigned char>(from[0]) <= ' ';
+          continue;
+        }
+        unsigned char lo = from[0], hi = to[0];
+        if (lo > hi) return std::nullopt;
+        if (lo <= ' ' && ' ' <= hi) space = true;
+        if (size_t{hi} - lo + 1 > kMaxClass) {
+          large = true;
+          continue;
+        }
+        for (unsigned c = lo; c <= hi; ++c) members.insert(std::string(1, static_cast<char>(c)));
+        continue;
+      }
+      if (from == " ") space = true;
+      members.insert(from);
+    }
+    if (negated) {
+      if (!space) return std::nullopt;  // matches the space
+      return Set{std::string(1, kGap)};
+    }
+    if (large || members.size() > kMaxClass) {
+      if (space) return std::nullopt;
+      return Set{std::string(1, kGap)};
+    }
+    return Set(members.begin(), members.end());
+  }
+
+  // `atom` under the quantifier that follows it, if any.
+  std::optional<Set> Quantified(Set atom) {
+    if (i_ >= p_.size()) return atom;
+    size_t min = 1, max = 1;
+    char q = p_[i_];
+    if (q == '?') {
+      min = 0;
+      ++i_;
+    } else if (q == '*' || q == '+') {
+      min = q == '+';
+      max = SIZE_MAX;
+      ++i_;
+    } else if (q == '{') {
+      size_t close = p_.find('}', i_);
+      if (close == std::string_view::npos) return std::nullopt;
+      std::string_view body = p_.substr(i_ + 1, close - i_ - 1);
+      size_t comma = body.find(',');
+      auto number = [](std::string_view s) -> std::optional<size_t> {
+        if (s.empty() || s.size() > 4) return std::nullopt;
+        size_t v = 0;
+        for (char c : s) {
+          if (c < '0' || c > '9') return std::nullopt;
+          v = v * 10 + static_cast<size_t>(c - '0');
+        }
+        return v;
+      };
+      auto lo = number(body.substr(0, comma));
+      if (!lo) return std::nullopt;
+      min = *lo;
+      if (comma == std::string_view::npos) {
+        max = min;
+      } else if (comma + 1 == body.size()) {
+        max = SIZE_MAX;
+      } else {
+        auto hi = number(body.substr(comma + 1));
+        if (!hi || *hi < min) return std::nullopt;
+        max = *hi;
+      }
+      i_ = close + 1;
+    } else {
+      return atom;
+    }
+    if (i_ < p_.size() && (p_[i_] == '?' || p_[i_] == '+')) ++i_;  // lazy, possessive
+    if (max > kMaxRepeat) {
+      for (const std::string& s : atom) {
+        if (s.find(' ') != std::string::npos) return std::nullopt;
+      }
+      return Set{std::string(1, kGap)};
+    }
+    Set out;
+    Set power{""};
+    for (size_t k = 0; k <= max; ++k) {
+      if (k >= min) {
+        out.insert(out.end(), power.begin(), power.end());
+        if (out.size() > limit_) return std::nullopt;
+      }
+      if (k == max) break;
+      auto next = Cross(power, atom);
+      if (!next) return std::nullopt;
+      power = std::move(*next);
+    }
+    return out;
+  }
+
+  std::string_view p_;
+  size_t limit_;
+  size_t i_ = 0;
+};
+
+// Folded characters of ASCII bytes: a letter lower-cased, a digit itself, 0 for a byte that is
+// not part of a word. Non-ASCII bytes are all word bytes; FoldAt folds their characters.
+constexpr std::array<uint8_t, 256> kFold = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c);
+  for (int c = 'a'; c <= 'z'; ++c) {
+    t[c] = static_cast<uint8_t>(c);
+    t[c - 'a' + 'A'] = static_cast<uint8_t>(c);
+  }
+  for (int c = 0x80; c < 256; ++c) t[c] = 0x80;
+  return t;
+}();
+
+// The folded character of the non-ASCII character whose lead byte is bytes[i] (i < n), as
+// Vectorscan's caseless UTF-8 matching folds it: the Latin-1 letters to their lower case, the
+// few characters outside Latin-1 that fold into ASCII or Latin-1 (the Kelvin sign, the long s,
+// the capital sharp s, the Angstrom sign, the capital y with diaeresis) with them, and every
+// other character to one class, 0x80 (which only makes more words look alike).
+inline uint8_t FoldNonAscii(const unsigned char* bytes, size_t n, size_t i) {
+  unsigned char c = bytes[i];
+  unsigned char next = i + 1 < n ? bytes[i + 1] : 0;
+  switch (c) {
+    case 0xC3:
+      return static_cast<uint8_t>(next | 0x20);  // a continuation byte: 0xA0-0xBF
+    case 0xC5:
+      return next == 0xBF ? 's' : next == 0xB8 ? 0xBF : 0x80;
+    case 0xE1:
+      return next == 0xBA && i + 2 < n && bytes[i + 2] == 0x9E ? 0xBF : 0x80;
+    case 0xE2:
+      if (next == 0x84 && i + 2 < n) {
+        if (bytes[i + 2] == 0xAA) return 'k';
+        if (bytes[i + 2] == 0xAB) return 0xA5;
+      }
+      return 0x80;
+    default:
+      return 0x80;
+  }
+}
+
+bool IsContinuation(unsigned char c) { return c >= 0x80 && c < 0xC0; }
+
+// A suffix anchor of kSuffixKey characters or more is looked up by its last kSuffixKey, then
+// checked against its last 16 (at most).
+constexpr size_t kSuffixKey = 4;
+
+// Keys are one multiplication of a word's last (up to) 16 folded characters and its length:
+// the high bits index the filter, the low bits the table. Words longer than 16 characters that
+// end alike share a key, which only opens a window more.
+uint64_t ExactKey(uint64_t hi, uint64_t lo, size_t length) {
+  return ((lo ^ (hi * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{length} << 58)) * 0xbf58476d1ce4e5b9ULL) |
+         1;  // 0 marks an empty slot
+}
+
+// `last` holds the last folded characters of a word, the latest in the low byte.
+uint64_t SuffixKey(uint64_t last, size_t length) {
+  uint64_t masked = last & ((uint64_t{1} << (8 * length)) - 1);
+  return ((masked ^ (uint64_t{length + 16} << 56)) * 0x94d049bb133111ebULL) | 1;
+}
+
+// The last `length` (<= 16) folded characters held in hi:lo, the others cleared.
+std::pair<uint64_t, uint64_t> Tail(uint64_t hi, uint64_t lo, size_t length) {
+  if (length >= 16) return {hi, lo};
+  if (length >= 8) {
+    return {length == 8 ? 0 : hi & ((uint64_t{1} << (8 * (length - 8))) - 1), lo};
+  }
+  return {0, lo & ((uint64_t{1} << (8 * length)) - 1)};
+}
+
+// data/guard/common_words.txt.
+const std::unordered_set<std::string>& CommonWords() {
+  static const std::unordered_set<std::string> words = [] {
+    std::unordered_set<std::string> out;
+    std::string_view text = kGuardCommonWords;
+    while (!text.empty()) {
+      size_t end = text.find('\n');
+      std::string_view line = text.substr(0, end);
+      text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+      if (!line.empty() && line[0] != '#') out.emplace(line);
+    }
+    return out;
+  }();
+  return words;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> ExpandPhrases(std::string_view pattern, size_t limit) {
+  if (pattern.empty()) return std::nullopt;
+  return Expander(pattern, limit).Run();
+}
+
+namespace {
+
+// AnchorableWords, for a part of a phrase: whether a word at its start is whole, and whether
+// one at its end is.
+std::vector<PhraseWord> PartWords(std::string_view part, bool whole_start, bool whole_end) {
+  std::vector<PhraseWord> words;
+  size_t i = 0;
+  while (i < part.size()) {
+    if (!IsWordByte(static_cast<unsigned char>(part[i]))) {
+      ++i;
+      continue;
+    }
+    size_t from = i;
+    while (i < part.size() && IsWordByte(static_cast<unsigned char>(part[i]))) ++i;
+    bool right = i == part.size() ? whole_end : part[i] != kGap;
+    // A word after an open run is the end of a word of the text, as at the start of a rule of
+    // several lengths.
+    bool exact = from == 0 ? whole_start : part[from - 1] != kGap;
+    if (right) words.push_back({from, i, exact});
+  }
+  return words;
+}
+
+// Whether every phrase has one length and no character Vectorscan may match with one of
+// another length ('k', 's', non-ASCII) nor an open run: then the engine checks a match's start.
+bool FixedWidth(const Set& phrases) {
+  return std::all_of(phrases.begin(), phrases.end(), [&](const std::string& phrase) {
+    return phrase.size() == phrases.front().size() &&
+           std::none_of(phrase.begin(), phrase.end(), [](char c) {
+             auto b = static_cast<unsigned char>(c);
+             return c == kGap || b >= 0x80 || (b | 0x20) == 'k' || (b | 0x20) == 's';
+           });
+  });
+}
+
+size_t Spaces(std::string_view s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), ' '));
+}
+
+}  // namespace
+
+std::vector<PhraseWord> AnchorableWords(std::string_view phrase, bool fixed_width) {
+  return PartWords(phrase, fixed_width, true);
+}
+
+std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t limit) {
+  std::vector<Set> parts;
+  if (auto phrases = ExpandPhrases(pattern, limit)) {
+    parts.push_back(std::move(*phrases));
+  } else {
+    if (pattern.empty()) return std::nullopt;
+    Expander expander(pattern, limit);
+    auto split = expander.Parts();
+    if (!split || split->empty()) return std::nullopt;
+    parts = std::move(*split);
+  }
+  bool fixed = std::all_of(parts.begin(), parts.end(), FixedWidth);
+  // The most spaces each part holds.
+  std::vector<size_t> spaces;
+  for (const Set& part : parts) {
+    size_t most = 0;
+    for (const std::string& s : part) most = std::max(most, Spaces(s));
+    spaces.push_back(most);
+  }
+  // Each phrase's anchor lies in one part: the part whose worst phrase is best anchored.
+  // Whether what follows part k begins with a non-word byte (or ends the phrase) whichever
+  // phrases the parts after it match; an empty phrase passes the question on.
+  auto apart = [](const std::string& s, bool at_end) {
+    auto c = static_cast<unsigned char>(at_end ? s.back() : s[0]);
+    return c != static_cast<unsigned char>(kGap) && !IsWordByte(c);
+  };
+  auto whole_end_after = [&](size_t k) {
+    for (size_t j = k + 1; j < parts.size(); ++j) {
+      bool empty = false;
+      for (const std::string& s : parts[j]) {
+        if (s.empty()) {
+          empty = true;
+        } else if (!apart(s, false)) {
+          return false;
+        }
+      }
+      if (!empty) return true;
+    }
+    return true;
+  };
+  auto whole_start_before = [&](size_t k) {
+    for (size_t j = k; j-- > 0;) {
+      bool empty = false;
+      for (const std::string& s : parts[j]) {
+        if (s.empty()) {
+          empty = true;
+        } else if (!apart(s, true)) {
+          return false;
+        }
+      }
+      if (!empty) return true;
+    }
+    return fixed;
+  };
+  std::optional<std::vector<Anchor>> best;
+  int best_cost = 0;
+  std::unordered_map<std::string, int> costs;
+  // The anchors of the phrases of parts [k, last] joined, if each has one; kept if their worst
+  // costs least so far.
+  auto consider = [&](size_t k, size_t last, const Set& joined) {
+    bool whole_start = whole_start_before(k);
+    bool whole_end = whole_end_after(last);
+    size_t before_part = 0, after_part = 0;
+    for (size_t j = 0; j < k; ++j) before_part += spaces[j];
+    for (size_t j = last + 1; j < parts.size(); ++j) after_part += spaces[j];
+    std::vector<Anchor> anchors;
+    int worst = 0;
+    for (const std::string& phrase : joined) {
+      auto words = PartWords(phrase, whole_start, whole_end);
+      if (words.empty()) return;
+      // The phrases of a rule share most of their words: each word is costed once.
+      auto cost = [&](const PhraseWord& w) {
+        std::string key = phrase.substr(w.from, w.to - w.from);
+        key += w.exact ? '\1' : '\2';
+        auto [it, added] = costs.try_emplace(std::move(key), 0);
+        if (added) {
+          it->second = WordCost(std::string_view(phrase).substr(w.from, w.to - w.from), w.exact);
+        }
+        return it->second;
+      };
+      auto chosen = words.begin();
+      int chosen_cost = cost(*chosen);
+      for (auto w = words.begin() + 1; w != words.end(); ++w) {
+        int c = cost(*w);
+        if (c < chosen_cost) {
+          chosen = w;
+          chosen_cost = c;
+        }
+      }
+      size_t before = before_part + Spaces(std::string_view(phrase).substr(0, chosen->from));
+      size_t after = after_part + Spaces(std::string_view(phrase).substr(chosen->to));
+      if (before > AnchorIndex::kMaxSpaces || after > AnchorIndex::kMaxSpaces) return;
+      worst = std::max(worst, chosen_cost);
+      anchors.push_back({phrase.substr(chosen->from, chosen->to - chosen->from), chosen->exact,
+                         static_cast<uint8_t>(before), static_cast<uint8_t>(after)});
+    }
+    if (!best || worst < best_cost) {
+      best = std::move(anchors);
+      best_cost = worst;
+    }
+  };
+  // Each part, and runs of up to three neighbours joined while their phrases are few enough: a
+  // word whose boundary lies between two parts is only whole in their join.
+  for (size_t k = 0; k < parts.size(); ++k) {
+    Set joined = parts[k];
+    consider(k, k, joined);
+    for (size_t last = k + 1; last < parts.size() && last < k + 3; ++last) {
+      auto crossed = Expander::Cross(joined, parts[last], limit);
+      if (!crossed) break;
+      joined = std::move(*crossed);
+      consider(k, last, joined);
+    }
+  }
+  return best;
+}
+
+int WordCost(std::string_view word, bool exact) {
+  std::string lower(word);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool digits =
+      std::all_of(lower.begin(), lower.end(), [](char c) { return c >= '0' && c <= '9'; });
+  size_t length = 0;  // characters
+  for (char c : lower) length += IsCodePointStart(static_cast<unsigned char>(c));
+  int cost = 0;
+  if (digits) {
+    cost = 1000;
+  } else if (CommonWords().count(lower) > 0) {
+    cost = 500 - 10 * static_cast<int>(std::min<size_t>(length, 10));
+  } else if (length <= 2) {
+    cost = 300;
+  } else if (length == 3) {
+    cost = 100;
+  } else {
+    cost = 50 - static_cast<int>(std::min<size_t>(length, 20));
+  }
+  // A suffix costs more lookups, and short suffixes end many words.
+  if (!exact) cost += length <= 2 ? 600 : length == 3 ? 200 : 15;
+  return cost;
+}
+
+std::string FoldWord(std::string_view word) {
+  std::string out;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(word.data());
+  for (size_t i = 0; i < word.size(); ++i) {
+    unsigned char c = bytes[i];
+    if (c < 0x80) {
+      out += static_cast<char>(kFold[c]);
+    } else if (!IsContinuation(c)) {
+      out += static_cast<char>(FoldNonAscii(bytes, word.size(), i));
+    }
+  }
+  return out;
+}
+
+namespace {
+constexpr unsigned kBitsLog2 = 17;  // 16 KiB of bits: stays in the L1 cache
+}  // namespace
+
+AnchorIndex::AnchorIndex(const std::vector<Anchor>& anchors) {
+  size_t capacity = 16;
+  while (capacity < anchors.size() * 2) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  bits_.assign((size_t{1} << kBitsLog2) / 64, 0);
+  // Suffix anchors of kSuffixKey characters or more, by key, to lay their checks out together.
+  std::vector<std::pair<uint64_t, Check>> long_suffixes;
+  for (const Anchor& anchor : anchors) {
+    std::string folded = FoldWord(anchor.word);
+    if (folded.empty()) continue;
+    uint64_t hi = 0, lo = 0;
+    for (char c : folded) {
+      hi = (hi << 8) | (lo >> 56);
+      lo = (lo << 8) | static_cast<unsigned char>(c);
+    }
+    if (anchor.exact) {
+      Slot& slot = Insert(ExactKey(hi, lo, folded.size()));
+      slot.spaces_before = std::max(slot.spaces_before, anchor.spaces_before);
+      slot.spaces_after = std::max(slot.spaces_after, anchor.spaces_after);
+      continue;
+    }
+    if (folded.size() < kSuffixKey) {
+      Slot& slot = Insert(SuffixKey(lo, folded.size()));
+      slot.spaces_before = std::max(slot.spaces_before, anchor.spaces_before);
+      slot.spaces_after = std::max(slot.spaces_after, anchor.spaces_after);
+      suffix_lengths_ |= uint32_t{1} << folded.size();
+      continue;
+    }
+    auto [thi, tlo] = Tail(hi, lo, folded.size());
+    long_suffixes.push_back({SuffixKey(lo, kSuffixKey),
+                             {thi, tlo, static_cast<uint32_t>(folded.size()), anchor.spaces_before,
+                              anchor.spaces_after}});
+    suffix_lengths_ |= uint32_t{1} << kSuffixKey;
+  }
+  std::stable_sort(long_suffixes.begin(), long_suffixes.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < long_suffixes.size();) {
+    size_t j = i;
+    Slot& slot = Insert(long_suffixes[i].first);
+    slot.first = static_cast<uint32_t>(checks_.size());
+    while (j < long_suffixes.size() && long_suffixes[j].first == long_suffixes[i].first) {
+      checks_.push_back(long_suffixes[j++].second);
+    }
+    slot.count = static_cast<uint16_t>(std::min<size_t>(j - i, UINT16_MAX));
+    i = j;
+  }
+}
+
+AnchorIndex::Slot& AnchorIndex::Insert(uint64_t key) {
+  bits_[key >> (64 - kBitsLog2) >> 6] |= uint64_t{1} << ((key >> (64 - kBitsLog2)) & 63);
+  size_t i = (key >> 20) & mask_;  // the low bits of a product mix little
+  while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask_;
+  Slot& slot = slots_[i];
+  if (slot.key == 0) ++count_;
+  slot.key = key;
+  return slot;
+}
+
+const AnchorIndex::Slot* AnchorIndex::Find(uint64_t key) const {
+  uint64_t bit = key >> (64 - kBitsLog2);
+  if ((bits_[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) return nullptr;
+  size_t i = (key >> 20) & mask_;  // the low bits of a product mix little
+  while (true) {
+    const Slot& slot = slots_[i];
+    if (slot.key == key) return &slot;
+    if (slot.key == 0) return nullptr;
+    i = (i + 1) & mask_;
+  }
+}
+
+void AnchorIndex::FindWindows(std::string_view text, std::vector<Window>& windows) const {
+  windows.clear();
+  if (count_ == 0) return;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  // The latest spaces, for the left edges; and the window still open to the right, which
+  // closes at the space that `need` counts down to.
+  std::array<size_t, 32> ring{};
+  static_assert(kMaxSpaces < 32);
+  size_t spaces = 0;
+  bool open = false;
+  size_t need = 0;
+  Window current{0, 0};
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = bytes[i];
+    if (kFold[c] == 0) {
+      if (c == ' ') {
+        ring[spaces & 31] = i;
+        ++spaces;
+        if (open && --need == 0) {
+          current.to = i;
+          windows.push_back(current);
+          open = false;
+        }
+      }
+      ++i;
+      continue;
+    }
+    // A word: its last 16 folded characters kept in hi:lo.
+    uint64_t hi = 0, lo = 0;
+    size_t length = 0;
+    for (; i < n; ++i) {
+      c = bytes[i];
+      uint8_t f = kFold[c];
+      if (f == 0) break;
+      if (c >= 0x80) {
+        if (IsContinuation(c)) continue;
+        f = FoldNonAscii(bytes, n, i);
+      }
+      hi = (hi << 8) | (lo >> 56);
+      lo = (lo << 8) | f;
+      ++length;
+    }
+    size_t before = 0, after = 0;
+    bool found = false;
+    auto take = [&](size_t b, size_t a) {
+      found = true;
+      before = std::max(before, b);
+      after = std::max(after, a);
+    };
+    if (const Slot* slot = Find(ExactKey(hi, lo, length))) {
+      take(slot->spaces_before, slot->spaces_after);
+    }
+    uint32_t lengths =
+        suffix_lengths_ & ((uint32_t{2} << std::min<size_t>(length, kSuffixKey)) - 1);
+    while (lengths != 0) {
+      auto l = static_cast<size_t>(__builtin_ctz(lengths));
+      lengths &= lengths - 1;
+      const Slot* slot = Find(SuffixKey(lo, l));
+      if (slot == nullptr) continue;
+      if (l < kSuffixKey) {
+        take(slot->spaces_before, slot->spaces_after);
+        continue;
+      }
+      for (size_t k = slot->first; k < size_t{slot->first} + slot->count; ++k) {
+        const Check& check = checks_[k];
+        if (check.length > length) continue;
+        auto [thi, tlo] = Tail(hi, lo, check.length);
+        if (thi == check.hi && tlo == check.lo) take(check.spaces_before, check.spaces_after);
+      }
+    }
+    if (!found) continue;
+    size_t left = spaces > before ? ring[(spaces - 1 - before) & 31] + 1 : 0;
+    if (open) {
+      current.from = std::min(current.from, left);
+      need = std::max(need, after + 1);
+    } else {
+      current = {left, 0};
+      need = after + 1;
+      open = true;
+    }
+    while (!windows.empty() && windows.back().to + 1 >= current.from) {
+      current.from = std::min(current.from, windows.back().from);
+      windows.pop_back();
+    }
+  }
+  if (open) {
+    current.to = n;
+    windows.push_back(current);
+  }
+}
+
+}  // namespace privacyd::guard::internal
