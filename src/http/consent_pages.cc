@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/markup.h"
+#include "web/web_assets.h"
 
 namespace privacyd {
 namespace {
@@ -203,19 +204,16 @@ const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
   return found == kTexts.end() ? kTexts.at("en") : found->second;
 }
 
+// The pages share the Privacy Center's stylesheet (compiled into privacyd, web/assets/app.css),
+// so that a link from a mail lands on the same look; they still run no script.
 std::string DocumentStart(const std::string& lang, const std::string& title) {
   return "<!doctype html>\n<html lang=\"" + lang +
          "\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"robots\" content=\"noindex\">\n<title>" +
-         EscapeMarkup(title) +
-         "</title>\n<style>"
-         "body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
-         "padding:0 1rem;color:#1a1a1a}button{font:inherit;padding:.6rem 1.4rem;"
-         "border:2px solid #1a1a1a;border-radius:.3rem;background:#fff;cursor:pointer}"
-         "button:focus,input:focus{outline:3px solid #0b57d0;outline-offset:2px}"
-         "a{color:#0b57d0}label{display:block;margin:.8rem 0}small{display:block;color:#444}"
-         "</style>\n</head>\n<body>\n<main>\n<h1>" +
+         "<meta name=\"robots\" content=\"noindex\">\n"
+         "<meta name=\"color-scheme\" content=\"light dark\">\n<title>" +
+         EscapeMarkup(title) + "</title>\n<link rel=\"stylesheet\" href=\"" +
+         std::string(WebAssetUrl("app.css")) + "\">\n</head>\n<body>\n<main id=\"main\">\n<h1>" +
          EscapeMarkup(title) + "</h1>\n";
 }
 
@@ -231,7 +229,7 @@ HttpResponse PageResponse(int status, const std::string& lang, std::string html)
   response.headers.emplace_back("Cache-Control", "no-store");
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
   response.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; "
+                                "default-src 'none'; style-src 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   return response;
 }
