@@ -170,8 +170,17 @@ class PrivacyCenter {
     response.content_type = "text/html; charset=utf-8";
     response.headers.emplace_back("Cache-Control", "no-cache");
     response.headers.emplace_back("Content-Language", lang);
+    response.headers.emplace_back("Vary", "Accept-Encoding");
     AddPrivacyCenterSecurityHeaders(response);
-    response.body = std::move(page);
+    // The statement is most of the page's weight: compressed, it is a quarter.
+    std::string compressed =
+        AcceptsGzip(request.Header("accept-encoding")) ? GzipBytes(page) : std::string();
+    if (!compressed.empty()) {
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      response.body = std::move(compressed);
+    } else {
+      response.body = std::move(page);
+    }
     return response;
   }
 
@@ -246,9 +255,26 @@ class PrivacyCenter {
         return ProblemResponse(s.error(), request.request_id);
       }
     }
-    if (!session || session->request_token.empty()) return SessionRequired(request);
-    return Call(request, method, "/v1/requests/" + session->request_id + suffix,
-                method == "GET" ? "" : "{}", session->request_token);
+    HttpResponse response =
+        !session || session->request_token.empty()
+            ? SessionRequired(request)
+            : Call(request, method, "/v1/requests/" + session->request_id + suffix,
+                   method == "GET" ? "" : "{}", session->request_token);
+    // The download is a plain link: when it fails (no session any more, the window closed), the
+    // browser goes back to the status page, which says why in its language, rather than showing
+    // a problem document.
+    if (suffix == "/download" && response.status != 200 &&
+        request.Header("sec-fetch-mode") == "navigate") {
+      std::string lang = request.Query("lang").value_or("");
+      if (!IsLanguage(lang)) lang = WebLanguages().front();
+      std::string code = "download_not_available";
+      json problem = json::parse(response.body, nullptr, false);
+      for (const char* known : {"download_expired", "session_required", "request_not_found"}) {
+        if (problem.is_object() && problem.value("code", "") == known) code = known;
+      }
+      return Redirect("/privacy/" + lang + "/request/status?problem=" + code);
+    }
+    return response;
   }
 
   // POST /privacy/session/preferences {"email", "code"}: opens the Preference Center with a

@@ -35,6 +35,9 @@ std::string_view WebAssetUrl(std::string_view name);
 // build bug).
 std::string InflateWebAsset(const WebAsset& asset);
 
+// `bytes` compressed with gzip (for a page completed per request), or "" on a zlib failure.
+std::string GzipBytes(std::string_view bytes);
+
 // Every stored file, in key order, for tests.
 size_t WebAssetCount();
 const WebAsset& WebAssetAt(size_t index);

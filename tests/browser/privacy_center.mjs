@@ -230,6 +230,20 @@ const result = { checked: [], performance: [] };
   await context.close();
 }
 
+// --- a download link without a session goes back to the status page, which says why -------
+{
+  const context = await newContext("de-DE");
+  const page = await context.newPage();
+  await page.goto(BASE_URL + "/privacy/session/request/download?lang=de");
+  assert.equal(page.url(), BASE_URL + "/privacy/de/request/status?problem=session_required");
+  await page.waitForSelector("body[data-ready=true]");
+  const m = await messagesOf(page);
+  assert.equal(await page.textContent(".notice"), m["problem.session_required"]);
+  assert.equal(await page.isVisible("#status-none"), true);
+  await axe(page, "status without a session");
+  await context.close();
+}
+
 // --- a complaint, in German ------------------------------------------------------------------
 {
   const context = await newContext("de-DE");

@@ -94,7 +94,13 @@ class PrivacyCenterTest(DaemonTest):
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-security-policy"], CSP)
         self.assertEqual(headers["content-language"], "fr")
+        self.assertNotIn("content-encoding", headers)
         html = body.decode()
+        # Compressed for a client that takes gzip: the same page.
+        status, headers, compressed = self.get("/privacy/fr/statement", {"Accept-Encoding": "gzip"})
+        self.assertEqual((status, headers["content-encoding"]), (200, "gzip"))
+        self.assertEqual(gzip.decompress(compressed).decode(), html)
+        self.assertLess(len(compressed), len(body) / 2)
         self.assertNotIn("<!--statement-->", html)
         self.assertNotIn("<!--versions-->", html)
         _, _, versions = self.get("/statement/versions")

@@ -133,6 +133,9 @@ const pages = {
   async "request-status"() {
     await session();
     const r = await api("GET", "/privacy/session/request");
+    // Back from a download that failed (its window closed, the session ended): say why.
+    const failed = new URLSearchParams(location.search).get("problem");
+    if (failed) $(".notice").textContent = problemText(failed);
     if (!r.ok) return show($("#status-none"));
     render(r.data);
     const form = $("#confirm-form");
@@ -170,6 +173,7 @@ const pages = {
       const data = req.rights.includes("access") || req.rights.includes("portability");
       show($("#download"), data && ["completed", "partially_completed"].includes(req.state));
     }
+
   },
 
   async preferences() {
