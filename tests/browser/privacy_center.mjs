@@ -150,6 +150,23 @@ const result = { checked: [], performance: [] };
   const page = await context.newPage();
   const address = process.env.ACCESS_ADDRESS;
   await open(page, "/privacy/en/request");
+  // The first Tab reaches the skip link, which shows itself with a visible focus ring; Enter
+  // moves the focus to the main content.
+  await page.keyboard.press("Tab");
+  const skip = await page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return [el.className, el.getBoundingClientRect().left >= 0, style.outlineStyle, style.outlineWidth];
+  });
+  assert.deepEqual(skip, ["skip", true, "solid", "3px"]);
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  await page.keyboard.press("Tab");
+  const ring = await page.evaluate(() => {
+    const el = document.activeElement;
+    return [el.id, getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth];
+  });
+  assert.deepEqual(ring, ["r-access", "solid", "3px"]);
   // Errors first: nothing chosen, no address. Each is announced and tied to its field.
   await page.focus("button[type=submit]");
   await page.keyboard.press("Enter");
