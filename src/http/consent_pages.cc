@@ -180,6 +180,7 @@ struct PreferencesTexts {
   const char* object;
   const char* save;
   const char* saved;
+  const char* open_center;  // link to the same choices in the Privacy Center
 };
 
 const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
@@ -188,17 +189,17 @@ const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
        {"Your email preferences", "Choose what {controller} may send you.",
         "awaiting your confirmation (see the email we sent)",
         "Unsubscribe from all marketing emails", "I object to direct marketing", "Save",
-        "Your choices are saved."}},
+        "Your choices are saved.", "Open in the Privacy Center"}},
       {"de",
        {"Ihre E-Mail-Einstellungen", "Wählen Sie, was {controller} Ihnen senden darf.",
         "wartet auf Ihre Bestätigung (siehe die E-Mail, die wir Ihnen gesendet haben)",
         "Von allen Marketing-E-Mails abmelden", "Ich widerspreche der Direktwerbung", "Speichern",
-        "Ihre Auswahl ist gespeichert."}},
+        "Ihre Auswahl ist gespeichert.", "Im Datenschutz-Center öffnen"}},
       {"fr",
        {"Vos préférences e-mail", "Choisissez ce que {controller} peut vous envoyer.",
         "en attente de votre confirmation (voir l'e-mail que nous vous avons envoyé)",
         "Me désabonner de tous les e-mails marketing", "Je m'oppose à la prospection commerciale",
-        "Enregistrer", "Vos choix sont enregistrés."}},
+        "Enregistrer", "Vos choix sont enregistrés.", "Ouvrir dans le Centre de confidentialité"}},
   };
   auto found = kTexts.find(language);
   return found == kTexts.end() ? kTexts.at("en") : found->second;
@@ -262,7 +263,16 @@ HttpResponse RenderPreferencesPage(const std::string& language, const Preference
   html += "</fieldset>\n" + Checkbox("unsubscribe_all", "", false, t.unsubscribe_all, "") +
           Checkbox("object", "", vars.objected, t.object, "") +
           "<input type=\"hidden\" name=\"form\" value=\"preferences\">\n<button type=\"submit\">" +
-          EscapeMarkup(t.save) + "</button>\n</form>\n" + kDocumentEnd;
+          EscapeMarkup(t.save) + "</button>\n</form>\n";
+  // The same choices in the Privacy Center, opened with this link's token. The token goes in
+  // the fragment, which browsers never send to a server; the page's script hands it to
+  // POST /privacy/session/preferences and removes it from the address bar.
+  if (vars.form_action.rfind("/p/", 0) == 0 && vars.form_action.size() > 3) {
+    html += "<p><a href=\"/privacy/" + lang +
+            "/preferences#link=" + EscapeMarkup(vars.form_action.substr(3)) + "\">" +
+            EscapeMarkup(t.open_center) + "</a></p>\n";
+  }
+  html += kDocumentEnd;
   return PageResponse(200, lang, std::move(html));
 }
 

@@ -278,16 +278,23 @@ class PrivacyCenter {
   }
 
   // POST /privacy/session/preferences {"email", "code"}: opens the Preference Center with a
-  // code (POST /v1/preferences/session) and keeps its token in the session; answers the
-  // preferences.
+  // code (POST /v1/preferences/session), or {"link"} with the token of a mail's Preference
+  // Center link, and keeps the token in the session; answers the preferences (GET
+  // /v1/preferences with the token, which checks it).
   HttpResponse OpenPreferences(const HttpRequest& request) const {
     if (Status s = sessions_.CheckUnsafe(request, nullptr); !s.ok()) {
       return ProblemResponse(s.error(), request.request_id);
     }
-    HttpResponse opened = Call(request, "POST", "/v1/preferences/session", request.body, "");
-    if (opened.status != 200) return opened;
-    json answer = json::parse(opened.body, nullptr, false);
-    std::string token = answer.value("token", "");
+    std::string token;
+    json body = json::parse(request.body, nullptr, false);
+    if (body.is_object() && body.size() == 1 && body.value("link", json()).is_string()) {
+      // The token of a Preference Center link from a mail (/p/{token}).
+      token = body["link"].get<std::string>();
+    } else {
+      HttpResponse opened = Call(request, "POST", "/v1/preferences/session", request.body, "");
+      if (opened.status != 200) return opened;
+      token = json::parse(opened.body, nullptr, false).value("token", "");
+    }
     HttpResponse preferences = Call(request, "GET", "/v1/preferences", "", token);
     if (preferences.status != 200) return preferences;
     PrivacySession session = sessions_.Read(request).value_or(sessions_.Start());

@@ -353,6 +353,14 @@ const result = { checked: [], performance: [] };
   assert.equal(done.status(), 200);
   await axe(page, "unsubscribed page");
   await page.screenshot({ path: path.join(ARTIFACTS_DIR, "fr-unsubscribed.png"), fullPage: true });
+  // Its Preference Center link (/p/), and from there the same choices in the Privacy Center,
+  // opened with the link's token (in the fragment, then gone from the address bar).
+  await Promise.all([page.waitForNavigation(), page.click("main a[href*='/p/']")]);
+  await axe(page, "the mail link's preference page");
+  await Promise.all([page.waitForURL(`${BASE_URL}/privacy/fr/preferences`), page.click("main a[href^='/privacy/fr/preferences#link=']")]);
+  await page.waitForSelector("#prefs-form:not([hidden])");
+  assert.equal(page.url(), `${BASE_URL}/privacy/fr/preferences`);
+  assert.deepEqual(await state(), { newsletter: false, product_alerts: false, trust_center_update: false });
   assert.deepEqual(context.problems, []);
   await context.close();
 }

@@ -225,6 +225,19 @@ const pages = {
       location.reload();
     });
 
+    // From a mail's Preference Center link: its token in the fragment, handed to the session and
+    // taken out of the address bar (and so out of the history).
+    const link = new URLSearchParams(location.hash.slice(1)).get("link");
+    if (link) {
+      history.replaceState(null, "", location.pathname);
+      await session();
+      const r = await api("POST", "/privacy/session/preferences", { link });
+      if (r.ok) {
+        await session();
+        return render(r.data);
+      }
+      problem(document, r.code);
+    }
     const s = await session();
     if (s.preferences) {
       const r = await api("GET", "/privacy/session/preferences");
