@@ -147,6 +147,14 @@ class PrivacyCenterTest(DaemonTest):
                                                 "Origin": self.origin, "Sec-Fetch-Site": "same-origin"}),
                            401, "invalid_code")
 
+    def test_a_link_token_that_is_not_valid_opens_no_session(self):
+        status, headers, raw = self.daemon.request(
+            "POST", "/privacy/session/preferences", {"link": "not-a-token"},
+            {"Origin": self.origin})
+        self.assertProblem((status, headers, raw), 401, "invalid_link")
+        self.assertNotIn("set-cookie", headers)
+        self.assertNotIn("www-authenticate", headers)
+
     def test_a_change_without_the_csrf_token_is_refused(self):
         _, headers, body = self.get("/privacy/session")
         cookie = headers["set-cookie"].split(";", 1)[0]
