@@ -163,7 +163,14 @@ class PrivacyCenter {
       list += item + "\n";
     }
     list += "</ul>";
-    page = ReplaceAll(page, "<!--statement-->", MainOf(rendered.body));
+    std::string statement = MainOf(rendered.body);
+    // The statement brings its own heading: the page's would say the same twice.
+    size_t own = page.find("<h1>");
+    if (statement.find("<h1") != std::string::npos && own != std::string::npos &&
+        own < page.find("<!--statement-->")) {
+      page.erase(own, page.find("</h1>", own) + 6 - own);
+    }
+    page = ReplaceAll(page, "<!--statement-->", statement);
     page = ReplaceAll(page, "<!--versions-->", list);
 
     HttpResponse response;

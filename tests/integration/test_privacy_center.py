@@ -109,6 +109,7 @@ class PrivacyCenterTest(DaemonTest):
         _, _, statement = self.get("/statement?lang=fr")
         main = statement.decode().split("<main>", 1)[1].split("</main>", 1)[0]
         self.assertIn(main, html)
+        self.assertEqual(html.count("<h1"), 1)  # the statement's own heading, not the page's too
         self.assertProblem(self.get("/privacy/fr/statement?version=1999-01"), 404,
                            "statement_version_not_found")
 
