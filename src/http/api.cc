@@ -45,8 +45,8 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   }
 
   // The Privacy Center's session endpoints call the JSON routes through the complete router.
-  AddPrivacyCenterRoutes(declared, {router, services.policy, services.policy_versions,
-                                    services.clock, services.random, services.public_url});
+  AddPrivacyCenterRoutes(declared, {router, services.policy_versions, services.clock,
+                                    services.random, services.public_url});
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

@@ -14,7 +14,6 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "http/router.h"
-#include "policy/policy_holder.h"
 #include "policy/policy_versions.h"
 
 namespace privacyd {
@@ -23,7 +22,6 @@ struct PrivacyCenterServices {
   // The complete router, to call the JSON routes the session endpoints stand in front of; it
   // must outlive the routes and is only read while serving.
   const Router& api;
-  const PolicyHolder& policy;
   PolicyVersions& versions;
   const Clock& clock;
   Random& random;
