@@ -357,9 +357,10 @@ const result = { checked: [], performance: [] };
   // opened with the link's token (in the fragment, then gone from the address bar).
   await Promise.all([page.waitForNavigation(), page.click("main a[href*='/p/']")]);
   await axe(page, "the mail link's preference page");
-  await Promise.all([page.waitForURL(`${BASE_URL}/privacy/fr/preferences`), page.click("main a[href^='/privacy/fr/preferences#link=']")]);
+  await Promise.all([page.waitForURL(/\/privacy\/fr\/preferences/), page.click("main a[href^='/privacy/fr/preferences#link=']")]);
+  await page.waitForSelector("body[data-ready=true]");
   await page.waitForSelector("#prefs-form:not([hidden])");
-  assert.equal(page.url(), `${BASE_URL}/privacy/fr/preferences`);
+  assert.equal(await page.evaluate(() => location.href), `${BASE_URL}/privacy/fr/preferences`);
   assert.deepEqual(await state(), { newsletter: false, product_alerts: false, trust_center_update: false });
   assert.deepEqual(context.problems, []);
   await context.close();
