@@ -10,6 +10,7 @@
 #include "http/outbox_routes.h"
 #include "http/policy_routes.h"
 #include "http/policy_version_routes.h"
+#include "http/privacy_center_routes.h"
 #include "http/request_routes.h"
 #include "http/ropa_routes.h"
 #include "http/scan_routes.h"
@@ -47,6 +48,10 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
     AddConsentRoutes(
         declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});
   }
+
+  // The Privacy Center's session endpoints call the JSON routes through the complete router.
+  AddPrivacyCenterRoutes(declared, {router, services.policy_versions, services.clock,
+                                    services.random, services.public_url});
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

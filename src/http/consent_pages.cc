@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/markup.h"
+#include "web/web_assets.h"
 
 namespace privacyd {
 namespace {
@@ -179,6 +180,7 @@ struct PreferencesTexts {
   const char* object;
   const char* save;
   const char* saved;
+  const char* open_center;  // link to the same choices in the Privacy Center
 };
 
 const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
@@ -187,35 +189,32 @@ const PreferencesTexts& PreferencesTextsIn(const std::string& language) {
        {"Your email preferences", "Choose what {controller} may send you.",
         "awaiting your confirmation (see the email we sent)",
         "Unsubscribe from all marketing emails", "I object to direct marketing", "Save",
-        "Your choices are saved."}},
+        "Your choices are saved.", "Open in the Privacy Center"}},
       {"de",
        {"Ihre E-Mail-Einstellungen", "Wählen Sie, was {controller} Ihnen senden darf.",
         "wartet auf Ihre Bestätigung (siehe die E-Mail, die wir Ihnen gesendet haben)",
         "Von allen Marketing-E-Mails abmelden", "Ich widerspreche der Direktwerbung", "Speichern",
-        "Ihre Auswahl ist gespeichert."}},
+        "Ihre Auswahl ist gespeichert.", "Im Datenschutz-Center öffnen"}},
       {"fr",
        {"Vos préférences e-mail", "Choisissez ce que {controller} peut vous envoyer.",
         "en attente de votre confirmation (voir l'e-mail que nous vous avons envoyé)",
         "Me désabonner de tous les e-mails marketing", "Je m'oppose à la prospection commerciale",
-        "Enregistrer", "Vos choix sont enregistrés."}},
+        "Enregistrer", "Vos choix sont enregistrés.", "Ouvrir dans le Centre de confidentialité"}},
   };
   auto found = kTexts.find(language);
   return found == kTexts.end() ? kTexts.at("en") : found->second;
 }
 
+// The pages share the Privacy Center's stylesheet (compiled into privacyd, web/assets/app.css),
+// so that a link from a mail lands on the same look; they still run no script.
 std::string DocumentStart(const std::string& lang, const std::string& title) {
   return "<!doctype html>\n<html lang=\"" + lang +
          "\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"robots\" content=\"noindex\">\n<title>" +
-         EscapeMarkup(title) +
-         "</title>\n<style>"
-         "body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
-         "padding:0 1rem;color:#1a1a1a}button{font:inherit;padding:.6rem 1.4rem;"
-         "border:2px solid #1a1a1a;border-radius:.3rem;background:#fff;cursor:pointer}"
-         "button:focus,input:focus{outline:3px solid #0b57d0;outline-offset:2px}"
-         "a{color:#0b57d0}label{display:block;margin:.8rem 0}small{display:block;color:#444}"
-         "</style>\n</head>\n<body>\n<main>\n<h1>" +
+         "<meta name=\"robots\" content=\"noindex\">\n"
+         "<meta name=\"color-scheme\" content=\"light dark\">\n<title>" +
+         EscapeMarkup(title) + "</title>\n<link rel=\"stylesheet\" href=\"" +
+         std::string(WebAssetUrl("app.css")) + "\">\n</head>\n<body>\n<main id=\"main\">\n<h1>" +
          EscapeMarkup(title) + "</h1>\n";
 }
 
@@ -231,7 +230,7 @@ HttpResponse PageResponse(int status, const std::string& lang, std::string html)
   response.headers.emplace_back("Cache-Control", "no-store");
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
   response.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; "
+                                "default-src 'none'; style-src 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   return response;
 }
@@ -264,7 +263,16 @@ HttpResponse RenderPreferencesPage(const std::string& language, const Preference
   html += "</fieldset>\n" + Checkbox("unsubscribe_all", "", false, t.unsubscribe_all, "") +
           Checkbox("object", "", vars.objected, t.object, "") +
           "<input type=\"hidden\" name=\"form\" value=\"preferences\">\n<button type=\"submit\">" +
-          EscapeMarkup(t.save) + "</button>\n</form>\n" + kDocumentEnd;
+          EscapeMarkup(t.save) + "</button>\n</form>\n";
+  // The same choices in the Privacy Center, opened with this link's token. The token goes in
+  // the fragment, which browsers never send to a server; the page's script hands it to
+  // POST /privacy/session/preferences and removes it from the address bar.
+  if (vars.form_action.rfind("/p/", 0) == 0 && vars.form_action.size() > 3) {
+    html += "<p><a href=\"/privacy/" + lang +
+            "/preferences#link=" + EscapeMarkup(vars.form_action.substr(3)) + "\">" +
+            EscapeMarkup(t.open_center) + "</a></p>\n";
+  }
+  html += kDocumentEnd;
   return PageResponse(200, lang, std::move(html));
 }
 

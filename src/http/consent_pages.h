@@ -1,8 +1,8 @@
 // The few pages privacyd serves itself for links in its mail: unsubscribe (RFC 8058's landing
 // page and its result), double opt-in confirmation, and the answer to a link that is not valid.
 // Server-rendered, in English, German and French, without scripts, cookies or anything loaded
-// from elsewhere (a strict Content-Security-Policy says so to the browser). The Privacy Center
-// proper comes with the web pages.
+// from elsewhere (a strict Content-Security-Policy says so to the browser), in the look of the
+// Privacy Center (its stylesheet, web/assets/app.css, is the only thing the page loads).
 #pragma once
 
 #include <string>

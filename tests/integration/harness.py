@@ -21,8 +21,9 @@ PASSWORD = "correct horse battery staple"
 class Daemon:
     """One privacyd serve process."""
 
-    def __init__(self, data_dir, extra_env=None, extra_args=None):
+    def __init__(self, data_dir, extra_env=None, extra_args=None, listen="127.0.0.1:0"):
         self.data_dir = data_dir
+        self.listen = listen
         self.extra_env = extra_env or {}
         self.extra_args = extra_args or []
         self.proc = None
@@ -34,7 +35,7 @@ class Daemon:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACYD_")}
         env.update(self.extra_env)
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir] + self.extra_args,
+            [BIN, "serve", "--listen", self.listen, "--data", self.data_dir] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         port_found = threading.Event()
 
@@ -143,10 +144,10 @@ class DaemonTest(unittest.TestCase):
                 pass
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def start_daemon(self, extra_env=None, extra_args=None):
+    def start_daemon(self, extra_env=None, extra_args=None, listen="127.0.0.1:0"):
         env = dict(self.extra_env)
         env.update(extra_env or {})
-        d = Daemon(self.data, extra_env=env, extra_args=extra_args)
+        d = Daemon(self.data, extra_env=env, extra_args=extra_args, listen=listen)
         self.daemons.append(d)
         return d.start()
 

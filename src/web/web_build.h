@@ -1,0 +1,64 @@
+// The Privacy Center's pages, built from the templates and texts under web/: a layout
+// (web/layout.html), one body per page (web/pages/*.html), the static assets (web/assets/) and
+// the texts, one flat JSON object per language (web/i18n/{en,de,fr}.json).
+//
+// Used at build time by tools/web_build.cc, which compresses the result and compiles it into
+// privacyd (web/web_assets.h), and by the unit test that checks every page has every text in
+// every language. Depends on nothing but the standard library, nlohmann/json and core/.
+//
+// Placeholders in templates:
+//   {{t:key}}        the text `key` in the page's language, escaped for HTML
+//   {{asset:name}}   the URL of the asset web/assets/name, whose file name carries its hash
+//   {{lang}}, {{path}}, {{page}}, {{content}}, {{messages}}   set by the builder
+// A placeholder the builder does not know, or a text missing in one language, is an error:
+// the build fails rather than ship a page with a hole or English left on a German page.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace privacyd {
+
+// FNV-1a (64 bit) of `bytes`, as 16 hex digits: names an asset's version in its URL and ETag.
+// Not a security measure: it only has to change when the content does.
+std::string ContentHash(std::string_view bytes);
+
+// The languages every page exists in; the first is the default.
+const std::vector<std::string>& WebLanguages();
+
+struct WebFile {
+  std::string key;           // "en/", "de/request/verify", "assets/app.1a2b3c4d5e6f7a8b.css"
+  std::string content_type;  // "text/html; charset=utf-8", ...
+  std::string body;
+  bool immutable = false;  // a hashed asset name: cacheable forever
+};
+
+struct WebBuild {
+  std::vector<WebFile> files;
+  std::map<std::string, std::string> asset_urls;  // "app.css" -> "/privacy/assets/app.<hash>.css"
+};
+
+// Expands the placeholders of `tmpl`. `vars` holds the plain ones ({{lang}}, ...), inserted as
+// they are; texts are escaped. Errors: kInvalidArgument "missing_text" naming the key,
+// "unknown_placeholder" naming it, "unclosed_placeholder".
+Result<std::string> ExpandTemplate(std::string_view tmpl,
+                                   const std::map<std::string, std::string>& vars,
+                                   const std::map<std::string, std::string>& texts);
+
+// Parses one language's texts: a JSON object of strings. Errors: kInvalidArgument
+// "invalid_texts" naming `origin`.
+Result<std::map<std::string, std::string>> ParseWebTexts(std::string_view json_text,
+                                                         const std::string& origin);
+
+// Builds every page in every language and every asset from `web_dir`. Errors: "missing_text"
+// (a key some template uses, or that English has, is missing in a language: the message names
+// the language file and the key), "unknown_text" (a language has a key English lacks),
+// "unknown_placeholder", "invalid_texts", kNotFound "web_file_missing".
+Result<WebBuild> BuildWeb(const std::filesystem::path& web_dir);
+
+}  // namespace privacyd

@@ -1,0 +1,141 @@
+#include "web/web_build.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/markup.h"
+#include "testing/test_store.h"
+#include "web/web_assets.h"
+
+namespace privacyd {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const fs::path kWebDir = fs::path(PRIVACYD_SOURCE_DIR) / "web";
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+TEST(ExpandTemplate, EscapesTextsAndInsertsVariablesAsTheyAre) {
+  auto out = ExpandTemplate("<p title=\"{{t:a}}\">{{x}}</p>", {{"x", "<b>x</b>"}},
+                            {{"a", "\"Tom\" & <Jerry>"}});
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_EQ(*out, "<p title=\"&quot;Tom&quot; &amp; &lt;Jerry&gt;\"><b>x</b></p>");
+}
+
+TEST(ExpandTemplate, RefusesAMissingTextAnUnknownPlaceholderAndAnOpenOne) {
+  auto missing = ExpandTemplate("{{t:nope}}", {}, {{"a", "A"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), "missing_text");
+  EXPECT_EQ(missing.error().message(), "no text 'nope'");
+  auto unknown = ExpandTemplate("{{mystery}}", {}, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), "unknown_placeholder");
+  auto open = ExpandTemplate("a {{t:a", {}, {{"a", "A"}});
+  ASSERT_FALSE(open.ok());
+  EXPECT_EQ(open.error().code(), "unclosed_placeholder");
+}
+
+TEST(BuildWeb, BuildsEveryPageInEveryLanguageWithNoPlaceholderLeft) {
+  auto build = BuildWeb(kWebDir);
+  ASSERT_TRUE(build.ok()) << build.error().code() << ": " << build.error().message();
+  int pages = 0;
+  for (const auto& file : build->files) {
+    EXPECT_EQ(file.body.find("{{"), std::string::npos) << file.key;
+    if (file.content_type != "text/html; charset=utf-8") continue;
+    ++pages;
+    std::string lang = file.key.substr(0, 2);
+    EXPECT_THAT(file.body, HasSubstr("<html lang=\"" + lang + "\">")) << file.key;
+    EXPECT_THAT(file.body, HasSubstr(std::string(build->asset_urls.at("app.css")))) << file.key;
+  }
+  EXPECT_EQ(pages, 6 * 3);
+  EXPECT_THAT(build->asset_urls.at("app.js"),
+              ::testing::MatchesRegex("/privacy/assets/app\\.[0-9a-f]{16}\\.js"));
+}
+
+// No English is left on a German or French page: no English text that the other language
+// translates differently appears in that language's pages.
+TEST(BuildWeb, NoEnglishTextOnAGermanOrFrenchPage) {
+  auto build = BuildWeb(kWebDir);
+  ASSERT_TRUE(build.ok());
+  auto en = ParseWebTexts(Slurp(kWebDir / "i18n" / "en.json"), "en");
+  ASSERT_TRUE(en.ok());
+  for (const std::string lang : {"de", "fr"}) {
+    auto other = ParseWebTexts(Slurp(kWebDir / "i18n" / (lang + ".json")), lang);
+    ASSERT_TRUE(other.ok());
+    for (const auto& file : build->files) {
+      if (file.key.rfind(lang + "/", 0) != 0) continue;
+      for (const auto& [key, text] : *en) {
+        if (other->at(key) == text || text.size() < 12) continue;
+        EXPECT_EQ(file.body.find(EscapeMarkup(text)), std::string::npos)
+            << file.key << " shows the English text of '" << key << "'";
+      }
+    }
+  }
+}
+
+// A text missing in one language stops the build, naming the file and the key.
+TEST(BuildWeb, FailsWhenALanguageLacksAText) {
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  auto de = nlohmann::json::parse(Slurp(dir.path() / "web" / "i18n" / "de.json"));
+  de.erase("request.submit");
+  std::ofstream(dir.path() / "web" / "i18n" / "de.json", std::ios::trunc) << de.dump();
+  auto build = BuildWeb(dir.path() / "web");
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().code(), "missing_text");
+  EXPECT_EQ(build.error().message(), "web/i18n/de.json: no text 'request.submit'");
+}
+
+TEST(BuildWeb, FailsWhenALanguageHasATextEnglishLacks) {
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  auto fr = nlohmann::json::parse(Slurp(dir.path() / "web" / "i18n" / "fr.json"));
+  fr["request.extra"] = "En trop";
+  std::ofstream(dir.path() / "web" / "i18n" / "fr.json", std::ios::trunc) << fr.dump();
+  auto build = BuildWeb(dir.path() / "web");
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().code(), "unknown_text");
+}
+
+TEST(BuildWeb, FailsWhenAPageUsesATextNoLanguageHas) {
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  std::ofstream(dir.path() / "web" / "pages" / "home.html", std::ios::app) << "{{t:home.nothing}}";
+  auto build = BuildWeb(dir.path() / "web");
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().code(), "missing_text");
+  EXPECT_EQ(build.error().message(), "web/pages/home.html in en: no text 'home.nothing'");
+}
+
+// What the binary holds is what the sources build to.
+TEST(WebAssets, TheCompiledTableIsTheBuildOfTheSources) {
+  auto build = BuildWeb(kWebDir);
+  ASSERT_TRUE(build.ok());
+  ASSERT_EQ(WebAssetCount(), build->files.size());
+  for (const auto& file : build->files) {
+    const WebAsset* asset = FindWebAsset(file.key);
+    ASSERT_NE(asset, nullptr) << file.key;
+    EXPECT_EQ(asset->content_type, file.content_type);
+    EXPECT_EQ(asset->size, file.body.size());
+    EXPECT_EQ(asset->hash, ContentHash(file.body));
+    EXPECT_EQ(asset->immutable, file.immutable);
+    EXPECT_EQ(InflateWebAsset(*asset), file.body) << file.key;
+  }
+  EXPECT_EQ(WebAssetUrl("app.css"), build->asset_urls.at("app.css"));
+  EXPECT_EQ(WebAssetUrl("nothing.css"), "");
+  EXPECT_EQ(FindWebAsset("xx/"), nullptr);
+}
+
+}  // namespace
+}  // namespace privacyd
