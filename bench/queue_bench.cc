@@ -18,27 +18,15 @@
 // filled with placeholder bytes: the list never opens them). The store (SQLite, WAL) lives in
 // $PRIVACYD_BENCH_DIR (default: the system temp dir). Times are wall time.
 #include <benchmark/benchmark.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 
-#include "audit/audit_log.h"
-#include "core/clock.h"
-#include "core/random.h"
-#include "keys/key_manager.h"
-#include "policy/example_policy.h"
+#include "bench_registry.h"
 #include "policy/jurisdictions.h"
-#include "policy/policy_holder.h"
-#include "policy/policy_loader.h"
-#include "registry/subject_registry.h"
 #include "rights/request_service.h"
-#include "store/sqlite/sqlite_store.h"
 #include "verify/one_time_codes.h"
 
 namespace privacyd {
@@ -48,60 +36,18 @@ constexpr Micros kDay = 86'400LL * kMicrosPerSecond;
 constexpr Micros kStart = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
 constexpr int kPage = 50;
 
-void Die(const char* what, const Error& error) {
-  std::fprintf(stderr, "%s: %s: %s\n", what, error.code().c_str(), error.message().c_str());
-  std::exit(1);
-}
-
 // A store with `count` open requests and a RequestService over it.
-struct Queue {
-  std::string dir;
-  std::unique_ptr<SqliteStore> store;
-  std::shared_ptr<const Keyring> keyring;
-  SystemClock clock;
-  SecureRandom random;
-  std::unique_ptr<AuditLog> audit;
-  std::unique_ptr<SubjectRegistry> registry;
-  std::unique_ptr<PolicyHolder> policy;
+struct Queue : BenchRegistry {
   std::unique_ptr<OneTimeCodes> codes;
   std::unique_ptr<RequestService> service;
   std::vector<std::pair<Micros, std::string>> order;  // (due_at, id) of every request, sorted
 
-  explicit Queue(int count) {
-    const char* base = std::getenv("PRIVACYD_BENCH_DIR");
-    std::string pattern =
-        (base != nullptr ? std::string(base) : std::filesystem::temp_directory_path().string()) +
-        "/privacyd_queue_bench_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::perror("mkdtemp");
-      std::exit(1);
-    }
-    dir = pattern;
-    SqliteOptions options;
-    options.path = dir + "/privacyd.db";
-    auto opened = SqliteStore::Open(options);
-    if (!opened.ok()) Die("open", opened.error());
-    store = std::move(opened).value();
-    if (Status s = store->Migrate(); !s.ok()) Die("migrate", s.error());
-    auto keys = OpenKeyring(dir, *store, random, true);
-    if (!keys.ok()) Die("keyring", keys.error());
-    keyring = *keys;
-    audit = std::make_unique<AuditLog>(clock);
-    registry = std::make_unique<SubjectRegistry>(*store, keyring, *audit, clock, random);
-    PolicyLoad load =
-        LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(), Jurisdictions::Default());
-    if (!load.policy) std::exit(1);
-    policy = std::make_unique<PolicyHolder>(load.policy);
+  explicit Queue(int count) : BenchRegistry("queue_bench") {
     codes = std::make_unique<OneTimeCodes>(*keyring, clock, random);
     service =
         std::make_unique<RequestService>(*store, *registry, keyring, *policy,
                                          Jurisdictions::Default(), *audit, *codes, clock, random);
     Fill(count);
-  }
-  ~Queue() {
-    store->Close();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
   }
 
   void Fill(int count) {
@@ -141,7 +87,7 @@ struct Queue {
         }
         return Ok();
       });
-      if (!s.ok()) Die("insert", s.error());
+      if (!s.ok()) DieOf("insert", s.error());
     }
     std::sort(order.begin(), order.end());
   }

@@ -13,85 +13,31 @@
 // The store (SQLite, WAL, synchronous=FULL) lives in $PRIVACYD_BENCH_DIR (default: the system
 // temp dir), which should be on the disk whose fsync is to be measured. Times are wall time.
 #include <benchmark/benchmark.h>
-#include <stdlib.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
-#include "audit/audit_log.h"
+#include "bench_registry.h"
 #include "collect/collector.h"
-#include "core/clock.h"
-#include "core/random.h"
 #include "guard/guard.h"
-#include "keys/key_manager.h"
-#include "policy/example_policy.h"
-#include "policy/policy_holder.h"
-#include "policy/policy_loader.h"
-#include "registry/subject_registry.h"
 #include "rights/access_package.h"
 #include "rights/erasure.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace privacyd {
 namespace {
 
 constexpr int kValues = 10'000;
 
-void Die(const char* what, const Error& error) {
-  std::fprintf(stderr, "%s: %s: %s\n", what, error.code().c_str(), error.message().c_str());
-  std::exit(1);
-}
-
-struct World {
-  std::string dir;
-  std::unique_ptr<SqliteStore> store;
-  std::shared_ptr<const Keyring> keyring;
-  SystemClock clock;
-  SecureRandom random;
-  std::unique_ptr<AuditLog> audit;
-  std::unique_ptr<SubjectRegistry> registry;
-  std::unique_ptr<PolicyHolder> policy;
+struct World : BenchRegistry {
   std::unique_ptr<guard::Guard> guard;
   std::string big_subject;
   int next_person = 0;
 
-  World() {
-    const char* base = std::getenv("PRIVACYD_BENCH_DIR");
-    std::string pattern =
-        (base != nullptr ? std::string(base) : std::filesystem::temp_directory_path().string()) +
-        "/privacyd_rights_bench_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::perror("mkdtemp");
-      std::exit(1);
-    }
-    dir = pattern;
-    SqliteOptions options;
-    options.path = dir + "/privacyd.db";
-    auto opened = SqliteStore::Open(options);
-    if (!opened.ok()) Die("open", opened.error());
-    store = std::move(opened).value();
-    if (Status s = store->Migrate(); !s.ok()) Die("migrate", s.error());
-    auto keys = OpenKeyring(dir, *store, random, true);
-    if (!keys.ok()) Die("keyring", keys.error());
-    keyring = *keys;
-    audit = std::make_unique<AuditLog>(clock);
-    registry = std::make_unique<SubjectRegistry>(*store, keyring, *audit, clock, random);
-    PolicyLoad load =
-        LoadPolicyText(kExamplePolicy, "example", Taxonomy::Default(), Jurisdictions::Default());
-    if (!load.policy) std::exit(1);
-    policy = std::make_unique<PolicyHolder>(load.policy);
+  World() : BenchRegistry("rights_bench") {
     auto g = guard::Guard::Create({});
-    if (!g.ok()) Die("guard", g.error());
+    if (!g.ok()) DieOf("guard", g.error());
     guard = std::move(g).value();
     big_subject = BuildBigSubject();
-  }
-  ~World() {
-    store->Close();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
   }
 
   // 10,000 values as the contact form stores them: names, companies, job titles, countries and
@@ -120,7 +66,7 @@ struct World {
         data.attributes.emplace_back(field, std::move(value));
       }
       auto into = registry->Collect(AccessContext{{"", "", ""}, "collection", "bench"}, data);
-      if (!into.ok()) Die("collect", into.error());
+      if (!into.ok()) DieOf("collect", into.error());
       id = into->subject_id;
     }
     return id;
@@ -140,7 +86,7 @@ struct World {
     data.referred_emails = {"colleague" + n + "@example.org"};
     data.point = "referral";
     auto into = registry->Collect(AccessContext{{"", "", ""}, "collection", "bench"}, data);
-    if (!into.ok()) Die("collect", into.error());
+    if (!into.ok()) DieOf("collect", into.error());
     return into->subject_id;
   }
 };
@@ -215,7 +161,7 @@ void BM_Baseline_DeleteOneRow(benchmark::State& state) {
     auto rows = ReadValue<std::vector<AttributeRecord>>(
         *w.store, [&](Tx& tx) { return tx.ListAttributes(person); });
     if (!rows.ok() || rows->empty())
-      Die("rows", rows.ok() ? Error(ErrorKind::kInternal, "", "none") : rows.error());
+      DieOf("rows", rows.ok() ? Error(ErrorKind::kInternal, "", "none") : rows.error());
     const int64_t row = rows->front().id;
     state.ResumeTiming();
     Status s = w.store->Write([&](Tx& tx) { return tx.DeleteAttribute(person, row); });

@@ -5,8 +5,6 @@
 //
 // Exits 1 with the reason (a text missing in one language, an unknown placeholder, ...) so that
 // the build stops.
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -16,22 +14,6 @@
 #include "web/web_build.h"
 
 namespace {
-
-std::string Gzip(const std::string& in) {
-  z_stream stream{};
-  // windowBits 15 + 16: a gzip wrapper; level 9, memLevel 9: built once, served many times.
-  if (deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return "";
-  std::string out(deflateBound(&stream, in.size()) + 32, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  stream.avail_in = static_cast<uInt>(in.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&stream, Z_FINISH);
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) return "";
-  out.resize(stream.total_out);
-  return out;
-}
 
 std::string Quote(const std::string& text) {
   std::string out = "\"";
@@ -64,7 +46,7 @@ int main(int argc, char** argv) {
   size_t total = 0;
   for (size_t i = 0; i < build->files.size(); ++i) {
     const auto& file = build->files[i];
-    std::string gz = Gzip(file.body);
+    std::string gz = privacyd::Gzip(file.body, 9);
     if (gz.empty()) {
       std::cerr << "privacyd_web_build: cannot compress " << file.key << "\n";
       return 1;

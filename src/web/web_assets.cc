@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "web/web_build.h"
+
 namespace privacyd {
 
 // Defined by the generated web_assets_data.cc, sorted by key.
@@ -41,21 +43,8 @@ std::string InflateWebAsset(const WebAsset& asset) {
 }
 
 std::string GzipBytes(std::string_view bytes) {
-  z_stream stream{};
   // Level 6: compressed per request, unlike the stored files (level 9 at build time).
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return "";
-  }
-  std::string out(deflateBound(&stream, bytes.size()) + 32, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  stream.avail_in = static_cast<uInt>(bytes.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&stream, Z_FINISH);
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) return "";
-  out.resize(stream.total_out);
-  return out;
+  return Gzip(bytes, 6);
 }
 
 size_t WebAssetCount() { return kWebAssetCount; }

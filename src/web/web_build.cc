@@ -1,5 +1,7 @@
 #include "web/web_build.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -63,6 +65,24 @@ std::string ContentHash(std::string_view bytes) {
   }
   char out[17];
   std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+std::string Gzip(std::string_view bytes, int level) {
+  z_stream stream{};
+  // windowBits 15 + 16: a gzip wrapper rather than zlib's own.
+  if (deflateInit2(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return "";
+  }
+  std::string out(deflateBound(&stream, bytes.size()) + 32, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&stream, Z_FINISH);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) return "";
+  out.resize(stream.total_out);
   return out;
 }
 

@@ -4,7 +4,7 @@
 //
 // Used at build time by tools/web_build.cc, which compresses the result and compiles it into
 // privacyd (web/web_assets.h), and by the unit test that checks every page has every text in
-// every language. Depends on nothing but the standard library, nlohmann/json and core/.
+// every language. Depends on nothing but the standard library, nlohmann/json, zlib and core/.
 //
 // Placeholders in templates:
 //   {{t:key}}        the text `key` in the page's language, escaped for HTML
@@ -27,6 +27,10 @@ namespace privacyd {
 // FNV-1a (64 bit) of `bytes`, as 16 hex digits: names an asset's version in its URL and ETag.
 // Not a security measure: it only has to change when the content does.
 std::string ContentHash(std::string_view bytes);
+
+// `bytes` compressed with gzip at `level` (zlib's 1 to 9), or "" on a zlib failure: the build
+// stores every file at level 9, a page completed per request is compressed at a lower one.
+std::string Gzip(std::string_view bytes, int level);
 
 // The languages every page exists in; the first is the default.
 const std::vector<std::string>& WebLanguages();

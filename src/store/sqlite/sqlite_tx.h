@@ -7,6 +7,11 @@
 
 namespace privacyd {
 
+// A list kept in one TEXT column, its items joined by commas (a request's rights, a disclosure's
+// categories: names that hold no comma).
+std::string JoinList(const std::vector<std::string>& items);
+std::vector<std::string> SplitList(const std::string& text);
+
 class SqliteTx final : public Tx {
  public:
   // `conn` must have a transaction open for the lifetime of this Tx. A read-only Tx refuses

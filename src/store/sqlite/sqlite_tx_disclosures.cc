@@ -8,24 +8,6 @@ constexpr char kDisclosureCols[] =
     "seq, id, subject_id, recipient, purpose, categories, origin, safeguard, request_id, actor, "
     "disclosed_at, created_at";
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
-std::vector<std::string> Split(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<int64_t> SqliteTx::InsertDisclosure(const DisclosureRecord& d) {
@@ -39,7 +21,7 @@ Result<int64_t> SqliteTx::InsertDisclosure(const DisclosureRecord& d) {
       .Text(d.subject_id)
       .Text(d.recipient)
       .Text(d.purpose)
-      .Text(Join(d.categories))
+      .Text(JoinList(d.categories))
       .Text(d.origin)
       .Text(d.safeguard)
       .Text(d.request_id)
@@ -66,7 +48,7 @@ Result<std::vector<DisclosureRecord>> SqliteTx::ListDisclosures(const std::strin
     d.subject_id = q.ColumnBytes(2);
     d.recipient = q.ColumnBytes(3);
     d.purpose = q.ColumnBytes(4);
-    d.categories = Split(q.ColumnBytes(5));
+    d.categories = SplitList(q.ColumnBytes(5));
     d.origin = q.ColumnBytes(6);
     d.safeguard = q.ColumnBytes(7);
     d.request_id = q.ColumnBytes(8);

@@ -14,31 +14,10 @@ constexpr char kRequestCols[] =
 constexpr char kOpenStates[] =
     "('received', 'awaiting_verification', 'verified', 'in_progress', 'awaiting_approval')";
 
-std::string JoinRights(const std::vector<std::string>& rights) {
-  std::string out;
-  for (const auto& right : rights) {
-    if (!out.empty()) out += ',';
-    out += right;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitRights(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 RequestRecord ReadRequest(const SqliteQuery& q) {
   RequestRecord r;
   r.id = q.ColumnBytes(0);
-  r.rights = SplitRights(q.ColumnBytes(1));
+  r.rights = SplitList(q.ColumnBytes(1));
   r.state = q.ColumnBytes(2);
   r.channel = q.ColumnBytes(3);
   r.regime = q.ColumnBytes(4);
@@ -71,7 +50,7 @@ RequestRecord ReadRequest(const SqliteQuery& q) {
 
 // Binds every column but id and created_at, in kRequestCols order.
 void BindMutable(SqliteQuery& q, const RequestRecord& r) {
-  q.Text(JoinRights(r.rights))
+  q.Text(JoinList(r.rights))
       .Text(r.state)
       .Text(r.channel)
       .Text(r.regime)
