@@ -361,7 +361,8 @@ class RequestRoutes {
   // GET /v1/admin/requests/{id}
   HttpResponse StaffGet(const HttpRequest& request, const Principal* principal) {
     std::vector<RequestEventView> timeline;
-    auto view = service_.Get(*principal, request.path_params.at("id"), &timeline);
+    auto view =
+        service_.Get(*principal, request.path_params.at("id"), &timeline, request.request_id);
     if (!view.ok()) return ProblemResponse(view.error(), request.request_id);
     json out = ViewJson(*view);
     json events = json::array();

@@ -97,7 +97,7 @@ Result<RequestEvidence> RequestEvidenceBuilder::Build(const Principal& staff, co
   RequestEvidence out;
   std::vector<RequestEventView> timeline;
   // Checks the role and opens the reasons of the timeline.
-  PD_ASSIGN_OR_RETURN(out.request, requests_.Get(staff, id, &timeline));
+  PD_ASSIGN_OR_RETURN(out.request, requests_.Get(staff, id, &timeline, http_request_id));
   std::shared_ptr<const Policy> policy = policy_.Current();
   for (const auto& e : timeline) {
     out.steps.push_back(

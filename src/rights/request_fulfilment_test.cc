@@ -134,7 +134,7 @@ class RequestFulfilmentTest : public testing::RightsFixture {
 
   std::vector<RequestEventView> Timeline(const std::string& id) {
     std::vector<RequestEventView> timeline;
-    EXPECT_TRUE(service_->Get(kOfficer, id, &timeline).ok());
+    EXPECT_TRUE(service_->Get(kOfficer, id, &timeline, "req_read").ok());
     return timeline;
   }
 

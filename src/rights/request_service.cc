@@ -642,15 +642,18 @@ Result<RequestView> RequestService::WithdrawByPerson(const std::string& id,
 }
 
 Result<RequestView> RequestService::Get(const Principal& staff, const std::string& id,
-                                        std::vector<RequestEventView>* timeline) const {
+                                        std::vector<RequestEventView>* timeline,
+                                        const std::string& http_request_id) const {
   if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestRecord r;
   std::vector<RequestEventRecord> events;
-  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(r, Load(tx, id));
     PD_ASSIGN_OR_RETURN(events, tx.ListRequestEvents(id));
-    return Ok();
+    json detail = {{"timeline", timeline != nullptr}};
+    return StatusOf(audit_.Append(tx, {staff.user_name, staff.role, "request.read", "request:" + id,
+                                       "rights", http_request_id, detail.dump()}));
   }));
   if (timeline != nullptr) {
     for (const auto& e : events) {

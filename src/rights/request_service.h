@@ -203,9 +203,11 @@ class RequestService {
   // "illegal_transition" when it is closed.
   Result<RequestView> WithdrawByPerson(const std::string& id, const std::string& token);
 
-  // Staff.
+  // Staff. Get also opens the reasons of the timeline (when asked for) and is audited
+  // (`request.read`, under `http_request_id`).
   Result<RequestView> Get(const Principal& staff, const std::string& id,
-                          std::vector<RequestEventView>* timeline) const;
+                          std::vector<RequestEventView>* timeline,
+                          const std::string& http_request_id) const;
   Result<RequestPage> List(const Principal& staff, const RequestQuery& query) const;
   // Actions: "start", "request_approval", "approve", "complete", "partially_complete",
   // "refuse", "withdraw". "approve" and "complete" first carry out the request's rights (see

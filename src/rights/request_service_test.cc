@@ -385,11 +385,22 @@ TEST_F(RequestServiceTest, RefusalNeedsAnOfficerAndAReasonThatIsKeptSealed) {
   RequestRecord r = Row(view.id);
   EXPECT_EQ(r.sealed_reason.find("unfounded"), std::string::npos);
   std::vector<RequestEventView> timeline;
-  ASSERT_TRUE(service_->Get(kAgent, view.id, &timeline).ok());
+  ASSERT_TRUE(service_->Get(kAgent, view.id, &timeline, "req_read").ok());
   ASSERT_FALSE(timeline.empty());
   EXPECT_EQ(timeline.back().action, "refuse");
   EXPECT_EQ(timeline.back().reason, "manifestly unfounded");
   EXPECT_EQ(timeline.back().actor, "olga");
+  // The read is audited, under the HTTP request that made it.
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.object = "request:" + view.id;
+    q.action = "request.read";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].actor, "sam");
+  EXPECT_EQ(audit[0].request_id, "req_read");
+  EXPECT_EQ(audit[0].detail, R"({"timeline":true})");
   // Objection needs neither confirmation nor approval.
   RequestView other = Submit({"objection"}, "eve@qzx.example");
   Verify(other.id);
