@@ -45,6 +45,7 @@ json ViewJson(const RequestView& v) {
   if (!v.outcome.empty()) out["outcome"] = v.outcome;
   if (v.verified_at) out["verified_at"] = FormatRfc3339(*v.verified_at);
   if (v.closed_at) out["closed_at"] = FormatRfc3339(*v.closed_at);
+  if (v.download_until) out["download_until"] = FormatRfc3339(*v.download_until);
   if (!v.complaint_routes.empty()) {
     json routes = json::array();
     for (const auto& r : v.complaint_routes) {

@@ -177,6 +177,10 @@ TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowC
   EXPECT_EQ(done.state, "completed");
   EXPECT_EQ(done.outcome, "fulfilled");
   const Micros completed = clock_.Now();
+  // The person's view says until when; another request's view, without a package, does not.
+  auto mine = service_->ForToken(id, token);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->download_until, completed + 168 * kHour);
 
   auto zip = service_->Download(id, token);
   ASSERT_TRUE(zip.ok()) << zip.error().code();
@@ -203,6 +207,7 @@ TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowC
   EXPECT_EQ(Code(service_->Download(id, "")), "request_not_found");
   EXPECT_EQ(Code(service_->Download("req_nope", token)), "request_not_found");
   EXPECT_EQ(Code(service_->Download(other_id, other_token)), "download_not_available");
+  EXPECT_EQ(service_->ForToken(other_id, other_token)->download_until, std::nullopt);
 
   // The step is evidenced with counts only.
   EXPECT_EQ(Actions(id),
@@ -227,6 +232,7 @@ TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowC
   EXPECT_TRUE(Package(id).has_value());
   EXPECT_EQ(Code(service_->Download(id, token)), "ok");
   clock_.Set(completed + 168 * kHour);
+  EXPECT_EQ(service_->ForToken(id, token)->download_until, std::nullopt);  // even before the purge
   ASSERT_TRUE(service_->PurgePackageIfExpired(id).ok());
   EXPECT_FALSE(Package(id).has_value());
   EXPECT_EQ(Code(service_->Download(id, token)), "download_expired");

@@ -564,8 +564,15 @@ Result<VerifiedRequest> RequestService::Verify(const std::string& id, const std:
 Result<RequestView> RequestService::ForToken(const std::string& id,
                                              const std::string& token) const {
   std::shared_ptr<const Policy> policy = policy_.Current();
-  PD_ASSIGN_OR_RETURN(auto record, ReadValue<std::optional<RequestRecord>>(
-                                       store_, [&](Tx& tx) { return tx.GetRequest(id); }));
+  std::optional<RequestRecord> record;
+  std::optional<RequestPackageRecord> package;
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(record, tx.GetRequest(id));
+    if (record) {
+      PD_ASSIGN_OR_RETURN(package, tx.GetRequestPackage(id));
+    }
+    return Ok();
+  }));
   // Hash and compare in constant time whether or not the id exists, and answer every failure
   // alike, so that neither the answer nor its timing tells a known id from an unknown one.
   static const std::string kNoHash(32, '\0');
@@ -575,7 +582,9 @@ Result<RequestView> RequestService::ForToken(const std::string& id,
   if (!record || record->token_hash.empty() || token.empty() || !match) {
     return RequestNotFound();
   }
-  return ViewOf(*record, *policy);
+  PD_ASSIGN_OR_RETURN(RequestView view, ViewOf(*record, *policy));
+  if (package && package->expires_at > clock_.Now()) view.download_until = package->expires_at;
+  return view;
 }
 
 Result<std::string> RequestService::Download(const std::string& id, const std::string& token) {

@@ -128,6 +128,9 @@ struct RequestView {
   std::optional<Micros> verified_at;
   std::optional<Micros> closed_at;
   std::vector<ComplaintRouteView> complaint_routes;  // for complaints
+  // The person's view (ForToken): until when the package of an access or portability request
+  // is offered for download, while it is.
+  std::optional<Micros> download_until;
 };
 
 // One step of the timeline, reason opened (staff only).

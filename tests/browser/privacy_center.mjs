@@ -236,6 +236,10 @@ const result = { checked: [], performance: [] };
   await open(page, "/privacy/en/request/status");
   await page.waitForSelector("#download:not([hidden])");
   assert.equal(await page.textContent("#s-state"), m["state.completed"]);
+  // The last day of the download, from the API, in the page's language.
+  const until = new Date(Date.now() + 168 * 3600 * 1000);
+  assert.equal(await page.textContent("#download-until"), m["status.download.until"].replace(
+    "{date}", new Intl.DateTimeFormat("en", { dateStyle: "long" }).format(until)));
   await axe(page, "status with download");
   await page.screenshot({ path: path.join(ARTIFACTS_DIR, "en-request-status-download.png"), fullPage: true });
   await page.focus("#download-link");

@@ -172,6 +172,10 @@ const pages = {
       show($("#withdraw"), open);
       const data = req.rights.includes("access") || req.rights.includes("portability");
       show($("#download"), data && ["completed", "partially_completed"].includes(req.state));
+      if (req.download_until) {
+        $("#download-until").textContent =
+          msg("status.download.until").replace("{date}", date(req.download_until));
+      }
     }
 
   },
