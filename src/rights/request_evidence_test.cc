@@ -23,22 +23,10 @@ const Principal kMarketing{"usr_m", "mia", "marketing"};
 constexpr Micros kHour = 3600LL * kMicrosPerSecond;
 constexpr Micros kDay = 24 * kHour;
 
-class RequestEvidenceTest : public testing::RightsFixture {
+class RequestEvidenceTest : public testing::FulfilmentFixture {
  protected:
   void SetUp() override {
-    RightsFixture::SetUp();
-    RequestSettings settings;
-    settings.confirm_rights = {};
-    settings.approval_rights = {};
-    service_ = std::make_unique<RequestService>(*store_, *registry_, keyring_, policy_,
-                                                Jurisdictions::Default(), audit_, *codes_, clock_,
-                                                random_, settings);
-    service_->UseConsent(ledger_.get());
-    auto guard = guard::Guard::Create({});
-    ASSERT_TRUE(guard.ok()) << guard.error().message();
-    guard_ = std::move(guard).value();
-    packages_ = std::make_unique<AccessPackage>(*registry_, policy_, *guard_, clock_);
-    service_->UseAccessPackage(packages_.get());
+    FulfilmentFixture::SetUp();
     mail_ =
         std::make_unique<RequestMail>(*store_, keyring_, policy_, transport_, nullptr,
                                       "privacy@example.com", "mail.example.com", audit_, clock_);
@@ -95,16 +83,6 @@ class RequestEvidenceTest : public testing::RightsFixture {
     return code;
   }
 
-  std::string Erika() {
-    return Submit("contact", {{"name", "Erika Mustermann"},
-                              {"email", "erika@qzx.example"},
-                              {"company", "Musterfirma Unikat GmbH"},
-                              {"message", "Bitte rufen Sie mich zurück"}});
-  }
-
-  std::unique_ptr<guard::Guard> guard_;
-  std::unique_ptr<AccessPackage> packages_;
-  std::unique_ptr<RequestService> service_;
   testing::FakeMailTransport transport_;
   std::unique_ptr<RequestMail> mail_;
   std::unique_ptr<RequestEvidenceBuilder> evidence_;

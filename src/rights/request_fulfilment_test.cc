@@ -19,25 +19,8 @@ const Principal kOfficer{"usr_o", "olga", "privacy_officer"};
 const Principal kAgent{"usr_a", "sam", "support_agent"};
 constexpr Micros kHour = 3600LL * kMicrosPerSecond;
 
-class RequestFulfilmentTest : public testing::RightsFixture {
+class RequestFulfilmentTest : public testing::FulfilmentFixture {
  protected:
-  void SetUp() override {
-    RightsFixture::SetUp();
-    // The workflow's own checks (confirmation, approval) are tested in request_service_test.cc.
-    RequestSettings settings;
-    settings.confirm_rights = {};
-    settings.approval_rights = {};
-    service_ = std::make_unique<RequestService>(*store_, *registry_, keyring_, policy_,
-                                                Jurisdictions::Default(), audit_, *codes_, clock_,
-                                                random_, settings);
-    service_->UseConsent(ledger_.get());
-    auto guard = guard::Guard::Create({});
-    ASSERT_TRUE(guard.ok()) << guard.error().message();
-    guard_ = std::move(guard).value();
-    packages_ = std::make_unique<AccessPackage>(*registry_, policy_, *guard_, clock_);
-    service_->UseAccessPackage(packages_.get());
-  }
-
   // A portal request verified with the code mailed to `email`: its id and token.
   std::pair<std::string, std::string> Verified(std::vector<std::string> rights,
                                                const std::string& email) {
@@ -154,17 +137,6 @@ class RequestFulfilmentTest : public testing::RightsFixture {
     return *ReadValue<std::optional<SubjectRecord>>(*store_,
                                                     [&](Tx& tx) { return tx.GetSubject(id); });
   }
-
-  std::string Erika() {
-    return Submit("contact", {{"name", "Erika Mustermann"},
-                              {"email", "erika@qzx.example"},
-                              {"company", "Musterfirma Unikat GmbH"},
-                              {"message", "Bitte rufen Sie mich zurück"}});
-  }
-
-  std::unique_ptr<guard::Guard> guard_;
-  std::unique_ptr<AccessPackage> packages_;
-  std::unique_ptr<RequestService> service_;
 };
 
 TEST_F(RequestFulfilmentTest, TheAccessPackageIsOfferedToTheTokenUntilItsWindowClosesThenDeleted) {

@@ -7,7 +7,10 @@
 
 #include "collect/collector.h"
 #include "collect/enrichment_import.h"
+#include "guard/guard.h"
 #include "policy/policy_holder.h"
+#include "rights/access_package.h"
+#include "rights/request_service.h"
 #include "testing/consent_fixture.h"
 #include "testing/fake_guard.h"
 
@@ -64,6 +67,39 @@ class RightsFixture : public ConsentFixture {
   // The collection points' guard finds nothing sensitive in these tests' free text.
   FakeGuard no_findings_{std::vector<FakeGuard::Needle>{}};
   std::unique_ptr<Collector> collector_;
+};
+
+// A request service that carries out the rights it completes (the access package with the real
+// guard, so that its redaction runs), without the workflow's own checks (confirmation,
+// approval), which request_service_test.cc tests; and the person most tests ask about.
+class FulfilmentFixture : public RightsFixture {
+ protected:
+  void SetUp() override {
+    RightsFixture::SetUp();
+    RequestSettings settings;
+    settings.confirm_rights = {};
+    settings.approval_rights = {};
+    service_ = std::make_unique<RequestService>(*store_, *registry_, keyring_, policy_,
+                                                Jurisdictions::Default(), audit_, *codes_, clock_,
+                                                random_, settings);
+    service_->UseConsent(ledger_.get());
+    auto guard = guard::Guard::Create({});
+    ASSERT_TRUE(guard.ok()) << guard.error().message();
+    guard_ = std::move(guard).value();
+    packages_ = std::make_unique<AccessPackage>(*registry_, policy_, *guard_, clock_);
+    service_->UseAccessPackage(packages_.get());
+  }
+
+  std::string Erika() {
+    return Submit("contact", {{"name", "Erika Mustermann"},
+                              {"email", "erika@qzx.example"},
+                              {"company", "Musterfirma Unikat GmbH"},
+                              {"message", "Bitte rufen Sie mich zurück"}});
+  }
+
+  std::unique_ptr<guard::Guard> guard_;
+  std::unique_ptr<AccessPackage> packages_;
+  std::unique_ptr<RequestService> service_;
 };
 
 }  // namespace privacyd::testing
