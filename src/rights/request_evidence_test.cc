@@ -34,23 +34,6 @@ class RequestEvidenceTest : public testing::FulfilmentFixture {
                                                          clock_, "mail.example.com");
   }
 
-  // A request received by post, the identity checked by staff, work started.
-  std::string Started(std::vector<std::string> rights) {
-    NewRequest in;
-    in.rights = std::move(rights);
-    in.email = "erika@qzx.example";
-    in.country = "DE";
-    in.language = "de";
-    in.channel = "post";
-    in.attested = true;
-    auto view = service_->Submit(in, &kOfficer, "hr_1");
-    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
-    if (!view.ok()) return "";
-    auto started = service_->Transition(kOfficer, view->id, "start", "", "hr_2");
-    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().code());
-    return view->id;
-  }
-
   // Sends every request mail queued since the last call through the fake transport.
   void SendMail() {
     auto jobs = *ReadValue<std::vector<JobRecord>>(
@@ -98,7 +81,7 @@ TEST_F(RequestEvidenceTest, AnErasureWithStatutoryRetentionShowsEveryStepWhatWas
                    {"country", "DE"},
                    {"age_confirmed", "true"},
                    {"requirements", "500 Lizenzen"}});
-  const std::string id = Started({"erasure"});
+  const std::string id = Started({"erasure"}, "erika@qzx.example");
   clock_.Advance(kDay);
   ASSERT_TRUE(service_->Extend(kOfficer, id, "Many systems <to> check", std::nullopt, "hr_4").ok());
   clock_.Advance(kDay);
@@ -226,7 +209,7 @@ TEST_F(RequestEvidenceTest, AnAccessRequestListsTheCategoriesPackedAndTheDownloa
 
 TEST_F(RequestEvidenceTest, TheDeadlineIsOverdueWhenOpenPastItAndMissedWhenClosedAfterIt) {
   Erika();
-  const std::string id = Started({"restriction"});
+  const std::string id = Started({"restriction"}, "erika@qzx.example");
   clock_.Advance(40 * kDay);
   EXPECT_EQ(evidence_->Build(kOfficer, id, "json", "")->deadline.status, "overdue");
   ASSERT_TRUE(service_->Transition(kOfficer, id, "complete", "", "").ok());
@@ -241,7 +224,7 @@ TEST_F(RequestEvidenceTest, TheDeadlineIsOverdueWhenOpenPastItAndMissedWhenClose
 
 TEST_F(RequestEvidenceTest, OnlyStaffOfTheQueueMaySeeItAndUnknownIdsAreNotFound) {
   Erika();
-  const std::string id = Started({"restriction"});
+  const std::string id = Started({"restriction"}, "erika@qzx.example");
   EXPECT_EQ(evidence_->Build(kMarketing, id, "json", "").error().code(), "forbidden");
   EXPECT_EQ(evidence_->Build(kOfficer, "req_nope", "json", "").error().code(), "request_not_found");
   EXPECT_TRUE(AuditOf("request.evidence").empty());
@@ -249,7 +232,7 @@ TEST_F(RequestEvidenceTest, OnlyStaffOfTheQueueMaySeeItAndUnknownIdsAreNotFound)
 
 TEST_F(RequestEvidenceTest, TheHtmlPageIsEscapedPrintableAndNamesNoAddress) {
   Erika();
-  const std::string id = Started({"restriction"});
+  const std::string id = Started({"restriction"}, "erika@qzx.example");
   clock_.Advance(kDay);
   ASSERT_TRUE(
       service_->Extend(kOfficer, id, "<script>alert(1)</script> & more", std::nullopt, "").ok());

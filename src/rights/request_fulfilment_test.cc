@@ -92,23 +92,6 @@ class RequestFulfilmentTest : public testing::FulfilmentFixture {
     return result.ok() ? "ok" : result.error().code();
   }
 
-  // A request received by post, the identity checked by staff, work started.
-  std::string Started(std::vector<std::string> rights, const std::string& email) {
-    NewRequest in;
-    in.rights = std::move(rights);
-    in.email = email;
-    in.country = "DE";
-    in.language = "de";
-    in.channel = "post";
-    in.attested = true;
-    auto view = service_->Submit(in, &kOfficer, "hr_1");
-    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
-    if (!view.ok()) return "";
-    auto started = service_->Transition(kOfficer, view->id, "start", "", "hr_2");
-    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().code());
-    return view->id;
-  }
-
   RequestView Complete(const std::string& id) {
     auto done = service_->Transition(kOfficer, id, "complete", "", "hr_3");
     EXPECT_TRUE(done.ok()) << (done.ok() ? "" : done.error().code());

@@ -97,6 +97,25 @@ class FulfilmentFixture : public RightsFixture {
                               {"message", "Bitte rufen Sie mich zurück"}});
   }
 
+  // A request received by post from `email`, the identity checked by staff (Olga, privacy
+  // officer), work started.
+  std::string Started(std::vector<std::string> rights, const std::string& email) {
+    const Principal officer{"usr_o", "olga", "privacy_officer"};
+    NewRequest in;
+    in.rights = std::move(rights);
+    in.email = email;
+    in.country = "DE";
+    in.language = "de";
+    in.channel = "post";
+    in.attested = true;
+    auto view = service_->Submit(in, &officer, "hr_1");
+    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
+    if (!view.ok()) return "";
+    auto started = service_->Transition(officer, view->id, "start", "", "hr_2");
+    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().code());
+    return view->id;
+  }
+
   std::unique_ptr<guard::Guard> guard_;
   std::unique_ptr<AccessPackage> packages_;
   std::unique_ptr<RequestService> service_;

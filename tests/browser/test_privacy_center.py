@@ -49,34 +49,34 @@ class MailControl(http.server.BaseHTTPRequestHandler):
         if url.path == "/count":
             return self.answer(200, str(len(self.sink.messages)))
         if url.path == "/code":
-            deadline = time.monotonic() + 30
-            after = int(query.get("after", "0"))
-            while time.monotonic() < deadline:
-                for m in self.sink.messages[after:]:
-                    if query["to"] in m.rcpt_tos:
-                        msg = email.message_from_bytes(m.data, policy=email.policy.default)
-                        text = msg.get_body(preferencelist=("plain",)).get_content()
-                        found = re.search(r"^\s*(\d{6})\s*$", text, re.M) or \
-                            re.search(r"\b(\d{6})\b", text)
-                        if found:
-                            return self.answer(200, found.group(1))
-                time.sleep(0.05)
-            return self.answer(404, "no mail to " + query["to"])
+            def code(msg):
+                text = msg.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"^\s*(\d{6})\s*$", text, re.M) or \
+                    re.search(r"\b(\d{6})\b", text)
+                return found and found.group(1)
+            return self.first_mail_to(query, code, "no mail to ")
         if url.path == "/unsubscribe-link":
             # The web link of the List-Unsubscribe header of the first mail to `to` after `after`.
-            deadline = time.monotonic() + 30
-            after = int(query.get("after", "0"))
-            while time.monotonic() < deadline:
-                for m in self.sink.messages[after:]:
-                    if query["to"] in m.rcpt_tos:
-                        msg = email.message_from_bytes(m.data, policy=email.policy.default)
-                        found = re.search(r"<(http[^>]+/u/[A-Za-z0-9_-]+)>",
-                                          str(msg.get("List-Unsubscribe", "")))
-                        if found:
-                            return self.answer(200, found.group(1))
-                time.sleep(0.05)
-            return self.answer(404, "no unsubscribe link to " + query["to"])
+            def link(msg):
+                found = re.search(r"<(http[^>]+/u/[A-Za-z0-9_-]+)>",
+                                  str(msg.get("List-Unsubscribe", "")))
+                return found and found.group(1)
+            return self.first_mail_to(query, link, "no unsubscribe link to ")
         return self.answer(404, "unknown")
+
+    def first_mail_to(self, query, extract, missing):
+        """Answers what `extract` finds in the first mail to query["to"] after query["after"],
+        waiting up to 30 s for it to arrive."""
+        deadline = time.monotonic() + 30
+        after = int(query.get("after", "0"))
+        while time.monotonic() < deadline:
+            for m in self.sink.messages[after:]:
+                if query["to"] in m.rcpt_tos:
+                    found = extract(email.message_from_bytes(m.data, policy=email.policy.default))
+                    if found:
+                        return self.answer(200, found)
+            time.sleep(0.05)
+        return self.answer(404, missing + query["to"])
 
     def answer(self, status, text):
         body = text.encode()
