@@ -30,7 +30,6 @@ class ConsoleSessionTest(DaemonTest):
         self.agent_token = make_user(self.data, "sam", "support_agent")
         make_user(self.data, "mia", "marketing")
         self.auditor = make_user(self.data, "audrey", "auditor")
-        cli("user", "add", "tokenonly", "--role", "admin", data_dir=self.data)
         port = free_port()
         self.origin = f"http://127.0.0.1:{port}"
         self.daemon = self.start_daemon(
@@ -185,7 +184,6 @@ class ConsoleSessionTest(DaemonTest):
         answers = []
         for body in ({"user": "sam", "password": "wrong password, long enough"},
                      {"user": "nobody", "password": PASSWORD},
-                     {"user": "tokenonly", "password": PASSWORD},
                      {"token": self.agent_token + "x"}):
             problem = self.assertProblem(self.sign_in(body), 401, "invalid_credentials")
             answers.append((problem["title"], problem["detail"]))
@@ -194,7 +192,6 @@ class ConsoleSessionTest(DaemonTest):
         self.assertEqual([(e["actor"], e["object"], e["detail"]) for e in refused],
                          [("anonymous", "user_name:sam", {"method": "password"}),
                           ("anonymous", "user_name:nobody", {"method": "password"}),
-                          ("anonymous", "user_name:tokenonly", {"method": "password"}),
                           ("anonymous", "", {"method": "token"})])
         self.assertNotIn(PASSWORD, json.dumps(refused))
         self.assertNotIn(self.agent_token, json.dumps(refused))
@@ -210,7 +207,7 @@ class ConsoleSessionTest(DaemonTest):
         status, _, raw = self.daemon.request("GET", "/metrics")
         self.assertEqual(status, 200)
         metrics = raw.decode()
-        for outcome, n in (("invalid_credentials", 4), ("invalid_request", 2),
+        for outcome, n in (("invalid_credentials", 3), ("invalid_request", 2),
                            ("cross_site_request", 1), ("success", 0)):
             self.assertIn(f'privacyd_console_sign_ins_total{{outcome="{outcome}"}} {n}\n',
                           metrics)
