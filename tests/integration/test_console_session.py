@@ -228,3 +228,26 @@ class ConsoleSessionTest(DaemonTest):
         # The window passes.
         self.move_clock(15 * 60 + 1)
         self.start("mia")
+
+    def test_operators_list_and_end_sessions_from_the_cli(self):
+        cookie, _ = self.start()
+        self.start("ada")
+        out = cli("user", "sessions", "--user", "sam", data_dir=self.data).stdout.splitlines()
+        self.assertEqual(out[0], "ID\tUSER\tMETHOD\tSTARTED\tLAST_USED\tEXPIRES")
+        self.assertEqual(len(out), 2, out)
+        session_id, user, method = out[1].split("\t")[:3]
+        self.assertEqual((session_id, user, method), (cookie.split(".")[0], "sam", "password"))
+        self.assertNotIn(cookie.split(".")[1], "\n".join(out))
+        self.assertEqual(len(cli("user", "sessions", data_dir=self.data).stdout.splitlines()), 3)
+
+        self.assertEqual(cli("user", "sessions", "end", session_id, data_dir=self.data).stdout,
+                         f"ended session {session_id}\n")
+        self.assertProblem(self.call("GET", "/console/session", cookie), 401, "session_required")
+        again = cli("user", "sessions", "end", session_id, data_dir=self.data, check=False)
+        self.assertEqual(again.returncode, 2)
+        self.assertIn("[session_not_found]", again.stderr)
+        self.assertEqual(cli("user", "sessions", "end", "--user", "ada", data_dir=self.data).stdout,
+                         "ended 1 sessions of ada\n")
+        self.assertEqual(len(cli("user", "sessions", data_dir=self.data).stdout.splitlines()), 1)
+        self.assertEqual([e["detail"] for e in self.audit(action="staff.session.end")],
+                         [{"reason": "ended_by_operator"}] * 2)
