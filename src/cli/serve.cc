@@ -270,6 +270,7 @@ int RunServe(const Config& config, Environment& env) {
   requests.UseConsent(&consent);
   AccessPackage access_packages(registry, policy, **guard, env.clock);
   requests.UseAccessPackage(&access_packages);
+  requests.UseLinks(&links, PublicUrl(config));
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
   auto transfer_settings = TransferSettingsFrom(config);
   if (!transfer_settings.ok()) return fail(transfer_settings.error());

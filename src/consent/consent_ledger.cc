@@ -718,7 +718,8 @@ Status ConsentLedger::SendPreferencesCode(const std::string& email,
     mail.language = language;
     mail.vars = {{"code", issued.code},
                  {"minutes", codes_->rules().validity / (60 * kMicrosPerSecond)},
-                 {"purpose_text", PreferencesCodePurposeText(language)}};
+                 {"purpose_text", PreferencesCodePurposeText(language)},
+                 {"confirm_url", ""}};
     return StatusOf(outbox_.Enqueue(tx, mail));
   });
 }

@@ -41,7 +41,8 @@ bool KnownPurpose(char c) {
   return c == static_cast<char>(LinkPurpose::kUnsubscribe) ||
          c == static_cast<char>(LinkPurpose::kPreferences) ||
          c == static_cast<char>(LinkPurpose::kConfirm) ||
-         c == static_cast<char>(LinkPurpose::kAddress);
+         c == static_cast<char>(LinkPurpose::kAddress) ||
+         c == static_cast<char>(LinkPurpose::kRequest);
 }
 
 }  // namespace

@@ -32,6 +32,8 @@ enum class LinkPurpose : char {
   kPreferences = 'p',  // the Preference Center
   kConfirm = 'c',      // double opt-in of the topic(s) requested
   kAddress = 'a',      // confirmation of a new address: message id = its blind index (hex)
+  kRequest = 'r',      // a data subject request's code as a link: subject id = the request id,
+                       // message id = the code (rights/request_service.h VerifyByLink)
 };
 
 struct LinkClaims {

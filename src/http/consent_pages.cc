@@ -61,7 +61,22 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
            ""}},
          {ConsentPage::kAddressTaken,
           {"This address cannot be used",
-           "It was registered by someone else meanwhile. Please contact {controller}.", ""}}},
+           "It was registered by someone else meanwhile. Please contact {controller}.", ""}},
+         {ConsentPage::kRequestConfirmAsk,
+          {"Confirm your request",
+           "Confirm your request {request} to {controller}? This does what entering the code "
+           "from the email does.",
+           "Confirm"}},
+         {ConsentPage::kRequestConfirmed,
+          {"Request confirmed",
+           "Thank you. {controller} answers your request {request} by {due} at the latest and "
+           "writes to you by email.",
+           ""}},
+         {ConsentPage::kRequestNotConfirmed,
+          {"This link no longer works",
+           "It was used already, a newer code replaced it, or it has expired. Ask for a new code "
+           "in the Privacy Center and enter it there.",
+           ""}}},
         "marketing emails",
         "Manage your subscriptions"}},
       {"de",
@@ -103,6 +118,21 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
           {"Diese Adresse kann nicht verwendet werden",
            "Sie wurde inzwischen von jemand anderem registriert. Bitte wenden Sie sich an "
            "{controller}.",
+           ""}},
+         {ConsentPage::kRequestConfirmAsk,
+          {"Anfrage bestätigen",
+           "Ihre Anfrage {request} an {controller} bestätigen? Das bewirkt dasselbe wie die "
+           "Eingabe des Codes aus der E-Mail.",
+           "Bestätigen"}},
+         {ConsentPage::kRequestConfirmed,
+          {"Anfrage bestätigt",
+           "Vielen Dank. {controller} beantwortet Ihre Anfrage {request} spätestens bis {due} "
+           "und schreibt Ihnen per E-Mail.",
+           ""}},
+         {ConsentPage::kRequestNotConfirmed,
+          {"Dieser Link funktioniert nicht mehr",
+           "Er wurde schon verwendet, ein neuerer Code hat ihn ersetzt, oder er ist abgelaufen. "
+           "Fordern Sie im Datenschutz-Center einen neuen Code an und geben Sie ihn dort ein.",
            ""}}},
         "Marketing-E-Mails",
         "Abonnements verwalten"}},
@@ -143,7 +173,22 @@ const std::map<std::string, LanguageTexts>& AllTexts() {
            ""}},
          {ConsentPage::kAddressTaken,
           {"Cette adresse ne peut pas être utilisée",
-           "Quelqu'un d'autre l'a enregistrée entre-temps. Veuillez contacter {controller}.", ""}}},
+           "Quelqu'un d'autre l'a enregistrée entre-temps. Veuillez contacter {controller}.", ""}},
+         {ConsentPage::kRequestConfirmAsk,
+          {"Confirmer votre demande",
+           "Confirmer votre demande {request} auprès de {controller} ? Cela revient à saisir le "
+           "code de l'e-mail.",
+           "Confirmer"}},
+         {ConsentPage::kRequestConfirmed,
+          {"Demande confirmée",
+           "Merci. {controller} répond à votre demande {request} au plus tard le {due} et vous "
+           "écrit par e-mail.",
+           ""}},
+         {ConsentPage::kRequestNotConfirmed,
+          {"Ce lien ne fonctionne plus",
+           "Il a déjà servi, un code plus récent l'a remplacé, ou il a expiré. Demandez un "
+           "nouveau code dans le Centre de confidentialité et saisissez-le là.",
+           ""}}},
         "les e-mails marketing",
         "Gérer vos abonnements"}},
   };
@@ -159,6 +204,8 @@ int StatusOf(ConsentPage page) {
     case ConsentPage::kAddressNotPending:
     case ConsentPage::kAddressTaken:
       return 409;
+    case ConsentPage::kRequestNotConfirmed:
+      return 410;
     default:
       return 200;
   }
@@ -294,11 +341,14 @@ HttpResponse RenderConsentPage(ConsentPage page, const std::string& language,
   lead =
       Replace(lead, "{topic}", EscapeMarkup(vars.topic.empty() ? texts.all_marketing : vars.topic));
   lead = Replace(lead, "{topics}", EscapeMarkup(topics));
+  lead = Replace(lead, "{request}", EscapeMarkup(vars.request));
+  lead = Replace(lead, "{due}", EscapeMarkup(vars.due));
 
   std::string html = DocumentStart(lang, t.title) + "<p>" + lead + "</p>\n";
   if (*t.button != '\0') {
     html += "<form method=\"post\" action=\"" + EscapeMarkup(vars.form_action) + "\">\n" +
-            (page == ConsentPage::kConfirmAsk || page == ConsentPage::kAddressAsk
+            (page == ConsentPage::kConfirmAsk || page == ConsentPage::kAddressAsk ||
+                     page == ConsentPage::kRequestConfirmAsk
                  ? std::string("<input type=\"hidden\" name=\"confirm\" value=\"yes\">\n")
                  : std::string("<input type=\"hidden\" name=\"List-Unsubscribe\" "
                                "value=\"One-Click\">\n<input type=\"hidden\" name=\"via\" "

@@ -1,5 +1,6 @@
 // The few pages privacyd serves itself for links in its mail: unsubscribe (RFC 8058's landing
-// page and its result), double opt-in confirmation, and the answer to a link that is not valid.
+// page and its result), double opt-in confirmation, the confirmation of a data subject request
+// by the link beside its code, and the answer to a link that is not valid.
 // Server-rendered, in English, German and French, without scripts, cookies or anything loaded
 // from elsewhere (a strict Content-Security-Policy says so to the browser), in the look of the
 // Privacy Center (its stylesheet, web/assets/app.css, is the only thing the page loads).
@@ -26,6 +27,10 @@ enum class ConsentPage {
   kAddressChanged,     // POST /a/ done
   kAddressNotPending,  // POST /a/ of a change replaced by a later one (409)
   kAddressTaken,       // POST /a/ when someone else registered the address meanwhile (409)
+  // The link of a data subject request's code mail (rights/request_service.h VerifyByLink).
+  kRequestConfirmAsk,    // GET /r/: {request}; a button that POSTs
+  kRequestConfirmed,     // POST /r/ done: {request}, {due}
+  kRequestNotConfirmed,  // POST /r/ of a link used already, replaced or expired (410)
 };
 
 struct ConsentPageVars {
@@ -34,6 +39,8 @@ struct ConsentPageVars {
   std::vector<std::string> topics;  // localized topic names
   std::string preferences_url;      // a signed Preference Center link, or ""
   std::string form_action;          // where the button posts (the page's own path)
+  std::string request;              // a data subject request's id
+  std::string due;                  // its due date, as the person reads it
 };
 
 // One topic on the Preference Center page.

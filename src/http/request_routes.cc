@@ -6,8 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/rate_limiter.h"
+#include "http/accept_language.h"
+#include "http/consent_pages.h"
 #include "http/json_body.h"
 #include "policy/period.h"
+#include "rights/rights_text.h"
+#include "statement/statement_vocabulary.h"
 
 namespace privacyd {
 namespace {
@@ -202,6 +206,25 @@ class RequestRoutes {
     }
     return NoStore(JsonResponse(
         200, json{{"token", verified->token}, {"request", ViewJson(verified->request)}}.dump()));
+  }
+
+  // GET /r/{token}: the link beside a mailed code asks first (a link scanner that fetches it
+  // must not verify anything), in the person's language.
+  HttpResponse LinkPage(const HttpRequest& request) {
+    auto view = service_.LinkedRequest(request.path_params.at("token"));
+    if (!view.ok()) return LinkProblem(request, view.error());
+    ConsentPageVars vars = PageVars(*view);
+    vars.form_action = request.path;
+    return RenderConsentPage(ConsentPage::kRequestConfirmAsk, view->language, vars);
+  }
+
+  // POST /r/{token}: the confirmation, as entering the code would.
+  HttpResponse ConfirmByLink(const HttpRequest& request) {
+    if (!WithinClientLimit(request)) return ClientLimited(request);
+    auto verified = service_.VerifyByLink(request.path_params.at("token"));
+    if (!verified.ok()) return LinkProblem(request, verified.error());
+    return RenderConsentPage(ConsentPage::kRequestConfirmed, verified->request.language,
+                             PageVars(verified->request));
   }
 
   // GET /v1/requests/{id}
@@ -458,6 +481,31 @@ class RequestRoutes {
   }
 
  private:
+  ConsentPageVars PageVars(const RequestView& view) const {
+    ConsentPageVars vars;
+    vars.controller = service_.ControllerName();
+    vars.request = view.id;
+    vars.due = DateText(view.due_at, ParseLang(view.language).value_or(Lang::kEn));
+    return vars;
+  }
+
+  // The page for a link that does not work: not valid, expired, or used up (a used or replaced
+  // code, a closed request); other errors as problems.
+  HttpResponse LinkProblem(const HttpRequest& request, const Error& error) const {
+    ConsentPageVars vars;
+    vars.controller = service_.ControllerName();
+    std::string lang = NegotiateLanguage(request.Header("accept-language"), ConsentPageLanguages());
+    if (lang.empty()) lang = ConsentPageLanguages().front();
+    const std::string& code = error.code();
+    if (code == "invalid_link") return RenderConsentPage(ConsentPage::kInvalidLink, lang, vars);
+    if (code == "link_expired") return RenderConsentPage(ConsentPage::kExpiredLink, lang, vars);
+    if (code == "invalid_code" || code == "code_expired" || code == "code_attempts_exhausted" ||
+        code == "request_not_found") {
+      return RenderConsentPage(ConsentPage::kRequestNotConfirmed, lang, vars);
+    }
+    return ProblemResponse(error, request.request_id);
+  }
+
   RequestService& service_;
   const Clock& clock_;
   const RequestEvidenceBuilder* evidence_;
@@ -490,6 +538,19 @@ void AddRequestRoutes(Router& router, RequestService& service, const Clock& cloc
       [routes](const HttpRequest& r, const Principal*) { return routes->Resend(r); });
   add("POST", "/v1/requests/{id}/verify", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Verify(r); });
+  // The link beside a mailed code: a page that asks, then a form post that verifies.
+  add("GET", "/r/{token}", {},
+      [routes](const HttpRequest& r, const Principal*) { return routes->LinkPage(r); });
+  {
+    Route route;
+    route.method = "POST";
+    route.pattern = "/r/{token}";
+    route.handler = [routes](const HttpRequest& r, const Principal*) {
+      return routes->ConfirmByLink(r);
+    };
+    route.content_types = {"application/x-www-form-urlencoded", "multipart/form-data"};
+    router.Add(std::move(route));
+  }
   add("POST", "/v1/requests/{id}/withdraw", {},
       [routes](const HttpRequest& r, const Principal*) { return routes->Withdraw(r); });
   add(

@@ -33,6 +33,7 @@ json VarsFor(const std::string& kind) {
     vars["code"] = "482913";
     vars["minutes"] = 15;
     vars["purpose_text"] = "Pq9";
+    vars["confirm_url"] = "";
   } else if (kind == "unsubscribe_confirmation") {
     vars["topic_name"] = "Tq3";
     vars["preferences_url"] = "https://qzx.example/p/tok3";
@@ -198,6 +199,26 @@ TEST(MailTemplates, GermanAndFrenchMailHasNoEnglishLeft) {
             std::string::npos);
   EXPECT_NE(RenderTemplate("one_time_code", "fr", VarsFor("one_time_code"))
                 ->text.find("Ce code est valable 15 minutes"),
+            std::string::npos);
+}
+
+TEST(MailTemplates, ACodeMailCarriesItsLinkOnlyWhenThereIsOne) {
+  json vars = VarsFor("one_time_code");
+  EXPECT_EQ(RenderTemplate("one_time_code", "en", vars)->text.find("link"), std::string::npos);
+  vars["confirm_url"] = "https://qzx.example/r/tok6";
+  auto en = RenderTemplate("one_time_code", "en", vars);
+  ASSERT_TRUE(en.ok());
+  EXPECT_NE(en->text.find("Confirm with this link: https://qzx.example/r/tok6\n"),
+            std::string::npos)
+      << en->text;
+  EXPECT_NE(en->html.find("<a href=\"https://qzx.example/r/tok6\">Confirm with this link</a>"),
+            std::string::npos)
+      << en->html;
+  EXPECT_NE(RenderTemplate("one_time_code", "de", vars)
+                ->text.find("Mit diesem Link bestätigen: https://qzx.example/r/tok6\n"),
+            std::string::npos);
+  EXPECT_NE(RenderTemplate("one_time_code", "fr", vars)
+                ->text.find("Confirmer avec ce lien : https://qzx.example/r/tok6\n"),
             std::string::npos);
 }
 

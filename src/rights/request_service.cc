@@ -284,10 +284,16 @@ Status RequestService::QueueMail(Tx& tx, const RequestRecord& r, const std::stri
 Status RequestService::SendCode(Tx& tx, const RequestRecord& r) const {
   PD_ASSIGN_OR_RETURN(IssuedCode issued,
                       codes_.Issue(tx, kRequestCodePurpose, r.blind_index, r.subject_id));
+  std::string link;
+  if (links_ != nullptr) {
+    link = public_url_ + "/r/" +
+           links_->Sign({LinkPurpose::kRequest, r.id, "", issued.code, issued.expires_at});
+  }
   return QueueMail(tx, r, "requester", "one_time_code",
                    {{"code", issued.code},
                     {"minutes", codes_.rules().validity / (60 * kMicrosPerSecond)},
-                    {"purpose_text", CodePurposeText(r.language, r.id)}});
+                    {"purpose_text", CodePurposeText(r.language, r.id)},
+                    {"confirm_url", link}});
 }
 
 Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal* staff,
@@ -510,6 +516,34 @@ Status RequestService::ResendCode(const std::string& id) {
     if (!record || IsClosed(record->state)) return Ok();
     return SendCode(tx, *record);
   });
+}
+
+Result<LinkClaims> RequestService::RequestLinkClaims(std::string_view token) const {
+  if (links_ == nullptr) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_link", "this link is not valid");
+  }
+  PD_ASSIGN_OR_RETURN(LinkClaims claims, links_->Verify(token, clock_.Now()));
+  if (claims.purpose != LinkPurpose::kRequest) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_link", "this link is not valid");
+  }
+  return claims;
+}
+
+Result<VerifiedRequest> RequestService::VerifyByLink(std::string_view token) {
+  PD_ASSIGN_OR_RETURN(LinkClaims claims, RequestLinkClaims(token));
+  return Verify(claims.subject_id, claims.message_id);
+}
+
+Result<RequestView> RequestService::LinkedRequest(std::string_view token) const {
+  PD_ASSIGN_OR_RETURN(LinkClaims claims, RequestLinkClaims(token));
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  PD_ASSIGN_OR_RETURN(auto found, ReadValue<std::optional<RequestRecord>>(store_, [&](Tx& tx) {
+                        return tx.GetRequest(claims.subject_id);
+                      }));
+  if (!found || IsClosed(found->state)) {
+    return Error(ErrorKind::kNotFound, "request_not_found", "no open request has this link");
+  }
+  return ViewOf(*found, *policy);
 }
 
 Result<VerifiedRequest> RequestService::Verify(const std::string& id, const std::string& code,

@@ -43,9 +43,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "consent/link_tokens.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/keyring.h"
@@ -202,6 +204,15 @@ class RequestService {
   Result<VerifiedRequest> Verify(const std::string& id, const std::string& code,
                                  std::string* duplicate_of = nullptr);
 
+  // The same with the link of a code mail (UseLinks): the link carries the request and its code,
+  // signed, so it works once, until the code expires, and only for that code's step (a link of
+  // the first mail cannot confirm the request later). Errors: kInvalidArgument "invalid_link",
+  // kFailedPrecondition "link_expired", and those of Verify.
+  Result<VerifiedRequest> VerifyByLink(std::string_view token);
+  // The request a code link names, for the page that asks to confirm (the link is not used).
+  // Errors: "invalid_link", "link_expired"; kNotFound "request_not_found" (also when closed).
+  Result<RequestView> LinkedRequest(std::string_view token) const;
+
   // The request the token opens. Any other id or token: kNotFound "request_not_found".
   Result<RequestView> ForToken(const std::string& id, const std::string& token) const;
   // The package (zip bytes) of the person's completed access or portability request (token as
@@ -273,10 +284,21 @@ class RequestService {
   void UseConsent(const ConsentLedger* consent) { consent_ = consent; }
   // The builder of access and portability packages, likewise.
   void UseAccessPackage(const AccessPackage* packages) { packages_ = packages; }
+  // Signs a link beside each mailed code, `public_url`/r/<token>, which verifies like the code
+  // (VerifyByLink). Without it, the mail carries the code only.
+  void UseLinks(const LinkSigner* links, std::string public_url) {
+    links_ = links;
+    public_url_ = std::move(public_url);
+  }
 
   const RequestSettings& settings() const { return settings_; }
+  // The controller's name in the policy in force, for the pages that speak to the person.
+  std::string ControllerName() const { return policy_.Current()->controller.name; }
 
  private:
+  // The claims of a request's code link (VerifyByLink). Errors: "invalid_link", "link_expired".
+  Result<LinkClaims> RequestLinkClaims(std::string_view token) const;
+
   struct Fulfilment;
   Status CheckTransition(const RequestRecord& record, const std::string& action) const;
   Result<Fulfilment> Fulfil(const Principal& staff, const RequestRecord& record) const;
@@ -306,6 +328,8 @@ class RequestService {
   RequestSettings settings_;
   const ConsentLedger* consent_ = nullptr;
   const AccessPackage* packages_ = nullptr;
+  const LinkSigner* links_ = nullptr;
+  std::string public_url_;
 };
 
 }  // namespace privacyd

@@ -250,6 +250,56 @@ TEST_F(RequestServiceTest, BruteForceOfTheCodeIsStoppedAfterFiveAttempts) {
   EXPECT_TRUE(service_->ResendCode("req_nope").ok());
 }
 
+TEST_F(RequestServiceTest, TheLinkBesideTheCodeVerifiesOnceAndOnlyForItsStep) {
+  SeededRandom random(7);
+  LinkSigner links({LinkKey{"0a0b0c0d", NewSymmetricKey(random)}});
+  service_->UseLinks(&links, "https://privacy.qzx.example");
+  RequestView view = Submit({"access"});
+  const std::string url = Mails().back().vars["confirm_url"];
+  const std::string prefix = "https://privacy.qzx.example/r/";
+  ASSERT_EQ(url.rfind(prefix, 0), 0u) << url;
+  const std::string token = url.substr(prefix.size());
+  // The page that asks names the request and changes nothing.
+  auto linked = service_->LinkedRequest(token);
+  ASSERT_TRUE(linked.ok()) << linked.error().code();
+  EXPECT_EQ(linked->id, view.id);
+  EXPECT_EQ(Row(view.id).state, "awaiting_verification");
+  // The link verifies like the code, and gives the request token.
+  auto verified = service_->VerifyByLink(token);
+  ASSERT_TRUE(verified.ok()) << verified.error().code();
+  EXPECT_EQ(verified->request.state, "verified");
+  EXPECT_EQ(Code(service_->ForToken(view.id, verified->token)), "ok");
+  // Once: the code it carries is used up.
+  EXPECT_EQ(Code(service_->VerifyByLink(token)), "invalid_code");
+  // It cannot confirm the request later: work that needs a fresh code mails a new link.
+  ASSERT_EQ(Code(service_->Transition(kAgent, view.id, "start", "", "")), "ok");
+  EXPECT_TRUE(service_->Get(kAgent, view.id, nullptr, "")->needs_confirmation);
+  EXPECT_EQ(Code(service_->VerifyByLink(token)), "invalid_code");
+  const std::string fresh = Mails().back().vars["confirm_url"];
+  ASSERT_NE(fresh, url);
+  ASSERT_EQ(Code(service_->VerifyByLink(fresh.substr(prefix.size()))), "ok");
+  EXPECT_FALSE(service_->Get(kAgent, view.id, nullptr, "")->needs_confirmation);
+
+  // Tampered, of another purpose, or past the code's expiry: refused.
+  std::string tampered = token;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Code(service_->VerifyByLink(tampered)), "invalid_link");
+  EXPECT_EQ(Code(service_->LinkedRequest(tampered)), "invalid_link");
+  std::string other = links.Sign({LinkPurpose::kConfirm, view.id, "", "123456", 0});
+  EXPECT_EQ(Code(service_->VerifyByLink(other)), "invalid_link");
+  RequestView late = Submit({"erasure"}, "lou@qzx.example");
+  const std::string late_url = Mails().back().vars["confirm_url"];
+  clock_.Advance(16 * kMinute);
+  EXPECT_EQ(Code(service_->VerifyByLink(late_url.substr(prefix.size()))), "link_expired");
+  EXPECT_EQ(Row(late.id).state, "awaiting_verification");
+}
+
+TEST_F(RequestServiceTest, WithoutLinksTheMailCarriesTheCodeOnly) {
+  Submit({"access"});
+  EXPECT_EQ(Mails().back().vars["confirm_url"], "");
+  EXPECT_EQ(Code(service_->VerifyByLink("anything")), "invalid_link");
+}
+
 TEST_F(RequestServiceTest, ExpiredCodesAndTheHourlyLimitPerAddress) {
   RequestView view = Submit({"access"});
   clock_.Advance(16 * kMinute);

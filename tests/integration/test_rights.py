@@ -155,6 +155,43 @@ class RightsTest(RightsBase):
                 with open(os.path.join(self.data, name), "rb") as f:
                     self.assertNotIn(b"ann@qzx.example", f.read(), name)
 
+    def test_the_link_beside_the_code_asks_then_verifies_once(self):
+        request = self.submit("ivy@qzx.example", language="fr")
+        text = self.text(self.mail_to("ivy@qzx.example"))
+        links = re.findall(r"Confirmer avec ce lien :\s+(\S+)", text)
+        self.assertEqual(len(links), 1, text)
+        path = urllib.parse.urlsplit(links[0]).path
+        self.assertRegex(path, r"^/r/[A-Za-z0-9_-]+$")
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        # Opening the link (as a mail scanner would) asks, in the person's language.
+        status, headers, raw = self.daemon.request("GET", path)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers["content-language"], "fr")
+        page = raw.decode()
+        self.assertIn("<h1>Confirmer votre demande</h1>", page)
+        self.assertIn(request["id"], page)
+        self.assertIn(f'<form method="post" action="{path}">', page)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/requests/" + request["id"],
+                                             token=self.agent)
+        self.assertEqual(json.loads(raw)["state"], "awaiting_verification")
+
+        # The button confirms, as the code would.
+        status, headers, raw = self.daemon.request("POST", path, b"confirm=yes", form)
+        self.assertEqual(status, 200, raw)
+        self.assertIn("<h1>Demande confirmée</h1>", raw.decode())
+        self.assertIn(request["id"], raw.decode())
+        status, _, raw = self.daemon.request("GET", "/v1/admin/requests/" + request["id"],
+                                             token=self.agent)
+        self.assertEqual(json.loads(raw)["state"], "verified")
+
+        # Once only; a link that is not ours is not valid.
+        status, _, raw = self.daemon.request("POST", path, b"confirm=yes", form)
+        self.assertEqual(status, 410, raw)
+        self.assertIn("<h1>This link no longer works</h1>", raw.decode())
+        status, _, raw = self.daemon.request("GET", path[:-4] + "AAAA")
+        self.assertEqual(status, 400, raw)
+
     def test_a_second_person_cannot_read_the_first_persons_request(self):
         ann, ann_verified = self.submit_verified("ann@qzx.example")
         bob, bob_verified = self.submit_verified("bob@qzx.example", ("erasure",))
