@@ -96,6 +96,7 @@ function el(tag, props = {}, ...children) {
 }
 
 const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
+const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
 const timeFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
 const day = (iso) => (iso ? el("time", { dateTime: iso }, dateFormat.format(new Date(iso))) : msg("none"));
 const moment = (iso) => (iso ? el("time", { dateTime: iso }, timeFormat.format(new Date(iso))) : msg("none"));
@@ -108,6 +109,7 @@ const code = (text) => el("code", {}, text);
 function table(caption, columns, rows, { rowHeader = false, id } = {}) {
   const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, msg("col." + c))));
   const tbody = el("tbody");
+  if (!rows.length) tbody.append(el("tr", {}, el("td", { colspan: String(columns.length) }, msg("none"))));
   for (const cells of rows) {
     tbody.append(el("tr", {}, ...cells.map((c, i) =>
       (rowHeader && i === 0 ? el("th", { scope: "row" }, c) : el("td", {}, c)))));
@@ -227,6 +229,8 @@ function due(req) {
   const cell = el("span", { class: "due" }, day(req.due_at));
   if (closed(req.state)) return cell;
   const left = new Date(req.due_at) - Date.now();
+  // "in 12 days", "vor 3 Tagen", in the page's language.
+  cell.append(" (", relative.format(Math.trunc(left / 86400e3), "day"), ")");
   if (left < 0) cell.append(" ", el("strong", { class: "flag overdue" }, msg("overdue")));
   else if (left < 7 * 86400e3) cell.append(" ", el("span", { class: "flag soon" }, msg("due_soon")));
   return cell;
@@ -392,8 +396,8 @@ const pages = {
       show($("#timeline"));
       $("#timeline-table").replaceChildren(table(msg("timeline.caption"),
         ["when", "who", "step", "from_to", "reason"],
-        r.timeline.map((e) => [moment(e.at), e.actor, label("action", e.action),
-          e.from === e.to ? label("state", e.to) : `${label("state", e.from)} → ${label("state", e.to)}`,
+        r.timeline.map((e) => [moment(e.at), label("actor", e.actor), label("action", e.action),
+          !e.from || e.from === e.to ? label("state", e.to) : `${label("state", e.from)} → ${label("state", e.to)}`,
           e.reason || ""]), { id: "timeline-list" }));
     }
 
@@ -414,7 +418,7 @@ const pages = {
         : "");
       $("#evidence-mail").replaceChildren(ev.mail.length
         ? table(msg("mail.caption"), ["template", "sent", "recipient"],
-          ev.mail.map((m) => [code(m.template), moment(m.sent_at), m.recipient]))
+          ev.mail.map((m) => [code(m.template), moment(m.sent_at), label("recipient", m.recipient)]))
         : "");
     }
   },
@@ -435,7 +439,11 @@ const pages = {
     $("#s-created").replaceChildren(moment(s.created_at));
     $("#s-identities").replaceChildren(table(msg("identities.caption"), ["kind", "value"],
       s.identities.map((i) => [label("identity", i.kind), i.value])));
-    const source = (p) => Object.entries(p || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+    // Where a value came from, in words for what staff need; the rest (receipt, times) is in
+    // the audit trail and the consent ledger.
+    const source = (p) => ["point", "channel", "source", "actor", "import", "request_id", "purposes",
+      "statement_version"].filter((k) => p && p[k] !== undefined && p[k] !== "")
+      .map((k) => `${msg("prov." + k)}: ${Array.isArray(p[k]) ? p[k].join(", ") : p[k]}`).join(" · ");
     $("#s-attributes").replaceChildren(table(msg("attributes.caption"), ["name", "value", "source", "collected"],
       s.attributes.map((a) => [code(a.name), a.value, source(a.provenance), moment(a.created_at)]), { rowHeader: true }));
     const [consent, disclosures, requests] = await Promise.all([
@@ -446,7 +454,8 @@ const pages = {
     if (consent) {
       $("#s-consent").replaceChildren(table(msg("consent.caption"),
         ["time", "topic", "action", "method", "version", "country"],
-        consent.events.map((e) => [moment(e.time), code(e.target), e.action, e.method, e.statement_version, e.country])));
+        consent.events.map((e) => [moment(e.time), code(e.target), label("consent", e.action),
+          label("method", e.method), e.statement_version, e.country])));
     }
     if (disclosures) {
       $("#s-disclosures").replaceChildren(table(msg("disclosures.caption"),
@@ -556,7 +565,8 @@ const pages = {
       const section = el("section", { class: "version", "aria-labelledby": "v-" + n },
         el("h3", { id: "v-" + n }, v.version, " ", el("span", { class: "flag" + (v.material ? " overdue" : "") },
           msg(v.material ? "versions.material" : "versions.minor"))),
-        el("p", {}, day(v.effective_date), " · ", moment(v.applied_at)),
+        el("p", {}, msg("versions.effective"), " ", day(v.effective_date), " · ", msg("versions.applied"), " ",
+          moment(v.applied_at)),
         el("p", {}, fill(msg("versions.preview"), { version: v.version }), " ",
           ...["en", "de", "fr"].flatMap((l, i) => [i ? " · " : "",
             el("a", { href: `/privacy/${l}/statement?version=${encodeURIComponent(v.version)}`, lang: l, hreflang: l },
@@ -603,10 +613,15 @@ const pages = {
     if (!data) return;
     $("#audit-list").replaceChildren(data.entries.length
       ? table(msg("audit.caption"), ["seq", "time", "actor", "role", "action", "object", "purpose", "detail"],
-        data.entries.map((e) => [e.seq, moment(e.time), e.actor, e.role, code(e.action), e.object, e.purpose,
-          Object.keys(e.detail || {}).length ? code(JSON.stringify(e.detail)) : ""]), { rowHeader: true })
+        data.entries.map((e) => [e.seq, moment(e.time), e.actor, label("role", e.role), code(e.action),
+          e.object, e.purpose, detail(e.detail)]), { rowHeader: true })
       : el("p", {}, msg("audit.empty")));
     nextPage("cursor", data.next_cursor);
+
+    function detail(d) {
+      const parts = Object.entries(d || {}).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+      return parts.length ? el("span", { class: "detail" }, parts.join(", ")) : "";
+    }
   },
 };
 

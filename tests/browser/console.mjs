@@ -1,0 +1,287 @@
+// Drives Debian's Chromium through the staff console of a running privacyd (started, with an
+// SMTP sink, by test_console.py, which passes):
+//   BASE_URL       the daemon, e.g. http://127.0.0.1:41234 (also its public_url)
+//   PASSWORD       the password of the staff users ada (admin), olga (privacy_officer) and sam
+//                  (support_agent)
+//   REQUEST_ID     a verified rectification request waiting in the queue
+//   ARTIFACTS_DIR  where screenshots go
+// Every console page is checked with axe-core (WCAG 2.1 A and AA) in en, de and fr, and in the
+// dark scheme; the flows: a wrong password, then the privacy officer signing in by keyboard,
+// finding the request in the queue, extending it with a reason, starting and completing it,
+// reading both in the timeline and signing out; the support agent, who neither sees nor can
+// read the audit trail. Waits are on selectors and responses only. Prints one JSON line with
+// what the Python side checks further.
+import { strict as assert } from "node:assert";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const { BASE_URL, PASSWORD, REQUEST_ID, REQUESTER, ARTIFACTS_DIR } = process.env;
+const LANGS = ["en", "de", "fr"];
+const PAGES = ["", "signin", `request?id=${REQUEST_ID}`, `person?kind=email&value=${encodeURIComponent(REQUESTER)}`,
+  "suppressions", "imports", "import?id=imp_none", "outbox", "policy", "audit"];
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+  "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS_DIR, name), fullPage: true });
+mkdirSync(ARTIFACTS_DIR, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run"],
+});
+
+// A fresh context whose pages may talk to the daemon only: anything else is recorded and fails
+// the run, as does any Content-Security-Policy report or script error.
+async function newContext(options = {}) {
+  const context = await browser.newContext({ locale: "en-US", ...options });
+  context.problems = [];
+  context.on("request", (r) => {
+    if (!r.url().startsWith(BASE_URL + "/")) context.problems.push("third-party request " + r.url());
+  });
+  context.on("page", (p) => {
+    p.on("console", (m) => {
+      if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) {
+        context.problems.push("console error on " + p.url() + ": " + m.text());
+      }
+    });
+    p.on("pageerror", (e) => context.problems.push("script error on " + p.url() + ": " + e));
+  });
+  return context;
+}
+
+async function open(page, url) {
+  const response = await page.goto(BASE_URL + url);
+  assert.equal(response.status(), 200, url);
+  await page.waitForSelector("body[data-ready=true]");
+  return response;
+}
+
+async function axe(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+  }));
+  const found = result.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(found, [], `axe on ${what}`);
+}
+
+const messagesOf = async (page) => JSON.parse(await page.textContent("#messages"));
+
+// Signs in on the sign-in page that is open, with the form, and waits for where it leads.
+async function signIn(page, user, password, landing) {
+  await page.fill("#user", user);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(landing), page.press("#password", "Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+}
+
+const result = { checked: [] };
+
+// --- every page in every language, as an administrator, who may open every section ----------
+{
+  const context = await newContext();
+  const page = await context.newPage();
+  await open(page, "/console/en/signin");
+  await signIn(page, "ada", PASSWORD, `${BASE_URL}/console/en/`);
+  for (const lang of LANGS) {
+    for (const p of PAGES) {
+      const response = await open(page, `/console/${lang}/${p}`);
+      assert.equal(await page.getAttribute("html", "lang"), lang);
+      const headers = response.headers();
+      assert.equal(headers["content-security-policy"], CSP);
+      assert.equal(headers["cache-control"], "no-cache");
+      assert.equal(await page.getAttribute(`.langs a[data-lang=${lang}]`, "aria-current"), "true");
+      const name = p.split("?")[0] || "queue";
+      if (name !== "signin") {
+        // The navigation shows every section to an administrator, and marks the current one.
+        assert.equal(await page.locator("#sections li:not([hidden])").count(), 7);
+        const current = await page.getAttribute("#sections a[aria-current=page]", "data-section");
+        assert.equal(current, { request: "queue", import: "imports" }[name] ?? name);
+      }
+      await axe(page, `/console/${lang}/${p}`);
+      result.checked.push(`/console/${lang}/${p}`);
+      if (lang === "en" || name === "person") await shot(page, `${lang}-${name}.png`);
+    }
+  }
+  // The language switch keeps the page and its query.
+  await open(page, `/console/de/request?id=${REQUEST_ID}`);
+  await page.focus(".langs a[data-lang=fr]");
+  await Promise.all([page.waitForURL(`${BASE_URL}/console/fr/request?id=${REQUEST_ID}`), page.keyboard.press("Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+  assert.equal(await page.textContent("#r-id"), REQUEST_ID);
+  // The audit trail's chain is intact, and says so in words.
+  await open(page, "/console/en/audit");
+  const m = await messagesOf(page);
+  assert.match(await page.textContent("#chain-status"), new RegExp("^" + m["chain.intact"].split("{checked}")[0]));
+  assert.equal(await page.getAttribute("#chain", "class"), "chain intact");
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+// --- the dark colour scheme passes the same checks (contrast above all) ---------------------
+{
+  const context = await newContext({ colorScheme: "dark" });
+  const page = await context.newPage();
+  await open(page, "/console/en/signin");
+  await signIn(page, "ada", PASSWORD, `${BASE_URL}/console/en/`);
+  for (const p of PAGES) {
+    await open(page, `/console/en/${p}`);
+    await axe(page, `/console/en/${p} (dark)`);
+    result.checked.push(`/console/en/${p} (dark)`);
+  }
+  await shot(page, "en-audit-dark.png");
+  await context.close();
+}
+
+// --- the privacy officer: sign in by keyboard, extend, start, complete, sign out ------------
+{
+  const context = await newContext();
+  const page = await context.newPage();
+  // Not signed in: the queue sends to the sign-in page, keeping where the person was going.
+  await page.goto(BASE_URL + "/console/en/");
+  await page.waitForURL(`${BASE_URL}/console/en/signin?next=%2Fconsole%2Fen%2F`);
+  await page.waitForSelector("body[data-ready=true]");
+  const m = await messagesOf(page);
+
+  // The skip link first, then the fields, all by keyboard.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  await page.keyboard.press("Tab");
+  const ring = await page.evaluate(() => {
+    const el = document.activeElement;
+    return [el.id, getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth];
+  });
+  assert.deepEqual(ring, ["user", "solid", "3px"]);
+  await page.keyboard.type("olga");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("not the password");
+  // A wrong password: announced in the summary, which takes the focus, and tied to the field.
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.url() === BASE_URL + "/console/session" && r.request().method() === "POST"),
+    page.keyboard.press("Enter")]);
+  assert.equal(refused.status(), 401);
+  await page.waitForSelector("#password-error:not([hidden])");
+  assert.equal(await page.textContent("#password-error"), m["problem.invalid_credentials"]);
+  assert.equal(await page.getAttribute("#password", "aria-invalid"), "true");
+  assert.match(await page.getAttribute("#password", "aria-describedby"), /\bpassword-error\b/);
+  assert.equal(await page.getAttribute("#signin-errors", "role"), "alert");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "signin-errors");
+  await axe(page, "sign-in with a wrong password");
+  await shot(page, "en-signin-error.png");
+
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(`${BASE_URL}/console/en/`), page.press("#password", "Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+  // The cookie is the session's, and the script cannot read it.
+  assert.equal(await page.evaluate(() => document.cookie), "");
+  assert.equal(await page.textContent("#who-name"), "olga");
+  assert.equal(await page.textContent("#who-role"), `(${m["role.privacy_officer"]})`);
+
+  // The queue: the request, its due date in words and as a machine-readable date.
+  const row = page.locator("#queue-table tbody tr", { has: page.locator(`a:text-is("${REQUEST_ID}")`) });
+  assert.equal(await row.count(), 1);
+  const cells = await row.locator("td").allTextContents();
+  assert.equal(cells[1], m["right.rectification"]);
+  assert.equal(cells[2], m["state.verified"]);
+  const dueAt = await row.locator("td:nth-child(5) time").getAttribute("datetime");
+  assert.match(dueAt, /^\d{4}-\d\d-\d\dT/);
+  await page.focus(`#queue-table a:text-is("${REQUEST_ID}")`);
+  await Promise.all([page.waitForURL(`${BASE_URL}/console/en/request?id=${REQUEST_ID}`), page.keyboard.press("Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.waitForSelector("#request:not([hidden])");
+  assert.equal(await page.textContent("#r-state"), m["state.verified"]);
+  assert.equal(await page.getAttribute("#r-due time", "datetime"), dueAt);
+
+  // Extend, with a reason, by keyboard.
+  const reason = "The rectification needs records from the archive";
+  result.extension_reason = reason;
+  await page.focus("#x-reason");
+  await page.keyboard.type(reason);
+  await page.keyboard.press("Tab");
+  const [extended] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/extend")), page.keyboard.press("Enter")]);
+  assert.equal(extended.status(), 200, await extended.text());
+  const newDue = (await extended.json()).due_at;
+  await page.waitForSelector("#notice:not(:empty)");
+  assert.equal(await page.getAttribute("#r-due time", "datetime"), newDue);
+  assert.ok(newDue > dueAt, `${newDue} after ${dueAt}`);
+  assert.equal(await page.isVisible("#extend"), false);
+
+  // Start, then complete: a radio chosen with Space, the form sent from its button with Enter.
+  for (const action of ["start", "complete"]) {
+    await page.focus(`#a-${action}`);
+    await page.keyboard.press("Space");
+    await page.focus("#action-form button[type=submit]");
+    const [moved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/transition")), page.keyboard.press("Enter")]);
+    assert.equal(moved.status(), 200, await moved.text());
+    const state = (await moved.json()).state;
+    await page.waitForFunction((s) => document.querySelector("#r-state").textContent === s,
+      m["state." + state]);
+  }
+  assert.equal(await page.textContent("#r-state"), m["state.completed"]);
+  assert.equal(await page.isVisible("#actions"), false);
+  // The timeline shows the extension with its reason and the completion, by olga.
+  const steps = await page.$$eval("#timeline-list tbody tr", (rows) =>
+    rows.map((r) => [...r.children].map((c) => c.textContent)));
+  const byOlga = steps.filter((s) => s[1] === "olga").map((s) => [s[2], s[4]]);
+  assert.deepEqual(byOlga, [[m["action.extend"], reason], [m["action.start"], ""], [m["action.complete"], ""]]);
+  assert.equal(await page.getAttribute("#evidence-print", "href"),
+    `/v1/admin/requests/${REQUEST_ID}/evidence?format=html`);
+  assert.equal(await page.textContent("#v-deadline"), m["deadline.met"]);
+  await axe(page, "the completed request");
+  await shot(page, "en-request-done.png");
+
+  // Sign out: back to the sign-in page, and the session is gone.
+  await page.focus("#signout");
+  await Promise.all([page.waitForURL(/\/console\/en\/signin\?signed_out=1$/), page.keyboard.press("Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+  assert.equal(await page.textContent("#notice"), m["signed_out"]);
+  const after = await page.evaluate(async () => (await fetch("/console/session")).status);
+  assert.equal(after, 401);
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+// --- the support agent: no audit trail in the navigation, and none to read -------------------
+{
+  const context = await newContext({ locale: "de-DE" });
+  const page = await context.newPage();
+  await open(page, "/console/de/signin?next=%2Fconsole%2Fde%2Fsuppressions");
+  await signIn(page, "sam", PASSWORD, `${BASE_URL}/console/de/suppressions`);
+  const sections = await page.$$eval("#sections li:not([hidden]) a", (as) => as.map((a) => a.dataset.section));
+  assert.deepEqual(sections, ["queue", "person", "suppressions"]);
+  const m = await messagesOf(page);
+  await open(page, "/console/de/audit");
+  await page.waitForSelector("#forbidden:not([hidden])");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "forbidden");
+  assert.equal(await page.locator("#audit-list table").count(), 0);
+  assert.equal(await page.textContent("#chain-status"), m["problem.forbidden"]);
+  await axe(page, "the audit trail refused");
+  await shot(page, "de-audit-forbidden.png");
+  await context.close();
+}
+
+// --- after signing in, only a console page is a place to go back to ---------------------------
+{
+  const context = await newContext();
+  const page = await context.newPage();
+  await open(page, "/console/en/signin?next=https%3A%2F%2Fexample.org%2F");
+  await signIn(page, "sam", PASSWORD, `${BASE_URL}/console/en/`);
+  await open(page, "/console/en/audit");
+  await page.waitForSelector("#forbidden:not([hidden])");
+  await shot(page, "en-audit-forbidden.png");
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+await browser.close();
+console.log(JSON.stringify(result));
