@@ -283,5 +283,40 @@ const result = { checked: [] };
   await context.close();
 }
 
+// --- first load, signed in, on Fast 3G: bytes transferred and time to interactive -----------
+// As the Privacy Center's test measures it (docs/PERFORMANCE.md): the cache disabled, Chromium
+// DevTools' Fast 3G preset, the page, its stylesheet and script, the session and the data.
+// The baseline is /healthz, one small response under the same conditions.
+result.performance = [];
+{
+  const context = await newContext();
+  const page = await context.newPage();
+  await open(page, "/console/en/signin");
+  await signIn(page, "ada", PASSWORD, `${BASE_URL}/console/en/`);
+  for (const url of ["/healthz", "/console/en/", `/console/en/request?id=${REQUEST_ID}`, "/console/en/audit"]) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+    await cdp.send("Network.emulateNetworkConditions",
+      { offline: false, latency: 562.5, downloadThroughput: 1.44e6 / 8, uploadThroughput: 675e3 / 8 });
+    let bytes = 0;
+    let requests = 0;
+    cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; });
+    cdp.on("Network.requestWillBeSent", () => { requests += 1; });
+    await page.goto(BASE_URL + url, { waitUntil: "load" });
+    if (url !== "/healthz") await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const ready = performance.getEntriesByName("privacyd-ready")[0] ?? { startTime: nav.loadEventEnd };
+      return { ready_ms: Math.round(ready.startTime), load_ms: Math.round(nav.loadEventEnd) };
+    });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    await cdp.detach();
+    result.performance.push({ url: url.replace(REQUEST_ID, "{id}"), bytes, requests, ...timing });
+    assert.ok(bytes < 100 * 1024, `${url}: ${bytes} bytes on first load`);
+  }
+  await context.close();
+}
+
 await browser.close();
 console.log(JSON.stringify(result));

@@ -116,6 +116,15 @@ class ConsoleBrowserTest(DaemonTest):
                  if e["actor"] == "olga"]
         self.assertEqual(steps, [("extend", "olga", result["extension_reason"]),
                                  ("start", "olga", ""), ("complete", "olga", "")])
+        # Reported, not asserted as timings: the byte budget is asserted by the script.
+        report = ["first load signed in, headless Chromium, cache disabled, devtools-fast-3g "
+                  "(562.5 ms, 1.44 Mbit/s):"]
+        for p in result["performance"]:
+            report.append(f"  {p['url']:<28} {p['bytes']:>6} bytes in {p['requests']} requests, "
+                          f"interactive {p['ready_ms']} ms, load {p['load_ms']} ms")
+        print("\n".join(report), file=sys.stderr)
+        with open(os.path.join(ARTIFACTS, "performance.json"), "w") as f:
+            json.dump(result["performance"], f, indent=2)
         for screenshot in ("en-queue.png", "en-request.png", "en-signin-error.png",
                            "en-audit.png", "en-request-done.png", "de-person.png",
                            "en-audit-forbidden.png"):
