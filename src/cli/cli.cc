@@ -27,6 +27,7 @@
 #include "policy/ropa_format.h"
 #include "staff/roles.h"
 #include "staff/staff_directory.h"
+#include "staff/staff_sessions.h"
 #include "statement/statement_renderer.h"
 
 namespace privacyd {
@@ -94,6 +95,21 @@ int WithStaff(Environment& env, const CommonOptions& common,
   AuditLog audit(env.clock);
   StaffDirectory staff(**store, audit, env.clock, env.random);
   int code = body(staff);
+  (*store)->Close();
+  return code;
+}
+
+// The same, with the staff console's sessions.
+int WithSessions(Environment& env, const CommonOptions& common,
+                 const std::function<int(StaffDirectory&, StaffSessions&)>& body) {
+  auto config = LoadConfig(common, env);
+  if (!config.ok()) return Fail(env, config.error());
+  auto store = OpenDataDirStore(*config, /*migrate=*/true);
+  if (!store.ok()) return Fail(env, store.error());
+  AuditLog audit(env.clock);
+  StaffDirectory staff(**store, audit, env.clock, env.random);
+  StaffSessions sessions(**store, staff, audit, env.clock, env.random);
+  int code = body(staff, sessions);
   (*store)->Close();
   return code;
 }
@@ -186,6 +202,68 @@ void AddUserCommands(CLI::App& app, Environment& env, std::function<int()>& acti
           Status s = staff.DisableUser(CliActor(), o->disable_name);
           if (!s.ok()) return Fail(env, s.error());
           env.out << "disabled user " << o->disable_name << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+
+  {
+    struct Options {
+      CommonOptions list_common, end_common;
+      std::string list_user, end_user, end_id;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sessions = user->add_subcommand(
+        "sessions", "list live staff console sessions (never their secrets), or end them");
+    sessions->require_subcommand(0, 1);
+    sessions->add_option("--user", o->list_user, "only this user's sessions");
+    AddCommonOptions(sessions, o->list_common);
+    auto* end = sessions->add_subcommand("end", "end one session, or every session of a user");
+    end->add_option("ID", o->end_id, "the session's id (from `privacyd user sessions`)");
+    end->add_option("--user", o->end_user, "end every session of this user");
+    AddCommonOptions(end, o->end_common);
+    sessions->callback([&env, &action, o, end] {
+      if (end->parsed()) return;
+      action = [&env, o] {
+        return WithSessions(
+            env, o->list_common, [&](StaffDirectory& staff, StaffSessions& sessions) {
+              auto live = sessions.ListLive(o->list_user);
+              if (!live.ok()) return Fail(env, live.error());
+              auto users = staff.ListUsers();
+              if (!users.ok()) return Fail(env, users.error());
+              auto name_of = [&](const std::string& id) {
+                for (const auto& u : *users) {
+                  if (u.id == id) return u.name;
+                }
+                return id;
+              };
+              env.out << "ID\tUSER\tMETHOD\tSTARTED\tLAST_USED\tEXPIRES\n";
+              for (const auto& s : *live) {
+                env.out << s.id << "\t" << name_of(s.user_id) << "\t" << s.method << "\t"
+                        << FormatRfc3339(s.created_at) << "\t" << FormatRfc3339(s.last_used_at)
+                        << "\t" << FormatRfc3339(s.expires_at) << "\n";
+              }
+              return kExitOk;
+            });
+      };
+    });
+    end->callback([&env, &action, o] {
+      action = [&env, o] {
+        if (o->end_id.empty() == o->end_user.empty()) {
+          env.err << "privacyd: give either a session ID or --user NAME\n";
+          return kExitError;
+        }
+        return WithSessions(env, o->end_common, [&](StaffDirectory&, StaffSessions& sessions) {
+          if (!o->end_id.empty()) {
+            Status s = sessions.End(CliActor(), o->end_id);
+            if (!s.ok()) return Fail(env, s.error());
+            env.out << "ended session " << o->end_id << "\n";
+            return kExitOk;
+          }
+          auto ended = sessions.EndAllOf(CliActor(), o->end_user);
+          if (!ended.ok()) return Fail(env, ended.error());
+          env.out << "ended " << *ended << " sessions of " << o->end_user << "\n";
           return kExitOk;
         });
       };

@@ -39,6 +39,7 @@
 #include "rights/request_service.h"
 #include "sharing/disclosure_log.h"
 #include "staff/staff_directory.h"
+#include "staff/staff_sessions.h"
 #include "store/store_metrics.h"
 
 namespace privacyd {
@@ -314,9 +315,13 @@ int RunServe(const Config& config, Environment& env) {
   services.requests = &requests;
   services.request_evidence = &request_evidence;
   services.disclosures = &disclosures;
+  StaffSessions staff_sessions(store_ref, staff, audit, env.clock, env.random);
+  ConsoleSessionGate console(staff_sessions, PublicUrl(config));
+  services.console = &console;
   AddApiRoutes(router, services);
 
   HttpServer server(*options, router, staff, metrics, env.random, access_log, &env.clock);
+  server.UseSessionAuthenticator(&console);
   if (Status s = server.Listen(); !s.ok()) return fail(s.error());
   server.StopOnSignals([&](int signo) {
     if (signo == SIGHUP) {

@@ -6,6 +6,7 @@
 #include "http/collect_routes.h"
 #include "http/consent_routes.h"
 #include "http/console_routes.h"
+#include "http/console_session_routes.h"
 #include "http/disclosure_routes.h"
 #include "http/idempotency.h"
 #include "http/outbox_routes.h"
@@ -48,6 +49,10 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   if (services.consent != nullptr) {
     AddConsentRoutes(
         declared, {*services.consent, services.policy, services.geo, services.unsubscribe_mailto});
+  }
+
+  if (services.console != nullptr) {
+    AddConsoleSessionRoutes(declared, *services.console, services.clock, services.metrics);
   }
 
   // The Privacy Center's session endpoints call the JSON routes through the complete router.

@@ -10,6 +10,7 @@
 #include "core/random.h"
 #include "geo/ip_country.h"
 #include "guard/guard.h"
+#include "http/console_session_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "policy/policy_holder.h"
@@ -51,6 +52,9 @@ struct ApiServices {
   const RequestEvidenceBuilder* request_evidence = nullptr;
   // The disclosure log; null: no disclosure routes.
   const DisclosureLog* disclosures = nullptr;
+  // Staff console sessions (the same gate the server accepts cookies through); null: no
+  // /console/session routes.
+  ConsoleSessionGate* console = nullptr;
 };
 
 // Registers every route. Routes marked Route::idempotent are registered wrapped by

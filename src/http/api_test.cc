@@ -10,6 +10,8 @@
 #include "keys/key_manager.h"
 #include "policy/example_policy.h"
 #include "policy/policy_loader.h"
+#include "staff/staff_directory.h"
+#include "staff/staff_sessions.h"
 #include "testing/test_store.h"
 
 namespace privacyd {
@@ -66,6 +68,10 @@ class ApiRoutesTest : public ::testing::Test {
     services.request_evidence = evidence_.get();
     disclosures_ = std::make_unique<DisclosureLog>(*registry_, *holder_, clock_, random_);
     services.disclosures = disclosures_.get();
+    staff_ = std::make_unique<StaffDirectory>(*store_, audit_, clock_, random_);
+    staff_sessions_ = std::make_unique<StaffSessions>(*store_, *staff_, audit_, clock_, random_);
+    console_ = std::make_unique<ConsoleSessionGate>(*staff_sessions_, "http://privacy.test");
+    services.console = console_.get();
     AddApiRoutes(router_, services);
   }
 
@@ -87,6 +93,9 @@ class ApiRoutesTest : public ::testing::Test {
   std::unique_ptr<RequestService> requests_;
   std::unique_ptr<RequestEvidenceBuilder> evidence_;
   std::unique_ptr<DisclosureLog> disclosures_;
+  std::unique_ptr<StaffDirectory> staff_;
+  std::unique_ptr<StaffSessions> staff_sessions_;
+  std::unique_ptr<ConsoleSessionGate> console_;
   Metrics metrics_;
   Router router_;
 };
@@ -114,7 +123,11 @@ TEST_F(ApiRoutesTest, DescribesExactlyTheRoutesTheRouterServes) {
     std::sort(documented.begin(), documented.end());
     std::sort(required.begin(), required.end());
     EXPECT_EQ(documented, required) << route.method << " " << route.pattern;
-    EXPECT_TRUE(op.contains("security")) << route.method << " " << route.pattern;
+    ASSERT_TRUE(op.contains("security")) << route.method << " " << route.pattern;
+    // Every staff operation takes an API token or the console's session cookie.
+    EXPECT_EQ(op["security"],
+              nlohmann::json::parse(R"([{"bearerAuth": []}, {"consoleSession": []}])"))
+        << route.method << " " << route.pattern;
   }
   for (const auto& [pattern, item] : doc["paths"].items()) {
     for (const auto& [method, _] : item.items()) {

@@ -23,6 +23,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "crypto/secret.h"
+#include "http/browser_origin.h"
 #include "http/http_types.h"
 
 namespace privacyd {
@@ -73,11 +74,5 @@ class PrivacySessions {
   SecretBytes seal_key_;
   SecretBytes csrf_key_;
 };
-
-// "scheme://host[:port]" of a URL, lower-cased, without a default port; "" when it has none.
-std::string OriginOfUrl(std::string_view url);
-
-// The value of cookie `name` in a Cookie header, or "".
-std::string CookieValue(std::string_view cookie_header, std::string_view name);
 
 }  // namespace privacyd

@@ -209,6 +209,7 @@ class HttpServer::Impl {
   // The largest body any route takes: the parser's limit until the route is known.
   size_t largest_body_ = 0;
   Authenticator& authenticator_;
+  SessionAuthenticator* session_authenticator_ = nullptr;  // set before Listen()
   Metrics& metrics_;
   Random& random_;
   std::shared_ptr<spdlog::logger> access_log_;
@@ -466,25 +467,34 @@ class Session : public std::enable_shared_from_this<Session> {
           token = std::string_view(authorization).substr(7);
           while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
         }
-        if (token.empty()) {
+        SessionAuthenticator* sessions = server_.session_authenticator_;
+        if (authorization.empty() && sessions != nullptr && sessions->HasSession(request_)) {
+          // A browser session: its own checks (cross-site, CSRF), then the same role check.
+          Result<Principal> authenticated = sessions->Authenticate(request_);
+          if (!authenticated.ok()) {
+            return ProblemResponse(authenticated.error(), request_.request_id);
+          }
+          principal = std::move(authenticated).value();
+        } else if (token.empty()) {
           HttpResponse response = Problem(401, "unauthenticated",
                                           "This endpoint needs an API token: send "
                                           "\"Authorization: Bearer <token>\".");
           response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"privacyd\"");
           return response;
-        }
-        Result<Principal> authenticated = server_.authenticator_.Authenticate(token);
-        if (!authenticated.ok()) {
-          const Error& error = authenticated.error();
-          if (error.kind() != ErrorKind::kUnauthenticated) {
-            return ProblemResponse(error, request_.request_id);
+        } else {
+          Result<Principal> authenticated = server_.authenticator_.Authenticate(token);
+          if (!authenticated.ok()) {
+            const Error& error = authenticated.error();
+            if (error.kind() != ErrorKind::kUnauthenticated) {
+              return ProblemResponse(error, request_.request_id);
+            }
+            HttpResponse response = Problem(401, "unauthenticated", error.message());
+            response.headers.emplace_back("WWW-Authenticate",
+                                          "Bearer realm=\"privacyd\", error=\"invalid_token\"");
+            return response;
           }
-          HttpResponse response = Problem(401, "unauthenticated", error.message());
-          response.headers.emplace_back("WWW-Authenticate",
-                                        "Bearer realm=\"privacyd\", error=\"invalid_token\"");
-          return response;
+          principal = std::move(authenticated).value();
         }
-        principal = std::move(authenticated).value();
         user_ = principal.user_name;
         if (std::find(route_->roles.begin(), route_->roles.end(), principal.role) ==
             route_->roles.end()) {
@@ -759,6 +769,9 @@ HttpServer::HttpServer(ServerOptions options, Router& router, Authenticator& aut
 
 HttpServer::~HttpServer() = default;
 
+void HttpServer::UseSessionAuthenticator(SessionAuthenticator* sessions) {
+  impl_->session_authenticator_ = sessions;
+}
 Status HttpServer::Listen() { return impl_->Listen(); }
 uint16_t HttpServer::port() const { return impl_->port_.load(); }
 void HttpServer::StopOnSignals(std::function<void(int)> on_signal) {

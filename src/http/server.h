@@ -11,8 +11,10 @@
 //      query escape 400 `invalid_query`;
 //   4. routing: 404 `route_not_found`, 405 `method_not_allowed` with Allow;
 //   5. roles (non-empty Route::roles): `Authorization: Bearer <token>` through the
-//      Authenticator; missing or rejected: 401 `unauthenticated` with WWW-Authenticate; role
-//      not in the list: 403 `forbidden`;
+//      Authenticator; missing or rejected: 401 `unauthenticated` with WWW-Authenticate. With no
+//      Authorization header, a session cookie the SessionAuthenticator (if any) recognises is
+//      used instead: its errors as it returns them (401 `unauthenticated` without a challenge,
+//      403 `cross_site_request`, `csrf_token_invalid`). Role not in the list: 403 `forbidden`;
 //   6. a POST/PUT/PATCH body whose media type is not in Route::content_types: 415
 //      `unsupported_media_type`; a JSON body that is not UTF-8: 400 `invalid_utf8`;
 //   7. the handler: on the worker pool when Route::blocking, or when the route needs
@@ -52,6 +54,7 @@
 #include "http/http_types.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/session_authenticator.h"
 
 namespace spdlog {
 class logger;
@@ -88,6 +91,10 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Accepts the cookie of `sessions` on routes with roles when no Authorization header is sent
+  // (null: bearer tokens only). Call before Listen(); `sessions` must outlive the server.
+  void UseSessionAuthenticator(SessionAuthenticator* sessions);
 
   // Binds and listens. Error: kUnavailable with code `listen_failed` and a message naming the
   // address, port and reason (bad address, port in use, permission denied).

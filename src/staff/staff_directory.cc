@@ -5,22 +5,19 @@
 #include "crypto/password.h"
 #include "crypto/secret.h"
 #include "staff/roles.h"
+#include "staff/staff_sessions.h"
 
 namespace privacyd {
 namespace {
 
-bool ValidUserName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-Error UserNotFound(const std::string& name) {
-  return Error(ErrorKind::kNotFound, "user_not_found",
-               "no staff user is called '" + name + "'; `privacyd user list` shows them");
+// The argon2id hash of a password nobody knows, made once: checked when there is no real hash
+// to check, so that a refusal takes the same time whether or not the user exists.
+const std::string& DummyPasswordHash() {
+  static const std::string kHash = [] {
+    auto hash = HashPassword("privacyd dummy password, never a user's");
+    return hash.ok() ? *hash : std::string();
+  }();
+  return kHash;
 }
 
 Error InvalidToken() {
@@ -42,10 +39,29 @@ AuditEvent StaffEvent(const StaffActor& actor, std::string action, std::string o
 
 }  // namespace
 
+bool IsValidUserName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Error UserNotFound(const std::string& name) {
+  return Error(ErrorKind::kNotFound, "user_not_found",
+               "no staff user is called '" + name + "'; `privacyd user list` shows them");
+}
+
+Error InvalidCredentials() {
+  return Error(ErrorKind::kUnauthenticated, "invalid_credentials",
+               "the user name or password is wrong, or the user is disabled");
+}
+
 Result<UserRecord> StaffDirectory::AddUser(const StaffActor& actor, const std::string& name,
                                            const std::string& role,
                                            const std::optional<std::string>& password) {
-  if (!ValidUserName(name)) {
+  if (!IsValidUserName(name)) {
     return Error(ErrorKind::kInvalidArgument, "invalid_user_name",
                  "user names are 1 to 64 characters of a-z, 0-9, '.', '_' and '-'");
   }
@@ -82,7 +98,7 @@ Status StaffDirectory::DisableUser(const StaffActor& actor, const std::string& n
     if (!user) return UserNotFound(name);
     PD_RETURN_IF_ERROR(tx.SetUserDisabled(user->id, true));
     PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "user.disable", "user:" + user->id)));
-    return Ok();
+    return EndStaffSessionsOfUser(tx, audit_, actor, user->id, clock_.Now(), "disabled");
   });
 }
 
@@ -169,10 +185,9 @@ Result<Principal> StaffDirectory::AuthenticatePassword(const std::string& name,
                                                        std::string_view password) {
   PD_ASSIGN_OR_RETURN(auto user, ReadValue<std::optional<UserRecord>>(
                                      store_, [&](Tx& tx) { return tx.GetUserByName(name); }));
-  if (!user || user->disabled || !VerifyPassword(password, user->password_hash)) {
-    return Error(ErrorKind::kUnauthenticated, "invalid_credentials",
-                 "the user name or password is wrong, or the user is disabled");
-  }
+  bool has_hash = user && !user->password_hash.empty();
+  bool password_ok = VerifyPassword(password, has_hash ? user->password_hash : DummyPasswordHash());
+  if (!has_hash || !password_ok || user->disabled) return InvalidCredentials();
   return Principal{user->id, user->name, user->role};
 }
 

@@ -31,6 +31,13 @@ struct StaffActor {
   std::string request_id;
 };
 
+// True for a name AddUser accepts: 1-64 of [a-z0-9._-].
+bool IsValidUserName(const std::string& name);
+// kNotFound "user_not_found", naming the user.
+Error UserNotFound(const std::string& name);
+// kUnauthenticated "invalid_credentials": one message whatever was wrong.
+Error InvalidCredentials();
+
 class StaffDirectory final : public Authenticator {
  public:
   StaffDirectory(Store& store, const AuditLog& audit, const Clock& clock, Random& random)
@@ -41,7 +48,8 @@ class StaffDirectory final : public Authenticator {
   Result<UserRecord> AddUser(const StaffActor& actor, const std::string& name,
                              const std::string& role, const std::optional<std::string>& password);
   Result<std::vector<UserRecord>> ListUsers();
-  // Disabling also makes every token of the user fail. Errors: kNotFound "user_not_found".
+  // Disabling also makes every token of the user fail and ends the user's console sessions
+  // (staff/staff_sessions.h), in the same transaction. Errors: kNotFound "user_not_found".
   Status DisableUser(const StaffActor& actor, const std::string& name);
 
   // Errors: kNotFound "user_not_found"; kFailedPrecondition "user_disabled".
@@ -55,7 +63,9 @@ class StaffDirectory final : public Authenticator {
   // Authenticator: kUnauthenticated "invalid_token" for anything but a live token of an enabled
   // user (the message does not say which check failed).
   Result<Principal> Authenticate(std::string_view bearer_token) override;
-  // kUnauthenticated "invalid_credentials" likewise.
+  // kUnauthenticated "invalid_credentials" likewise (unknown user, wrong password, disabled or
+  // token-only user). An unknown or token-only user's attempt checks the password against a
+  // dummy hash, so that it takes as long as a known user's.
   Result<Principal> AuthenticatePassword(const std::string& name, std::string_view password);
 
  private:

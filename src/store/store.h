@@ -193,6 +193,20 @@ struct TokenRecord {
   std::optional<Micros> revoked_at;
 };
 
+// A staff console session (staff/staff_sessions.h). The cookie is "<id>.<secret>"; only the
+// secret's hash is stored.
+struct StaffSessionRecord {
+  std::string id;
+  std::string user_id;
+  std::string secret_hash;  // hex SHA-256 of the secret part
+  std::string method;       // how the user signed in: "password" or "token"
+  Micros created_at = 0;
+  Micros last_used_at = 0;
+  Micros expires_at = 0;  // absolute end
+  std::optional<Micros> ended_at;
+  std::string ended_reason;  // "" while not ended: "signed_out", "disabled", "expired"
+};
+
 enum class JobState { kQueued, kRunning, kDone, kDead };
 const char* JobStateName(JobState state);
 
@@ -495,6 +509,19 @@ class Tx {
   virtual Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id) = 0;  // "" = all
   // Fails with kNotFound if the token does not exist.
   virtual Status RevokeToken(const std::string& id, Micros at) = 0;
+
+  // Staff console sessions. InsertStaffSession fails with kAlreadyExists "session_exists" on a
+  // taken id. ListStaffSessions returns every stored session (ended or not) of a user ("" = all)
+  // in (created_at, id) order. TouchStaffSession sets last_used_at; EndStaffSession sets
+  // ended_at and ended_reason of a session not yet ended; DeleteStaffSession removes one. The
+  // three fail with kNotFound "session_not_found" when there is no such session (for
+  // EndStaffSession: no such session that is not ended yet).
+  virtual Status InsertStaffSession(const StaffSessionRecord& session) = 0;
+  virtual Result<std::optional<StaffSessionRecord>> GetStaffSession(const std::string& id) = 0;
+  virtual Result<std::vector<StaffSessionRecord>> ListStaffSessions(const std::string& user_id) = 0;
+  virtual Status TouchStaffSession(const std::string& id, Micros at) = 0;
+  virtual Status EndStaffSession(const std::string& id, Micros at, const std::string& reason) = 0;
+  virtual Status DeleteStaffSession(const std::string& id) = 0;
 
   // Durable jobs.
   // Inserts a job and returns its id. With a non-empty dedupe_key that already exists, inserts

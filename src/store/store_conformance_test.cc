@@ -67,6 +67,10 @@ auto Fields(const TokenRecord& r) {
   return std::tie(r.id, r.user_id, r.secret_hash, r.label, r.created_at, r.expires_at,
                   r.revoked_at);
 }
+auto Fields(const StaffSessionRecord& r) {
+  return std::tie(r.id, r.user_id, r.secret_hash, r.method, r.created_at, r.last_used_at,
+                  r.expires_at, r.ended_at, r.ended_reason);
+}
 auto Fields(const JobRecord& r) {
   return std::tie(r.id, r.kind, r.payload, r.dedupe_key, r.state, r.attempts, r.max_attempts,
                   r.run_at, r.created_at, r.updated_at, r.claimed_by, r.heartbeat_at, r.last_error);
@@ -938,6 +942,61 @@ TEST_P(StoreConformance, TokensAreListedPerUserAndRevoked) {
     EXPECT_EQ(Fields(*tx.ListTokens("usr_1")), Fields(std::vector<TokenRecord>{t1, t2}));
     EXPECT_EQ(Fields(*tx.ListTokens("")), Fields(std::vector<TokenRecord>{t1, t2, t3}));
     EXPECT_TRUE(tx.ListTokens("usr_9")->empty());
+    return Ok();
+  })));
+}
+
+TEST_P(StoreConformance, StaffSessionsAreTouchedEndedOnceListedAndDeleted) {
+  const Micros hour = 3600 * kSecond;
+  StaffSessionRecord s2{"ses_b", "usr_1",         "hash-b",     "token", kT0 + 5,
+                        kT0 + 5, kT0 + 12 * hour, std::nullopt, ""};
+  StaffSessionRecord s1{"ses_a", "usr_1",         "hash-a",     "password", kT0,
+                        kT0,     kT0 + 12 * hour, std::nullopt, ""};
+  StaffSessionRecord s3{"ses_c", "usr_2",         "hash-c",     "password", kT0 + 5,
+                        kT0 + 5, kT0 + 12 * hour, std::nullopt, ""};
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.InsertStaffSession(s2));
+    PD_RETURN_IF_ERROR(tx.InsertStaffSession(s1));
+    return tx.InsertStaffSession(s3);
+  })));
+  EXPECT_TRUE(IsError(store_->Write([&](Tx& tx) { return tx.InsertStaffSession(s1); }),
+                      ErrorKind::kAlreadyExists, "session_exists"));
+  ASSERT_TRUE(IsOk(store_->Write([&](Tx& tx) -> Status {
+    PD_RETURN_IF_ERROR(tx.TouchStaffSession("ses_a", kT0 + 60 * kSecond));
+    return tx.EndStaffSession("ses_b", kT0 + 90 * kSecond, "signed_out");
+  })));
+  // A session ends once: the first reason stays.
+  EXPECT_TRUE(
+      IsError(store_->Write([&](Tx& tx) { return tx.EndStaffSession("ses_b", kT0, "disabled"); }),
+              ErrorKind::kNotFound, "session_not_found"));
+  for (auto op : std::vector<std::function<Status(Tx&)>>{
+           [](Tx& tx) { return tx.TouchStaffSession("ses_z", kT0); },
+           [](Tx& tx) { return tx.EndStaffSession("ses_z", kT0, "expired"); },
+           [](Tx& tx) { return tx.DeleteStaffSession("ses_z"); }}) {
+    EXPECT_TRUE(IsError(store_->Write(op), ErrorKind::kNotFound, "session_not_found"));
+  }
+
+  s1.last_used_at = kT0 + 60 * kSecond;
+  s2.ended_at = kT0 + 90 * kSecond;
+  s2.ended_reason = "signed_out";
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(Fields(**tx.GetStaffSession("ses_a")), Fields(s1));
+    EXPECT_EQ(Fields(**tx.GetStaffSession("ses_b")), Fields(s2));
+    EXPECT_EQ(*tx.GetStaffSession("ses_z"), std::nullopt);
+    EXPECT_EQ(Fields(*tx.ListStaffSessions("usr_1")),
+              Fields(std::vector<StaffSessionRecord>{s1, s2}));
+    EXPECT_EQ(Fields(*tx.ListStaffSessions("")),
+              Fields(std::vector<StaffSessionRecord>{s1, s2, s3}));
+    EXPECT_TRUE(tx.ListStaffSessions("usr_9")->empty());
+    return Ok();
+  })));
+  EXPECT_TRUE(IsError(store_->Read([](Tx& tx) { return tx.TouchStaffSession("ses_a", kT0); }),
+                      ErrorKind::kFailedPrecondition, "read_only_transaction"));
+
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) { return tx.DeleteStaffSession("ses_a"); })));
+  ASSERT_TRUE(IsOk(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(*tx.GetStaffSession("ses_a"), std::nullopt);
+    EXPECT_EQ(Fields(*tx.ListStaffSessions("")), Fields(std::vector<StaffSessionRecord>{s2, s3}));
     return Ok();
   })));
 }

@@ -386,6 +386,23 @@ CREATE TABLE imports (
 );
 )sql";
 
+// Version 13: staff console sessions (store.h StaffSessionRecord). Only the SHA-256 of the
+// cookie's secret is kept; the CSRF token is derived from the secret, so it is not stored either.
+constexpr char kStaffSessionsMigration[] = R"sql(
+CREATE TABLE staff_sessions (
+  id           TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL,
+  secret_hash  TEXT NOT NULL,
+  method       TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  ended_at     INTEGER,
+  ended_reason TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX staff_sessions_by_user ON staff_sessions(user_id, created_at);
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -399,6 +416,7 @@ constexpr SqliteMigration kMigrations[] = {
     {10, kRequestPackagesMigration},
     {11, kMigration11},
     {12, kImportsMigration},
+    {13, kStaffSessionsMigration},
 };
 
 }  // namespace

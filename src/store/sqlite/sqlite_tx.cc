@@ -34,6 +34,9 @@ constexpr char kAuditCols[] =
     "seq, time, actor, role, action, object, purpose, request_id, detail, prev_hash, hash";
 constexpr char kUserCols[] = "id, name, role, password_hash, disabled, created_at";
 constexpr char kTokenCols[] = "id, user_id, secret_hash, label, created_at, expires_at, revoked_at";
+constexpr char kStaffSessionCols[] =
+    "id, user_id, secret_hash, method, created_at, last_used_at, expires_at, ended_at, "
+    "ended_reason";
 constexpr char kIdempotencyCols[] =
     "principal, idem_key, fingerprint, state, status, content_type, headers, body, created_at, "
     "expires_at";
@@ -120,6 +123,12 @@ UserRecord ReadUser(const SqliteQuery& q) {
 TokenRecord ReadToken(const SqliteQuery& q) {
   return TokenRecord{q.ColumnBytes(0), q.ColumnBytes(1),  q.ColumnBytes(2), q.ColumnBytes(3),
                      q.ColumnInt(4),   q.ColumnOptInt(5), q.ColumnOptInt(6)};
+}
+
+StaffSessionRecord ReadStaffSession(const SqliteQuery& q) {
+  return StaffSessionRecord{q.ColumnBytes(0), q.ColumnBytes(1),  q.ColumnBytes(2),
+                            q.ColumnBytes(3), q.ColumnInt(4),    q.ColumnInt(5),
+                            q.ColumnInt(6),   q.ColumnOptInt(7), q.ColumnBytes(8)};
 }
 
 Result<JobRecord> ReadJob(const SqliteQuery& q) {
@@ -1007,6 +1016,78 @@ Status SqliteTx::RevokeToken(const std::string& id, Micros at) {
   q.Int(at).Text(id);
   PD_RETURN_IF_ERROR(q.Run());
   if (conn_.Changes() == 0) return NotFound("token_not_found", "the token");
+  return Ok();
+}
+
+// Staff console sessions.
+
+Status SqliteTx::InsertStaffSession(const StaffSessionRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(Sql("INSERT INTO staff_sessions (", kStaffSessionCols,
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  q.Text(r.id)
+      .Text(r.user_id)
+      .Text(r.secret_hash)
+      .Text(r.method)
+      .Int(r.created_at)
+      .Int(r.last_used_at)
+      .Int(r.expires_at)
+      .OptInt(r.ended_at)
+      .Text(r.ended_reason)
+      .OnUnique("session_exists");
+  return q.Run();
+}
+
+Result<std::optional<StaffSessionRecord>> SqliteTx::GetStaffSession(const std::string& id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(Sql("SELECT ", kStaffSessionCols,
+                                                       " FROM staff_sessions WHERE id = ?")));
+  q.Text(id);
+  return FirstRow<StaffSessionRecord>(q, ReadStaffSession);
+}
+
+Result<std::vector<StaffSessionRecord>> SqliteTx::ListStaffSessions(const std::string& user_id) {
+  if (user_id.empty()) {
+    PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                        conn_.Prepare(Sql("SELECT ", kStaffSessionCols,
+                                          " FROM staff_sessions ORDER BY created_at, id")));
+    return CollectRows<StaffSessionRecord>(q, ReadStaffSession);
+  }
+  PD_ASSIGN_OR_RETURN(
+      SqliteQuery q,
+      conn_.Prepare(Sql("SELECT ", kStaffSessionCols,
+                        " FROM staff_sessions WHERE user_id = ? ORDER BY created_at, id")));
+  q.Text(user_id);
+  return CollectRows<StaffSessionRecord>(q, ReadStaffSession);
+}
+
+Status SqliteTx::TouchStaffSession(const std::string& id, Micros at) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE staff_sessions SET last_used_at = ? WHERE id = ?"));
+  q.Int(at).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("session_not_found", "the session");
+  return Ok();
+}
+
+Status SqliteTx::EndStaffSession(const std::string& id, Micros at, const std::string& reason) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("UPDATE staff_sessions SET ended_at = ?, "
+                                                   "ended_reason = ? WHERE id = ? AND ended_at "
+                                                   "IS NULL"));
+  q.Int(at).Text(reason).Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("session_not_found", "the session");
+  return Ok();
+}
+
+Status SqliteTx::DeleteStaffSession(const std::string& id) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare("DELETE FROM staff_sessions WHERE id = ?"));
+  q.Text(id);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) return NotFound("session_not_found", "the session");
   return Ok();
 }
 

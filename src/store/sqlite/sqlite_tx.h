@@ -104,6 +104,12 @@ class SqliteTx final : public Tx {
   Result<std::optional<TokenRecord>> GetToken(const std::string& id) override;
   Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id) override;
   Status RevokeToken(const std::string& id, Micros at) override;
+  Status InsertStaffSession(const StaffSessionRecord& session) override;
+  Result<std::optional<StaffSessionRecord>> GetStaffSession(const std::string& id) override;
+  Result<std::vector<StaffSessionRecord>> ListStaffSessions(const std::string& user_id) override;
+  Status TouchStaffSession(const std::string& id, Micros at) override;
+  Status EndStaffSession(const std::string& id, Micros at, const std::string& reason) override;
+  Status DeleteStaffSession(const std::string& id) override;
 
   Result<int64_t> EnqueueJob(const JobRecord& job) override;
   Result<std::optional<JobRecord>> GetJob(int64_t id) override;
