@@ -259,26 +259,26 @@ const result = { checked: [] };
   await signIn(page, "sam", PASSWORD, `${BASE_URL}/console/de/suppressions`);
   const sections = await page.$$eval("#sections li:not([hidden]) a", (as) => as.map((a) => a.dataset.section));
   assert.deepEqual(sections, ["queue", "person", "suppressions"]);
-  const m = await messagesOf(page);
   await open(page, "/console/de/audit");
   await page.waitForSelector("#forbidden:not([hidden])");
   assert.equal(await page.evaluate(() => document.activeElement.id), "forbidden");
+  const de = JSON.parse(readFileSync(new URL("../../web/console/i18n/de.json", import.meta.url), "utf8"));
+  assert.equal(await page.textContent("#forbidden"), de["forbidden.text"]);
+  assert.equal(await page.isVisible("#content"), false);
   assert.equal(await page.locator("#audit-list table").count(), 0);
-  assert.equal(await page.textContent("#chain-status"), m["problem.forbidden"]);
   await axe(page, "the audit trail refused");
   await shot(page, "de-audit-forbidden.png");
+  assert.deepEqual(context.problems, []);
   await context.close();
 }
 
 // --- after signing in, only a console page is a place to go back to ---------------------------
-{
+// Another site, and a protocol-relative address, lead to the first section of the role instead.
+for (const next of ["https://example.org/console/en/", "//example.org/console/en/"]) {
   const context = await newContext();
   const page = await context.newPage();
-  await open(page, "/console/en/signin?next=https%3A%2F%2Fexample.org%2F");
+  await open(page, "/console/en/signin?next=" + encodeURIComponent(next));
   await signIn(page, "sam", PASSWORD, `${BASE_URL}/console/en/`);
-  await open(page, "/console/en/audit");
-  await page.waitForSelector("#forbidden:not([hidden])");
-  await shot(page, "en-audit-forbidden.png");
   assert.deepEqual(context.problems, []);
   await context.close();
 }

@@ -126,8 +126,8 @@ class ConsoleBrowserTest(DaemonTest):
         with open(os.path.join(ARTIFACTS, "performance.json"), "w") as f:
             json.dump(result["performance"], f, indent=2)
         for screenshot in ("en-queue.png", "en-request.png", "en-signin-error.png",
-                           "en-audit.png", "en-request-done.png", "de-person.png",
-                           "en-audit-forbidden.png"):
+                           "en-audit.png", "en-audit-dark.png", "en-request-done.png",
+                           "de-person.png", "de-audit-forbidden.png"):
             self.assertTrue(os.path.getsize(os.path.join(ARTIFACTS, screenshot)) > 1000, screenshot)
 
 

@@ -60,7 +60,9 @@ async function load(url) {
   if (r.ok) return r.data;
   if (r.redirected) return null;
   if (r.status === 403 && r.code === "forbidden") {
+    // The section is not for this role: say so, and leave out its forms and tables.
     const box = $("#forbidden");
+    show($("#content"), false);
     show(box);
     box.focus();
   } else {
