@@ -547,18 +547,17 @@ const pages = {
   },
 
   async policy() {
+    // The policy in force with its validation report; the version history is public.
+    const policy = await load("/v1/admin/policy");
+    if (!policy) return;
     const data = await load("/statement/versions");
     if (!data) return;
-    const [current] = data.versions;
-    if (current) {
-      show($("#in-force"));
-      $("#f-version").replaceChildren(code(current.version));
-      $("#f-effective").replaceChildren(day(current.effective_date));
-      $("#f-applied").replaceChildren(moment(current.applied_at));
-    }
-    // The validation report of the policy in force, where the server offers it.
-    const report = await api("GET", "/v1/admin/policy");
-    if (report.ok && report.data && typeof report.data === "object") validation(report.data);
+    show($("#in-force"));
+    $("#f-version").replaceChildren(code(policy.version));
+    $("#f-effective").replaceChildren(day(policy.effective_date));
+    $("#f-applied").replaceChildren(moment(policy.applied_at));
+    validation(policy);
+    $("#f-source").textContent = policy.source;
     show($("#history"));
     const list = $("#versions");
     list.replaceChildren();
@@ -584,11 +583,15 @@ const pages = {
       list.append(section);
     });
 
-    function validation(r) {
-      const findings = [...(r.errors || []), ...(r.warnings || []), ...(r.findings || [])];
+    // The validator's report on the policy in force: warnings say what to improve (a policy in
+    // force has no errors). The messages are the validator's own, in English.
+    function validation(policy) {
+      const report = policy.report || { errors: [], warnings: [] };
+      const findings = [...report.errors.map((f) => ["error", f]), ...report.warnings.map((f) => ["warning", f])];
       $("#f-report").replaceChildren(findings.length
-        ? table(msg("report.caption"), ["clause", "change", "why"],
-          findings.map((f) => [code(f.key || f.path || f.clause || ""), f.severity || f.code || "", f.message || ""]))
+        ? table(msg("report.caption"), ["severity", "clause", "line", "message"],
+          findings.map(([severity, f]) => [label("severity", severity), code(f.key || ""), f.line ?? "",
+            el("span", { lang: "en" }, f.message || "")]))
         : el("p", {}, msg("report.clean")));
     }
   },
