@@ -67,19 +67,23 @@ std::string AtomFeed(const Policy& policy, const std::vector<PolicyVersionRecord
   return out;
 }
 
+// The diagnostics of one severity: [{"line", "column", "key", "message"}].
+json Diagnostics(const PolicyLoad& load, PolicyDiagnostic::Severity severity) {
+  json out = json::array();
+  for (const auto& d : load.diagnostics) {
+    if (d.severity != severity) continue;
+    out.push_back({{"line", d.line}, {"column", d.column}, {"key", d.key}, {"message", d.message}});
+  }
+  return out;
+}
+
 HttpResponse PolicyRefused(const PolicyApplyOutcome& outcome, const std::string& request_id) {
   HttpResponse response = ProblemResponse(*outcome.error, request_id);
   if (outcome.error->code() == "policy_invalid") response.status = 422;
   json body = json::parse(response.body, nullptr, false);
   if (body.is_object()) {
     body["status"] = response.status;
-    json errors = json::array();
-    for (const auto& d : outcome.load.diagnostics) {
-      if (d.severity != PolicyDiagnostic::Severity::kError) continue;
-      errors.push_back(
-          {{"line", d.line}, {"column", d.column}, {"key", d.key}, {"message", d.message}});
-    }
-    body["errors"] = errors;
+    body["errors"] = Diagnostics(outcome.load, PolicyDiagnostic::Severity::kError);
     response.body = body.dump();
   }
   return response;
@@ -109,23 +113,61 @@ void AddPolicyVersionRoutes(Router& router, PolicyVersions& versions, PolicyMana
               response.body = AtomFeed(*holder.Current(), *list, public_url);
               return response;
             }});
+  router.Add(Route{.method = "POST",
+                   .pattern = "/v1/admin/policy",
+                   .roles = {"admin", "privacy_officer"},
+                   .handler =
+                       [&manager](const HttpRequest& req, const Principal* who) {
+                         PolicyApplyOutcome outcome =
+                             manager.ApplyText(req.body, "request body", who->user_name);
+                         if (!outcome.applied) return PolicyRefused(outcome, req.request_id);
+                         json out = VersionJson(outcome.applied->record);
+                         out["newly_stored"] = outcome.applied->newly_stored;
+                         out["warnings"] =
+                             Diagnostics(outcome.load, PolicyDiagnostic::Severity::kWarning);
+                         return JsonResponse(200, out.dump());
+                       },
+                   .content_types = {"application/yaml", "application/x-yaml", "text/yaml"}});
+  // The version in force with its text and its validation report. Readable by those who may
+  // apply a policy and by auditors: a policy holds no personal data.
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/v1/admin/policy",
+      .roles = PolicyReaderRoles(),
+      .handler = [&versions, &manager, &holder](const HttpRequest& req, const Principal*) {
+        const std::string version = holder.Current()->version;
+        auto record = versions.Get(version);
+        if (!record.ok()) return ProblemResponse(record.error(), req.request_id);
+        if (!record->has_value()) {
+          return ProblemResponse(Error(ErrorKind::kNotFound, "policy_version_not_found",
+                                       "the policy in force has no stored version yet; it is "
+                                       "recorded when the daemon applies it at start"),
+                                 req.request_id);
+        }
+        const PolicyVersionRecord& r = **record;
+        PolicyLoad load = manager.Validate(r.source, "policy " + r.version);
+        json out = VersionJson(r);
+        out["source"] = r.source;
+        out["report"] = {{"errors", Diagnostics(load, PolicyDiagnostic::Severity::kError)},
+                         {"warnings", Diagnostics(load, PolicyDiagnostic::Severity::kWarning)}};
+        return JsonResponse(200, out.dump());
+      }});
+  // A dry run of POST /v1/admin/policy: the validation report of a policy and what applying it
+  // would change against the policy in force. Changes nothing and is not audited.
   router.Add(Route{
       .method = "POST",
-      .pattern = "/v1/admin/policy",
+      .pattern = "/v1/admin/policy/validate",
       .roles = {"admin", "privacy_officer"},
       .handler =
-          [&manager](const HttpRequest& req, const Principal* who) {
-            PolicyApplyOutcome outcome =
-                manager.ApplyText(req.body, "request body", who->user_name);
-            if (!outcome.applied) return PolicyRefused(outcome, req.request_id);
-            json warnings = json::array();
-            for (const auto& d : outcome.load.diagnostics) {
-              warnings.push_back(
-                  {{"line", d.line}, {"column", d.column}, {"key", d.key}, {"message", d.message}});
-            }
-            json out = VersionJson(outcome.applied->record);
-            out["newly_stored"] = outcome.applied->newly_stored;
-            out["warnings"] = warnings;
+          [&manager](const HttpRequest& req, const Principal*) {
+            PolicyCheck check = manager.Check(req.body, "request body");
+            json changes = json::parse(ChangesToJson(check.changes));
+            json out = {{"valid", check.load.ok()},
+                        {"errors", Diagnostics(check.load, PolicyDiagnostic::Severity::kError)},
+                        {"warnings", Diagnostics(check.load, PolicyDiagnostic::Severity::kWarning)},
+                        {"changes", changes},
+                        {"material", check.material}};
+            if (check.load.ok()) out["version"] = check.load.policy->version;
             return JsonResponse(200, out.dump());
           },
       .content_types = {"application/yaml", "application/x-yaml", "text/yaml"}});

@@ -350,7 +350,8 @@ class RequestRoutes {
       query.after_due = std::stoll(cursor->substr(0, dot));
       query.after_id = cursor->substr(dot + 1);
     }
-    auto page = service_.List(*principal, query);
+    auto page =
+        service_.List(*principal, query, request.Query("email").value_or(""), request.request_id);
     if (!page.ok()) return ProblemResponse(page.error(), request.request_id);
     json items = json::array();
     for (const auto& v : page->requests) items.push_back(ViewJson(v));

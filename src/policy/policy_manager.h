@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "policy/policy_diff.h"
 #include "policy/policy_holder.h"
 #include "policy/policy_loader.h"
 #include "policy/policy_versions.h"
@@ -18,6 +20,13 @@ struct PolicyApplyOutcome {
   PolicyLoad load;                       // the diagnostics, errors and warnings
   std::optional<AppliedPolicy> applied;  // set when the policy is now in force
   std::optional<Error> error;            // set when it is not: "policy_invalid" or the store's
+};
+
+// What applying a policy would do, without applying it.
+struct PolicyCheck {
+  PolicyLoad load;                    // the diagnostics, errors and warnings
+  std::vector<PolicyChange> changes;  // against the policy in force (when the policy loaded)
+  bool material = false;              // whether any change is material
 };
 
 class PolicyManager {
@@ -32,6 +41,13 @@ class PolicyManager {
                                const std::string& actor);
   // The same for an already loaded policy.
   PolicyApplyOutcome ApplyLoaded(PolicyLoad load, const std::string& actor);
+
+  // Validates `yaml` and compares it with the policy in force; changes nothing. For reviewing a
+  // policy before it is applied (POST /v1/admin/policy/validate).
+  PolicyCheck Check(std::string_view yaml, const std::string& name) const;
+  // The diagnostics of YAML text already known to load (the stored text of the version in
+  // force): its warnings, for the validation report of GET /v1/admin/policy.
+  PolicyLoad Validate(std::string_view yaml, const std::string& name) const;
 
  private:
   std::mutex mu_;  // one apply at a time, so versions are recorded in the order they take effect

@@ -673,13 +673,28 @@ Result<RequestView> RequestService::Get(const Principal& staff, const std::strin
   return ViewOf(r, *policy);
 }
 
-Result<RequestPage> RequestService::List(const Principal& staff, const RequestQuery& query) const {
+Result<RequestPage> RequestService::List(const Principal& staff, const RequestQuery& query,
+                                         const std::string& email,
+                                         const std::string& http_request_id) const {
   if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestQuery q = query;
   q.limit = query.limit + 1;  // one more tells whether there is a next page
-  PD_ASSIGN_OR_RETURN(auto rows, ReadValue<std::vector<RequestRecord>>(
-                                     store_, [&](Tx& tx) { return tx.ListRequests(q); }));
+  std::vector<RequestRecord> rows;
+  if (email.empty()) {
+    PD_ASSIGN_OR_RETURN(rows, ReadValue<std::vector<RequestRecord>>(
+                                  store_, [&](Tx& tx) { return tx.ListRequests(q); }));
+  } else {
+    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity("email", email));
+    PD_ASSIGN_OR_RETURN(q.blind_index, registry_.IdentityIndex({"email", normalized}));
+    q.identity_kind = "email";
+    PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+      PD_ASSIGN_OR_RETURN(rows, tx.ListRequests(q));
+      json detail = {{"lookup", "email"}, {"found", !rows.empty()}};
+      return StatusOf(audit_.Append(tx, {staff.user_name, staff.role, "request.search", "requests",
+                                         "rights", http_request_id, detail.dump()}));
+    }));
+  }
   RequestPage page;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(query.limit); ++i) {
     PD_ASSIGN_OR_RETURN(RequestView v, ViewOf(rows[i], *policy));

@@ -211,7 +211,12 @@ class RequestService {
   Result<RequestView> Get(const Principal& staff, const std::string& id,
                           std::vector<RequestEventView>* timeline,
                           const std::string& http_request_id) const;
-  Result<RequestPage> List(const Principal& staff, const RequestQuery& query) const;
+  // The queue. With `email`, only the requests made under that address: the look-up is
+  // audited (`request.search`, whether any was found, never the address), since it tells whether
+  // a person asked anything. Errors: kInvalidArgument "invalid_identity".
+  Result<RequestPage> List(const Principal& staff, const RequestQuery& query,
+                           const std::string& email = "",
+                           const std::string& http_request_id = "") const;
   // Actions: "start", "request_approval", "approve", "complete", "partially_complete",
   // "refuse", "withdraw". "approve" and "complete" first carry out the request's rights (see
   // the top of this file); the request then closes as completed, or partially_completed when

@@ -373,6 +373,49 @@ TEST_F(RequestServiceTest, WorkflowWithConfirmationAndApproval) {
                                                "subject:request.token", "olga:request.approve"}));
 }
 
+TEST_F(RequestServiceTest, QueueOfOnePersonIsFoundByAddressAndTheLookUpIsAudited) {
+  RequestView a = Submit({"access"});
+  Submit({"erasure"}, "mo@qzx.example");
+  clock_.Advance(kDay);
+  RequestView b = Submit({"objection"});
+  Verify(b.id);
+  // The address as the person might type it finds both of their requests, by due date, and not
+  // the other person's.
+  auto mine = service_->List(kAgent, {}, " Ann@QZX.example ", "hr_find");
+  ASSERT_TRUE(mine.ok()) << mine.error().code();
+  ASSERT_EQ(mine->requests.size(), 2u);
+  EXPECT_EQ(mine->requests[0].id, a.id);
+  EXPECT_EQ(mine->requests[1].id, b.id);
+  // The other filters still apply, and paging works within one person's requests.
+  auto verified = service_->List(kAgent, {.state = "verified"}, "ann@qzx.example", "hr_2");
+  ASSERT_EQ(verified->requests.size(), 1u);
+  EXPECT_EQ(verified->requests[0].id, b.id);
+  auto first = service_->List(kAgent, {.limit = 1}, "ann@qzx.example", "hr_3");
+  ASSERT_EQ(first->requests.size(), 1u);
+  ASSERT_TRUE(first->next_due.has_value());
+  auto second =
+      service_->List(kAgent, {.after_due = first->next_due, .after_id = first->next_id, .limit = 1},
+                     "ann@qzx.example", "hr_4");
+  ASSERT_EQ(second->requests.size(), 1u);
+  EXPECT_EQ(second->requests[0].id, b.id);
+  EXPECT_TRUE(service_->List(kAgent, {}, "nobody@qzx.example", "hr_5")->requests.empty());
+  EXPECT_EQ(Code(service_->List(kAgent, {}, "not an address", "hr_6")), "invalid_identity");
+  EXPECT_EQ(Code(service_->List(kMarketing, {}, "ann@qzx.example", "hr_7")), "forbidden");
+  // Each look-up is audited with whether it found anything, never the address.
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.search";
+    q.limit = 100;
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 5u);
+  EXPECT_EQ(audit[0].actor, "sam");
+  EXPECT_EQ(audit[0].request_id, "hr_find");
+  EXPECT_EQ(audit[0].detail, R"({"found":true,"lookup":"email"})");
+  EXPECT_EQ(audit[4].request_id, "hr_5");
+  EXPECT_EQ(audit[4].detail, R"({"found":false,"lookup":"email"})");
+}
+
 TEST_F(RequestServiceTest, RefusalNeedsAnOfficerAndAReasonThatIsKeptSealed) {
   RequestView view = Submit({"objection"});
   Verify(view.id);

@@ -65,6 +65,13 @@ inline const std::vector<std::string>& AuditReaderRoles() {
   return kRoles;
 }
 
+// Who may read the policy in force with its text and validation report (GET /v1/admin/policy):
+// those who may apply one, and auditors. A policy holds no personal data.
+inline const std::vector<std::string>& PolicyReaderRoles() {
+  static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "auditor"};
+  return kRoles;
+}
+
 // Who may read the record of processing activities.
 inline const std::vector<std::string>& RopaReaderRoles() {
   static const std::vector<std::string> kRoles = {"admin", "privacy_officer", "auditor"};

@@ -341,6 +341,9 @@ struct RequestQuery {
   std::string right;                 // "" = any
   std::optional<Micros> due_before;  // due_at < due_before
   std::optional<Micros> overdue_at;  // open and due_at < overdue_at
+  // The requests of one identity: both set, or both "".
+  std::string identity_kind;
+  std::string blind_index;
   // Cursor: requests after (after_due, after_id) in (due_at, id) order.
   std::optional<Micros> after_due;
   std::string after_id;

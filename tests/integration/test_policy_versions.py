@@ -120,5 +120,59 @@ class PolicyVersionsTest(DaemonTest):
         self.assertEqual(audit, [("system", "policy:2024-08"), ("alice", "policy:2025-01")])
 
 
+    def test_the_policy_in_force_and_a_dry_run_of_a_new_one(self):
+        auditor = make_user(self.data, "audrey", "auditor")
+        status, _, raw = self.daemon.request("GET", "/v1/admin/policy", token=auditor)
+        self.assertEqual(status, 200, raw)
+        current = json.loads(raw)
+        self.assertEqual((current["version"], current["effective_date"], current["source"]),
+                         ("2024-08", "2024-08-01", self.example))
+        self.assertEqual(current["report"]["errors"], [])
+        self.assertIsInstance(current["report"]["warnings"], list)
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/policy", token=self.agent), 403,
+                           "forbidden")
+
+        # A dry run: the report and what would change, and nothing is applied.
+        material = self.example.replace('version: "2024-08"', 'version: "2025-01"') \
+                               .replace("    countries: [US]\n", "    countries: [US, IN]\n")
+        status, _, raw = self.daemon.request("POST", "/v1/admin/policy/validate",
+                                             body=material.encode(),
+                                             headers={"Content-Type": "application/yaml"},
+                                             token=self.admin)
+        self.assertEqual(status, 200, raw)
+        check = json.loads(raw)
+        self.assertEqual((check["valid"], check["version"], check["material"], check["errors"]),
+                         (True, "2025-01", True, []))
+        self.assertEqual(check["changes"], [
+            {"clause": "recipients.google.countries", "kind": "added", "before": "", "after": "IN",
+             "material": True, "why": "new destination country"},
+            {"clause": "statement.version", "kind": "changed", "before": "2024-08",
+             "after": "2025-01", "material": False, "why": ""}])
+        self.assertEqual([v["version"] for v in self.versions()], ["2024-08"])
+
+        broken = material.replace("minimum_age: 18", "minimum_age: old")
+        status, _, raw = self.daemon.request("POST", "/v1/admin/policy/validate",
+                                             body=broken.encode(),
+                                             headers={"Content-Type": "application/yaml"},
+                                             token=self.admin)
+        self.assertEqual(status, 200, raw)
+        check = json.loads(raw)
+        line = broken.splitlines().index("minimum_age: old") + 1
+        self.assertEqual((check["valid"], check["changes"], check["material"]), (False, [], False))
+        self.assertNotIn("version", check)
+        self.assertIn({"line": line, "column": 14, "key": "minimum_age",
+                       "message": "must be a whole number from 0 to 21"}, check["errors"])
+        self.assertProblem(self.daemon.request("POST", "/v1/admin/policy/validate",
+                                               body=material.encode(),
+                                               headers={"Content-Type": "application/yaml"},
+                                               token=auditor), 403, "forbidden")
+
+        # Once applied, the new version is the one in force.
+        self.assertEqual(self.post_policy(material)[0], 200)
+        status, _, raw = self.daemon.request("GET", "/v1/admin/policy", token=auditor)
+        current = json.loads(raw)
+        self.assertEqual((current["version"], current["material"]), ("2025-01", True))
+        self.assertEqual(current["changes"][0]["clause"], "recipients.google.countries")
+
 if __name__ == "__main__":
     unittest.main()

@@ -346,6 +346,17 @@ class RightsTest(DaemonTest):
         self.assertEqual([r["id"] for r in json.loads(raw)["requests"]], [letter["id"]])
         self.assertProblem(self.daemon.request("GET", "/v1/admin/requests", token=self.marketing),
                            403, "forbidden")
+        # One person's requests, by the address as staff type it.
+        other = self.submit("mo@qzx.example")
+        for address, expected in (("LOU@qzx.example", [letter["id"]]),
+                                  ("mo@qzx.example", [other["id"]]), ("zed@qzx.example", [])):
+            status, _, raw = self.daemon.request(
+                "GET", "/v1/admin/requests?" + urllib.parse.urlencode({"email": address}),
+                token=self.agent)
+            self.assertEqual(status, 200, raw)
+            self.assertEqual([r["id"] for r in json.loads(raw)["requests"]], expected)
+        self.assertProblem(self.daemon.request("GET", "/v1/admin/requests?email=lou",
+                                               token=self.agent), 400, "invalid_identity")
 
     def test_an_authorised_agents_document_is_stored_sealed(self):
         document = b"%PDF-1.7 Vollmacht fuer Frau Ott, unterschrieben"
