@@ -115,6 +115,13 @@ const result = { checked: [] };
   await Promise.all([page.waitForURL(`${BASE_URL}/console/fr/request?id=${REQUEST_ID}`), page.keyboard.press("Enter")]);
   await page.waitForSelector("body[data-ready=true]");
   assert.equal(await page.textContent("#r-id"), REQUEST_ID);
+  // The person page: found by address, with the data privacy holds (and where it came from)
+  // and their one request, from the queue narrowed to their address.
+  await open(page, `/console/en/person?kind=email&value=${encodeURIComponent(REQUESTER)}`);
+  await page.waitForSelector("#person:not([hidden])");
+  const held = await page.$$eval("#s-attributes tbody tr", (rows) => rows.map((r) => r.children[1].textContent));
+  assert.ok(held.includes(REQUESTER), JSON.stringify(held));
+  assert.deepEqual(await page.$$eval("#s-requests tbody tr a", (as) => as.map((a) => a.textContent)), [REQUEST_ID]);
   // The audit trail's chain is intact, and says so in words.
   await open(page, "/console/en/audit");
   const m = await messagesOf(page);

@@ -17,6 +17,9 @@ const show = (el, on = true) => { if (el) el.hidden = !on; };
 const params = new URLSearchParams(location.search);
 let csrf = "";
 let me = null;
+// The session (who is signed in), asked for while the page asks for its data: null when there
+// is none. A page that needs `me` waits for it.
+let sessionReady = Promise.resolve(null);
 
 // --- the API ----------------------------------------------------------------------------------
 
@@ -300,10 +303,13 @@ const pages = {
 
   async request() {
     const id = params.get("id") || "";
-    let req = await load(`/v1/admin/requests/${encodeURIComponent(id)}`);
-    if (!req) return;
+    const url = `/v1/admin/requests/${encodeURIComponent(id)}`;
+    // The request and its evidence at once: one round trip, not two.
+    const [session, first, firstEvidence] = await Promise.all([sessionReady, load(url), load(url + "/evidence")]);
+    if (!session || !first) return;
+    let req = first;
     render(req);
-    await evidence();
+    await evidence(firstEvidence);
 
     const actionForm = $("#action-form");
     const actionErrors = $("#action-errors");
@@ -403,8 +409,8 @@ const pages = {
           e.reason || ""]), { id: "timeline-list" }));
     }
 
-    async function evidence() {
-      const ev = await load(`/v1/admin/requests/${encodeURIComponent(id)}/evidence`);
+    async function evidence(loaded) {
+      const ev = loaded ?? await load(`${url}/evidence`);
       if (!ev) return;
       show($("#evidence"));
       $("#evidence-print").href = `/v1/admin/requests/${encodeURIComponent(id)}/evidence?format=html`;
@@ -662,19 +668,24 @@ function enterForm() {
   });
 }
 
-// Every page but the sign-in page needs the session first; then the page's own work. Marks the
-// page ready once its handlers are attached and its first data shown (the browser tests wait
-// for this).
+// Every page but the sign-in page asks who is signed in, and does its own work meanwhile. Marks
+// the page ready once its handlers are attached and its first data shown (the browser tests
+// wait for this).
 async function start() {
   if (pageName !== "signin") {
-    const s = await api("GET", "/console/session");
-    if (!s.ok) {
-      if (s.status === 401) return toSignIn();
-      return pageError(s.code);
-    }
-    frame(s.data);
+    sessionReady = api("GET", "/console/session").then((s) => {
+      if (!s.ok) {
+        if (s.status === 401) toSignIn();
+        else pageError(s.code);
+        return null;
+      }
+      frame(s.data);
+      return s.data;
+    });
   }
-  await pages[pageName]?.();
+  // The page's data is asked for at the same time: the cookie authorises it, and without a
+  // session it answers 401, which leads to the sign-in page too.
+  await Promise.all([sessionReady, pages[pageName]?.()]);
 }
 
 start().finally(() => {
