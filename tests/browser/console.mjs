@@ -192,6 +192,30 @@ const result = { checked: [] };
   assert.equal(await page.textContent("#who-name"), "olga");
   assert.equal(await page.textContent("#who-role"), `(${m["role.privacy_officer"]})`);
 
+  // A request received by post, entered from the queue page: first without a right and by
+  // phone, which the policy does not take requests by; each error beside its field.
+  await page.click("#enter-box summary");
+  await page.fill("#e-email", "pat@qzx.example");
+  await page.selectOption("#e-channel", "phone");
+  await page.click("#enter-form button[type=submit]");
+  await page.waitForSelector("#e-rights-error:not([hidden])");
+  assert.equal(await page.textContent("#e-rights-error"), m["error.rights_required"]);
+  await page.check("#e-objection");
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith("/v1/admin/requests") && r.status() === 400),
+    page.click("#enter-form button[type=submit]")]);
+  await page.waitForSelector("#e-channel-error:not([hidden])");
+  assert.equal(await page.textContent("#e-channel-error"), m["problem.channel_not_offered"]);
+  assert.equal(await page.getAttribute("#e-channel", "aria-invalid"), "true");
+  await axe(page, "entering a request, with an error");
+  await page.selectOption("#e-channel", "post");
+  await page.check("#e-verified");
+  await Promise.all([page.waitForURL(/\/console\/en\/request\?id=req_/), page.click("#enter-form button[type=submit]")]);
+  await page.waitForSelector("#request:not([hidden])");
+  assert.equal(await page.textContent("#r-channel"), m["channel.post"]);
+  assert.equal(await page.textContent("#r-state"), m["state.verified"]);
+  await page.goBack();
+  await page.waitForSelector("body[data-ready=true]");
+
   // The queue: the request, its due date in words and as a machine-readable date.
   const row = page.locator("#queue-table tbody tr", { has: page.locator(`a:text-is("${REQUEST_ID}")`) });
   assert.equal(await row.count(), 1);
