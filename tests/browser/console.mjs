@@ -7,10 +7,11 @@
 //   ARTIFACTS_DIR  where screenshots go
 // Every console page is checked with axe-core (WCAG 2.1 A and AA) in en, de and fr, and in the
 // dark scheme; the flows: a wrong password, then the privacy officer signing in by keyboard,
-// finding the request in the queue, extending it with a reason, starting and completing it,
-// reading both in the timeline and signing out; the support agent, who neither sees nor can
-// read the audit trail. Waits are on selectors and responses only. Prints one JSON line with
-// what the Python side checks further.
+// entering a request received by post (with its errors first), finding the waiting request in
+// the queue, extending it with a reason, starting and completing it, reading both in the
+// timeline and signing out; the support agent, who neither sees nor can read the audit trail;
+// a `next` to another site not followed; first load on Fast 3G. Waits are on selectors and
+// responses only. Prints one JSON line with what the Python side checks further.
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -140,9 +140,13 @@ function fillForm(form) {
     if (input.type === "checkbox") input.checked = params.get(input.name) === input.value;
     else input.value = params.get(input.name);
   }
-  // Empty fields stay out of the address.
+  // Empty fields stay out of the address; back on this page from the history, they are
+  // fields again.
   form.addEventListener("submit", () => {
     for (const input of form.elements) if (input.name && !input.value) input.disabled = true;
+  });
+  window.addEventListener("pageshow", () => {
+    for (const input of form.elements) input.disabled = false;
   });
 }
 
