@@ -52,6 +52,16 @@ Result<RequestSettings> RequestSettingsFrom(const Config& config) {
   return settings;
 }
 
+Result<TransferSettings> TransferSettingsFrom(const Config& config) {
+  TransferSettings settings;
+  settings.ca_file = config.Get("rights.transfer_ca_file");
+  PD_ASSIGN_OR_RETURN(settings.allow_private_addresses,
+                      config.GetBool("rights.transfer_allow_private_addresses"));
+  PD_ASSIGN_OR_RETURN(int64_t seconds, config.GetInt("rights.transfer_timeout_seconds", 1, 3600));
+  settings.timeout = seconds * kMicrosPerSecond;
+  return settings;
+}
+
 int RunRequestsOverdue(const Config& config, const std::string& format, Environment& env) {
   auto fail = [&](const Error& error) {
     env.err << "privacyd: " << error.message() << " [" << error.code() << "]\n";

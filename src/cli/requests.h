@@ -10,12 +10,15 @@
 
 #include "cli/environment.h"
 #include "config/config.h"
+#include "rights/package_transfer.h"
 #include "rights/request_service.h"
 
 namespace privacyd {
 
 // The rights.* keys. Errors: kInvalidArgument "invalid_config" naming the key.
 Result<RequestSettings> RequestSettingsFrom(const Config& config);
+// The rights.transfer_* keys, likewise.
+Result<TransferSettings> TransferSettingsFrom(const Config& config);
 
 // `format` is "text" or "json".
 int RunRequestsOverdue(const Config& config, const std::string& format, Environment& env);

@@ -271,6 +271,17 @@ int RunServe(const Config& config, Environment& env) {
   AccessPackage access_packages(registry, policy, **guard, env.clock);
   requests.UseAccessPackage(&access_packages);
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
+  auto transfer_settings = TransferSettingsFrom(config);
+  if (!transfer_settings.ok()) return fail(transfer_settings.error());
+  if (transfer_settings->allow_private_addresses) {
+    log->warn(
+        "rights.transfer_allow_private_addresses is set: portability packages may be sent "
+        "to loopback and private addresses");
+  }
+  HttpsPackageTransport package_transport(std::move(transfer_settings).value());
+  if (Status s = RegisterRequestTransfer(job_runner, requests, package_transport); !s.ok()) {
+    return fail(s.error());
+  }
   DisclosureLog disclosures(registry, policy, env.clock, env.random);
   RequestEvidenceBuilder request_evidence(**store, requests, audit, policy, env.clock, mail_domain);
   std::unique_ptr<mail::SmtpTransport> transport;

@@ -103,6 +103,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"rights.download_hours", "168",
        "hours during which the person may download the package of a completed access or "
        "portability request; it is deleted after"},
+      {"rights.transfer_ca_file", "",
+       "CA certificates (PEM) trusted for sending portability packages to a third party's "
+       "https:// address; empty: the system's"},
+      {"rights.transfer_allow_private_addresses", "false",
+       "true: portability packages may also go to loopback and private addresses (closed "
+       "networks and tests only; by default only public addresses are reached)"},
+      {"rights.transfer_timeout_seconds", "60",
+       "how long one attempt to send a portability package to a third party may take"},
   };
   return kKeys;
 }

@@ -61,7 +61,6 @@ class ConsoleSessionRoutes {
  public:
   ConsoleSessionRoutes(ConsoleSessionGate& gate, const Clock& clock)
       : gate_(gate),
-        clock_(clock),
         per_address_(clock, kAttemptsPerAddress, kAttemptWindow),
         per_name_(clock, kAttemptsPerName, kAttemptWindow) {}
 
@@ -110,8 +109,8 @@ class ConsoleSessionRoutes {
     response.status = 200;
     response.body = SessionBody(started->session).dump();
     response.headers.emplace_back(
-        "Set-Cookie",
-        SetCookie(started->cookie_value, started->session.record.expires_at - clock_.Now()));
+        "Set-Cookie", SetCookie(started->cookie_value, started->session.record.expires_at -
+                                                           started->session.record.created_at));
     return Count(Outcome::kSuccess, std::move(response));
   }
 
@@ -176,7 +175,6 @@ class ConsoleSessionRoutes {
   }
 
   ConsoleSessionGate& gate_;
-  const Clock& clock_;
   RateLimiter per_address_;
   RateLimiter per_name_;
   std::array<std::atomic<uint64_t>, kOutcomeNames.size()> counts_{};

@@ -46,6 +46,7 @@ json ViewJson(const RequestView& v) {
   if (v.verified_at) out["verified_at"] = FormatRfc3339(*v.verified_at);
   if (v.closed_at) out["closed_at"] = FormatRfc3339(*v.closed_at);
   if (v.download_until) out["download_until"] = FormatRfc3339(*v.download_until);
+  if (!v.transfer_host.empty()) out["transfer_host"] = v.transfer_host;
   if (!v.complaint_routes.empty()) {
     json routes = json::array();
     for (const auto& r : v.complaint_routes) {
@@ -123,6 +124,7 @@ Result<NewRequest> ParseRequest(const json& body) {
   PD_ASSIGN_OR_RETURN(out.email, OptionalText(body, "email"));
   PD_ASSIGN_OR_RETURN(out.country, OptionalText(body, "country"));
   PD_ASSIGN_OR_RETURN(out.language, OptionalText(body, "language"));
+  PD_ASSIGN_OR_RETURN(out.transfer_url, OptionalText(body, "transfer_url"));
   if (out.email.empty()) {
     return BadRequest("invalid_identity", "send the person's email address as 'email'");
   }
@@ -160,7 +162,8 @@ class RequestRoutes {
       return ProblemResponse(BadRequest("invalid_request", "the body must be a JSON object"),
                              request.request_id);
     }
-    if (Status s = OnlyMembers(*body, {"rights", "email", "country", "language"}); !s.ok()) {
+    if (Status s = OnlyMembers(*body, {"rights", "email", "country", "language", "transfer_url"});
+        !s.ok()) {
       return ProblemResponse(s.error(), request.request_id);
     }
     auto parsed = ParseRequest(*body);
@@ -245,9 +248,9 @@ class RequestRoutes {
       return ProblemResponse(BadRequest("invalid_request", "the body must be a JSON object"),
                              request.request_id);
     }
-    if (Status s =
-            OnlyMembers(*body, {"rights", "email", "country", "language", "channel", "received_at",
-                                "identity_verified", "agent", "authorisation_document"});
+    if (Status s = OnlyMembers(
+            *body, {"rights", "email", "country", "language", "transfer_url", "channel",
+                    "received_at", "identity_verified", "agent", "authorisation_document"});
         !s.ok()) {
       return ProblemResponse(s.error(), request.request_id);
     }

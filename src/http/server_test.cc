@@ -144,6 +144,24 @@ class FakeAuthenticator final : public Authenticator {
   }
 };
 
+// Sessions by cookie "s": "alice" is the admin, "bob" the auditor, "csrf" is refused as the
+// gate refuses a change without its token; anything else is not a live session.
+class FakeSessionAuthenticator final : public SessionAuthenticator {
+ public:
+  bool HasSession(const HttpRequest& request) const override {
+    return request.Header("cookie").rfind("s=", 0) == 0;
+  }
+  Result<Principal> Authenticate(const HttpRequest& request) override {
+    std::string value = request.Header("cookie").substr(2);
+    if (value == "alice") return Principal{"usr_1", "alice", "admin"};
+    if (value == "bob") return Principal{"usr_2", "bob", "auditor"};
+    if (value == "csrf") {
+      return Error(ErrorKind::kPermissionDenied, "csrf_token_invalid", "send X-CSRF-Token");
+    }
+    return Error(ErrorKind::kUnauthenticated, "unauthenticated", "the session has ended");
+  }
+};
+
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -214,6 +232,7 @@ class HttpServerTest : public ::testing::Test {
     }
     server_ = std::make_unique<HttpServer>(options, router_, authenticator_, metrics_, random_,
                                            access_log_);
+    server_->UseSessionAuthenticator(sessions_);
     Status listening = server_->Listen();
     ASSERT_TRUE(listening.ok()) << listening.error().message();
     ASSERT_NE(server_->port(), 0);
@@ -232,6 +251,7 @@ class HttpServerTest : public ::testing::Test {
 
   Router router_;
   FakeAuthenticator authenticator_;
+  SessionAuthenticator* sessions_ = nullptr;
   Metrics metrics_;
   SeededRandom random_{42};
   std::ostringstream log_stream_;
@@ -294,6 +314,36 @@ TEST_F(HttpServerTest, RequiresBearerToken) {
   Reply ok = client.Request(Get("/v1/items/it_1", "Authorization: bearer admin-token\r\n"));
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(ok.Json(), nlohmann::json({{"id", "it_1"}, {"by", "alice"}}));
+}
+
+TEST_F(HttpServerTest, StaffRoutesTakeASessionCookieWhenThereIsNoAuthorization) {
+  FakeSessionAuthenticator sessions;
+  sessions_ = &sessions;
+  StartServer();
+  RawClient client(port());
+  Reply ok = client.Request(Get("/v1/items/it_1", "Cookie: s=alice\r\n"));
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.Json(), nlohmann::json({{"id", "it_1"}, {"by", "alice"}}));
+
+  Reply wrong_role = client.Request(Get("/v1/items/it_1", "Cookie: s=bob\r\n"));
+  EXPECT_EQ(wrong_role.status, 403);
+  EXPECT_EQ(wrong_role.Json()["code"], "forbidden");
+
+  Reply ended = client.Request(Get("/v1/items/it_1", "Cookie: s=gone\r\n"));
+  EXPECT_EQ(ended.status, 401);
+  EXPECT_EQ(ended.Json()["code"], "unauthenticated");
+  EXPECT_EQ(ended.Header("www-authenticate"), "");
+
+  Reply csrf =
+      client.Request("DELETE /v1/items/it_1 HTTP/1.1\r\nHost: test\r\nCookie: s=csrf\r\n\r\n");
+  EXPECT_EQ(csrf.status, 403);
+  EXPECT_EQ(csrf.Json()["code"], "csrf_token_invalid");
+
+  // An Authorization header wins: the cookie is not looked at.
+  Reply bearer =
+      client.Request(Get("/v1/items/it_1", "Authorization: Bearer nope\r\nCookie: s=alice\r\n"));
+  EXPECT_EQ(bearer.status, 401);
+  EXPECT_EQ(bearer.Header("www-authenticate").rfind("Bearer", 0), 0u);
 }
 
 TEST_F(HttpServerTest, UnknownRouteAndWrongMethod) {

@@ -7,6 +7,7 @@
 #include "policy/period.h"
 #include "rights/access_package.h"
 #include "rights/erasure.h"
+#include "rights/package_transfer.h"
 #include "rights/request_service.h"
 #include "rights/rights_fixture.h"
 
@@ -75,6 +76,16 @@ class RequestFulfilmentTest : public testing::FulfilmentFixture {
   std::optional<RequestPackageRecord> Package(const std::string& id) {
     return *ReadValue<std::optional<RequestPackageRecord>>(
         *store_, [&](Tx& tx) { return tx.GetRequestPackage(id); });
+  }
+
+  // The size of the request's stored package, opened.
+  size_t OpenedPackageSize(const std::string& id) {
+    auto package = Package(id);
+    if (!package) return 0;
+    RequestRecord r = Row(id);
+    SecretBytes key = *keyring_->Unwrap("request", r.id, r.master_key_id, r.wrapped_key);
+    auto zip = Open(key, package->sealed, "request:" + id + ":package");
+    return zip.ok() ? zip->size() : 0;
   }
 
   std::vector<JobRecord> PurgeJobs() {
@@ -360,6 +371,104 @@ TEST_F(RequestFulfilmentTest, ObjectionWithoutALedgerLeavesTheRequestOpen) {
   EXPECT_EQ(refused.error().code(), "consent_unavailable");
   service_->UseConsent(ledger_.get());
   EXPECT_EQ(Complete(id).state, "completed");
+}
+
+// A transport that records what it was given and answers as told.
+class FakeTransport : public PackageTransport {
+ public:
+  Result<int> Post(const std::string& url, const std::string& body,
+                   const std::string& request_id) override {
+    posts.push_back({url, body, request_id});
+    if (!answer.ok()) return answer.error();
+    return *answer;
+  }
+  struct Sent {
+    std::string url, body, request_id;
+  };
+  std::vector<Sent> posts;
+  Result<int> answer = 201;
+};
+
+TEST_F(RequestFulfilmentTest, APortabilityPackageGoesToTheThirdPartyOnceTheRequestIsClosed) {
+  Erika();
+  NewRequest in;
+  in.rights = {"access"};
+  in.email = "erika@qzx.example";
+  in.transfer_url = "https://import.example.net/in";
+  EXPECT_EQ(Code(service_->Submit(in, nullptr, "hr_0")), "transfer_url_not_expected");
+  in.rights = {"portability"};
+  in.transfer_url = "http://import.example.net/in";
+  EXPECT_EQ(Code(service_->Submit(in, nullptr, "hr_0")), "invalid_transfer_url");
+  in.transfer_url = "https://Import.Example.net/in?who=erika";
+  auto view = service_->Submit(in, nullptr, "hr_1");
+  ASSERT_TRUE(view.ok()) << view.error().code();
+  EXPECT_EQ(view->transfer_host, "import.example.net");
+  const std::string id = view->id;
+  // Sealed: the address is nowhere in the row in clear.
+  EXPECT_EQ(Row(id).sealed_transfer.find("import"), std::string::npos);
+  ASSERT_EQ(Code(service_->Verify(id, LastCode(id))), "ok");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, id, "start", "", "")), "ok");
+
+  FakeTransport transport;
+  // Nothing is sent before the request is closed: the job waits.
+  EXPECT_EQ(Code(service_->Transfer(id, transport, false)), "request_not_closed");
+  EXPECT_TRUE(transport.posts.empty());
+  EXPECT_EQ(Complete(id).state, "completed");
+  auto jobs = *ReadValue<std::vector<JobRecord>>(
+      *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+  EXPECT_EQ(std::count_if(jobs.begin(), jobs.end(),
+                          [](const JobRecord& j) { return j.kind == kRequestTransferJob; }),
+            1);
+
+  // A failed attempt is tried again: nothing is recorded yet.
+  transport.answer =
+      Error(ErrorKind::kUnavailable, "transfer_refused", "the destination answered HTTP 503");
+  EXPECT_EQ(Code(service_->Transfer(id, transport, false)), "transfer_refused");
+  transport.answer = 201;
+  ASSERT_EQ(Code(service_->Transfer(id, transport, false)), "ok");
+  ASSERT_EQ(transport.posts.size(), 2u);
+  EXPECT_EQ(transport.posts[1].url, "https://Import.Example.net/in?who=erika");
+  EXPECT_EQ(transport.posts[1].request_id, id);
+  EXPECT_EQ(transport.posts[1].body.substr(0, 2), "PK");  // the zip
+  EXPECT_EQ(transport.posts[1].body.size(), OpenedPackageSize(id));
+  auto timeline = Timeline(id);
+  ASSERT_FALSE(timeline.empty());
+  EXPECT_EQ(timeline.back().action, "transfer");
+  EXPECT_EQ(timeline.back().reason, "import.example.net (HTTP 201)");
+  auto audit = AuditOf("request.transfer");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(json::parse(audit[0].detail), (json{{"host", "import.example.net"},
+                                                {"bytes", transport.posts[1].body.size()},
+                                                {"status", 201}}));
+  // Delivered once: a repeated job sends nothing more.
+  ASSERT_EQ(Code(service_->Transfer(id, transport, false)), "ok");
+  EXPECT_EQ(transport.posts.size(), 2u);
+}
+
+TEST_F(RequestFulfilmentTest, ATransferThatKeepsFailingIsRecordedForStaffOnItsLastAttempt) {
+  Erika();
+  NewRequest in;
+  in.rights = {"portability"};
+  in.email = "erika@qzx.example";
+  in.transfer_url = "https://import.example.net/in";
+  auto view = service_->Submit(in, nullptr, "hr_1");
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(Code(service_->Verify(view->id, LastCode(view->id))), "ok");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
+  EXPECT_EQ(Complete(view->id).state, "completed");
+  FakeTransport transport;
+  transport.answer = Error(ErrorKind::kUnavailable, "transfer_failed",
+                           "cannot deliver the package: Timeout was reached");
+  EXPECT_EQ(Code(service_->Transfer(view->id, transport, false)), "transfer_failed");
+  ASSERT_EQ(Code(service_->Transfer(view->id, transport, true)), "ok");
+  auto timeline = Timeline(view->id);
+  EXPECT_EQ(timeline.back().action, "transfer_failed");
+  EXPECT_EQ(timeline.back().reason,
+            "import.example.net: cannot deliver the package: Timeout was reached");
+  auto audit = AuditOf("request.transfer_failed");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(json::parse(audit[0].detail)["error"], "transfer_failed");
+  EXPECT_TRUE(AuditOf("request.transfer").empty());
 }
 
 }  // namespace

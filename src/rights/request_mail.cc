@@ -103,6 +103,21 @@ Status RequestMail::Send(const JobRecord& job) {
   });
 }
 
+Status RegisterRequestTransfer(JobRunner& runner, RequestService& service,
+                               PackageTransport& transport) {
+  return runner.Register(
+      kRequestTransferJob, [&service, &transport](const JobRecord& job, JobContext&) -> Status {
+        json payload = json::parse(job.payload, nullptr, false);
+        if (!payload.is_object() || !payload.value("request", json()).is_string()) {
+          return Error(ErrorKind::kDataLoss, "invalid_request_transfer_job",
+                       "a request transfer job is malformed");
+        }
+        // The claim counts as an attempt: the last one records a failure instead of retrying.
+        return service.Transfer(payload["request"].get<std::string>(), transport,
+                                job.attempts >= job.max_attempts);
+      });
+}
+
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service) {
   PD_RETURN_IF_ERROR(
       runner.Register(kRequestPurgeJob, [&service](const JobRecord& job, JobContext&) -> Status {

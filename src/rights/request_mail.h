@@ -16,6 +16,7 @@
 #include "mail/dkim.h"
 #include "mail/mail_transport.h"
 #include "policy/policy_holder.h"
+#include "rights/package_transfer.h"
 #include "rights/request_service.h"
 #include "store/store.h"
 
@@ -57,5 +58,10 @@ class RequestMail {
 // Registers the kRequestPurgeJob handler, which runs RequestService::PurgeIfUnverified, and the
 // kRequestPackagePurgeJob handler, which runs RequestService::PurgePackageIfExpired.
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service);
+
+// Registers the kRequestTransferJob handler, which runs RequestService::Transfer over
+// `transport` (package_transfer.h); both must outlive the runner.
+Status RegisterRequestTransfer(JobRunner& runner, RequestService& service,
+                               PackageTransport& transport);
 
 }  // namespace privacyd

@@ -11,6 +11,7 @@
 #include "registry/identity.h"
 #include "rights/access_package.h"
 #include "rights/erasure.h"
+#include "rights/package_transfer.h"
 #include "rights/request_deadline.h"
 
 namespace privacyd {
@@ -227,6 +228,10 @@ Result<RequestView> RequestService::ViewOf(const RequestRecord& r, const Policy&
   if (std::find(r.rights.begin(), r.rights.end(), "complaint") != r.rights.end()) {
     v.complaint_routes = ComplaintRoutesFor(policy, r.regime, r.language);
   }
+  if (!r.sealed_transfer.empty()) {
+    PD_ASSIGN_OR_RETURN(std::string url, OpenSealed(r, r.sealed_transfer, "transfer"));
+    PD_ASSIGN_OR_RETURN(v.transfer_host, CheckTransferUrl(url));
+  }
   return v;
 }
 
@@ -324,6 +329,13 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
     return invalid("complaint_with_other_rights",
                    "a complaint is a request of its own; send the other rights separately");
   }
+  if (!in.transfer_url.empty()) {
+    if (!seen.count("portability")) {
+      return invalid("transfer_url_not_expected",
+                     "transfer_url is for portability requests: add the right 'portability'");
+    }
+    PD_RETURN_IF_ERROR(StatusOf(CheckTransferUrl(in.transfer_url)));
+  }
   // Identity.
   PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity("email", in.email));
   PD_ASSIGN_OR_RETURN(std::string index, registry_.IdentityIndex({"email", normalized}));
@@ -392,6 +404,9 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
   PD_ASSIGN_OR_RETURN(r.sealed_contact, Seal(r, normalized, "contact"));
   if (!in.document.empty()) {
     PD_ASSIGN_OR_RETURN(r.sealed_document, Seal(r, in.document, "document"));
+  }
+  if (!in.transfer_url.empty()) {
+    PD_ASSIGN_OR_RETURN(r.sealed_transfer, Seal(r, in.transfer_url, "transfer"));
   }
   const std::string actor = staff == nullptr ? "subject" : staff->user_name;
   const std::string role = staff == nullptr ? "" : staff->role;
@@ -636,6 +651,58 @@ Status RequestService::PurgePackageIfExpired(const std::string& id) {
   });
 }
 
+Status RequestService::Transfer(const std::string& id, PackageTransport& transport,
+                                bool last_attempt) {
+  RequestRecord r;
+  std::optional<RequestPackageRecord> package;
+  bool delivered = false;
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto found, tx.GetRequest(id));
+    if (!found) return Ok();
+    r = *found;
+    PD_ASSIGN_OR_RETURN(package, tx.GetRequestPackage(id));
+    PD_ASSIGN_OR_RETURN(auto events, tx.ListRequestEvents(id));
+    delivered = std::any_of(events.begin(), events.end(),
+                            [](const RequestEventRecord& e) { return e.action == "transfer"; });
+    return Ok();
+  }));
+  if (r.id.empty() || r.sealed_transfer.empty() || delivered) return Ok();
+  if (!IsClosed(r.state)) {
+    // Completion stores the package before it closes the request; a job that comes in between
+    // waits for the close (and a request that fails to close is completed again).
+    return Error(ErrorKind::kUnavailable, "request_not_closed",
+                 "the request is not closed yet; the package is sent once it is");
+  }
+  PD_ASSIGN_OR_RETURN(std::string url, OpenSealed(r, r.sealed_transfer, "transfer"));
+  PD_ASSIGN_OR_RETURN(std::string host, CheckTransferUrl(url));
+  Result<int> sent = Error(ErrorKind::kFailedPrecondition, "package_gone",
+                           "the package was deleted before it could be sent");
+  size_t bytes = 0;
+  if (package) {
+    PD_ASSIGN_OR_RETURN(std::string zip, OpenSealed(r, package->sealed, "package"));
+    bytes = zip.size();
+    sent = transport.Post(url, zip, r.id);
+  }
+  if (!sent.ok() && !last_attempt && sent.error().code() != "package_gone") return sent.error();
+  const std::string action = sent.ok() ? "transfer" : "transfer_failed";
+  std::string reason = sent.ok() ? host + " (HTTP " + std::to_string(*sent) + ")"
+                                 : host + ": " + sent.error().message();
+  json detail = {{"host", host}, {"bytes", bytes}};
+  if (sent.ok()) {
+    detail["status"] = *sent;
+  } else {
+    detail["error"] = sent.error().code();
+  }
+  const Micros now = clock_.Now();
+  return store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(std::string sealed, Seal(r, reason, "event"));
+    PD_RETURN_IF_ERROR(StatusOf(
+        tx.AppendRequestEvent({0, r.id, now, "system", r.state, r.state, action, sealed})));
+    return StatusOf(audit_.Append(
+        tx, {"system", "", "request." + action, "request:" + r.id, "rights", "", detail.dump()}));
+  });
+}
+
 Result<RequestView> RequestService::WithdrawByPerson(const std::string& id,
                                                      const std::string& token) {
   PD_RETURN_IF_ERROR(StatusOf(ForToken(id, token)));
@@ -789,7 +856,17 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
         purge.run_at = expires;
         purge.created_at = now;
         purge.updated_at = now;
-        return StatusOf(tx.EnqueueJob(purge));
+        PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(purge)));
+        if (r.sealed_transfer.empty() || !Names(r, "portability")) return Ok();
+        // Sent once the request is closed (Transfer waits for that), at most once per request.
+        JobRecord transfer;
+        transfer.kind = kRequestTransferJob;
+        transfer.payload = json{{"request", r.id}}.dump();
+        transfer.dedupe_key = std::string(kRequestTransferJob) + ":" + r.id;
+        transfer.run_at = now;
+        transfer.created_at = now;
+        transfer.updated_at = now;
+        return StatusOf(tx.EnqueueJob(transfer));
       }));
     }
     for (const char* right : {"access", "portability"}) {

@@ -12,7 +12,8 @@
 // zip is stored sealed with the request's key as soon as it is built, before anything is
 // erased, and offered to the holder of the request token once the request is closed, until
 // RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued with it
-// deletes it then). Each step is idempotent, so a completion that
+// deletes it then; when the person gave a transfer_url, a kRequestTransferJob queued with it
+// sends it there, see Transfer). Each step is idempotent, so a completion that
 // fails half-way is simply repeated. Rectification and complaints are left to staff. A request
 // whose identity matched no subject at intake completes with the outcome "no_data_held".
 //
@@ -58,12 +59,14 @@
 namespace privacyd {
 
 class AccessPackage;
+class PackageTransport;
 class ConsentLedger;
 
 // Durable jobs of this module.
 inline constexpr char kRequestMailJob[] = "requests.mail";
 inline constexpr char kRequestPurgeJob[] = "requests.purge_unverified";
 inline constexpr char kRequestPackagePurgeJob[] = "requests.purge_package";
+inline constexpr char kRequestTransferJob[] = "requests.transfer";
 // The purpose of request codes (verify/one_time_codes.h).
 inline constexpr char kRequestCodePurpose[] = "request";
 // Meta entry counting the unverified requests purged (all that is left of them).
@@ -98,6 +101,9 @@ struct NewRequest {
   bool attested = false;              // staff checked the identity themselves
   bool agent = false;                 // made by an authorised agent
   std::string document;               // the agent's authorisation document (bytes)
+  // Portability to a third party: the https:// address the package is sent to once the request
+  // is complete (package_transfer.h), or "".
+  std::string transfer_url;
 };
 
 struct ComplaintRouteView {
@@ -131,6 +137,8 @@ struct RequestView {
   // The person's view (ForToken): until when the package of an access or portability request
   // is offered for download, while it is.
   std::optional<Micros> download_until;
+  // Where a portability package is sent (the host of the destination), or "".
+  std::string transfer_host;
 };
 
 // One step of the timeline, reason opened (staff only).
@@ -201,6 +209,13 @@ class RequestService {
   // The package purge job's work: deletes the request's package once it expired. Ok (nothing
   // done) before, or when there is none.
   Status PurgePackageIfExpired(const std::string& id);
+  // The transfer job's work: sends the package of a completed portability request to the
+  // destination the person gave, once. A delivery is written to the timeline ("transfer", with
+  // the host and the HTTP status as its reason) and audited (`request.transfer`); a failure is
+  // returned so that the job tries again, unless `last_attempt`, when it is written to the
+  // timeline ("transfer_failed") and audited for staff to act on. Ok (nothing done) for a
+  // request without a destination, or already delivered.
+  Status Transfer(const std::string& id, PackageTransport& transport, bool last_attempt);
 
   // The person withdraws their request (token as for ForToken). kFailedPrecondition
   // "illegal_transition" when it is closed.

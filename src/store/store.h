@@ -290,6 +290,8 @@ struct RequestRecord {
   std::optional<Micros> confirmed_at;  // a fresh code confirmed the request while in progress
   std::optional<Micros> started_at;    // entered in_progress
   std::optional<Micros> closed_at;
+  // Portability to a third party: the HTTPS URL the person gave, sealed, or "".
+  std::string sealed_transfer;
   Micros created_at = 0;
   Micros updated_at = 0;
 };

@@ -30,7 +30,6 @@ class ConsoleSessionTest(DaemonTest):
         self.agent_token = make_user(self.data, "sam", "support_agent")
         make_user(self.data, "mia", "marketing")
         self.auditor = make_user(self.data, "audrey", "auditor")
-        cli("user", "add", "tokenonly", "--role", "admin", data_dir=self.data)
         port = free_port()
         self.origin = f"http://127.0.0.1:{port}"
         self.daemon = self.start_daemon(
@@ -185,7 +184,6 @@ class ConsoleSessionTest(DaemonTest):
         answers = []
         for body in ({"user": "sam", "password": "wrong password, long enough"},
                      {"user": "nobody", "password": PASSWORD},
-                     {"user": "tokenonly", "password": PASSWORD},
                      {"token": self.agent_token + "x"}):
             problem = self.assertProblem(self.sign_in(body), 401, "invalid_credentials")
             answers.append((problem["title"], problem["detail"]))
@@ -194,7 +192,6 @@ class ConsoleSessionTest(DaemonTest):
         self.assertEqual([(e["actor"], e["object"], e["detail"]) for e in refused],
                          [("anonymous", "user_name:sam", {"method": "password"}),
                           ("anonymous", "user_name:nobody", {"method": "password"}),
-                          ("anonymous", "user_name:tokenonly", {"method": "password"}),
                           ("anonymous", "", {"method": "token"})])
         self.assertNotIn(PASSWORD, json.dumps(refused))
         self.assertNotIn(self.agent_token, json.dumps(refused))
@@ -210,7 +207,7 @@ class ConsoleSessionTest(DaemonTest):
         status, _, raw = self.daemon.request("GET", "/metrics")
         self.assertEqual(status, 200)
         metrics = raw.decode()
-        for outcome, n in (("invalid_credentials", 4), ("invalid_request", 2),
+        for outcome, n in (("invalid_credentials", 3), ("invalid_request", 2),
                            ("cross_site_request", 1), ("success", 0)):
             self.assertIn(f'privacyd_console_sign_ins_total{{outcome="{outcome}"}} {n}\n',
                           metrics)
@@ -231,3 +228,26 @@ class ConsoleSessionTest(DaemonTest):
         # The window passes.
         self.move_clock(15 * 60 + 1)
         self.start("mia")
+
+    def test_operators_list_and_end_sessions_from_the_cli(self):
+        cookie, _ = self.start()
+        self.start("ada")
+        out = cli("user", "sessions", "--user", "sam", data_dir=self.data).stdout.splitlines()
+        self.assertEqual(out[0], "ID\tUSER\tMETHOD\tSTARTED\tLAST_USED\tEXPIRES")
+        self.assertEqual(len(out), 2, out)
+        session_id, user, method = out[1].split("\t")[:3]
+        self.assertEqual((session_id, user, method), (cookie.split(".")[0], "sam", "password"))
+        self.assertNotIn(cookie.split(".")[1], "\n".join(out))
+        self.assertEqual(len(cli("user", "sessions", data_dir=self.data).stdout.splitlines()), 3)
+
+        self.assertEqual(cli("user", "sessions", "end", session_id, data_dir=self.data).stdout,
+                         f"ended session {session_id}\n")
+        self.assertProblem(self.call("GET", "/console/session", cookie), 401, "session_required")
+        again = cli("user", "sessions", "end", session_id, data_dir=self.data, check=False)
+        self.assertEqual(again.returncode, 2)
+        self.assertIn("[session_not_found]", again.stderr)
+        self.assertEqual(cli("user", "sessions", "end", "--user", "ada", data_dir=self.data).stdout,
+                         "ended 1 sessions of ada\n")
+        self.assertEqual(len(cli("user", "sessions", data_dir=self.data).stdout.splitlines()), 1)
+        self.assertEqual([e["detail"] for e in self.audit(action="staff.session.end")],
+                         [{"reason": "ended_by_operator"}] * 2)

@@ -26,7 +26,10 @@ JSON = {"Content-Type": "application/json"}
 DAY = 86400
 
 
-class RightsTest(DaemonTest):
+class RightsBase(DaemonTest):
+    """A daemon with the example policy, an SMTP sink, staff of three roles and a movable clock,
+    and the steps of a request (submit, read the code, verify)."""
+
     def setUp(self):
         super().setUp()
         self.sink = SmtpSink().start()
@@ -112,7 +115,9 @@ class RightsTest(DaemonTest):
         return subprocess.run([BIN, "requests", "overdue", "--data", self.data] + list(args),
                               capture_output=True, text=True, env=env, timeout=60)
 
-    # --- tests ---------------------------------------------------------------------------
+
+
+class RightsTest(RightsBase):
 
     def test_submit_read_the_code_verify_and_read_the_status_with_the_token(self):
         request = self.submit("ann@qzx.example")

@@ -403,6 +403,12 @@ CREATE TABLE staff_sessions (
 CREATE INDEX staff_sessions_by_user ON staff_sessions(user_id, created_at);
 )sql";
 
+// Version 14: portability to a third party. The destination URL the person gave is sealed with
+// the request's key like their address (it may name them, and goes with the request).
+constexpr char kRequestTransferMigration[] = R"sql(
+ALTER TABLE requests ADD COLUMN sealed_transfer BLOB NOT NULL DEFAULT x'';
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -417,6 +423,7 @@ constexpr SqliteMigration kMigrations[] = {
     {11, kMigration11},
     {12, kImportsMigration},
     {13, kStaffSessionsMigration},
+    {14, kRequestTransferMigration},
 };
 
 }  // namespace

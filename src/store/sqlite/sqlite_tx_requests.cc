@@ -9,7 +9,7 @@ constexpr char kRequestCols[] =
     "id, rights, state, channel, regime, language, identity_kind, blind_index, subject_id, "
     "route, outcome, agent, master_key_id, wrapped_key, sealed_contact, sealed_document, "
     "sealed_reason, token_hash, received_at, original_due_at, due_at, max_due_at, extended_at, "
-    "verified_at, confirmed_at, started_at, closed_at, created_at, updated_at";
+    "verified_at, confirmed_at, started_at, closed_at, sealed_transfer, created_at, updated_at";
 
 constexpr char kOpenStates[] =
     "('received', 'awaiting_verification', 'verified', 'in_progress', 'awaiting_approval')";
@@ -43,8 +43,9 @@ RequestRecord ReadRequest(const SqliteQuery& q) {
   r.confirmed_at = q.ColumnOptInt(24);
   r.started_at = q.ColumnOptInt(25);
   r.closed_at = q.ColumnOptInt(26);
-  r.created_at = q.ColumnInt(27);
-  r.updated_at = q.ColumnInt(28);
+  r.sealed_transfer = q.ColumnBytes(27);
+  r.created_at = q.ColumnInt(28);
+  r.updated_at = q.ColumnInt(29);
   return r;
 }
 
@@ -75,7 +76,8 @@ void BindMutable(SqliteQuery& q, const RequestRecord& r) {
       .OptInt(r.verified_at)
       .OptInt(r.confirmed_at)
       .OptInt(r.started_at)
-      .OptInt(r.closed_at);
+      .OptInt(r.closed_at)
+      .Blob(r.sealed_transfer);
 }
 
 Result<std::vector<RequestRecord>> CollectRequests(SqliteQuery& q) {
@@ -98,7 +100,7 @@ Status SqliteTx::InsertRequest(const RequestRecord& r) {
   PD_ASSIGN_OR_RETURN(SqliteQuery q,
                       conn_.Prepare(std::string("INSERT INTO requests (") + kRequestCols +
                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   q.Text(r.id);
   BindMutable(q, r);
   q.Int(r.created_at).Int(r.updated_at).OnUnique("request_exists");
@@ -124,7 +126,7 @@ Status SqliteTx::UpdateRequest(const RequestRecord& r) {
                     "sealed_contact = ?, sealed_document = ?, sealed_reason = ?, token_hash = ?, "
                     "received_at = ?, original_due_at = ?, due_at = ?, max_due_at = ?, "
                     "extended_at = ?, verified_at = ?, confirmed_at = ?, started_at = ?, "
-                    "closed_at = ?, updated_at = ? WHERE id = ?"));
+                    "closed_at = ?, sealed_transfer = ?, updated_at = ? WHERE id = ?"));
   BindMutable(q, r);
   q.Int(r.updated_at).Text(r.id);
   PD_RETURN_IF_ERROR(q.Run());
