@@ -1,8 +1,8 @@
 // Drives Debian's Chromium through the staff console of a running privacyd (started, with an
 // SMTP sink, by test_console.py, which passes):
 //   BASE_URL       the daemon, e.g. http://127.0.0.1:41234 (also its public_url)
-//   PASSWORD       the password of the staff users ada (admin), olga (privacy_officer) and sam
-//                  (support_agent)
+//   PASSWORD       the password of the staff users ada (admin), olga (privacy_officer), sam
+//                  (support_agent) and abe (auditor)
 //   REQUEST_ID     a verified rectification request waiting in the queue
 //   ARTIFACTS_DIR  where screenshots go
 // Every console page is checked with axe-core (WCAG 2.1 A and AA) in en, de and fr, and in the
@@ -300,6 +300,24 @@ const result = { checked: [] };
   assert.equal(await page.locator("#audit-list table").count(), 0);
   await axe(page, "the audit trail refused");
   await shot(page, "de-audit-forbidden.png");
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+// --- the auditor: signing in leads to the first section the role may use, not the queue -----
+{
+  const context = await newContext({ locale: "fr-FR" });
+  const page = await context.newPage();
+  await open(page, "/console/fr/signin");
+  await signIn(page, "abe", PASSWORD, `${BASE_URL}/console/fr/policy`);
+  const sections = await page.$$eval("#sections li:not([hidden]) a", (as) => as.map((a) => a.dataset.section));
+  assert.deepEqual(sections, ["policy", "audit"]);
+  await page.waitForSelector("#in-force:not([hidden])");
+  // The queue by its address: refused, in French.
+  await open(page, "/console/fr/");
+  await page.waitForSelector("#forbidden:not([hidden])");
+  const fr = JSON.parse(readFileSync(new URL("../../web/console/i18n/fr.json", import.meta.url), "utf8"));
+  assert.equal(await page.textContent("#forbidden"), fr["forbidden.text"]);
   assert.deepEqual(context.problems, []);
   await context.close();
 }

@@ -39,9 +39,10 @@ class ConsoleBrowserTest(DaemonTest):
         self.sink = SmtpSink().start()
         self.addCleanup(self.sink.stop)
         os.makedirs(self.data, exist_ok=True)
-        # Staff of three roles, each signing in with the harness's password.
+        # Staff of four roles, each signing in with the harness's password.
         self.tokens = {name: make_user(self.data, name, role) for name, role in
-                       (("ada", "admin"), ("olga", "privacy_officer"), ("sam", "support_agent"))}
+                       (("ada", "admin"), ("olga", "privacy_officer"), ("sam", "support_agent"),
+                        ("abe", "auditor"))}
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.daemon = self.start_daemon(
