@@ -3,6 +3,7 @@
 //   BASE_URL       the daemon, e.g. http://127.0.0.1:41234 (also its public_url)
 //   PASSWORD       the password of the staff users ada (admin), olga (privacy_officer), sam
 //                  (support_agent) and abe (auditor)
+//   ADMIN_TOKEN    an API token of ada, to sign in with instead of a password
 //   REQUEST_ID     a verified rectification request waiting in the queue
 //   ARTIFACTS_DIR  where screenshots go
 // Every console page is checked with axe-core (WCAG 2.1 A and AA) in en, de and fr, and in the
@@ -20,7 +21,7 @@ import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const { BASE_URL, PASSWORD, REQUEST_ID, REQUESTER, ARTIFACTS_DIR } = process.env;
+const { BASE_URL, PASSWORD, ADMIN_TOKEN, REQUEST_ID, REQUESTER, ARTIFACTS_DIR } = process.env;
 const LANGS = ["en", "de", "fr"];
 const PAGES = ["", "signin", `request?id=${REQUEST_ID}`, `person?kind=email&value=${encodeURIComponent(REQUESTER)}`,
   "suppressions", "imports", "import?id=imp_none", "outbox", "policy", "audit"];
@@ -318,6 +319,27 @@ const result = { checked: [] };
   await page.waitForSelector("#forbidden:not([hidden])");
   const fr = JSON.parse(readFileSync(new URL("../../web/console/i18n/fr.json", import.meta.url), "utf8"));
   assert.equal(await page.textContent("#forbidden"), fr["forbidden.text"]);
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+// --- signing in with an API token, behind its disclosure, by keyboard ------------------------
+{
+  const context = await newContext();
+  const page = await context.newPage();
+  await open(page, "/console/en/signin");
+  const m = await messagesOf(page);
+  await page.focus("#token-box summary");
+  await page.keyboard.press("Enter");
+  await page.fill("#token", "pd_not_a_token");
+  await page.press("#token", "Enter");
+  await page.waitForSelector("#token-error:not([hidden])");
+  assert.equal(await page.textContent("#token-error"), m["problem.invalid_credentials"]);
+  assert.equal(await page.getAttribute("#token", "aria-invalid"), "true");
+  await page.fill("#token", ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${BASE_URL}/console/en/`), page.press("#token", "Enter")]);
+  await page.waitForSelector("body[data-ready=true]");
+  assert.equal(await page.textContent("#who-name"), "ada");
   assert.deepEqual(context.problems, []);
   await context.close();
 }

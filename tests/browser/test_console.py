@@ -98,6 +98,7 @@ class ConsoleBrowserTest(DaemonTest):
 
         shutil.rmtree(ARTIFACTS, ignore_errors=True)
         env = dict(os.environ, BASE_URL=self.base, ARTIFACTS_DIR=ARTIFACTS, PASSWORD=PASSWORD,
+                   ADMIN_TOKEN=self.tokens["ada"],
                    REQUEST_ID=request_id, REQUESTER=REQUESTER)
         proc = subprocess.run([node, os.path.join(HERE, "console.mjs")], cwd=HERE, env=env,
                               capture_output=True, text=True, timeout=170)
