@@ -262,6 +262,9 @@ const result = { checked: [] };
   }
   assert.equal(await page.textContent("#r-state"), m["state.completed"]);
   assert.equal(await page.isVisible("#actions"), false);
+  // The form is gone with nothing left to do: the keyboard goes on from the message.
+  await page.waitForFunction(() => document.activeElement.id === "notice");
+  assert.equal(await page.textContent("#notice"), m["done.transition"].replace("{state}", m["state.completed"]));
   // The timeline shows the extension with its reason and the completion, by olga.
   const steps = await page.$$eval("#timeline-list tbody tr", (rows) =>
     rows.map((r) => [...r.children].map((c) => c.textContent)));

@@ -81,8 +81,12 @@ function pageError(code) {
   box.focus();
 }
 
-function notice(text) {
-  $("#notice").textContent = text;
+// A status message above the page's content. `focus`: after an action whose form may have
+// gone, the keyboard continues from the message rather than from the top of the page.
+function notice(text, focus = false) {
+  const box = $("#notice");
+  box.textContent = text;
+  if (focus) box.focus();
 }
 
 // --- building the DOM -------------------------------------------------------------------------
@@ -337,7 +341,7 @@ const pages = {
       clearErrors(actionForm, actionErrors);
       actionForm.reset();
       await refresh();
-      notice(fill(msg("done.transition"), { state: label("state", r.data.state) }));
+      notice(fill(msg("done.transition"), { state: label("state", r.data.state) }), true);
     });
 
     const extendForm = $("#extend-form");
@@ -357,7 +361,7 @@ const pages = {
       clearErrors(extendForm, extendErrors);
       extendForm.reset();
       await refresh();
-      notice(fill(msg("done.extend"), { date: dayText(r.data.due_at) }));
+      notice(fill(msg("done.extend"), { date: dayText(r.data.due_at) }), true);
     });
 
     async function refresh() {
