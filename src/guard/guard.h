@@ -151,6 +151,8 @@ struct GuardStats {
   size_t rules = 0;
   size_t anchor_words = 0;
   size_t anchor_bytes = 0;
+  // Patterns whose anchors came worked out with the precompiled databases.
+  size_t anchors_precomputed = 0;
 };
 
 class Guard {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -221,8 +222,12 @@ TEST_F(GuardTest, BuiltInDatabaseStaysSmall) {
 }
 
 TEST_F(GuardTest, BuiltInDatabasesComeCompiledWithTheBinary) {
-  // privacyd and this test binary link the databases the build compiled (CMakeLists.txt).
-  EXPECT_TRUE(guard_->stats().precompiled);
+  // privacyd and this test binary link the databases the build compiled (CMakeLists.txt), with
+  // the anchors of every rule of the two-stage scan.
+  GuardStats stats = guard_->stats();
+  EXPECT_TRUE(stats.precompiled);
+  EXPECT_GT(stats.anchored_rules, 100u);
+  EXPECT_GE(stats.anchors_precomputed, stats.anchored_rules);
 }
 
 TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
@@ -241,6 +246,12 @@ TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
   auto loaded = Guard::Create(options);
   ASSERT_TRUE(loaded.ok());
   EXPECT_TRUE((*loaded)->stats().precompiled);
+  // The anchors come with the blob, and are the ones worked out from scratch.
+  EXPECT_EQ((*compiled)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*loaded)->stats().anchors_precomputed, 1u);  // the rule
+  EXPECT_EQ((*loaded)->stats().anchored_rules, (*compiled)->stats().anchored_rules);
+  EXPECT_EQ((*loaded)->stats().anchor_words, (*compiled)->stats().anchor_words);
+  EXPECT_EQ((*loaded)->stats().anchor_bytes, (*compiled)->stats().anchor_bytes);
   std::string text = "SSN 078-05-1121, I have asthma; BSN 111222333, mail a@example.org";
   std::vector<Finding> expected = (*compiled)->Scan(text, TypeSet::All());
   EXPECT_EQ(expected.size(), 4u);  // SSN, HEALTH, BSN, EMAIL
@@ -256,11 +267,40 @@ TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
     ASSERT_TRUE(guard.ok());
     EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), expected);
   }
+  // A damaged anchor is never used: the memo is checked by its hash.
+  std::string word_damaged = *blob;
+  size_t asthma = word_damaged.find("asthma");
+  // The memo follows the format line and its own length (vectorscan_guard.cc, kBlobMagic).
+  const size_t memo_at = word_damaged.find('\n') + 1 + sizeof(uint64_t);
+  uint64_t memo_bytes = 0;
+  std::memcpy(&memo_bytes, word_damaged.data() + memo_at - sizeof(uint64_t), sizeof memo_bytes);
+  ASSERT_GT(asthma, memo_at);
+  ASSERT_LT(asthma, memo_at + memo_bytes) << "the anchor word, in the memo";
+  ASSERT_NE(asthma, std::string::npos);
+  word_damaged[asthma] = 'X';
+  options.precompiled = word_damaged;
+  auto guard = Guard::Create(options);
+  ASSERT_TRUE(guard.ok());
+  EXPECT_EQ((*guard)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), expected);
   options.precompiled = *blob;
   options.lexicons[0].text += "exclude: [flu shot]\n";
   auto other = Guard::Create(options);
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE((*other)->stats().precompiled);
+  // The excluded phrase changes no rule: the anchors still fit.
+  EXPECT_EQ((*other)->stats().anchors_precomputed, 1u);
+  // A changed rule does not: its anchors are worked out again, and the new word is found.
+  std::string changed = options.lexicons[0].text;
+  changed.replace(changed.find("[asthma, flu]"), 13, "[asthma, flu, gout]");
+  options.lexicons[0].text = changed;
+  auto rebuilt = Guard::Create(options);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ((*rebuilt)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*rebuilt)->stats().anchored_rules, 1u);
+  auto gout = (*rebuilt)->Scan("I have gout", TypeSet::All());
+  ASSERT_EQ(gout.size(), 1u);
+  EXPECT_EQ(gout[0].type, FindingType::kHealth);
 }
 
 TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {

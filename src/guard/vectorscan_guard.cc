@@ -12,6 +12,7 @@
 #include <phonenumbers/phonenumbermatch.h>
 #include <phonenumbers/phonenumbermatcher.h>
 #include <phonenumbers/phonenumberutil.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -466,6 +467,40 @@ bool AnchorRule(const std::string& pattern,
   return true;
 }
 
+// The two-stage plan of a set of lexicons: whether each pattern offered for anchoring, in
+// order, was anchored, and the anchors of them all, merged. Working it out is most of the time
+// it takes to build the guard, so the precompiled blob carries it (VectorscanGuard::Serialize),
+// under `key`: the SHA-256 of the phrase limit and the patterns in order.
+struct AnchorPlan {
+  std::string key;
+  std::vector<uint8_t> anchored;
+  std::vector<internal::Anchor> anchors;
+};
+
+// Hashes the patterns of a plan as they are offered.
+class PlanHasher {
+ public:
+  PlanHasher() {
+    crypto_hash_sha256_init(&state_);
+    Add(std::to_string(kMaxRulePhrases));
+  }
+  void Add(std::string_view pattern) {
+    uint64_t length = pattern.size();
+    crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(&length),
+                              sizeof length);
+    crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(pattern.data()),
+                              pattern.size());
+  }
+  std::string Final() {
+    std::string out(crypto_hash_sha256_BYTES, '\0');
+    crypto_hash_sha256_final(&state_, reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+  }
+
+ private:
+  crypto_hash_sha256_state state_;
+};
+
 class VectorscanGuard final : public Guard {
  public:
   VectorscanGuard() = default;
@@ -480,6 +515,11 @@ class VectorscanGuard final : public Guard {
     }
   }
 
+  // Before Init: work the anchor plan out even when the blob carries one.
+  void IgnorePlan() { use_plan_ = false; }
+
+  // Builds the guard. False, with the guard half-built, when the precompiled blob's anchor plan
+  // turns out to be of other patterns: build a new guard with IgnorePlan().
   Result<bool> Init(const GuardOptions& options) {
     auto started = std::chrono::steady_clock::now();
     std::vector<LexiconSource> sources =
@@ -495,10 +535,28 @@ class VectorscanGuard final : public Guard {
     std::vector<PatternSpec> contexts, cues, excludes, windowed;
     two_stage_ = options.two_stage_lexicons;
     std::map<std::pair<std::string, bool>, internal::Anchor> anchors;
+    std::string_view precompiled = options.precompiled;
+    if (precompiled.empty() && options.lexicons.empty() && &kGuardPrecompiled != nullptr) {
+      precompiled = kGuardPrecompiled;
+    }
+    // A plan from the blob is followed as long as it fits; whether it was the plan of exactly
+    // these patterns is known at the end (else the caller builds again without it).
+    const std::optional<AnchorPlan> known =
+        two_stage_ && use_plan_ ? ReadAnchorPlan(precompiled) : std::nullopt;
+    PlanHasher hasher;
+    bool followed = known.has_value();
+    auto anchor_rule = [&](const std::string& pattern) {
+      hasher.Add(pattern);
+      const size_t next = plan_.anchored.size();
+      followed = followed && next < known->anchored.size();
+      bool anchored = followed ? known->anchored[next] != 0 : AnchorRule(pattern, anchors);
+      plan_.anchored.push_back(anchored);
+      return anchored;
+    };
     for (const Lexicon& lexicon : lexicons_) {
       for (const LexiconRule& rule : lexicon.rules) {
         // In two stages, a rule whose every phrase has an anchor is scanned around them only.
-        bool anchored = two_stage_ && AnchorRule(rule.pattern, anchors);
+        bool anchored = two_stage_ && anchor_rule(rule.pattern);
         (anchored ? windowed : specs)
             .push_back({rule.pattern,
                         kWords,
@@ -531,7 +589,7 @@ class VectorscanGuard final : public Guard {
         };
         if (shapeless && !listed(specs) && !listed(windowed)) {
           // In two stages, they are words like the rules' anchors, looked for in the windows.
-          bool anchored = two_stage_ && AnchorRule(context.pattern, anchors);
+          bool anchored = two_stage_ && anchor_rule(context.pattern);
           (anchored ? windowed : specs)
               .push_back(
                   {context.pattern,
@@ -558,18 +616,23 @@ class VectorscanGuard final : public Guard {
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
     for (const PatternSpec& spec : windowed) window_patterns_.push_back(spec.info);
     if (two_stage_) {
-      std::vector<internal::Anchor> list;
-      for (auto& [word, anchor] : anchors) list.push_back(std::move(anchor));
-      anchors_ = internal::AnchorIndex(list);
+      plan_.key = hasher.Final();
+      if (known) {
+        if (!followed || plan_.anchored.size() != known->anchored.size() ||
+            plan_.key != known->key) {
+          return false;  // the plan of other patterns
+        }
+        plan_.anchors = known->anchors;
+        stats_.anchors_precomputed = plan_.anchored.size();
+      } else {
+        for (auto& [word, anchor] : anchors) plan_.anchors.push_back(std::move(anchor));
+      }
+      anchors_ = internal::AnchorIndex(plan_.anchors);
       stats_.rules = rules_.size();
       stats_.anchor_words = anchors_.size();
       stats_.anchor_bytes = anchors_.bytes();
     }
     std::string key = DatabaseKey({&specs, &windowed, &ordinary, &contexts, &cues, &excludes});
-    std::string_view precompiled = options.precompiled;
-    if (precompiled.empty() && options.lexicons.empty() && &kGuardPrecompiled != nullptr) {
-      precompiled = kGuardPrecompiled;
-    }
     stats_.precompiled = !precompiled.empty() && Load(precompiled, key);
     if (!stats_.precompiled) {
       for (auto [list, widths] : {std::pair{&specs, &widths_},
@@ -620,8 +683,26 @@ class VectorscanGuard final : public Guard {
   // The compiled databases and pattern widths, serialized (format: Load).
   Result<std::string> Serialize() const {
     std::string blob(kBlobMagic);
-    blob += key_;
     auto put = [&](uint64_t v) { blob.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    // The anchor plan, first, with its length and its hash (a damaged anchor would silently
+    // narrow what the windows find): read before the database key is known (ReadAnchorPlan).
+    std::string plan;
+    auto put_plan = [&](uint64_t v) { plan.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    plan += plan_.key;
+    put_plan(plan_.anchored.size());
+    plan.append(plan_.anchored.begin(), plan_.anchored.end());
+    put_plan(plan_.anchors.size());
+    for (const internal::Anchor& anchor : plan_.anchors) {
+      put_plan(anchor.word.size());
+      plan += anchor.word;
+      put_plan((uint64_t{anchor.exact} << 16) | (uint64_t{anchor.spaces_before} << 8) |
+               anchor.spaces_after);
+    }
+    std::string hash = Sha256(plan);
+    put(hash.size() + plan.size());
+    blob += hash;
+    blob += plan;
+    blob += key_;
     for (const hs_database_t* database :
          {database_, window_, ordinary_, contexts_, cues_, excludes_}) {
       if (database == nullptr) {
@@ -741,7 +822,9 @@ class VectorscanGuard final : public Guard {
     std::string_view validator;
   };
 
-  static constexpr std::string_view kBlobMagic = "privacyd-guard-2\n";
+  // Format: the magic, the anchor plan (its byte length, hash and content, ReadAnchorPlan), the
+  // database key, each database (length, bytes), each list of widths (count, pairs).
+  static constexpr std::string_view kBlobMagic = "privacyd-guard-3\n";
 
   // Whether `types` holds a type the windows can find: a special category (the lexicon rules)
   // or an identifier found from its context words alone.
@@ -770,12 +853,57 @@ class VectorscanGuard final : public Guard {
     return Sha256(input);
   }
 
+  // The anchor plan of a blob written by Serialize(), or nullopt when there is no blob, it is of
+  // another format, or it is damaged (the plan is then worked out).
+  static std::optional<AnchorPlan> ReadAnchorPlan(std::string_view blob) {
+    if (blob.substr(0, kBlobMagic.size()) != kBlobMagic) return std::nullopt;
+    blob.remove_prefix(kBlobMagic.size());
+    auto get = [&](uint64_t& v) {
+      if (blob.size() < sizeof v) return false;
+      std::memcpy(&v, blob.data(), sizeof v);
+      blob.remove_prefix(sizeof v);
+      return true;
+    };
+    uint64_t bytes = 0;
+    const size_t hash_size = crypto_hash_sha256_BYTES;
+    if (!get(bytes) || bytes > blob.size() || bytes < 2 * hash_size) return std::nullopt;
+    blob = blob.substr(0, bytes);
+    if (Sha256(blob.substr(hash_size)) != blob.substr(0, hash_size)) return std::nullopt;
+    blob.remove_prefix(hash_size);
+    AnchorPlan plan;
+    plan.key = std::string(blob.substr(0, hash_size));
+    blob.remove_prefix(hash_size);
+    uint64_t count = 0;
+    if (!get(count) || count > blob.size()) return std::nullopt;
+    plan.anchored.assign(blob.begin(), blob.begin() + static_cast<ptrdiff_t>(count));
+    blob.remove_prefix(count);
+    if (!get(count) || count > blob.size()) return std::nullopt;
+    plan.anchors.resize(count);
+    for (internal::Anchor& anchor : plan.anchors) {
+      uint64_t length = 0, packed = 0;
+      if (!get(length) || length > blob.size()) return std::nullopt;
+      anchor.word = std::string(blob.substr(0, length));
+      blob.remove_prefix(length);
+      if (!get(packed)) return std::nullopt;
+      anchor.exact = (packed >> 16) & 1;
+      anchor.spaces_before = static_cast<uint8_t>(packed >> 8);
+      anchor.spaces_after = static_cast<uint8_t>(packed);
+    }
+    if (!blob.empty()) return std::nullopt;
+    return plan;
+  }
+
   // Loads databases and widths serialized by Serialize() for `key`. False, with nothing loaded,
   // when the blob is for other patterns, another Vectorscan or another CPU, or damaged: the
   // caller compiles instead.
   bool Load(std::string_view blob, const std::string& key) {
     if (blob.substr(0, kBlobMagic.size()) != kBlobMagic) return false;
     blob.remove_prefix(kBlobMagic.size());
+    uint64_t memo_bytes = 0;
+    if (blob.size() < sizeof memo_bytes) return false;
+    std::memcpy(&memo_bytes, blob.data(), sizeof memo_bytes);
+    if (memo_bytes > blob.size() - sizeof memo_bytes) return false;
+    blob.remove_prefix(sizeof memo_bytes + memo_bytes);
     if (blob.substr(0, key.size()) != key) return false;
     blob.remove_prefix(key.size());
     auto get = [&](uint64_t& v) {
@@ -1255,6 +1383,8 @@ class VectorscanGuard final : public Guard {
   std::vector<PatternInfo> patterns_;
   std::vector<uint64_t> context_masks_;
   std::string key_;
+  AnchorPlan plan_;            // of the two-stage scan, for Serialize()
+  bool use_plan_ = true;       // false: the blob's plan was for other patterns; work it out
   std::vector<Width> widths_;  // of the main database's patterns
   // Two stages: the anchored rules' database, scanned in windows, and its anchors.
   bool two_stage_ = true;
@@ -1302,6 +1432,12 @@ Result<std::unique_ptr<Guard>> Guard::Create(const GuardOptions& options) {
   });
   auto guard = std::make_unique<VectorscanGuard>();
   auto ok = guard->Init(options);
+  if (ok.ok() && !*ok) {
+    // The blob's anchor plan was for other patterns: without it.
+    guard = std::make_unique<VectorscanGuard>();
+    guard->IgnorePlan();
+    ok = guard->Init(options);
+  }
   if (!ok.ok()) return ok.error();
   return std::unique_ptr<Guard>(std::move(guard));
 }
