@@ -131,6 +131,29 @@ Result<RequestEvidence> RequestEvidenceBuilder::Build(const Principal& staff, co
       out.package_purged_at = entry.time;
     }
   }
+  // Mail still to go out, or that never did: its job, not yet done.
+  std::vector<JobRecord> jobs;
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(jobs, tx.ListJobsWithKeyPrefix(RequestMailKeyPrefix(id), kAuditPage));
+    return Ok();
+  }));
+  for (const JobRecord& job : jobs) {
+    if (job.state == JobState::kDone) continue;
+    json payload = json::parse(job.payload, nullptr, false);
+    if (!payload.is_object()) continue;
+    const std::string to = payload.value("to", "");
+    EvidenceMail mail;
+    mail.template_name = payload.value("template", "");
+    mail.recipient = to == "requester" ? "the person" : to.substr(0, to.find(':'));
+    mail.message_id = payload.value("message_id", "") + "@" + mail_domain_;
+    mail.state = job.state == JobState::kDead      ? "failed"
+                 : job.state == JobState::kRunning ? "sending"
+                                                   : "queued";
+    mail.queued_at = job.created_at;
+    mail.attempts = job.attempts;
+    mail.error = job.last_error.substr(0, job.last_error.find(':'));
+    out.mail.push_back(std::move(mail));
+  }
   const Micros now = clock_.Now();
   out.deadline = {out.request.received_at, out.request.original_due_at, out.request.due_at,
                   out.request.extended,    out.request.closed_at,       ""};
@@ -188,10 +211,17 @@ std::string EvidenceJson(const RequestEvidence& e) {
   }
   json mail = json::array();
   for (const auto& m : e.mail) {
-    mail.push_back({{"sent_at", FormatRfc3339(m.sent_at)},
-                    {"template", m.template_name},
-                    {"recipient", m.recipient},
-                    {"message_id", m.message_id}});
+    json item = {{"state", m.state},
+                 {"sent_at", m.sent_at != 0 ? json(FormatRfc3339(m.sent_at)) : json(nullptr)},
+                 {"template", m.template_name},
+                 {"recipient", m.recipient},
+                 {"message_id", m.message_id}};
+    if (m.state != "sent") {
+      item["queued_at"] = FormatRfc3339(m.queued_at);
+      item["attempts"] = m.attempts;
+      if (!m.error.empty()) item["error"] = m.error;
+    }
+    mail.push_back(std::move(item));
   }
   json downloads = json::array();
   for (Micros t : e.downloads) downloads.push_back(FormatRfc3339(t));
@@ -328,15 +358,20 @@ std::string EvidenceHtml(const RequestEvidence& e) {
     h += "\n";
   }
 
-  h += "<h2>Mail sent</h2>\n";
+  h += "<h2>Mail</h2>\n";
   if (e.mail.empty()) {
     h += "<p>None.</p>\n";
   } else {
-    h += "<table><thead><tr><th>Sent</th><th>Template</th><th>To</th><th>Message-ID</th></tr>"
-         "</thead><tbody>";
+    h += "<table><thead><tr><th>State</th><th>Sent</th><th>Template</th><th>To</th>"
+         "<th>Message-ID</th></tr></thead><tbody>";
     for (const auto& m : e.mail) {
-      h += "<tr>" + Cell(FormatRfc3339(m.sent_at)) + Cell(m.template_name) + Cell(m.recipient) +
-           Cell("<" + m.message_id + ">") + "</tr>";
+      std::string state = m.state;
+      if (m.state != "sent") {
+        state += " (queued " + FormatRfc3339(m.queued_at) + ", " + std::to_string(m.attempts) +
+                 " attempts" + (m.error.empty() ? "" : ", " + m.error) + ")";
+      }
+      h += "<tr>" + Cell(state) + Cell(m.sent_at != 0 ? FormatRfc3339(m.sent_at) : "") +
+           Cell(m.template_name) + Cell(m.recipient) + Cell("<" + m.message_id + ">") + "</tr>";
     }
     h += "</tbody></table>\n";
   }

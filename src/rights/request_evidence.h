@@ -70,10 +70,16 @@ struct EvidenceFinding {
 };
 
 struct EvidenceMail {
-  Micros sent_at = 0;
+  Micros sent_at = 0;  // 0 until sent
   std::string template_name;
   std::string recipient;   // "the person", "dpo", "tenant"
   std::string message_id;  // the Message-ID header, without angle brackets
+  // "sent"; "queued" or "sending" (still to go out); "failed" (a dead letter: every attempt
+  // failed, see the outbox).
+  std::string state = "sent";
+  Micros queued_at = 0;  // for mail not sent
+  int attempts = 0;      // for mail not sent
+  std::string error;     // the code of the last failure, or ""
 };
 
 struct EvidenceDeadline {

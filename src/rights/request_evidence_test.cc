@@ -3,11 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include "crypto/sealing.h"
 #include "crypto/secret.h"
 #include "guard/guard.h"
+#include "jobs/job_queue.h"
 #include "rights/access_package.h"
 #include "rights/request_mail.h"
 #include "rights/rights_fixture.h"
@@ -34,13 +33,18 @@ class RequestEvidenceTest : public testing::FulfilmentFixture {
                                                          clock_, "mail.example.com");
   }
 
-  // Sends every request mail queued since the last call through the fake transport.
+  // Runs every due request mail job through the fake transport, as the job runner does: sent,
+  // the job is done; refused, it is tried again later, or is dead after its last attempt.
   void SendMail() {
-    auto jobs = *ReadValue<std::vector<JobRecord>>(
-        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
-    for (const auto& job : jobs) {
-      if (job.kind != kRequestMailJob || !sent_jobs_.insert(job.id).second) continue;
-      ASSERT_TRUE(mail_->Send(job).ok());
+    JobQueue queue(*store_, clock_, random_);
+    for (;;) {
+      auto claimed = queue.Claim({kRequestMailJob}, "test", kHour);
+      ASSERT_TRUE(claimed.ok());
+      if (!claimed->job) return;
+      Status sent = mail_->Send(*claimed->job);
+      Status recorded = sent.ok() ? queue.Complete(*claimed->job, "test")
+                                  : queue.Fail(*claimed->job, "test", sent.error());
+      ASSERT_TRUE(recorded.ok());
     }
   }
 
@@ -69,7 +73,6 @@ class RequestEvidenceTest : public testing::FulfilmentFixture {
   testing::FakeMailTransport transport_;
   std::unique_ptr<RequestMail> mail_;
   std::unique_ptr<RequestEvidenceBuilder> evidence_;
-  std::set<int64_t> sent_jobs_;
 };
 
 TEST_F(RequestEvidenceTest, AnErasureWithStatutoryRetentionShowsEveryStepWhatWasKeptAndWhy) {
@@ -201,10 +204,44 @@ TEST_F(RequestEvidenceTest, AnAccessRequestListsTheCategoriesPackedAndTheDownloa
                                             {"user.contact.organization", 1},
                                             {"user.content.private", 1},
                                             {"user.name", 1}}));
-  ASSERT_EQ(e->mail.size(), 1u);
+  // The code went out; the answer is still queued, and says so.
+  ASSERT_EQ(e->mail.size(), 2u);
   EXPECT_EQ(e->mail[0].template_name, "one_time_code");
+  EXPECT_EQ(e->mail[0].state, "sent");
+  EXPECT_EQ(e->mail[1].template_name, "request_completed");
+  EXPECT_EQ(e->mail[1].state, "queued");
+  EXPECT_EQ(e->mail[1].sent_at, 0);
+  EXPECT_EQ(e->mail[1].attempts, 0);
   EXPECT_EQ(e->downloads.size(), 1u);
   EXPECT_EQ(e->deadline.status, "met");
+}
+
+TEST_F(RequestEvidenceTest, MailThatNeverWentOutIsListedAsFailedWithItsError) {
+  Erika();
+  const std::string id = Started({"restriction"}, "erika@qzx.example");
+  ASSERT_TRUE(service_->Transition(kOfficer, id, "complete", "", "").ok());
+  transport_.FailNext(Error(ErrorKind::kUnavailable, "smtp_rejected", "550 mailbox unavailable"),
+                      100);
+  for (int attempt = 0; attempt < JobQueue::kDefaultMaxAttempts; ++attempt) {
+    SendMail();
+    clock_.Advance(2 * kHour);  // past the longest backoff
+  }
+  auto e = evidence_->Build(kOfficer, id, "json", "");
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->mail.size(), 1u);
+  const EvidenceMail& m = e->mail[0];
+  EXPECT_EQ(m.template_name, "request_completed");
+  EXPECT_EQ(m.recipient, "the person");
+  EXPECT_EQ(m.state, "failed");
+  EXPECT_EQ(m.attempts, JobQueue::kDefaultMaxAttempts);
+  EXPECT_EQ(m.error, "smtp_rejected");
+  json doc = json::parse(EvidenceJson(*e));
+  EXPECT_EQ(doc["mail"][0]["state"], "failed");
+  EXPECT_EQ(doc["mail"][0]["sent_at"], nullptr);
+  EXPECT_EQ(doc["mail"][0]["error"], "smtp_rejected");
+  EXPECT_EQ(doc["mail"][0]["message_id"], m.message_id);
+  const std::string html = EvidenceHtml(*evidence_->Build(kOfficer, id, "html", ""));
+  EXPECT_NE(html.find("failed (queued "), std::string::npos);
 }
 
 TEST_F(RequestEvidenceTest, TheDeadlineIsOverdueWhenOpenPastItAndMissedWhenClosedAfterIt) {

@@ -273,7 +273,8 @@ Status RequestService::QueueMail(Tx& tx, const RequestRecord& r, const std::stri
   job.payload = json{{"message_id", message_id},  {"request", r.id},        {"to", to},
                      {"template", template_name}, {"language", r.language}, {"vars", ToHex(sealed)}}
                     .dump();
-  job.dedupe_key = "requests.mail:" + message_id;
+  // Keyed by the request, so that its evidence finds the mail not sent yet (or never).
+  job.dedupe_key = RequestMailKeyPrefix(r.id) + message_id;
   job.run_at = now;
   job.created_at = now;
   job.updated_at = now;

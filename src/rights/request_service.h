@@ -67,6 +67,10 @@ inline constexpr char kRequestMailJob[] = "requests.mail";
 inline constexpr char kRequestPurgeJob[] = "requests.purge_unverified";
 inline constexpr char kRequestPackagePurgeJob[] = "requests.purge_package";
 inline constexpr char kRequestTransferJob[] = "requests.transfer";
+// The start of the dedupe key of every kRequestMailJob of a request.
+inline std::string RequestMailKeyPrefix(const std::string& request_id) {
+  return std::string(kRequestMailJob) + ":" + request_id + ":";
+}
 // The purpose of request codes (verify/one_time_codes.h).
 inline constexpr char kRequestCodePurpose[] = "request";
 // Meta entry counting the unverified requests purged (all that is left of them).

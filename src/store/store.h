@@ -553,6 +553,9 @@ class Tx {
   virtual Result<std::vector<JobRecord>> ListJobsOfKinds(const std::vector<std::string>& kinds,
                                                          std::optional<JobState> state,
                                                          int64_t after_id, int limit) = 0;
+  // Jobs whose dedupe key starts with `prefix` (not empty), in id order, at most `limit`.
+  virtual Result<std::vector<JobRecord>> ListJobsWithKeyPrefix(const std::string& prefix,
+                                                               int limit) = 0;
   virtual Result<int64_t> CountJobs(JobState state) = 0;
 
   // Idempotency keys.

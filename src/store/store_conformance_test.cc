@@ -216,6 +216,38 @@ TEST_P(StoreConformance, JobsAreListedByKindStateAndCursor) {
       ErrorKind::kInvalidArgument, "invalid_job_kinds"));
 }
 
+TEST_P(StoreConformance, JobsAreListedByThePrefixOfTheirKey) {
+  ASSERT_TRUE(IsOk(store_->Write([](Tx& tx) -> Status {
+    for (const char* key :
+         {"requests.mail:req_1:a", "requests.mail:req_12:b", "requests.mail:req_1:c",
+          "requests.mail:req_2:d", "", "requests.mail;x"}) {
+      JobRecord job = Job("requests.mail", kT0);
+      job.dedupe_key = key;
+      PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(job)));
+    }
+    return Ok();
+  })));
+  auto keys = [&](const std::string& prefix, int limit) {
+    std::vector<std::string> out;
+    auto jobs = ReadValue<std::vector<JobRecord>>(
+        *store_, [&](Tx& tx) { return tx.ListJobsWithKeyPrefix(prefix, limit); });
+    EXPECT_TRUE(IsOk(jobs));
+    for (const auto& j : *jobs) out.push_back(j.dedupe_key);
+    return out;
+  };
+  EXPECT_EQ(keys("requests.mail:req_1:", 10),
+            (std::vector<std::string>{"requests.mail:req_1:a", "requests.mail:req_1:c"}));
+  EXPECT_EQ(keys("requests.mail:req_1", 10),
+            (std::vector<std::string>{"requests.mail:req_1:a", "requests.mail:req_12:b",
+                                      "requests.mail:req_1:c"}));
+  EXPECT_EQ(keys("requests.mail:", 2),
+            (std::vector<std::string>{"requests.mail:req_1:a", "requests.mail:req_12:b"}));
+  EXPECT_TRUE(keys("requests.mail:req_3", 10).empty());
+  EXPECT_TRUE(
+      IsError(store_->Read([](Tx& tx) { return StatusOf(tx.ListJobsWithKeyPrefix("", 10)); }),
+              ErrorKind::kInvalidArgument, "invalid_job_key"));
+}
+
 TEST_P(StoreConformance, ASubjectIsFoundByIdentityAndItsEarliestSuppressionInOneLookup) {
   SubjectRecord subject = Subject("sub_1");
   subject.regime = "gdpr";

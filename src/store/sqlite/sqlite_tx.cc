@@ -1250,6 +1250,32 @@ Result<std::vector<JobRecord>> SqliteTx::ListJobsOfKinds(const std::vector<std::
   }
 }
 
+Result<std::vector<JobRecord>> SqliteTx::ListJobsWithKeyPrefix(const std::string& prefix,
+                                                               int limit) {
+  PD_RETURN_IF_ERROR(CheckLimit(limit));
+  if (prefix.empty()) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_job_key", "give a dedupe key prefix");
+  }
+  // A range over the dedupe key index: every key >= prefix and < prefix with its last byte
+  // raised (the keys are text; a last byte of 0xff has nothing above it within the prefix).
+  std::string above = prefix;
+  while (!above.empty() && static_cast<unsigned char>(above.back()) == 0xff) above.pop_back();
+  if (!above.empty()) above.back() = static_cast<char>(above.back() + 1);
+  std::string sql = Sql("SELECT ", kJobCols, " FROM jobs WHERE dedupe_key >= ?") +
+                    (above.empty() ? "" : " AND dedupe_key < ?") + " ORDER BY id LIMIT ?";
+  PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(sql));
+  q.Text(prefix);
+  if (!above.empty()) q.Text(above);
+  q.Int(limit);
+  std::vector<JobRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    PD_ASSIGN_OR_RETURN(JobRecord job, ReadJob(q));
+    out.push_back(std::move(job));
+  }
+}
+
 Result<std::vector<JobRecord>> SqliteTx::ListJobs(std::optional<JobState> state, int limit) {
   PD_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<JobRecord> out;

@@ -124,6 +124,8 @@ class SqliteTx final : public Tx {
   Result<std::vector<JobRecord>> ListJobsOfKinds(const std::vector<std::string>& kinds,
                                                  std::optional<JobState> state, int64_t after_id,
                                                  int limit) override;
+  Result<std::vector<JobRecord>> ListJobsWithKeyPrefix(const std::string& prefix,
+                                                       int limit) override;
   Result<int64_t> CountJobs(JobState state) override;
 
   Result<std::optional<IdempotencyRecord>> InsertIdempotencyKey(
