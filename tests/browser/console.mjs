@@ -273,6 +273,9 @@ const result = { checked: [] };
   assert.equal(await page.getAttribute("#evidence-print", "href"),
     `/v1/admin/requests/${REQUEST_ID}/evidence?format=html`);
   assert.equal(await page.textContent("#v-deadline"), m["deadline.met"]);
+  // The code mail of the verification, sent, in the evidence's mail.
+  const codeMail = page.locator("#evidence-mail tbody tr", { has: page.locator('code:text-is("one_time_code")') });
+  assert.equal(await codeMail.locator("td:nth-child(2)").textContent(), m["mail.sent"]);
   await axe(page, "the completed request");
   await shot(page, "en-request-done.png");
 

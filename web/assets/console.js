@@ -433,8 +433,12 @@ const pages = {
             counts(f.categories) || msg("none")]))
         : "");
       $("#evidence-mail").replaceChildren(ev.mail.length
-        ? table(msg("mail.caption"), ["template", "sent", "recipient"],
-          ev.mail.map((m) => [code(m.template), moment(m.sent_at), label("recipient", m.recipient)]))
+        ? table(msg("mail.caption"), ["template", "state", "sent", "recipient", "error"],
+          ev.mail.map((m) => [code(m.template),
+            // A dead letter: every attempt failed. In words, not colour alone.
+            m.state === "failed" ? el("strong", { class: "flag overdue" }, label("mail", m.state)) : label("mail", m.state ?? "sent"),
+            moment(m.sent_at), label("recipient", m.recipient),
+            m.error ? `${m.error} (${m.attempts})` : ""]))
         : "");
     }
   },
