@@ -85,21 +85,8 @@ std::optional<std::string> PromptPassword(Environment& env, const std::string& p
   return line;
 }
 
-// Runs `body` with the store and staff directory of the configured data directory.
-int WithStaff(Environment& env, const CommonOptions& common,
-              const std::function<int(StaffDirectory&)>& body) {
-  auto config = LoadConfig(common, env);
-  if (!config.ok()) return Fail(env, config.error());
-  auto store = OpenDataDirStore(*config, /*migrate=*/true);
-  if (!store.ok()) return Fail(env, store.error());
-  AuditLog audit(env.clock);
-  StaffDirectory staff(**store, audit, env.clock, env.random);
-  int code = body(staff);
-  (*store)->Close();
-  return code;
-}
-
-// The same, with the staff console's sessions.
+// Runs `body` with the staff directory and the staff console's sessions of the configured data
+// directory.
 int WithSessions(Environment& env, const CommonOptions& common,
                  const std::function<int(StaffDirectory&, StaffSessions&)>& body) {
   auto config = LoadConfig(common, env);
@@ -112,6 +99,13 @@ int WithSessions(Environment& env, const CommonOptions& common,
   int code = body(staff, sessions);
   (*store)->Close();
   return code;
+}
+
+// The same, with the staff directory only.
+int WithStaff(Environment& env, const CommonOptions& common,
+              const std::function<int(StaffDirectory&)>& body) {
+  return WithSessions(env, common,
+                      [&](StaffDirectory& staff, StaffSessions&) { return body(staff); });
 }
 
 void AddUserCommands(CLI::App& app, Environment& env, std::function<int()>& action) {

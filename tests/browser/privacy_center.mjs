@@ -8,7 +8,8 @@
 //                  whose notice mail brings an unsubscribe link (/u/) to open in the browser
 //   ARTIFACTS_DIR  where screenshots and the downloaded package go
 // Every page is checked with axe-core (WCAG 2.1 A and AA) in en, de and fr; the flows are an
-// access request (code from the mail, second confirmation, download), a complaint and the
+// access request (code from the mail, second confirmation, download), a complaint, a
+// portability request with the address of another service, and the
 // Preference Center. Waits are on selectors and responses only. Prints one JSON line with what
 // the Python side checks further (the package) and reports (page weight and timing).
 import { strict as assert } from "node:assert";
@@ -286,6 +287,42 @@ const result = { checked: [], performance: [] };
   assert.equal(await page.textContent("#s-rights"), m["right.complaint"]);
   assert.equal(await page.textContent("#s-state"), m["state.verified"]);
   await page.screenshot({ path: path.join(ARTIFACTS_DIR, "de-complaint-status.png"), fullPage: true });
+  assert.deepEqual(context.problems, []);
+  await context.close();
+}
+
+// --- portability to another service, in French: the address field, its error, the status ----
+{
+  const context = await newContext("fr-FR");
+  const page = await context.newPage();
+  const address = "lou@qzx.example";
+  await open(page, "/privacy/fr/request");
+  const m = await messagesOf(page);
+  // The field shows only with the right it belongs to.
+  assert.equal(await page.isVisible("#transfer_url"), false);
+  await page.check("#r-portability");
+  assert.equal(await page.isVisible("#transfer_url"), true);
+  await page.fill("#transfer_url", "http://import.example.net/in");
+  await page.fill("#email", address);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#transfer_url-error:not([hidden])");
+  assert.equal(await page.textContent("#transfer_url-error"), m["problem.invalid_transfer_url"]);
+  assert.equal(await page.getAttribute("#transfer_url", "aria-invalid"), "true");
+  await axe(page, "portability address with an error");
+  // An https address is taken; the status names the host the data will go to (the request
+  // stays open here, so nothing is sent anywhere).
+  await page.fill("#transfer_url", "https://import.example.net/in?from=privacyd");
+  const before = await mailCount();
+  await Promise.all([page.waitForURL(/request\/verify/), page.click("button[type=submit]")]);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.fill("#code", await codeFor(address, before));
+  await Promise.all([page.waitForURL(/request\/status/), page.click("#verify-form button[type=submit]")]);
+  await page.waitForSelector("#status:not([hidden])");
+  assert.equal(await page.textContent("#s-rights"), m["right.portability"]);
+  assert.equal(await page.isVisible("#s-transfer"), true);
+  assert.equal(await page.textContent("#s-transfer"), "import.example.net");
+  await axe(page, "status with a transfer address");
+  await page.screenshot({ path: path.join(ARTIFACTS_DIR, "fr-portability-status.png"), fullPage: true });
   assert.deepEqual(context.problems, []);
   await context.close();
 }

@@ -39,6 +39,7 @@ async function session() {
 const problemField = {
   invalid_identity: "email", invalid_country: "country", rights_required: "rights",
   complaint_with_other_rights: "rights", right_not_offered: "rights", invalid_code: "code",
+  invalid_transfer_url: "transfer_url", transfer_url_not_expected: "transfer_url",
   code_attempts_exhausted: "code",
 };
 
@@ -91,6 +92,11 @@ const date = (iso) => new Intl.DateTimeFormat(lang, { dateStyle: "long" }).forma
 const pages = {
   request() {
     const form = $("#request-form");
+    // Data to take elsewhere may also be sent straight to the other service.
+    const portability = $("#r-portability");
+    const toggle = () => show($("#transfer"), portability.checked);
+    portability.addEventListener("change", toggle);
+    toggle();
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const rights = [...form.querySelectorAll("input[name=rights]:checked")].map((i) => i.value);
@@ -101,7 +107,10 @@ const pages = {
       if (errors.length) return showErrors(form, errors);
       busy(form, true);
       const country = $("#country").value.trim().toUpperCase();
-      const r = await api("POST", "/v1/requests", { rights, email, country, language: lang });
+      const body = { rights, email, country, language: lang };
+      const transfer = $("#transfer_url").value.trim();
+      if (portability.checked && transfer) body.transfer_url = transfer;
+      const r = await api("POST", "/v1/requests", body);
       busy(form, false);
       if (!r.ok) return problem(form, r.code);
       location.assign(page("request/verify?id=" + encodeURIComponent(r.data.id)));
@@ -172,6 +181,8 @@ const pages = {
       show($("#withdraw"), open);
       const data = req.rights.includes("access") || req.rights.includes("portability");
       show($("#download"), data && ["completed", "partially_completed"].includes(req.state));
+      for (const el of document.querySelectorAll(".s-transfer")) show(el, !!req.transfer_host);
+      $("#s-transfer").textContent = req.transfer_host ?? "";
       if (req.download_until) {
         $("#download-until").textContent =
           msg("status.download.until").replace("{date}", date(req.download_until));
