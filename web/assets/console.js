@@ -463,7 +463,7 @@ const pages = {
     // the audit trail and the consent ledger.
     const source = (p) => ["point", "channel", "source", "actor", "import", "request_id", "purposes",
       "statement_version"].filter((k) => p && p[k] !== undefined && p[k] !== "")
-      .map((k) => `${msg("prov." + k)}: ${Array.isArray(p[k]) ? p[k].join(", ") : p[k]}`).join(" · ");
+      .map((k) => `${msg("prov." + k)}${msg("colon")}${Array.isArray(p[k]) ? p[k].join(", ") : p[k]}`).join(" · ");
     $("#s-attributes").replaceChildren(table(msg("attributes.caption"), ["name", "value", "source", "collected"],
       s.attributes.map((a) => [code(a.name), a.value, source(a.provenance), moment(a.created_at)]), { rowHeader: true }));
     const [consent, disclosures, requests] = await Promise.all([
@@ -540,7 +540,7 @@ const pages = {
     $("#i-finished").replaceChildren(moment(i.finished_at));
     $("#i-outcome").textContent = label("import", i.outcome) + (i.error ? ` (${i.error})` : "");
     $("#i-counts").textContent = ["rows", "merged", "added", "skipped", "refused"]
-      .map((k) => `${msg("col." + k)}: ${i[k]}`).join(", ");
+      .map((k) => `${msg("col." + k)}${msg("colon")}${i[k]}`).join(", ");
     $("#i-ignored").textContent = i.ignored_columns.length ? i.ignored_columns.join(", ") : msg("none");
     $("#i-exceptions").replaceChildren(i.exceptions.length
       ? table(msg("exceptions.caption"), ["line", "outcome", "subject", "reason", "errors"],
