@@ -1,5 +1,6 @@
-// Build step: builds the Privacy Center from web/ (src/web/web_build.h), compresses every file
-// with gzip and writes a C++ source defining the table of src/web/web_assets.h.
+// Build step: builds the Privacy Center and the staff console from web/ (src/web/web_build.h),
+// compresses every file with gzip and writes a C++ source defining the table of
+// src/web/web_assets.h.
 //
 //   privacyd_web_build WEB_DIR OUT.cc
 //

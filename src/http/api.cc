@@ -5,6 +5,7 @@
 #include "http/admin_routes.h"
 #include "http/collect_routes.h"
 #include "http/consent_routes.h"
+#include "http/console_routes.h"
 #include "http/console_session_routes.h"
 #include "http/disclosure_routes.h"
 #include "http/idempotency.h"
@@ -57,6 +58,8 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
   // The Privacy Center's session endpoints call the JSON routes through the complete router.
   AddPrivacyCenterRoutes(declared, {router, services.policy_versions, services.clock,
                                     services.random, services.public_url});
+  // The staff console's pages; its script calls the JSON routes with the staff session.
+  AddConsoleRoutes(declared);
 
   auto keys = std::make_shared<IdempotencyKeys>(services.store, services.clock, services.random);
   for (Route route : declared.routes()) {

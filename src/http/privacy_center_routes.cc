@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/markup.h"
-#include "http/accept_language.h"
 #include "http/privacy_session.h"
+#include "http/web_pages.h"
 #include "web/web_assets.h"
 #include "web/web_build.h"
 
@@ -15,64 +15,16 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kCsp[] =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-bool IsLanguage(const std::string& lang) {
-  for (const auto& l : WebLanguages()) {
-    if (l == lang) return true;
-  }
-  return false;
-}
-
 HttpResponse NotFound(const HttpRequest& request) {
   return ProblemResponse(Error(ErrorKind::kNotFound, "not_found",
                                "no Privacy Center page at this address; start at /privacy/"),
                          request.request_id);
-}
-
-// A stored file, compressed when the client takes gzip, with its validator.
-HttpResponse ServeFile(const HttpRequest& request, const WebAsset& asset) {
-  bool gzip = AcceptsGzip(request.Header("accept-encoding"));
-  // A strong validator names one representation: the compressed one gets its own.
-  std::string etag = "\"" + std::string(asset.hash) + (gzip ? "-gz\"" : "\"");
-  HttpResponse response;
-  response.content_type = std::string(asset.content_type);
-  response.headers.emplace_back("ETag", etag);
-  response.headers.emplace_back("Vary", "Accept-Encoding");
-  response.headers.emplace_back(
-      "Cache-Control", asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  AddPrivacyCenterSecurityHeaders(response);
-  std::string if_none_match = request.Header("if-none-match");
-  if (!if_none_match.empty() &&
-      (if_none_match.find(etag) != std::string::npos || if_none_match == "*")) {
-    response.status = 304;
-    return response;
-  }
-  if (gzip) {
-    response.headers.emplace_back("Content-Encoding", "gzip");
-    response.body = std::string(asset.gzip);
-  } else {
-    response.body = InflateWebAsset(asset);
-  }
-  return response;
-}
-
-HttpResponse Redirect(std::string location) {
-  HttpResponse response;
-  response.status = 303;
-  response.content_type = "text/plain; charset=utf-8";
-  response.headers.emplace_back("Location", std::move(location));
-  response.headers.emplace_back("Vary", "Accept-Language");
-  response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
 }
 
 // The part of a rendered statement between <main> and </main>.
@@ -110,39 +62,37 @@ class PrivacyCenter {
 
   // GET /privacy, /privacy/: to the language the browser prefers.
   HttpResponse Root(const HttpRequest& request) const {
-    std::string lang = NegotiateLanguage(request.Header("accept-language"), WebLanguages());
-    if (lang.empty()) lang = WebLanguages().front();
-    return Redirect("/privacy/" + lang + "/");
+    return SeeOther("/privacy/" + PreferredWebLanguage(request) + "/");
   }
 
   // GET /privacy/{lang}: the same page with its slash.
   HttpResponse LanguageRoot(const HttpRequest& request) const {
     const std::string& lang = request.path_params.at("lang");
-    if (!IsLanguage(lang)) return NotFound(request);
-    return Redirect("/privacy/" + lang + "/");
+    if (!IsWebLanguage(lang)) return NotFound(request);
+    return SeeOther("/privacy/" + lang + "/");
   }
 
   // GET /privacy/{lang}/..., the pages.
   HttpResponse Page(const HttpRequest& request, const std::string& path) const {
     const std::string& lang = request.path_params.at("lang");
-    if (!IsLanguage(lang)) return NotFound(request);
+    if (!IsWebLanguage(lang)) return NotFound(request);
     const WebAsset* asset = FindWebAsset(lang + "/" + path);
     if (asset == nullptr) return NotFound(request);
-    return ServeFile(request, *asset);
+    return ServeWebFile(request, *asset);
   }
 
   // GET /privacy/assets/{name}
   HttpResponse Asset(const HttpRequest& request) const {
     const WebAsset* asset = FindWebAsset("assets/" + request.path_params.at("name"));
     if (asset == nullptr || !asset->immutable) return NotFound(request);
-    return ServeFile(request, *asset);
+    return ServeWebFile(request, *asset);
   }
 
   // GET /privacy/{lang}/statement: the page with the statement rendered into it, in that
   // language, and the versions.
   HttpResponse Statement(const HttpRequest& request) const {
     const std::string& lang = request.path_params.at("lang");
-    if (!IsLanguage(lang)) return NotFound(request);
+    if (!IsWebLanguage(lang)) return NotFound(request);
     const WebAsset* asset = FindWebAsset(lang + "/statement");
     if (asset == nullptr) return NotFound(request);
     std::multimap<std::string, std::string> query = {{"lang", lang}};
@@ -178,7 +128,7 @@ class PrivacyCenter {
     response.headers.emplace_back("Cache-Control", "no-cache");
     response.headers.emplace_back("Content-Language", lang);
     response.headers.emplace_back("Vary", "Accept-Encoding");
-    AddPrivacyCenterSecurityHeaders(response);
+    AddPageSecurityHeaders(response);
     // The statement is most of the page's weight: compressed, it is a quarter.
     std::string compressed =
         AcceptsGzip(request.Header("accept-encoding")) ? GzipBytes(page) : std::string();
@@ -273,13 +223,13 @@ class PrivacyCenter {
     if (suffix == "/download" && response.status != 200 &&
         request.Header("sec-fetch-mode") == "navigate") {
       std::string lang = request.Query("lang").value_or("");
-      if (!IsLanguage(lang)) lang = WebLanguages().front();
+      if (!IsWebLanguage(lang)) lang = WebLanguages().front();
       std::string code = "download_not_available";
       json problem = json::parse(response.body, nullptr, false);
       for (const char* known : {"download_expired", "session_required", "request_not_found"}) {
         if (problem.is_object() && problem.value("code", "") == known) code = known;
       }
-      return Redirect("/privacy/" + lang + "/request/status?problem=" + code);
+      return SeeOther("/privacy/" + lang + "/request/status?problem=" + code);
     }
     return response;
   }
@@ -377,39 +327,6 @@ class PrivacyCenter {
 };
 
 }  // namespace
-
-bool AcceptsGzip(std::string_view accept_encoding) {
-  std::string value = Lower(accept_encoding);
-  size_t pos = 0;
-  while (pos <= value.size()) {
-    size_t end = value.find(',', pos);
-    if (end == std::string::npos) end = value.size();
-    std::string item = value.substr(pos, end - pos);
-    size_t semi = item.find(';');
-    std::string coding = item.substr(0, semi);
-    coding.erase(0, coding.find_first_not_of(" \t"));
-    coding.erase(coding.find_last_not_of(" \t") + 1);
-    if (coding == "gzip" || coding == "x-gzip") {
-      if (semi == std::string::npos) return true;
-      std::string params = item.substr(semi + 1);
-      params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
-      // q=0, q=0.0, q=0.00, q=0.000: refused.
-      if (params.rfind("q=0", 0) == 0 && params.find_first_not_of("0.", 2) == std::string::npos) {
-        return false;
-      }
-      return true;
-    }
-    pos = end + 1;
-  }
-  return false;
-}
-
-void AddPrivacyCenterSecurityHeaders(HttpResponse& response) {
-  response.headers.emplace_back("Content-Security-Policy", kCsp);
-  response.headers.emplace_back("Referrer-Policy", "no-referrer");
-  response.headers.emplace_back("X-Frame-Options", "DENY");
-  response.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
-}
 
 void AddPrivacyCenterRoutes(Router& router, const PrivacyCenterServices& services) {
   auto center = std::make_shared<PrivacyCenter>(services);

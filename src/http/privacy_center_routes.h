@@ -30,11 +30,4 @@ struct PrivacyCenterServices {
 
 void AddPrivacyCenterRoutes(Router& router, const PrivacyCenterServices& services);
 
-// Headers every Privacy Center page carries: the strict Content-Security-Policy,
-// Referrer-Policy and framing refusal.
-void AddPrivacyCenterSecurityHeaders(HttpResponse& response);
-
-// True when an Accept-Encoding value accepts gzip (not with q=0).
-bool AcceptsGzip(std::string_view accept_encoding);
-
 }  // namespace privacyd

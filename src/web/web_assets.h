@@ -1,5 +1,6 @@
-// The Privacy Center's pages and assets, compiled into privacyd at build time (tools/web_build.cc
-// writes the table from web/; see docs/privacy-center.md). Nothing is read from disk or fetched
+// The pages and assets of the Privacy Center and the staff console, compiled into privacyd at
+// build time (tools/web_build.cc writes the table from web/; see docs/privacy-center.md and
+// docs/console.md). Nothing is read from disk or fetched
 // at run time. Each file is stored gzip-compressed; the table is immutable, so thread-safe.
 #pragma once
 
@@ -10,7 +11,7 @@
 namespace privacyd {
 
 struct WebAsset {
-  std::string_view key;           // "en/request", "assets/app.<hash>.css"
+  std::string_view key;           // "en/request", "console/de/audit", "assets/app.<hash>.css"
   std::string_view content_type;  // "text/html; charset=utf-8"
   std::string_view gzip;          // the bytes, gzip-compressed
   std::string_view hash;          // 16 hex digits of the uncompressed bytes

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -17,18 +18,47 @@ namespace {
 namespace fs = std::filesystem;
 
 struct PageSpec {
-  const char* name;  // web/pages/<name>.html; texts "<name>.title"
-  const char* path;  // after /privacy/<lang>/
+  const char* name;  // <site dir>/pages/<name>.html; texts "<name>.title"
+  const char* path;  // after <prefix>/<lang>/
 };
 
-// Every page of the Privacy Center. The staff console will add its own list beside this one.
-constexpr PageSpec kPages[] = {
+// Every page of the Privacy Center.
+constexpr PageSpec kPrivacyPages[] = {
     {"home", ""},
     {"statement", "statement"},
     {"request", "request"},
     {"request-verify", "request/verify"},
     {"request-status", "request/status"},
     {"preferences", "preferences"},
+};
+
+// Every page of the staff console (docs/console.md).
+constexpr PageSpec kConsolePages[] = {
+    {"signin", "signin"},
+    {"queue", ""},
+    {"request", "request"},
+    {"person", "person"},
+    {"suppressions", "suppressions"},
+    {"imports", "imports"},
+    {"import", "import"},
+    {"outbox", "outbox"},
+    {"policy", "policy"},
+    {"audit", "audit"},
+};
+
+// A set of pages with its own layout, templates and texts, served under its own prefix. The
+// assets (web/assets/) are shared: each site links them under its own prefix.
+struct SiteSpec {
+  const char* dir;         // under the web directory: "" or "console"
+  const char* prefix;      // URL prefix: "/privacy"
+  const char* key_prefix;  // of the site's files in the table: "" or "console/"
+  const PageSpec* pages;
+  size_t page_count;
+};
+
+constexpr SiteSpec kSites[] = {
+    {"", "/privacy", "", kPrivacyPages, std::size(kPrivacyPages)},
+    {"console", "/console", "console/", kConsolePages, std::size(kConsolePages)},
 };
 
 Error Invalid(const std::string& code, const std::string& message) {
@@ -142,31 +172,18 @@ Result<std::map<std::string, std::string>> ParseWebTexts(std::string_view json_t
   return out;
 }
 
-Result<WebBuild> BuildWeb(const fs::path& web_dir) {
-  WebBuild build;
-  // Assets first: the pages link them by their hashed names.
-  std::vector<fs::path> assets;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(web_dir / "assets", ec)) {
-    if (entry.is_regular_file()) assets.push_back(entry.path());
-  }
-  if (ec) {
-    return Error(ErrorKind::kNotFound, "web_file_missing",
-                 "cannot list " + (web_dir / "assets").string());
-  }
-  std::sort(assets.begin(), assets.end());
-  for (const auto& path : assets) {
-    PD_ASSIGN_OR_RETURN(std::string body, ReadFile(path));
-    std::string hashed = path.stem().string() + "." + ContentHash(body) + path.extension().string();
-    build.asset_urls[path.filename().string()] = "/privacy/assets/" + hashed;
-    build.files.push_back({"assets/" + hashed, ContentTypeOf(path), std::move(body), true});
-  }
+namespace {
 
+// Builds the pages of one site in every language into `build`, whose assets are already there.
+Status BuildSite(const fs::path& web_dir, const SiteSpec& site,
+                 const std::map<std::string, std::string>& asset_names, WebBuild& build) {
+  const fs::path dir = web_dir / site.dir;
+  // As the build names its files: "web/i18n/de.json", "web/console/pages/queue.html".
+  const std::string origin = std::string("web/") + (*site.dir ? std::string(site.dir) + "/" : "");
   std::map<std::string, std::map<std::string, std::string>> texts;
   for (const auto& lang : WebLanguages()) {
-    fs::path file = web_dir / "i18n" / (lang + ".json");
-    PD_ASSIGN_OR_RETURN(std::string raw, ReadFile(file));
-    PD_ASSIGN_OR_RETURN(texts[lang], ParseWebTexts(raw, "web/i18n/" + lang + ".json"));
+    PD_ASSIGN_OR_RETURN(std::string raw, ReadFile(dir / "i18n" / (lang + ".json")));
+    PD_ASSIGN_OR_RETURN(texts[lang], ParseWebTexts(raw, origin + "i18n/" + lang + ".json"));
   }
   // Every language has exactly the keys of the first: a text missing in German would otherwise
   // surface only when the page that uses it is built, or never for the messages of the script.
@@ -174,19 +191,18 @@ Result<WebBuild> BuildWeb(const fs::path& web_dir) {
   for (const auto& lang : WebLanguages()) {
     for (const auto& [key, _] : reference) {
       if (!texts[lang].count(key)) {
-        return Invalid("missing_text", "web/i18n/" + lang + ".json: no text '" + key + "'");
+        return Invalid("missing_text", origin + "i18n/" + lang + ".json: no text '" + key + "'");
       }
     }
     for (const auto& [key, _] : texts[lang]) {
       if (!reference.count(key)) {
-        return Invalid("unknown_text", "web/i18n/" + lang + ".json: '" + key +
-                                           "' is not in web/i18n/" + WebLanguages().front() +
-                                           ".json");
+        return Invalid("unknown_text", origin + "i18n/" + lang + ".json: '" + key + "' is not in " +
+                                           origin + "i18n/" + WebLanguages().front() + ".json");
       }
     }
   }
 
-  PD_ASSIGN_OR_RETURN(std::string layout, ReadFile(web_dir / "layout.html"));
+  PD_ASSIGN_OR_RETURN(std::string layout, ReadFile(dir / "layout.html"));
   for (const auto& lang : WebLanguages()) {
     const auto& t = texts[lang];
     // The script's messages: every "js." text, as a JSON object inside the page (a data
@@ -203,29 +219,61 @@ Result<WebBuild> BuildWeb(const fs::path& web_dir) {
         messages_json += c;
       }
     }
-    for (const PageSpec& page : kPages) {
+    for (size_t i = 0; i < site.page_count; ++i) {
+      const PageSpec& page = site.pages[i];
       PD_ASSIGN_OR_RETURN(std::string body,
-                          ReadFile(web_dir / "pages" / (std::string(page.name) + ".html")));
+                          ReadFile(dir / "pages" / (std::string(page.name) + ".html")));
       std::map<std::string, std::string> vars = {
           {"lang", lang}, {"path", page.path}, {"page", page.name}, {"messages", messages_json}};
-      for (const auto& [name, url] : build.asset_urls) vars["asset:" + name] = url;
+      for (const auto& [name, hashed] : asset_names) {
+        vars["asset:" + name] = std::string(site.prefix) + "/assets/" + hashed;
+      }
       auto content = ExpandTemplate(body, vars, t);
       if (!content.ok()) {
-        return content.error().WithContext("web/pages/" + std::string(page.name) + ".html in " +
-                                           lang);
+        return content.error().WithContext(origin + "pages/" + std::string(page.name) +
+                                           ".html in " + lang);
       }
       vars["content"] = *content;
       auto title = t.find(std::string(page.name) + ".title");
       if (title == t.end()) {
-        return Invalid("missing_text", "web/i18n/" + lang + ".json: no text '" +
+        return Invalid("missing_text", origin + "i18n/" + lang + ".json: no text '" +
                                            std::string(page.name) + ".title'");
       }
       vars["title"] = EscapeMarkup(title->second);
       auto html = ExpandTemplate(layout, vars, t);
-      if (!html.ok()) return html.error().WithContext("web/layout.html in " + lang);
-      build.files.push_back(
-          {lang + "/" + page.path, "text/html; charset=utf-8", std::move(*html), false});
+      if (!html.ok()) return html.error().WithContext(origin + "layout.html in " + lang);
+      build.files.push_back({std::string(site.key_prefix) + lang + "/" + page.path,
+                             "text/html; charset=utf-8", std::move(*html), false});
     }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<WebBuild> BuildWeb(const fs::path& web_dir) {
+  WebBuild build;
+  // Assets first: the pages link them by their hashed names.
+  std::vector<fs::path> assets;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(web_dir / "assets", ec)) {
+    if (entry.is_regular_file()) assets.push_back(entry.path());
+  }
+  if (ec) {
+    return Error(ErrorKind::kNotFound, "web_file_missing",
+                 "cannot list " + (web_dir / "assets").string());
+  }
+  std::sort(assets.begin(), assets.end());
+  std::map<std::string, std::string> asset_names;  // "app.css" -> "app.<hash>.css"
+  for (const auto& path : assets) {
+    PD_ASSIGN_OR_RETURN(std::string body, ReadFile(path));
+    std::string hashed = path.stem().string() + "." + ContentHash(body) + path.extension().string();
+    asset_names[path.filename().string()] = hashed;
+    build.asset_urls[path.filename().string()] = "/privacy/assets/" + hashed;
+    build.files.push_back({"assets/" + hashed, ContentTypeOf(path), std::move(body), true});
+  }
+  for (const SiteSpec& site : kSites) {
+    PD_RETURN_IF_ERROR(BuildSite(web_dir, site, asset_names, build));
   }
   return build;
 }

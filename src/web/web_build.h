@@ -1,6 +1,8 @@
-// The Privacy Center's pages, built from the templates and texts under web/: a layout
-// (web/layout.html), one body per page (web/pages/*.html), the static assets (web/assets/) and
-// the texts, one flat JSON object per language (web/i18n/{en,de,fr}.json).
+// The web pages privacyd serves, built from the templates and texts under web/. Two sites share
+// the static assets (web/assets/): the Privacy Center (web/layout.html, web/pages/*.html, texts
+// web/i18n/{en,de,fr}.json; keys "en/request") and the staff console (web/console/layout.html,
+// web/console/pages/*.html, web/console/i18n/{en,de,fr}.json; keys "console/en/request"). Each
+// site's texts are one flat JSON object per language.
 //
 // Used at build time by tools/web_build.cc, which compresses the result and compiles it into
 // privacyd (web/web_assets.h), and by the unit test that checks every page has every text in
@@ -8,7 +10,8 @@
 //
 // Placeholders in templates:
 //   {{t:key}}        the text `key` in the page's language, escaped for HTML
-//   {{asset:name}}   the URL of the asset web/assets/name, whose file name carries its hash
+//   {{asset:name}}   the URL of the asset web/assets/name under the site's prefix
+//                    ("/console/assets/app.<hash>.css"), whose file name carries its hash
 //   {{lang}}, {{path}}, {{page}}, {{content}}, {{messages}}   set by the builder
 // A placeholder the builder does not know, or a text missing in one language, is an error:
 // the build fails rather than ship a page with a hole or English left on a German page.
@@ -36,7 +39,8 @@ std::string Gzip(std::string_view bytes, int level);
 const std::vector<std::string>& WebLanguages();
 
 struct WebFile {
-  std::string key;           // "en/", "de/request/verify", "assets/app.1a2b3c4d5e6f7a8b.css"
+  std::string key;           // "en/", "de/request/verify", "console/fr/audit",
+                             // "assets/app.1a2b3c4d5e6f7a8b.css"
   std::string content_type;  // "text/html; charset=utf-8", ...
   std::string body;
   bool immutable = false;  // a hashed asset name: cacheable forever
@@ -59,10 +63,10 @@ Result<std::string> ExpandTemplate(std::string_view tmpl,
 Result<std::map<std::string, std::string>> ParseWebTexts(std::string_view json_text,
                                                          const std::string& origin);
 
-// Builds every page in every language and every asset from `web_dir`. Errors: "missing_text"
-// (a key some template uses, or that English has, is missing in a language: the message names
-// the language file and the key), "unknown_text" (a language has a key English lacks),
-// "unknown_placeholder", "invalid_texts", kNotFound "web_file_missing".
+// Builds every page of both sites in every language and every asset from `web_dir`. Errors:
+// "missing_text" (a key some template uses, or that English has, is missing in a language: the
+// message names the language file and the key), "unknown_text" (a language has a key English
+// lacks), "unknown_placeholder", "invalid_texts", kNotFound "web_file_missing".
 Result<WebBuild> BuildWeb(const std::filesystem::path& web_dir);
 
 }  // namespace privacyd

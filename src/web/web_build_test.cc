@@ -49,18 +49,42 @@ TEST(ExpandTemplate, RefusesAMissingTextAnUnknownPlaceholderAndAnOpenOne) {
 TEST(BuildWeb, BuildsEveryPageInEveryLanguageWithNoPlaceholderLeft) {
   auto build = BuildWeb(kWebDir);
   ASSERT_TRUE(build.ok()) << build.error().code() << ": " << build.error().message();
-  int pages = 0;
+  int privacy_pages = 0;
+  int console_pages = 0;
   for (const auto& file : build->files) {
     EXPECT_EQ(file.body.find("{{"), std::string::npos) << file.key;
     if (file.content_type != "text/html; charset=utf-8") continue;
-    ++pages;
-    std::string lang = file.key.substr(0, 2);
+    const bool console = file.key.rfind("console/", 0) == 0;
+    ++(console ? console_pages : privacy_pages);
+    std::string lang = file.key.substr(console ? 8 : 0, 2);
     EXPECT_THAT(file.body, HasSubstr("<html lang=\"" + lang + "\">")) << file.key;
-    EXPECT_THAT(file.body, HasSubstr(std::string(build->asset_urls.at("app.css")))) << file.key;
+    // Each site links the shared assets under its own prefix.
+    std::string css = build->asset_urls.at("app.css");
+    if (console) css.replace(0, std::string("/privacy").size(), "/console");
+    EXPECT_THAT(file.body, HasSubstr("<link rel=\"stylesheet\" href=\"" + css + "\">")) << file.key;
   }
-  EXPECT_EQ(pages, 6 * 3);
+  EXPECT_EQ(privacy_pages, 6 * 3);
+  EXPECT_EQ(console_pages, 10 * 3);
   EXPECT_THAT(build->asset_urls.at("app.js"),
               ::testing::MatchesRegex("/privacy/assets/app\\.[0-9a-f]{16}\\.js"));
+  EXPECT_THAT(build->asset_urls.at("console.js"),
+              ::testing::MatchesRegex("/privacy/assets/console\\.[0-9a-f]{16}\\.js"));
+}
+
+TEST(BuildWeb, TheConsolePagesLoadTheConsoleScriptFromTheConsolePrefix) {
+  auto build = BuildWeb(kWebDir);
+  ASSERT_TRUE(build.ok());
+  std::string script = build->asset_urls.at("console.js");
+  script.replace(0, std::string("/privacy").size(), "/console");
+  for (const auto& file : build->files) {
+    if (file.content_type != "text/html; charset=utf-8") continue;
+    if (file.key.rfind("console/", 0) == 0) {
+      EXPECT_THAT(file.body, HasSubstr("<script type=\"module\" src=\"" + script + "\">"))
+          << file.key;
+    } else {
+      EXPECT_EQ(file.body.find("console."), std::string::npos) << file.key;
+    }
+  }
 }
 
 // No English is left on a German or French page: no English text that the other language
@@ -68,17 +92,20 @@ TEST(BuildWeb, BuildsEveryPageInEveryLanguageWithNoPlaceholderLeft) {
 TEST(BuildWeb, NoEnglishTextOnAGermanOrFrenchPage) {
   auto build = BuildWeb(kWebDir);
   ASSERT_TRUE(build.ok());
-  auto en = ParseWebTexts(Slurp(kWebDir / "i18n" / "en.json"), "en");
-  ASSERT_TRUE(en.ok());
-  for (const std::string lang : {"de", "fr"}) {
-    auto other = ParseWebTexts(Slurp(kWebDir / "i18n" / (lang + ".json")), lang);
-    ASSERT_TRUE(other.ok());
-    for (const auto& file : build->files) {
-      if (file.key.rfind(lang + "/", 0) != 0) continue;
-      for (const auto& [key, text] : *en) {
-        if (other->at(key) == text || text.size() < 12) continue;
-        EXPECT_EQ(file.body.find(EscapeMarkup(text)), std::string::npos)
-            << file.key << " shows the English text of '" << key << "'";
+  // Each site's texts, checked on that site's pages.
+  for (const std::string site : {"", "console/"}) {
+    auto en = ParseWebTexts(Slurp(kWebDir / site / "i18n" / "en.json"), "en");
+    ASSERT_TRUE(en.ok());
+    for (const std::string lang : {"de", "fr"}) {
+      auto other = ParseWebTexts(Slurp(kWebDir / site / "i18n" / (lang + ".json")), lang);
+      ASSERT_TRUE(other.ok());
+      for (const auto& file : build->files) {
+        if (file.key.rfind(site + lang + "/", 0) != 0) continue;
+        for (const auto& [key, text] : *en) {
+          if (other->at(key) == text || text.size() < 12) continue;
+          EXPECT_EQ(file.body.find(EscapeMarkup(text)), std::string::npos)
+              << file.key << " shows the English text of '" << key << "'";
+        }
       }
     }
   }
@@ -95,6 +122,31 @@ TEST(BuildWeb, FailsWhenALanguageLacksAText) {
   ASSERT_FALSE(build.ok());
   EXPECT_EQ(build.error().code(), "missing_text");
   EXPECT_EQ(build.error().message(), "web/i18n/de.json: no text 'request.submit'");
+}
+
+TEST(BuildWeb, FailsWhenALanguageLacksAConsoleText) {
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  fs::path file = dir.path() / "web" / "console" / "i18n" / "fr.json";
+  auto fr = nlohmann::json::parse(Slurp(file));
+  fr.erase("js.problem.invalid_credentials");
+  std::ofstream(file, std::ios::trunc) << fr.dump();
+  auto build = BuildWeb(dir.path() / "web");
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().code(), "missing_text");
+  EXPECT_EQ(build.error().message(),
+            "web/console/i18n/fr.json: no text 'js.problem.invalid_credentials'");
+}
+
+TEST(BuildWeb, FailsWhenAConsolePageUsesATextNoLanguageHas) {
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  std::ofstream(dir.path() / "web" / "console" / "pages" / "audit.html", std::ios::app)
+      << "{{t:audit.nothing}}";
+  auto build = BuildWeb(dir.path() / "web");
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().code(), "missing_text");
+  EXPECT_EQ(build.error().message(), "web/console/pages/audit.html in en: no text 'audit.nothing'");
 }
 
 TEST(BuildWeb, FailsWhenALanguageHasATextEnglishLacks) {

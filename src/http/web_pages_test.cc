@@ -1,4 +1,4 @@
-#include "http/privacy_center_routes.h"
+#include "http/web_pages.h"
 
 #include <gtest/gtest.h>
 
@@ -19,9 +19,9 @@ TEST(AcceptsGzip, ReadsTheCodingsAndTheirQValues) {
   EXPECT_FALSE(AcceptsGzip("gzipped"));
 }
 
-TEST(PrivacyCenterSecurityHeaders, AreTheStrictPolicyAndNoReferrer) {
+TEST(PageSecurityHeaders, AreTheStrictPolicyAndNoReferrer) {
   HttpResponse response;
-  AddPrivacyCenterSecurityHeaders(response);
+  AddPageSecurityHeaders(response);
   std::map<std::string, std::string> headers(response.headers.begin(), response.headers.end());
   EXPECT_EQ(headers.at("Content-Security-Policy"),
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
