@@ -15,12 +15,9 @@
 // responses only. Prints one JSON line with what the Python side checks further.
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { axe, browser, newContext, open } from "./browser_harness.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const { BASE_URL, PASSWORD, ADMIN_TOKEN, REQUEST_ID, REQUESTER, ARTIFACTS_DIR } = process.env;
 const LANGS = ["en", "de", "fr"];
 const PAGES = ["", "signin", `request?id=${REQUEST_ID}`, `person?kind=email&value=${encodeURIComponent(REQUESTER)}`,
@@ -29,49 +26,6 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS_DIR, name), fullPage: true });
 mkdirSync(ARTIFACTS_DIR, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run"],
-});
-
-// A fresh context whose pages may talk to the daemon only: anything else is recorded and fails
-// the run, as does any Content-Security-Policy report or script error.
-async function newContext(options = {}) {
-  const context = await browser.newContext({ locale: "en-US", ...options });
-  context.problems = [];
-  context.on("request", (r) => {
-    if (!r.url().startsWith(BASE_URL + "/")) context.problems.push("third-party request " + r.url());
-  });
-  context.on("page", (p) => {
-    p.on("console", (m) => {
-      if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) {
-        context.problems.push("console error on " + p.url() + ": " + m.text());
-      }
-    });
-    p.on("pageerror", (e) => context.problems.push("script error on " + p.url() + ": " + e));
-  });
-  return context;
-}
-
-async function open(page, url) {
-  const response = await page.goto(BASE_URL + url);
-  assert.equal(response.status(), 200, url);
-  await page.waitForSelector("body[data-ready=true]");
-  return response;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  }));
-  const found = result.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `axe on ${what}`);
-}
 
 const messagesOf = async (page) => JSON.parse(await page.textContent("#messages"));
 

@@ -14,61 +14,18 @@
 // the Python side checks further (the package) and reports (page weight and timing).
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import * as harness from "./browser_harness.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const { browser, open, axe } = harness;
 const { BASE_URL, CONTROL_URL, AGENT_TOKEN, OFFICER_TOKEN, CHANGED_POLICY, ARTIFACTS_DIR } = process.env;
 const LANGS = ["en", "de", "fr"];
 const PAGES = ["", "statement", "request", "request/verify", "request/status", "preferences"];
 const log = (...args) => console.error("browser:", ...args);
 mkdirSync(ARTIFACTS_DIR, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run"],
-});
-
-// A fresh context whose pages may talk to the daemon only: anything else is recorded and fails
-// the run, as does any Content-Security-Policy report or script error.
-async function newContext(locale = "en-US") {
-  const context = await browser.newContext({ locale, acceptDownloads: true });
-  context.problems = [];
-  context.on("request", (r) => {
-    if (!r.url().startsWith(BASE_URL + "/")) context.problems.push("third-party request " + r.url());
-  });
-  context.on("page", (p) => watch(p, context));
-  return context;
-}
-function watch(page, context) {
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) {
-      context.problems.push("console error on " + page.url() + ": " + m.text());
-    }
-  });
-  page.on("pageerror", (e) => context.problems.push("script error on " + page.url() + ": " + e));
-}
-
-async function open(page, url) {
-  const response = await page.goto(BASE_URL + url);
-  assert.equal(response.status(), 200, url);
-  await page.waitForSelector("body[data-ready=true]");
-  return response;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  }));
-  const found = result.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `axe on ${what}`);
-}
+// A fresh context that accepts downloads (the access package), in `locale`.
+const newContext = (locale = "en-US") => harness.newContext({ locale, acceptDownloads: true });
 
 async function control(pathAndQuery) {
   const res = await fetch(CONTROL_URL + pathAndQuery);
