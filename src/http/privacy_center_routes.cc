@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/markup.h"
 #include "http/privacy_session.h"
@@ -78,7 +79,52 @@ class PrivacyCenter {
     if (!IsWebLanguage(lang)) return NotFound(request);
     const WebAsset* asset = FindWebAsset(lang + "/" + path);
     if (asset == nullptr) return NotFound(request);
-    return ServeWebFile(request, *asset);
+    return ServeWebFile(request, *asset, PageCode::kPrivacyCenterInline);
+  }
+
+  // GET /privacy/{lang}/request/status and .../preferences: the page with what GET
+  // /privacy/session answers and, when the session holds the page's request or Preference
+  // Center, what the page would fetch first (GET /privacy/session/request or .../preferences),
+  // so that it is ready in one round trip. Starts a session as GET /privacy/session does.
+  HttpResponse SessionPage(const HttpRequest& request, const std::string& path) const {
+    const std::string& lang = request.path_params.at("lang");
+    if (!IsWebLanguage(lang)) return NotFound(request);
+    const WebAsset* asset = FindWebAsset(lang + "/" + path);
+    if (asset == nullptr) return NotFound(request);
+    auto session = sessions_.Read(request);
+    std::string set_cookie;
+    if (!session) {
+      session = sessions_.Start();
+      set_cookie = sessions_.SetCookie(*session);
+    }
+    json state = SessionState(*session);
+    std::optional<HttpResponse> data;
+    if (path == "request/status" && !session->request_token.empty()) {
+      data = RequestCall(request, "GET", "");
+    } else if (path == "preferences" && !session->preferences_token.empty()) {
+      data = PreferencesCall(request, "GET");
+    }
+    if (data && data->status == 200) {
+      json parsed = json::parse(data->body, nullptr, false);
+      if (parsed.is_object()) state["data"] = std::move(parsed);
+    }
+    // A data block, not a script: the Content-Security-Policy does not run it, and "<" is
+    // escaped so that no text in it can end the element.
+    std::string block;
+    for (char c : state.dump()) {
+      if (c == '<') {
+        block += "\\u003c";
+      } else {
+        block += c;
+      }
+    }
+    std::string page =
+        ReplaceAll(InflateWebAsset(*asset), "<!--session-->",
+                   "<script type=\"application/json\" id=\"session\">" + block + "</script>");
+    // It carries the session's CSRF token: never stored by a cache.
+    HttpResponse response = CompletedPage(request, lang, std::move(page), "no-store");
+    if (!set_cookie.empty()) response.headers.emplace_back("Set-Cookie", set_cookie);
+    return response;
   }
 
   // GET /privacy/assets/{name}
@@ -122,23 +168,7 @@ class PrivacyCenter {
     }
     page = ReplaceAll(page, "<!--statement-->", statement);
     page = ReplaceAll(page, "<!--versions-->", list);
-
-    HttpResponse response;
-    response.content_type = "text/html; charset=utf-8";
-    response.headers.emplace_back("Cache-Control", "no-cache");
-    response.headers.emplace_back("Content-Language", lang);
-    response.headers.emplace_back("Vary", "Accept-Encoding");
-    AddPageSecurityHeaders(response);
-    // The statement is most of the page's weight: compressed, it is a quarter.
-    std::string compressed =
-        AcceptsGzip(request.Header("accept-encoding")) ? GzipBytes(page) : std::string();
-    if (!compressed.empty()) {
-      response.headers.emplace_back("Content-Encoding", "gzip");
-      response.body = std::move(compressed);
-    } else {
-      response.body = std::move(page);
-    }
-    return response;
+    return CompletedPage(request, lang, std::move(page), "no-cache");
   }
 
   // GET /privacy/session: the session's CSRF token and what it holds. Starts a session when
@@ -151,10 +181,7 @@ class PrivacyCenter {
       response.headers.emplace_back("Set-Cookie", sessions_.SetCookie(*session));
     }
     response.status = 200;
-    response.body = json{{"csrf_token", sessions_.CsrfToken(session->id)},
-                         {"request", !session->request_token.empty()},
-                         {"preferences", !session->preferences_token.empty()}}
-                        .dump();
+    response.body = SessionState(*session).dump();
     response.headers.emplace_back("Cache-Control", "no-store");
     return response;
   }
@@ -272,6 +299,34 @@ class PrivacyCenter {
   }
 
  private:
+  // What GET /privacy/session answers: the session's CSRF token and what it holds.
+  json SessionState(const PrivacySession& session) const {
+    return json{{"csrf_token", sessions_.CsrfToken(session.id)},
+                {"request", !session.request_token.empty()},
+                {"preferences", !session.preferences_token.empty()}};
+  }
+
+  // A page completed for this request: compressed when the client takes gzip (at a lower
+  // level than the stored pages: this runs per request), with the pages' headers.
+  static HttpResponse CompletedPage(const HttpRequest& request, const std::string& lang,
+                                    std::string page, const char* cache_control) {
+    HttpResponse response;
+    response.content_type = "text/html; charset=utf-8";
+    response.headers.emplace_back("Cache-Control", cache_control);
+    response.headers.emplace_back("Content-Language", lang);
+    response.headers.emplace_back("Vary", "Accept-Encoding");
+    AddPageSecurityHeaders(response, PageCode::kPrivacyCenterInline);
+    std::string compressed =
+        AcceptsGzip(request.Header("accept-encoding")) ? GzipBytes(page) : std::string();
+    if (!compressed.empty()) {
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      response.body = std::move(compressed);
+    } else {
+      response.body = std::move(page);
+    }
+    return response;
+  }
+
   // The JSON route `method path` called as if the request had been sent there, with `bearer`
   // (if any) as its Authorization.
   HttpResponse Call(const HttpRequest& original, const std::string& method, const std::string& path,
@@ -346,10 +401,18 @@ void AddPrivacyCenterRoutes(Router& router, const PrivacyCenterServices& service
       [center](const HttpRequest& r, const Principal*) { return center->LanguageRoot(r); });
   add("GET", "/privacy/assets/{name}", false,
       [center](const HttpRequest& r, const Principal*) { return center->Asset(r); });
-  for (const char* path : {"", "request", "request/verify", "request/status", "preferences"}) {
+  for (const char* path : {"", "request", "request/verify"}) {
     std::string page = path;
     add("GET", "/privacy/{lang}/" + page, false,
         [center, page](const HttpRequest& r, const Principal*) { return center->Page(r, page); });
+  }
+  // These two carry the session's state and data, read through the API routes.
+  for (const char* path : {"request/status", "preferences"}) {
+    std::string page = path;
+    add("GET", "/privacy/{lang}/" + page, true,
+        [center, page](const HttpRequest& r, const Principal*) {
+          return center->SessionPage(r, page);
+        });
   }
   // The statement page renders the statement and reads the version history from the store.
   add("GET", "/privacy/{lang}/statement", true,

@@ -1,5 +1,7 @@
 #include "http/web_pages.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 
 #include "http/accept_language.h"
@@ -8,9 +10,24 @@
 namespace privacyd {
 namespace {
 
-constexpr char kCsp[] =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+std::string Csp(const std::string& script_src, const std::string& style_src) {
+  return "default-src 'none'; script-src " + script_src + "; style-src " + style_src +
+         "; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+         "base-uri 'none'";
+}
+
+// A CSP hash source for the stored text of asset `name`: 'sha256-<base64 of its SHA-256>'.
+std::string HashSource(std::string_view name) {
+  std::string_view url = WebAssetUrl(name);
+  const WebAsset* asset = FindWebAsset(url.substr(url.find("assets/")));
+  std::string text = asset == nullptr ? std::string() : InflateWebAsset(*asset);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  char encoded[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(encoded, sizeof(encoded), digest, sizeof(digest),
+                    sodium_base64_VARIANT_ORIGINAL);
+  return "'sha256-" + std::string(encoded) + "'";
+}
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -20,8 +37,15 @@ std::string Lower(std::string_view text) {
 
 }  // namespace
 
-void AddPageSecurityHeaders(HttpResponse& response) {
-  response.headers.emplace_back("Content-Security-Policy", kCsp);
+const std::string& PageCsp(PageCode code) {
+  static const std::string kOwn = Csp("'self'", "'self'");
+  static const std::string kInline =
+      Csp("'self' " + HashSource("app.js"), "'self' " + HashSource("app.css"));
+  return code == PageCode::kPrivacyCenterInline ? kInline : kOwn;
+}
+
+void AddPageSecurityHeaders(HttpResponse& response, PageCode code) {
+  response.headers.emplace_back("Content-Security-Policy", PageCsp(code));
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
   response.headers.emplace_back("X-Frame-Options", "DENY");
   response.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
@@ -53,7 +77,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return false;
 }
 
-HttpResponse ServeWebFile(const HttpRequest& request, const WebAsset& asset) {
+HttpResponse ServeWebFile(const HttpRequest& request, const WebAsset& asset, PageCode code) {
   bool gzip = AcceptsGzip(request.Header("accept-encoding"));
   // A strong validator names one representation: the compressed one gets its own.
   std::string etag = "\"" + std::string(asset.hash) + (gzip ? "-gz\"" : "\"");
@@ -63,7 +87,7 @@ HttpResponse ServeWebFile(const HttpRequest& request, const WebAsset& asset) {
   response.headers.emplace_back("Vary", "Accept-Encoding");
   response.headers.emplace_back(
       "Cache-Control", asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  AddPageSecurityHeaders(response);
+  AddPageSecurityHeaders(response, code);
   std::string if_none_match = request.Header("if-none-match");
   if (!if_none_match.empty() &&
       (if_none_match.find(etag) != std::string::npos || if_none_match == "*")) {

@@ -11,10 +11,23 @@
 
 namespace privacyd {
 
-// Headers every page and asset carries: the strict Content-Security-Policy (own script and
-// stylesheet only, no inline code, no framing), Referrer-Policy no-referrer, X-Frame-Options
-// DENY and Cross-Origin-Opener-Policy same-origin.
-void AddPageSecurityHeaders(HttpResponse& response);
+// Which scripts and stylesheets a page's Content-Security-Policy allows.
+enum class PageCode {
+  // Its own files only ('self'): the console, the assets, the mail-link pages.
+  kOwnFiles,
+  // Also, inline, exactly the Privacy Center's stylesheet and script (web/assets/app.css and
+  // app.js, which its pages carry inline so that a page is one round trip), allowed by the
+  // SHA-256 of their bytes: no other inline code runs.
+  kPrivacyCenterInline,
+};
+
+// The Content-Security-Policy for `code`: default-src 'none', scripts and stylesheets as above,
+// no framing, forms and connections to this origin only.
+const std::string& PageCsp(PageCode code);
+
+// Headers every page and asset carries: the strict Content-Security-Policy, Referrer-Policy
+// no-referrer, X-Frame-Options DENY and Cross-Origin-Opener-Policy same-origin.
+void AddPageSecurityHeaders(HttpResponse& response, PageCode code = PageCode::kOwnFiles);
 
 // True when an Accept-Encoding value accepts gzip (not with q=0).
 bool AcceptsGzip(std::string_view accept_encoding);
@@ -22,7 +35,8 @@ bool AcceptsGzip(std::string_view accept_encoding);
 // A stored file: gzip-compressed when the request takes it, inflated otherwise; a strong ETag
 // per representation (304 on If-None-Match); Cache-Control immutable for hashed assets and
 // no-cache for pages; the security headers.
-HttpResponse ServeWebFile(const HttpRequest& request, const WebAsset& asset);
+HttpResponse ServeWebFile(const HttpRequest& request, const WebAsset& asset,
+                          PageCode code = PageCode::kOwnFiles);
 
 // 303 See Other to `location`, varying on Accept-Language and never cached.
 HttpResponse SeeOther(std::string location);

@@ -1,5 +1,6 @@
 #include "http/web_pages.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace privacyd {
@@ -28,6 +29,18 @@ TEST(PageSecurityHeaders, AreTheStrictPolicyAndNoReferrer) {
             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   EXPECT_EQ(headers.at("Referrer-Policy"), "no-referrer");
   EXPECT_EQ(headers.at("X-Frame-Options"), "DENY");
+}
+
+// The Privacy Center's policy adds one hash source for its script and one for its stylesheet,
+// and nothing else (the browser and integration tests check the hashes against the pages).
+TEST(PageSecurityHeaders, ThePrivacyCenterAllowsItsInlineFilesByHash) {
+  const std::string& csp = PageCsp(PageCode::kPrivacyCenterInline);
+  EXPECT_THAT(csp, ::testing::MatchesRegex(
+                       "default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; "
+                       "style-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; img-src 'self'; "
+                       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                       "base-uri 'none'"));
+  EXPECT_NE(csp.substr(csp.find("script-src"), 60), csp.substr(csp.find("style-src"), 60));
 }
 
 }  // namespace

@@ -174,9 +174,28 @@ Result<std::map<std::string, std::string>> ParseWebTexts(std::string_view json_t
 
 namespace {
 
+// The assets as the pages see them: their hashed names, and the text of those a page may carry
+// inline (stylesheets and scripts).
+struct AssetVars {
+  std::map<std::string, std::string> names;    // "app.css" -> "app.<hash>.css"
+  std::map<std::string, std::string> inlined;  // "app.css" -> its text
+};
+
+// Inlined into a <style> or <script> element, a text must not be able to end that element or
+// open a comment that the HTML parser treats specially there.
+Status CheckInlinable(const std::string& name, const std::string& text) {
+  for (const char* token : {"</", "<!--"}) {
+    if (text.find(token) != std::string::npos) {
+      return Invalid("unsafe_inline", "web/assets/" + name + " contains \"" + token +
+                                          "\" and cannot be inlined into a page");
+    }
+  }
+  return Ok();
+}
+
 // Builds the pages of one site in every language into `build`, whose assets are already there.
-Status BuildSite(const fs::path& web_dir, const SiteSpec& site,
-                 const std::map<std::string, std::string>& asset_names, WebBuild& build) {
+Status BuildSite(const fs::path& web_dir, const SiteSpec& site, const AssetVars& assets,
+                 WebBuild& build) {
   const fs::path dir = web_dir / site.dir;
   // As the build names its files: "web/i18n/de.json", "web/console/pages/queue.html".
   const std::string origin = std::string("web/") + (*site.dir ? std::string(site.dir) + "/" : "");
@@ -225,8 +244,16 @@ Status BuildSite(const fs::path& web_dir, const SiteSpec& site,
                           ReadFile(dir / "pages" / (std::string(page.name) + ".html")));
       std::map<std::string, std::string> vars = {
           {"lang", lang}, {"path", page.path}, {"page", page.name}, {"messages", messages_json}};
-      for (const auto& [name, hashed] : asset_names) {
+      for (const auto& [name, hashed] : assets.names) {
         vars["asset:" + name] = std::string(site.prefix) + "/assets/" + hashed;
+      }
+      for (const auto& [name, text] : assets.inlined) {
+        const std::string placeholder = "{{inline:" + name + "}}";
+        if (body.find(placeholder) != std::string::npos ||
+            layout.find(placeholder) != std::string::npos) {
+          PD_RETURN_IF_ERROR(CheckInlinable(name, text));
+        }
+        vars["inline:" + name] = text;
       }
       auto content = ExpandTemplate(body, vars, t);
       if (!content.ok()) {
@@ -264,16 +291,20 @@ Result<WebBuild> BuildWeb(const fs::path& web_dir) {
                  "cannot list " + (web_dir / "assets").string());
   }
   std::sort(assets.begin(), assets.end());
-  std::map<std::string, std::string> asset_names;  // "app.css" -> "app.<hash>.css"
+  AssetVars vars;
   for (const auto& path : assets) {
     PD_ASSIGN_OR_RETURN(std::string body, ReadFile(path));
     std::string hashed = path.stem().string() + "." + ContentHash(body) + path.extension().string();
-    asset_names[path.filename().string()] = hashed;
+    const std::string name = path.filename().string();
+    vars.names[name] = hashed;
+    if (path.extension() == ".css" || path.extension() == ".js") {
+      vars.inlined[name] = body;
+    }
     build.asset_urls[path.filename().string()] = "/privacy/assets/" + hashed;
     build.files.push_back({"assets/" + hashed, ContentTypeOf(path), std::move(body), true});
   }
   for (const SiteSpec& site : kSites) {
-    PD_RETURN_IF_ERROR(BuildSite(web_dir, site, asset_names, build));
+    PD_RETURN_IF_ERROR(BuildSite(web_dir, site, vars, build));
   }
   return build;
 }

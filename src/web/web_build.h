@@ -12,6 +12,10 @@
 //   {{t:key}}        the text `key` in the page's language, escaped for HTML
 //   {{asset:name}}   the URL of the asset web/assets/name under the site's prefix
 //                    ("/console/assets/app.<hash>.css"), whose file name carries its hash
+//   {{inline:name}}  the text of the stylesheet or script web/assets/name, for a <style> or
+//                    <script> element of the page (the Content-Security-Policy then allows
+//                    exactly those bytes by their hash: http/web_pages.h); a text holding "</"
+//                    or "<!--" cannot be inlined
 //   {{lang}}, {{path}}, {{page}}, {{content}}, {{messages}}   set by the builder
 // A placeholder the builder does not know, or a text missing in one language, is an error:
 // the build fails rather than ship a page with a hole or English left on a German page.
@@ -66,7 +70,8 @@ Result<std::map<std::string, std::string>> ParseWebTexts(std::string_view json_t
 // Builds every page of both sites in every language and every asset from `web_dir`. Errors:
 // "missing_text" (a key some template uses, or that English has, is missing in a language: the
 // message names the language file and the key), "unknown_text" (a language has a key English
-// lacks), "unknown_placeholder", "invalid_texts", kNotFound "web_file_missing".
+// lacks), "unknown_placeholder", "invalid_texts", "unsafe_inline" (an inlined asset holding "</"
+// or "<!--"), kNotFound "web_file_missing".
 Result<WebBuild> BuildWeb(const std::filesystem::path& web_dir);
 
 }  // namespace privacyd

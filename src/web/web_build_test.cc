@@ -58,10 +58,22 @@ TEST(BuildWeb, BuildsEveryPageInEveryLanguageWithNoPlaceholderLeft) {
     ++(console ? console_pages : privacy_pages);
     std::string lang = file.key.substr(console ? 8 : 0, 2);
     EXPECT_THAT(file.body, HasSubstr("<html lang=\"" + lang + "\">")) << file.key;
-    // Each site links the shared assets under its own prefix.
-    std::string css = build->asset_urls.at("app.css");
-    if (console) css.replace(0, std::string("/privacy").size(), "/console");
-    EXPECT_THAT(file.body, HasSubstr("<link rel=\"stylesheet\" href=\"" + css + "\">")) << file.key;
+    if (console) {
+      // The console links the shared stylesheet under its own prefix.
+      std::string css = build->asset_urls.at("app.css");
+      css.replace(0, std::string("/privacy").size(), "/console");
+      EXPECT_THAT(file.body, HasSubstr("<link rel=\"stylesheet\" href=\"" + css + "\">"))
+          << file.key;
+    } else {
+      // A Privacy Center page carries its stylesheet and script: one round trip.
+      EXPECT_THAT(file.body,
+                  HasSubstr("<style>" + Slurp(kWebDir / "assets" / "app.css") + "</style>"))
+          << file.key;
+      EXPECT_THAT(file.body, HasSubstr("<script type=\"module\">" +
+                                       Slurp(kWebDir / "assets" / "app.js") + "</script>"))
+          << file.key;
+      EXPECT_EQ(file.body.find("/privacy/assets/"), std::string::npos) << file.key;
+    }
   }
   EXPECT_EQ(privacy_pages, 6 * 3);
   EXPECT_EQ(console_pages, 10 * 3);
@@ -101,9 +113,16 @@ TEST(BuildWeb, NoEnglishTextOnAGermanOrFrenchPage) {
       ASSERT_TRUE(other.ok());
       for (const auto& file : build->files) {
         if (file.key.rfind(site + lang + "/", 0) != 0) continue;
+        // What the page shows: not the code it carries inline, whose comments are English.
+        std::string shown = file.body;
+        for (const auto& [open, close] : {std::pair{"<style>", "</style>"},
+                                          std::pair{"<script type=\"module\">", "</script>"}}) {
+          size_t start = shown.find(open);
+          if (start != std::string::npos) shown.erase(start, shown.find(close, start) - start);
+        }
         for (const auto& [key, text] : *en) {
           if (other->at(key) == text || text.size() < 12) continue;
-          EXPECT_EQ(file.body.find(EscapeMarkup(text)), std::string::npos)
+          EXPECT_EQ(shown.find(EscapeMarkup(text)), std::string::npos)
               << file.key << " shows the English text of '" << key << "'";
         }
       }
@@ -168,6 +187,23 @@ TEST(BuildWeb, FailsWhenAPageUsesATextNoLanguageHas) {
   ASSERT_FALSE(build.ok());
   EXPECT_EQ(build.error().code(), "missing_text");
   EXPECT_EQ(build.error().message(), "web/pages/home.html in en: no text 'home.nothing'");
+}
+
+TEST(BuildWeb, RefusesToInlineAnAssetThatCouldEndItsElement) {
+  for (const char* text : {"const s = \"</script>\";", "/* <!-- */"}) {
+    testing::TempDir dir;
+    fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+    std::ofstream(dir.path() / "web" / "assets" / "app.js", std::ios::app) << text;
+    auto build = BuildWeb(dir.path() / "web");
+    ASSERT_FALSE(build.ok()) << text;
+    EXPECT_EQ(build.error().code(), "unsafe_inline");
+    EXPECT_THAT(build.error().message(), HasSubstr("web/assets/app.js contains"));
+  }
+  // An asset no page inlines may hold them: the console's script is linked.
+  testing::TempDir dir;
+  fs::copy(kWebDir, dir.path() / "web", fs::copy_options::recursive);
+  std::ofstream(dir.path() / "web" / "assets" / "console.js", std::ios::app) << "// </p>";
+  EXPECT_TRUE(BuildWeb(dir.path() / "web").ok());
 }
 
 // What the binary holds is what the sources build to.

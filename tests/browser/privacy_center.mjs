@@ -13,6 +13,7 @@
 // Preference Center. Waits are on selectors and responses only. Prints one JSON line with what
 // the Python side checks further (the package) and reports (page weight and timing).
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as harness from "./browser_harness.mjs";
@@ -61,8 +62,12 @@ const result = { checked: [], performance: [] };
       const response = await open(page, `/privacy/${lang}/${p}`);
       assert.equal(await page.getAttribute("html", "lang"), lang);
       const headers = response.headers();
+      // The stylesheet and script are inline, and the policy allows exactly those bytes.
+      const [style, script] = await page.evaluate(() =>
+        [document.querySelector("style").textContent, document.querySelector("script[type=module]").textContent]);
+      const sha = (text) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
       assert.equal(headers["content-security-policy"],
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+        `default-src 'none'; script-src 'self' ${sha(script)}; style-src 'self' ${sha(style)}; img-src 'self'; ` +
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
       assert.equal(headers["referrer-policy"], "no-referrer");
       assert.equal(headers["x-content-type-options"], "nosniff");
@@ -191,8 +196,12 @@ const result = { checked: [], performance: [] };
   await Promise.all([page.waitForResponse((r) => r.url().endsWith("/privacy/session/request") && r.status() === 200), page.press("#confirm #code", "Enter")]);
   await page.waitForSelector("#confirm[hidden]", { state: "attached" });
   await staff(requestId, "complete");
+  // The status page comes with the request in it: one request, nothing fetched.
+  const fetched = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
   await open(page, "/privacy/en/request/status");
   await page.waitForSelector("#download:not([hidden])");
+  assert.deepEqual(fetched, ["/privacy/en/request/status"]);
   assert.equal(await page.textContent("#s-state"), m["state.completed"]);
   // The last day of the download, from the API, in the page's language.
   const until = new Date(Date.now() + 168 * 3600 * 1000);
@@ -314,8 +323,12 @@ const result = { checked: [], performance: [] };
   await page.uncheck("#topic-newsletter");
   await page.check("#topic-trust_center_update");
   await save();
+  // The page comes back with the session's preferences in it: one request, nothing fetched.
+  const fetched = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
   await page.reload();
   await page.waitForSelector("#prefs-form:not([hidden])");
+  assert.deepEqual(fetched, ["/privacy/fr/preferences"]);
   assert.deepEqual(await state(), { newsletter: false, product_alerts: true, trust_center_update: true });
 
   await page.check("#unsubscribe-all");
@@ -397,6 +410,8 @@ for (const url of ["/healthz", "/privacy/en/", "/privacy/en/request", "/privacy/
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
   result.performance.push({ profile, url, bytes, requests: requests.length, ...timing });
   assert.ok(bytes < 100 * 1024, `${url}: ${bytes} bytes on first load`);
+  // Everything a page needs comes with it: one round trip.
+  assert.deepEqual(requests, [url], `${url}: requests on first load`);
   await context.close();
 }
 

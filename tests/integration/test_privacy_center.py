@@ -3,7 +3,9 @@ assets served from memory (gzip or not, ETag and 304, caching), the security hea
 session endpoints' defences: a change from another site, or without the session's CSRF token,
 is refused. The pages in a browser are tested by tests/browser."""
 
+import base64
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -13,6 +15,36 @@ from harness import SOURCE_DIR, DaemonTest
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def source(name):
+    with open(os.path.join(SOURCE_DIR, "web", "assets", name), encoding="utf-8") as f:
+        return f.read()
+
+
+def hash_source(text):
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def inline_csp(test, html):
+    """The page's inline stylesheet and script are the sources' exact bytes, the only inline
+    code, and the policy allows exactly them by their SHA-256 (CSP Level 2 hash sources)."""
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    code = [body for attrs, body in scripts if 'type="application/json"' not in attrs]
+    test.assertEqual(styles, [source("app.css")])
+    test.assertEqual(code, [source("app.js")])
+    test.assertIn('<script type="module">', html)
+    test.assertNotIn("<link rel=\"stylesheet\"", html)
+    return CSP.replace("script-src 'self'", "script-src 'self' " + hash_source(source("app.js"))) \
+              .replace("style-src 'self'", "style-src 'self' " + hash_source(source("app.css")))
+
+
+def fnv1a(text):
+    h = 14695981039346656037
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) % (1 << 64)
+    return f"{h:016x}"
 
 
 def free_port():
@@ -53,7 +85,6 @@ class PrivacyCenterTest(DaemonTest):
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
         self.assertEqual(headers["content-encoding"], "gzip")
-        self.assertEqual(headers["content-security-policy"], CSP)
         self.assertEqual(headers["referrer-policy"], "no-referrer")
         self.assertEqual(headers["x-content-type-options"], "nosniff")
         self.assertEqual(headers["x-frame-options"], "DENY")
@@ -61,6 +92,7 @@ class PrivacyCenterTest(DaemonTest):
         self.assertEqual(headers["vary"], "Accept-Encoding")
         self.assertNotIn("set-cookie", headers)
         html = gzip.decompress(body).decode()
+        self.assertEqual(headers["content-security-policy"], inline_csp(self, html))
         self.assertIn('<html lang="de">', html)
         self.assertIn("Anfrage senden", html)
         self.assertNotIn("Send the request", html)
@@ -79,23 +111,27 @@ class PrivacyCenterTest(DaemonTest):
         self.assertEqual((status, body304), (304, b""))
         self.assertEqual(headers304["etag"], etag)
 
-        # Assets: hashed names, cached for a year; the page links them.
-        css = re.search(r'href="(/privacy/assets/app\.[0-9a-f]{16}\.css)"', html).group(1)
-        js = re.search(r'src="(/privacy/assets/app\.[0-9a-f]{16}\.js)"', html).group(1)
-        for path, media in ((css, "text/css; charset=utf-8"), (js, "text/javascript; charset=utf-8")):
-            status, headers, _ = self.get(path)
+        # Assets: named by the hash of their content, cached for a year, with the policy that
+        # allows no inline code (the mail-link pages link the stylesheet).
+        for name, media in (("app.css", "text/css; charset=utf-8"),
+                            ("app.js", "text/javascript; charset=utf-8")):
+            stem, ext = name.split(".")
+            path = f"/privacy/assets/{stem}.{fnv1a(source(name))}.{ext}"
+            status, headers, body = self.get(path)
             self.assertEqual(status, 200, path)
+            self.assertEqual(body.decode(), source(name))
             self.assertEqual(headers["content-type"], media)
             self.assertEqual(headers["cache-control"], "public, max-age=31536000, immutable")
+            self.assertEqual(headers["content-security-policy"], CSP)
         self.assertProblem(self.get("/privacy/assets/app.0000000000000000.css"), 404, "not_found")
 
     def test_the_statement_page_holds_the_statement_in_its_language_and_the_versions(self):
         status, headers, body = self.get("/privacy/fr/statement")
         self.assertEqual(status, 200)
-        self.assertEqual(headers["content-security-policy"], CSP)
         self.assertEqual(headers["content-language"], "fr")
         self.assertNotIn("content-encoding", headers)
         html = body.decode()
+        self.assertEqual(headers["content-security-policy"], inline_csp(self, html))
         # Compressed for a client that takes gzip: the same page.
         status, headers, compressed = self.get("/privacy/fr/statement", {"Accept-Encoding": "gzip"})
         self.assertEqual((status, headers["content-encoding"]), (200, "gzip"))
@@ -128,6 +164,35 @@ class PrivacyCenterTest(DaemonTest):
         status, headers, body = self.get("/privacy/session", {"Cookie": value})
         self.assertNotIn("set-cookie", headers)
         self.assertEqual(json.loads(body)["csrf_token"], session["csrf_token"])
+
+    def test_the_status_and_preferences_pages_come_with_the_session(self):
+        cookie = None
+        for path in ("/privacy/en/preferences", "/privacy/de/request/status"):
+            status, headers, body = self.get(path, {"Cookie": cookie} if cookie else {})
+            self.assertEqual(status, 200, path)
+            html = body.decode()
+            self.assertEqual(headers["cache-control"], "no-store")
+            self.assertEqual(headers["content-security-policy"], inline_csp(self, html))
+            self.assertNotIn("<!--session-->", html)
+            block = re.findall(r'<script type="application/json" id="session">(.*?)</script>', html)
+            self.assertEqual(len(block), 1, path)
+            state = json.loads(block[0])
+            self.assertEqual((state["request"], state["preferences"]), (False, False))
+            self.assertNotIn("data", state)  # the session holds nothing to show
+            if cookie is None:
+                # The first page starts the session, as GET /privacy/session would.
+                cookie = headers["set-cookie"].split(";", 1)[0]
+                self.assertRegex(headers["set-cookie"], r"^__Host-privacyd_session=[A-Za-z0-9_-]+; "
+                                 r"Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Strict$")
+            else:
+                self.assertNotIn("set-cookie", headers)
+            # The token in the page is the session's.
+            _, _, info = self.get("/privacy/session", {"Cookie": cookie})
+            self.assertEqual(state["csrf_token"], json.loads(info)["csrf_token"])
+        status, _, _ = self.daemon.request("DELETE", "/privacy/session", None,
+                                           {"Cookie": cookie, "Origin": self.origin,
+                                            "X-CSRF-Token": state["csrf_token"]})
+        self.assertEqual(status, 204)
 
     def test_a_cross_site_post_is_refused(self):
         body = json.dumps({"id": "req_x", "code": "123456"}).encode()

@@ -29,11 +29,27 @@ async function api(method, url, data) {
   }
 }
 
+// The session's state as the server put it into the page (the status and preferences pages),
+// with the data the page shows first: used once, instead of asking for it.
+let served = (() => {
+  const block = document.getElementById("session");
+  return block ? JSON.parse(block.textContent) : null;
+})();
+
 async function session() {
+  if (served) {
+    const s = served;
+    served = null;
+    csrf = s.csrf_token;
+    return s;
+  }
   const r = await api("GET", "/privacy/session");
   csrf = r.ok ? r.data.csrf_token : "";
   return r.ok ? r.data : {};
 }
+
+// What `url` answers, or the data the page came with.
+const first = (s, url) => (s.data ? { ok: true, data: s.data } : api("GET", url));
 
 // Which field a problem code is about; others go to the summary only.
 const problemField = {
@@ -140,8 +156,8 @@ const pages = {
   },
 
   async "request-status"() {
-    await session();
-    const r = await api("GET", "/privacy/session/request");
+    const s = await session();
+    const r = s.request ? await first(s, "/privacy/session/request") : { ok: false };
     // Back from a download that failed (its window closed, the session ended): say why.
     const failed = new URLSearchParams(location.search).get("problem");
     if (failed) $(".notice").textContent = problemText(failed);
@@ -157,7 +173,7 @@ const pages = {
       busy(form, false);
       if (!v.ok) return problem(form, v.code);
       clearErrors(form);
-      await session();
+      csrf = v.data.csrf_token;
       render(v.data.request);
     });
     $("#withdraw").addEventListener("click", async () => {
@@ -217,7 +233,7 @@ const pages = {
       if (!r.ok) return problem(codeForm, r.code);
       clearErrors(codeForm);
       notice.textContent = "";
-      await session();
+      csrf = r.data.csrf_token;
       render(r.data);
     });
     prefsForm.addEventListener("submit", async (event) => {
@@ -248,14 +264,14 @@ const pages = {
       await session();
       const r = await api("POST", "/privacy/session/preferences", { link });
       if (r.ok) {
-        await session();
+        csrf = r.data.csrf_token;
         return render(r.data);
       }
       problem(document, r.code);
     }
     const s = await session();
     if (s.preferences) {
-      const r = await api("GET", "/privacy/session/preferences");
+      const r = await first(s, "/privacy/session/preferences");
       if (r.ok) return render(r.data);
     }
     show(codeForm);
