@@ -65,9 +65,12 @@ class ConsentIndex {
   class View {
    public:
     // The verdict for the email address whose blind index is `blind_index` (raw HMAC bytes);
-    // `subject_id`, when not null, gets the subject holding it (empty for unknown or
-    // suppressed addresses nobody holds).
+    // `subject_id`, when not null, gets the subject holding it when the verdict is allowed
+    // (empty otherwise).
     ConsentVerdict ByEmailIndex(std::string_view blind_index, std::string* subject_id) const;
+    // A hint that ByEmailIndex(blind_index) comes soon: its memory is fetched meanwhile. A batch
+    // issues it some keys ahead of its look-ups.
+    void PrefetchEmailIndex(std::string_view blind_index) const;
     // The verdict for a subject id ("unknown" when no subject has it).
     ConsentVerdict BySubjectId(std::string_view subject_id) const;
 

@@ -536,9 +536,10 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
     std::vector<std::string> keys(identities.size());
     RunParts(parts, [&](size_t part) {
       auto [first, end] = PartRange(identities.size(), parts, part);
+      const std::string email = "email";
       for (size_t i = first; i < end; ++i) {
         if (identities[i].rfind("sub_", 0) == 0) continue;
-        if (auto index = registry_.IdentityIndex({"email", identities[i]}); index.ok()) {
+        if (auto index = registry_.IdentityIndex(email, identities[i]); index.ok()) {
           keys[i] = std::move(index).value();
         }
       }
@@ -548,7 +549,16 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
       RunParts(parts, [&](size_t part) {
         auto [first, end] = PartRange(identities.size(), parts, part);
         std::string subject_id;
+        // Look-ups are random reads of a table larger than the caches: each one's memory is
+        // asked for this many identities ahead, so the reads overlap instead of queueing.
+        constexpr size_t kAhead = 16;
+        for (size_t i = first; i < std::min(end, first + kAhead); ++i) {
+          if (!keys[i].empty()) view.PrefetchEmailIndex(keys[i]);
+        }
         for (size_t i = first; i < end; ++i) {
+          if (i + kAhead < end && !keys[i + kAhead].empty()) {
+            view.PrefetchEmailIndex(keys[i + kAhead]);
+          }
           ConsentCheckItem& item = items[i];
           if (!keys[i].empty()) {
             item.verdict = view.ByEmailIndex(keys[i], &subject_id);

@@ -75,6 +75,16 @@ TEST(LinkTokens, AppendTokenWritesTheDocumentedLayoutAfterWhatIsThere) {
   signer.AppendToken(LinkPurpose::kUnsubscribe, "sub_01J8Z3ABCDEF", "newsletter",
                      "msg.1@mail.example.com", 0, out);
   EXPECT_EQ(out, "https://privacy.example.com/u/" + expected);
+  // Every length modulo 3 of the raw token, so every padding case of base64, and the bytes
+  // that differ between base64 and base64url ('+' and '/') among many tokens.
+  for (size_t n = 0; n < 300; ++n) {
+    const std::string message_id(n % 7, static_cast<char>('a' + n % 26));
+    const std::string subject = "sub_" + std::to_string(n * 7919);
+    out = "x";
+    signer.AppendToken(LinkPurpose::kUnsubscribe, subject, "newsletter", message_id, 0, out);
+    EXPECT_EQ(out, "x" + ExpectedToken(key, 'u', 0, subject + "\x1fnewsletter\x1f" + message_id))
+        << n;
+  }
   // Claims longer than the signer's stack buffer, and an expiry.
   const std::string long_id(700, 'm');
   const Micros expires = kNow + 1234;

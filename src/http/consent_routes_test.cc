@@ -44,12 +44,12 @@ class ConsentCheckBodyTest : public testing::ConsentFixture {
 
 TEST_F(ConsentCheckBodyTest, SmallAnswersAreTheDumpedDocument) {
   const std::vector<std::string> identities = {"Ana@Example.com", "quote\"back\\slash@x.de",
-                                               "ctl\x01@x.de", "sub_0001", "René@bücher.de"};
-  const std::vector<ConsentCheckItem> items = {{ConsentVerdict::kAllowed, "sub_ana"},
-                                               {ConsentVerdict::kNoConsent, ""},
-                                               {ConsentVerdict::kUnknown, ""},
-                                               {ConsentVerdict::kAllowed, "sub_0001"},
-                                               {ConsentVerdict::kSuppressed, ""}};
+                                               "ctl\x01@x.de",    "sub_0001",
+                                               "René@bücher.de",  "\t\n\r\b\f\x1f\"e\\\"@x.de"};
+  const std::vector<ConsentCheckItem> items = {
+      {ConsentVerdict::kAllowed, "sub_ana"}, {ConsentVerdict::kNoConsent, ""},
+      {ConsentVerdict::kUnknown, ""},        {ConsentVerdict::kAllowed, "sub_0001"},
+      {ConsentVerdict::kSuppressed, ""},     {ConsentVerdict::kAllowed, "sub_ctl"}};
   for (const std::string mailto : {"", "unsubscribe@mail.example.com"}) {
     for (const std::string message_id : {"", "<m.1\"@mail.example.com>"}) {
       EXPECT_EQ(ConsentCheckBody(*ledger_, mailto, "newsletter", message_id, identities, items),

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 
 namespace privacyd {
 namespace {
@@ -17,18 +18,25 @@ namespace {
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-std::string Trim(const std::string& s) {
+// ASCII classes and case, without the locale (std::isalnum and std::tolower consult it on every
+// call, and email addresses are checked by the million in a consent check).
+constexpr bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+constexpr bool IsAsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsAsciiAlnum(unsigned char c) {
+  return IsAsciiDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+constexpr char AsciiLowerChar(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+std::string_view TrimView(std::string_view s) {
   size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  while (b < e && IsAsciiSpace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && IsAsciiSpace(static_cast<unsigned char>(s[e - 1]))) --e;
   return s.substr(b, e - b);
 }
 
-std::string AsciiLower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+std::string Trim(const std::string& s) { return std::string(TrimView(s)); }
 
 Error Invalid(const std::string& what) {
   return Error(ErrorKind::kInvalidArgument, "invalid_identity", what);
@@ -37,7 +45,7 @@ Error Invalid(const std::string& what) {
 // RFC 5322 atext, and any byte of a UTF-8 sequence (RFC 6531 allows UTF-8 local parts).
 bool IsAtext(unsigned char c) {
   if (c >= 0x80) return true;
-  if (std::isalnum(c)) return true;
+  if (IsAsciiAlnum(c)) return true;
   return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
          std::string_view::npos;
 }
@@ -72,8 +80,8 @@ bool ValidAsciiDomain(std::string_view domain) {
     }
     last_all_digits = true;
     for (char c : label) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
-      if (!std::isdigit(static_cast<unsigned char>(c))) last_all_digits = false;
+      if (!(IsAsciiAlnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+      if (!IsAsciiDigit(static_cast<unsigned char>(c))) last_all_digits = false;
     }
     ++labels;
     start = dot + 1;
@@ -81,30 +89,47 @@ bool ValidAsciiDomain(std::string_view domain) {
   return labels >= 2 && !last_all_digits;
 }
 
-Result<std::string> NormalizeEmail(const std::string& value) {
-  const Error invalid = Invalid("the email address must look like name@example.com");
-  std::string v = Trim(value);
-  size_t at = v.rfind('@');
-  if (at == std::string::npos || v.size() > 254) return invalid;
-  std::string local = AsciiLower(v.substr(0, at));
-  if (!ValidLocalPart(local)) return invalid;
-  std::string domain = v.substr(at + 1);
-  bool ascii = std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; });
-  if (!ascii) {
-    char* converted = nullptr;
-    int rc = idn2_to_ascii_8z(domain.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
-    if (rc != IDN2_OK) {
-      return Invalid(
-          "the domain of the email address is not a valid internationalised domain "
-          "name");
-    }
-    domain = converted;
+Error InvalidEmail() { return Invalid("the email address must look like name@example.com"); }
+
+// The ASCII form of an internationalised domain (IDNA2008, libidn2), or an error. The few such
+// domains of a list recur (every address at one company), and the conversion costs more than
+// everything else about an address, so each thread keeps the last ones it converted.
+Result<std::string> AsciiDomain(std::string_view domain) {
+  thread_local std::unordered_map<std::string, std::string> converted_domains;
+  const std::string key(domain);
+  if (auto hit = converted_domains.find(key); hit != converted_domains.end()) return hit->second;
+  char* converted = nullptr;
+  int rc = idn2_to_ascii_8z(key.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
+  if (rc != IDN2_OK) {
+    return Invalid("the domain of the email address is not a valid internationalised domain name");
   }
-  domain = AsciiLower(domain);
-  if (!ValidAsciiDomain(domain)) return invalid;
-  std::string out = local + "@" + domain;
-  if (out.size() > 254) return invalid;
+  if (converted_domains.size() >= 1024) converted_domains.clear();
+  return converted_domains.emplace(key, converted).first->second;
+}
+
+// The local part lower-cased (ASCII letters only), '@', the domain in its ASCII form
+// lower-cased; written into one string, which is the only allocation of a valid ASCII address.
+Result<std::string> NormalizeEmail(std::string_view value) {
+  std::string_view v = TrimView(value);
+  size_t at = v.rfind('@');
+  if (at == std::string_view::npos || v.size() > 254) return InvalidEmail();
+  std::string_view domain = v.substr(at + 1);
+  std::string out(v.size(), '\0');
+  std::transform(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), out.begin(),
+                 AsciiLowerChar);
+  if (!ValidLocalPart(std::string_view(out).substr(0, at))) return InvalidEmail();
+  out[at] = '@';
+  if (std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; })) {
+    std::transform(domain.begin(), domain.end(), out.begin() + static_cast<std::ptrdiff_t>(at) + 1,
+                   AsciiLowerChar);
+  } else {
+    PD_ASSIGN_OR_RETURN(const std::string ascii, AsciiDomain(domain));
+    out.resize(at + 1);
+    std::transform(ascii.begin(), ascii.end(), std::back_inserter(out), AsciiLowerChar);
+  }
+  if (!ValidAsciiDomain(std::string_view(out).substr(at + 1))) return InvalidEmail();
+  if (out.size() > 254) return InvalidEmail();
   return out;
 }
 
@@ -123,7 +148,7 @@ Result<std::string> NormalizePhone(const std::string& value, const std::string& 
     return Invalid("the phone number must be 1 to 64 characters, e.g. +44 20 7946 0000");
   }
   for (unsigned char c : v) {
-    if (!(std::isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
+    if (!(IsAsciiDigit(c) || c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
           c == '/')) {
       return Invalid(
           "the phone number may contain digits, a leading '+', spaces, dots, dashes, "

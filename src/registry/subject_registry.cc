@@ -278,8 +278,13 @@ Result<CollectedInto> SubjectRegistry::Collect(const AccessContext& ctx, const C
 }
 
 Result<std::string> SubjectRegistry::IdentityIndex(const IdentityValue& identity) const {
-  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(identity.kind, identity.value));
-  return keyring_->BlindIndex(identity.kind, normalized);
+  return IdentityIndex(identity.kind, identity.value);
+}
+
+Result<std::string> SubjectRegistry::IdentityIndex(const std::string& kind,
+                                                   const std::string& value) const {
+  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(kind, value));
+  return keyring_->BlindIndex(kind, normalized);
 }
 
 Result<std::optional<SubjectRecord>> SubjectRegistry::FindSubject(
