@@ -186,8 +186,44 @@ ConsentVerdict ConsentIndex::View::ByEmailIndex(std::string_view blind_index,
   return verdict;
 }
 
-void ConsentIndex::View::PrefetchEmailIndex(std::string_view blind_index) const {
-  state_.by_email.Prefetch(EmailKey(blind_index));
+void ConsentIndex::View::ByEmailIndexes(const std::vector<std::string>& keys, size_t first,
+                                        size_t end, const EmailVerdictFn& fn) const {
+  // Each look-up is three dependent reads far apart in memory (the table's entry, then the
+  // slot's verdict and subject id). Done one key after the other they queue; here the entry of
+  // the key kTableAhead ahead and the verdict and id of the key kSlotAhead ahead are asked for
+  // while the current key is answered, so the reads overlap.
+  constexpr size_t kTableAhead = 16;
+  constexpr size_t kSlotAhead = 8;
+  uint32_t slots[kSlotAhead];
+  const size_t topics = state_.topics.size();
+  auto fetch_entry = [&](size_t i) {
+    if (i < end && !keys[i].empty()) state_.by_email.Prefetch(EmailKey(keys[i]));
+  };
+  auto find_slot = [&](size_t i) {
+    if (i >= end || keys[i].empty()) return;
+    uint32_t slot = state_.by_email.Find(EmailKey(keys[i]));
+    slots[i % kSlotAhead] = slot;
+    if (slot != kNoSlot) {
+      __builtin_prefetch(&state_.verdicts[slot * topics + topic_]);
+      __builtin_prefetch(&state_.subject_ids[slot]);
+    }
+  };
+  for (size_t i = first; i < std::min(end, first + kTableAhead); ++i) fetch_entry(i);
+  for (size_t i = first; i < std::min(end, first + kSlotAhead); ++i) find_slot(i);
+  for (size_t i = first; i < end; ++i) {
+    const uint32_t slot = slots[i % kSlotAhead];  // before find_slot reuses its place
+    fetch_entry(i + kTableAhead);
+    find_slot(i + kSlotAhead);
+    if (keys[i].empty()) continue;
+    if (slot == kNoSlot) {
+      fn(i, ConsentVerdict::kUnknown, {});
+      continue;
+    }
+    const ConsentVerdict verdict = state_.Verdict(slot, topic_);
+    fn(i, verdict,
+       verdict == ConsentVerdict::kAllowed ? std::string_view(state_.subject_ids[slot])
+                                           : std::string_view());
+  }
 }
 
 ConsentVerdict ConsentIndex::View::BySubjectId(std::string_view subject_id) const {

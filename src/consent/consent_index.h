@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "consent/consent_rules.h"
 #include "core/result.h"
@@ -68,9 +69,14 @@ class ConsentIndex {
     // `subject_id`, when not null, gets the subject holding it when the verdict is allowed
     // (empty otherwise).
     ConsentVerdict ByEmailIndex(std::string_view blind_index, std::string* subject_id) const;
-    // A hint that ByEmailIndex(blind_index) comes soon: its memory is fetched meanwhile. A batch
-    // issues it some keys ahead of its look-ups.
-    void PrefetchEmailIndex(std::string_view blind_index) const;
+    // ByEmailIndex for keys[first, end) (raw blind indexes; "" entries are skipped), faster than
+    // one at a time: each look-up's memory is fetched while earlier keys are answered. Calls
+    // `fn(i, verdict, subject_id)` in order; subject_id is set for an allowed verdict only, and
+    // valid during the call.
+    using EmailVerdictFn =
+        std::function<void(size_t i, ConsentVerdict verdict, std::string_view subject_id)>;
+    void ByEmailIndexes(const std::vector<std::string>& keys, size_t first, size_t end,
+                        const EmailVerdictFn& fn) const;
     // The verdict for a subject id ("unknown" when no subject has it).
     ConsentVerdict BySubjectId(std::string_view subject_id) const;
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -81,6 +82,45 @@ TEST_F(ConsentIndexTest, AnswersNothingBeforeItIsBuilt) {
   EXPECT_EQ(FromIndex("newsletter", {"ana@example.com"}), (std::vector<std::string>{"allowed"}));
   // A topic the policy does not declare is not the index's to answer.
   EXPECT_EQ(FromIndex("no_such_topic", {"ana@example.com"}), std::nullopt);
+}
+
+// The batch look-up answers what one look-up at a time answers, for every position of a batch
+// (the look-ahead's start, middle and end), with empty keys and unknown addresses among them.
+TEST_F(ConsentIndexTest, BatchLookUpsAnswerAsSingleOnes) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 70; ++i) {
+    const std::string email = "p" + std::to_string(i) + "@example.com";
+    if (i % 5 != 4) Person(email, i % 2 == 0 ? "ccpa" : "gdpr");  // allowed, or no consent
+    keys.push_back(i % 7 == 6 ? "" : *registry_->IdentityIndex({"email", email}));
+  }
+  ASSERT_TRUE(index_->Build().ok());
+  for (const auto& [first, end] :
+       {std::pair<size_t, size_t>{0, 70}, {0, 3}, {5, 30}, {69, 70}, {10, 10}}) {
+    auto answered = index_->Read("newsletter", [&](const ConsentIndex::View& view) {
+      std::vector<size_t> seen;
+      std::map<ConsentVerdict, int> verdicts;
+      view.ByEmailIndexes(keys, first, end,
+                          [&](size_t i, ConsentVerdict verdict, std::string_view subject_id) {
+                            seen.push_back(i);
+                            ++verdicts[verdict];
+                            std::string single_id;
+                            EXPECT_EQ(verdict, view.ByEmailIndex(keys[i], &single_id)) << i;
+                            EXPECT_EQ(subject_id, single_id) << i;
+                            EXPECT_EQ(subject_id.empty(), verdict != ConsentVerdict::kAllowed);
+                          });
+      std::vector<size_t> want;
+      for (size_t i = first; i < end; ++i) {
+        if (!keys[i].empty()) want.push_back(i);
+      }
+      EXPECT_EQ(seen, want) << first << ".." << end;
+      if (end - first == 70) {  // the whole list has every kind of answer
+        EXPECT_EQ(verdicts[ConsentVerdict::kAllowed], 24);
+        EXPECT_EQ(verdicts[ConsentVerdict::kNoConsent], 24);
+        EXPECT_EQ(verdicts[ConsentVerdict::kUnknown], 12);
+      }
+    });
+    ASSERT_TRUE(answered.ok() && *answered);
+  }
 }
 
 // The property: after any mix of changes, made through privacyd or behind its back, the index

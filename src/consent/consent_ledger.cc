@@ -548,22 +548,15 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
       // The parts read the view while this thread holds it (they end before Read returns).
       RunParts(parts, [&](size_t part) {
         auto [first, end] = PartRange(identities.size(), parts, part);
-        std::string subject_id;
-        // Look-ups are random reads of a table larger than the caches: each one's memory is
-        // asked for this many identities ahead, so the reads overlap instead of queueing.
-        constexpr size_t kAhead = 16;
-        for (size_t i = first; i < std::min(end, first + kAhead); ++i) {
-          if (!keys[i].empty()) view.PrefetchEmailIndex(keys[i]);
-        }
+        view.ByEmailIndexes(keys, first, end,
+                            [&](size_t i, ConsentVerdict verdict, std::string_view subject_id) {
+                              items[i].verdict = verdict;
+                              items[i].subject_id = subject_id;
+                            });
         for (size_t i = first; i < end; ++i) {
-          if (i + kAhead < end && !keys[i + kAhead].empty()) {
-            view.PrefetchEmailIndex(keys[i + kAhead]);
-          }
+          if (!keys[i].empty()) continue;
           ConsentCheckItem& item = items[i];
-          if (!keys[i].empty()) {
-            item.verdict = view.ByEmailIndex(keys[i], &subject_id);
-            if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = subject_id;
-          } else if (identities[i].rfind("sub_", 0) == 0) {
+          if (identities[i].rfind("sub_", 0) == 0) {
             item.verdict = view.BySubjectId(identities[i]);
             if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = identities[i];
           } else {
