@@ -233,6 +233,33 @@ const result = { checked: [] };
   await axe(page, "the completed request");
   await shot(page, "en-request-done.png");
 
+  // A draft of the policy, checked before anyone applies it: a longer retention is a material
+  // change; a draft that is not YAML is refused with its line. Nothing is stored.
+  await open(page, "/console/en/policy");
+  await page.waitForSelector("#check:not([hidden])");
+  const inForce = await page.inputValue("#c-source");
+  assert.ok(inForce.includes("keep: {years: 2}"));
+  async function checkDraft(text) {
+    await page.fill("#c-source", text);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === BASE_URL + "/v1/admin/policy/validate"),
+      page.click("#check-form button[type=submit]")]);
+    assert.equal(response.status(), 200);
+    await page.waitForSelector("#c-result p");
+    return page.$$eval("#c-result .table-wrap", (tables) => tables.map((t) =>
+      [...t.querySelectorAll("tbody tr")].map((r) => [...r.children].map((c) => c.textContent))));
+  }
+  const longer = await checkDraft(inForce.replace("keep: {years: 2}", "keep: {years: 5}"));
+  assert.deepEqual(longer.at(-1), [["purposes.respond_to_inquiries.retention", m["change.changed"],
+    "2 years from last_interaction", "5 years from last_interaction", m["yes"], "longer retention"]]);
+  assert.equal(await page.textContent("#c-result > p:first-child"), m["check.valid"].replace("{version}", "2024-08"));
+  assert.equal(await page.textContent("#c-result > p:last-child"), m["check.material"]);
+  await axe(page, "a draft policy checked");
+  await shot(page, "en-policy-draft.png");
+  const broken = await checkDraft("version: [\n");
+  assert.equal(await page.textContent("#c-result > p:first-child"), m["check.invalid"]);
+  assert.deepEqual(broken[0].map((row) => [row[0], row[2]]), [[m["severity.error"], "2"]]);
+
   // Sign out: back to the sign-in page, and the session is gone.
   await page.focus("#signout");
   await Promise.all([page.waitForURL(/\/console\/en\/signin\?signed_out=1$/), page.keyboard.press("Enter")]);
@@ -274,6 +301,8 @@ const result = { checked: [] };
   const sections = await page.$$eval("#sections li:not([hidden]) a", (as) => as.map((a) => a.dataset.section));
   assert.deepEqual(sections, ["policy", "audit"]);
   await page.waitForSelector("#in-force:not([hidden])");
+  // Checking drafts is for those who may apply them.
+  assert.equal(await page.isHidden("#check"), true);
   // The queue by its address: refused, in French.
   await open(page, "/console/fr/");
   await page.waitForSelector("#forbidden:not([hidden])");

@@ -35,14 +35,15 @@ function toSignIn() {
   location.assign(`/console/${lang}/signin?next=${encodeURIComponent(next)}`);
 }
 
-async function api(method, url, data) {
+// `data` is sent as JSON, or as it is when `type` names another media type.
+async function api(method, url, data, type = "application/json") {
   const headers = { "Accept": "application/json", "Accept-Language": lang };
-  if (data !== undefined) headers["Content-Type"] = "application/json";
+  if (data !== undefined) headers["Content-Type"] = type;
   if (csrf && method !== "GET") headers["X-CSRF-Token"] = csrf;
   let r;
   try {
     const res = await fetch(url, { method, headers, credentials: "same-origin",
-      body: data === undefined ? undefined : JSON.stringify(data) });
+      body: data === undefined ? undefined : type === "application/json" ? JSON.stringify(data) : data });
     const json = await res.json().catch(() => ({}));
     r = { ok: res.ok, status: res.status, data: json, code: res.ok ? "" : json.code || "" };
   } catch {
@@ -574,8 +575,9 @@ const pages = {
     $("#f-version").replaceChildren(code(policy.version));
     $("#f-effective").replaceChildren(day(policy.effective_date));
     $("#f-applied").replaceChildren(moment(policy.applied_at));
-    validation(policy);
+    $("#f-report").replaceChildren(report(msg("report.caption"), policy.report || { errors: [], warnings: [] }));
     $("#f-source").textContent = policy.source;
+    if (["admin", "privacy_officer"].includes(me.role)) draftCheck(policy.source);
     show($("#history"));
     const list = $("#versions");
     list.replaceChildren();
@@ -591,26 +593,52 @@ const pages = {
             el("a", { href: `/privacy/${l}/statement?version=${encodeURIComponent(v.version)}`, lang: l, hreflang: l },
               { en: "English", de: "Deutsch", fr: "Français" }[l])])));
       if (v.changes.length) {
-        section.append(table(fill(msg("versions.caption"), { version: v.version }),
-          ["clause", "change", "before", "after", "material", "why"],
-          v.changes.map((c) => [code(c.clause), label("change", c.kind), c.before ?? "", c.after ?? "",
-            yesNo(c.material), c.why ?? ""]), { rowHeader: true }));
+        section.append(changes(fill(msg("versions.caption"), { version: v.version }), v.changes));
       } else if (first) {
         section.append(el("p", {}, msg("versions.first")));
       }
       list.append(section);
     });
 
-    // The validator's report on the policy in force: warnings say what to improve (a policy in
-    // force has no errors). The messages are the validator's own, in English.
-    function validation(policy) {
-      const report = policy.report || { errors: [], warnings: [] };
-      const findings = [...report.errors.map((f) => ["error", f]), ...report.warnings.map((f) => ["warning", f])];
-      $("#f-report").replaceChildren(findings.length
-        ? table(msg("report.caption"), ["severity", "clause", "line", "message"],
+    // A validator's report: errors, then warnings that say what to improve. The messages are
+    // the validator's own, in English.
+    function report(caption, { errors, warnings }) {
+      const findings = [...errors.map((f) => ["error", f]), ...warnings.map((f) => ["warning", f])];
+      return findings.length
+        ? table(caption, ["severity", "clause", "line", "message"],
           findings.map(([severity, f]) => [label("severity", severity), code(f.key || ""), f.line ?? "",
             el("span", { lang: "en" }, f.message || "")]))
-        : el("p", {}, msg("report.clean")));
+        : el("p", {}, msg("report.clean"));
+    }
+
+    function changes(caption, list) {
+      return table(caption, ["clause", "change", "before", "after", "material", "why"],
+        list.map((c) => [code(c.clause), label("change", c.kind), c.before ?? "", c.after ?? "",
+          yesNo(c.material), c.why ?? ""]), { rowHeader: true });
+    }
+
+    // A draft, checked before anyone applies it (POST /v1/admin/policy/validate): its report and
+    // what it would change against the policy in force. Nothing is stored.
+    function draftCheck(source) {
+      show($("#check"));
+      const form = $("#check-form");
+      const out = $("#c-result");
+      $("#c-source").value = source;
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        out.replaceChildren();  // no earlier draft's result while this one is checked
+        busy(form, true);
+        const r = await api("POST", "/v1/admin/policy/validate", $("#c-source").value, "application/yaml");
+        busy(form, false);
+        if (!r.ok) return out.replaceChildren(el("p", { class: "error" }, problemText(r.code)));
+        const d = r.data;
+        out.replaceChildren(
+          el("p", { class: d.valid ? "" : "error" },
+            d.valid ? fill(msg("check.valid"), { version: d.version }) : msg("check.invalid")),
+          report(msg("check.report"), d),
+          d.changes.length ? changes(msg("check.caption"), d.changes) : el("p", {}, msg("check.unchanged")),
+          d.changes.length ? el("p", {}, msg(d.material ? "check.material" : "check.minor")) : "");
+      });
     }
   },
 
