@@ -419,6 +419,33 @@ TEST(GuardTwoStageTest, FindsExactlyWhatTheSinglePassFinds) {
   EXPECT_GT(special, 2000u);
 }
 
+// The identifier triggers found by a pass over the text (the default) give exactly the findings
+// of the triggers compiled into Vectorscan, over the corpus and generated forms, with every type
+// and the sensitive ones.
+TEST(GuardTriggerPassTest, FindsExactlyWhatTheVectorscanTriggersFind) {
+  auto now = Guard::Create({});
+  ASSERT_TRUE(now.ok()) << now.error().message();
+  GuardOptions before;
+  before.trigger_pass = false;
+  auto then = Guard::Create(before);
+  ASSERT_TRUE(then.ok()) << then.error().message();
+  std::vector<std::string> texts = CorpusTexts();
+  ASSERT_GT(texts.size(), 1000u);
+  std::vector<std::string> forms = GeneratedForms(texts, 1500);
+  texts.insert(texts.end(), forms.begin(), forms.end());
+  size_t identifiers = 0;
+  for (const std::string& text : texts) {
+    for (TypeSet types : {TypeSet::All(), TypeSet::Sensitive()}) {
+      std::vector<Finding> expected = (*then)->Scan(text, types);
+      ASSERT_EQ((*now)->Scan(text, types), expected) << text;
+      identifiers += std::count_if(expected.begin(), expected.end(),
+                                   [](const Finding& f) { return f.type < FindingType::kHealth; });
+    }
+  }
+  // The comparison covers many identifiers (EMAIL, PHONE and IP_ADDRESS among them).
+  EXPECT_GT(identifiers, 2000u);
+}
+
 TEST(TypeSetTest, ParsesNamesAndSuggestsTheClosest) {
   auto set = TypeSet::Parse(" US_SSN , IBAN");
   ASSERT_TRUE(set.ok());
