@@ -1,11 +1,13 @@
 // The Guard on Vectorscan.
 //
-// One block-mode database holds every special-category rule and, for identifiers, cheap
-// triggers anchored on digits or literals (a run of six digits, the digits of a National
-// Insurance number, an IBAN's country and check digits, ...): text without digits costs the
-// literal matcher only. Each trigger hands a position to code that takes the candidate whole
-// and runs its validators. Context words, personal cues and business exclusions live in small
-// databases of their own that are scanned only over the few bytes around a candidate.
+// Identifiers are found from cheap triggers (a run of six digits, the digits of a National
+// Insurance number, an IBAN's country and check digits, ...), found by a pass over the digits,
+// '@' and ':' of the text (id_triggers.h) or, with GuardOptions::trigger_pass off, by Vectorscan
+// databases of the same expressions. Each trigger hands a position to code that takes the
+// candidate whole and runs its validators. The special-category rules are Vectorscan databases,
+// scanned in windows around their anchor words (anchors.h) or over the whole text. Context
+// words, personal cues and business exclusions live in small databases of their own that are
+// scanned only over the few bytes around a candidate.
 #include <arpa/inet.h>
 #include <hs/hs.h>
 #include <phonenumbers/logger.h>
@@ -387,8 +389,9 @@ struct PatternSpec {
 
 constexpr unsigned kWords = HS_FLAG_CASELESS | HS_FLAG_UTF8;
 
-// The identifier triggers: each starts with a digit or a literal, so that the database skips
-// ordinary text at the speed of its literal matcher.
+// The identifier triggers as Vectorscan patterns (GuardOptions::trigger_pass off): each starts
+// with a digit or a literal, so that the database skips ordinary text at the speed of its
+// literal matcher.
 std::vector<PatternSpec> IdentifierTriggers() {
   std::vector<PatternSpec> specs;
   for (Kind kind : {Kind::kDigits, Kind::kNino, Kind::kPan, Kind::kIban, Kind::kCorsicanNir}) {
@@ -400,8 +403,9 @@ std::vector<PatternSpec> IdentifierTriggers() {
   return specs;
 }
 
-// The email and address triggers, in a database of their own that is scanned only when EMAIL or
-// IP_ADDRESS is asked for (the IPv4 trigger alone costs a third of the identifier scan).
+// The email and address triggers as Vectorscan patterns (GuardOptions::trigger_pass off), in a
+// database of their own that is scanned only when EMAIL or IP_ADDRESS is asked for (the IPv4
+// trigger alone costs a third of the identifier scan).
 std::vector<PatternSpec> OrdinaryTriggers() {
   std::vector<PatternSpec> specs;
   for (Kind kind : {Kind::kEmail, Kind::kIpv4, Kind::kIpv6}) {
