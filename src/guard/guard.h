@@ -131,6 +131,12 @@ struct GuardOptions {
   // compare the two (it is slower, and never loads the databases built into the binary, so it
   // compiles at start).
   bool two_stage_lexicons = true;
+  // Whether the identifier triggers (a run of six digits, an '@' before a domain, ...) are found
+  // by a pass over the digits, '@' and ':' of the text (internal::FindTriggers) rather than by
+  // Vectorscan databases of their expressions. The candidates, and so the findings, are the
+  // same; false is for tests and benchmarks that compare the two (it never loads the databases
+  // built into the binary, so it compiles at start).
+  bool trigger_pass = true;
   // Databases compiled ahead by Guard::Precompile for the same lexicons, used instead of
   // compiling when they match them and this machine (else ignored). Empty with the built-in
   // lexicons means the databases built into the binary, if it has them.

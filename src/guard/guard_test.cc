@@ -419,6 +419,33 @@ TEST(GuardTwoStageTest, FindsExactlyWhatTheSinglePassFinds) {
   EXPECT_GT(special, 2000u);
 }
 
+// The identifier triggers found by a pass over the text (the default) give exactly the findings
+// of the triggers compiled into Vectorscan, over the corpus and generated forms, with every type
+// and the sensitive ones.
+TEST(GuardTriggerPassTest, FindsExactlyWhatTheVectorscanTriggersFind) {
+  auto now = Guard::Create({});
+  ASSERT_TRUE(now.ok()) << now.error().message();
+  GuardOptions before;
+  before.trigger_pass = false;
+  auto then = Guard::Create(before);
+  ASSERT_TRUE(then.ok()) << then.error().message();
+  std::vector<std::string> texts = CorpusTexts();
+  ASSERT_GT(texts.size(), 1000u);
+  std::vector<std::string> forms = GeneratedForms(texts, 1500);
+  texts.insert(texts.end(), forms.begin(), forms.end());
+  size_t identifiers = 0;
+  for (const std::string& text : texts) {
+    for (TypeSet types : {TypeSet::All(), TypeSet::Sensitive()}) {
+      std::vector<Finding> expected = (*then)->Scan(text, types);
+      ASSERT_EQ((*now)->Scan(text, types), expected) << text;
+      identifiers += std::count_if(expected.begin(), expected.end(),
+                                   [](const Finding& f) { return f.type < FindingType::kHealth; });
+    }
+  }
+  // The comparison covers many identifiers (EMAIL, PHONE and IP_ADDRESS among them).
+  EXPECT_GT(identifiers, 2000u);
+}
+
 TEST(TypeSetTest, ParsesNamesAndSuggestsTheClosest) {
   auto set = TypeSet::Parse(" US_SSN , IBAN");
   ASSERT_TRUE(set.ok());
@@ -453,6 +480,57 @@ TEST(TextScanTest, SanitizeKeepsOffsets) {
   EXPECT_EQ(out,
             "a\x1a"
             "b\x1a");
+}
+
+// Byte by byte, the rules of RFC 3629: each byte that is not part of a valid sequence becomes
+// 0x1A.
+std::string SanitizedByteByByte(std::string_view text) {
+  std::string out(text);
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80                 ? 1
+               : c >= 0xC2 && c <= 0xDF ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    bool valid = n > 0 && i + n <= text.size();
+    for (size_t k = 1; valid && k < n; ++k) {
+      auto b = static_cast<unsigned char>(text[i + k]);
+      unsigned lo = 0x80, hi = 0xBF;
+      if (k == 1 && c == 0xE0) lo = 0xA0;
+      if (k == 1 && c == 0xED) hi = 0x9F;
+      if (k == 1 && c == 0xF0) lo = 0x90;
+      if (k == 1 && c == 0xF4) hi = 0x8F;
+      valid = b >= lo && b <= hi;
+    }
+    if (!valid) {
+      out[i] = '\x1a';
+      n = 1;
+    }
+    i += n;
+  }
+  return out;
+}
+
+// Valid and invalid sequences at every offset of the eight bytes the fast path reads at once.
+TEST(TextScanTest, SanitizeFindsEveryInvalidByte) {
+  const std::vector<std::string> pieces = {
+      "a",    "word ", "\xC3\xA9",     "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF",
+      "\xC3", "\x80",  "\xED\xA0\x80", "\xE0\x80\x80", "\xF4\x90\x80\x80"};
+  std::mt19937 random(3629);
+  for (size_t t = 0; t < 20000; ++t) {
+    std::string text;
+    size_t size = std::uniform_int_distribution<size_t>(0, 40)(random);
+    while (text.size() < size) {
+      text += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(random)];
+    }
+    std::string expected = SanitizedByteByByte(text);
+    std::string out = "untouched";
+    bool changed = internal::SanitizeUtf8(text, out);
+    ASSERT_EQ(changed, expected != text) << text;
+    ASSERT_EQ(changed ? out : std::string("untouched"), changed ? expected : out) << text;
+  }
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // The Guard on Vectorscan.
 //
-// One block-mode database holds every special-category rule and, for identifiers, cheap
-// triggers anchored on digits or literals (a run of six digits, the digits of a National
-// Insurance number, an IBAN's country and check digits, ...): text without digits costs the
-// literal matcher only. Each trigger hands a position to code that takes the candidate whole
-// and runs its validators. Context words, personal cues and business exclusions live in small
-// databases of their own that are scanned only over the few bytes around a candidate.
+// Identifiers are found from cheap triggers (a run of six digits, the digits of a National
+// Insurance number, an IBAN's country and check digits, ...), found by a pass over the digits,
+// '@' and ':' of the text (id_triggers.h) or, with GuardOptions::trigger_pass off, by Vectorscan
+// databases of the same expressions. Each trigger hands a position to code that takes the
+// candidate whole and runs its validators. The special-category rules are Vectorscan databases,
+// scanned in windows around their anchor words (anchors.h) or over the whole text. Context
+// words, personal cues and business exclusions live in small databases of their own that are
+// scanned only over the few bytes around a candidate.
 #include <arpa/inet.h>
 #include <hs/hs.h>
 #include <phonenumbers/logger.h>
@@ -28,6 +30,7 @@
 #include "guard/anchors.h"
 #include "guard/guard.h"
 #include "guard/id_rules.h"
+#include "guard/id_triggers.h"
 #include "guard/lexicon.h"
 #include "guard/phone_check.h"
 #include "guard/text_scan.h"
@@ -69,6 +72,7 @@ constexpr double kScoreFormat = 0.85;
 constexpr double kScoreContextFormat = 0.8;
 constexpr double kScoreOrdinary = 0.9;
 
+// The first eight are the identifier triggers, in the order of internal::Trigger.
 enum class Kind : uint8_t {
   kDigits,       // the sixth digit of a run of digit groups
   kNino,         // the digits and suffix of a National Insurance number
@@ -81,6 +85,10 @@ enum class Kind : uint8_t {
   kTokenContext,  // a context word of an identifier without a fixed shape (passport, licence)
   kRule,          // a special-category rule (rules_[index])
 };
+
+static_assert(static_cast<int>(Kind::kCorsicanNir) ==
+              static_cast<int>(internal::Trigger::kCorsicanNir));
+static_assert(static_cast<int>(Kind::kIpv6) == static_cast<int>(internal::Trigger::kIpv6));
 
 struct PatternInfo {
   Kind kind;
@@ -220,6 +228,7 @@ struct ScanState {
   std::string sanitized;
   size_t base = 0;  // offset in `text` of the bytes of the current scan of the main databases
   std::vector<internal::Window> windows;
+  std::vector<internal::TriggerEnd> trigger_ends;
 
   void Reset(std::string_view t, const TypeSet& ts) {
     text = t;
@@ -287,13 +296,10 @@ bool LooksLikePhone(std::string_view candidate) {
   return true;
 }
 
-int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
-            void* context) {
-  auto& state = *static_cast<ScanState*>(context);
-  const PatternInfo& info = (*state.patterns)[id];
+// A match of an identifier trigger ending at `to`, from Vectorscan or internal::FindTriggers.
+void OnTrigger(ScanState& state, Kind kind, size_t to) {
   std::string_view text = state.text;
-  to += state.base;
-  switch (info.kind) {
+  switch (kind) {
     case Kind::kDigits:
       // Reported at the sixth digit of a run and at each one after it: the run is taken whole
       // at the first report.
@@ -311,7 +317,7 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
     case Kind::kPan:
     case Kind::kIban:
     case Kind::kCorsicanNir:
-      state.triggers.emplace_back(info.kind, to);
+      state.triggers.emplace_back(kind, to);
       break;
     case Kind::kEmail:
       if (state.types.Contains(FindingType::kEmail) && to - 2 >= state.email_covered) {
@@ -325,7 +331,7 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
     case Kind::kIpv4:
     case Kind::kIpv6:
       if (state.types.Contains(FindingType::kIpAddress) && to > state.ip_covered) {
-        bool v6 = info.kind == Kind::kIpv6;
+        bool v6 = kind == Kind::kIpv6;
         Span ip = Expand(text, to - 1, [v6](unsigned char c) {
           return IsDigit(c) || c == '.' || (v6 && (IsHex(c) || c == ':'));
         });
@@ -334,6 +340,19 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
         state.ip_covered = ip.to;
       }
       break;
+    case Kind::kRule:
+    case Kind::kTokenContext:
+      break;
+  }
+}
+
+int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+            void* context) {
+  auto& state = *static_cast<ScanState*>(context);
+  const PatternInfo& info = (*state.patterns)[id];
+  std::string_view text = state.text;
+  to += state.base;
+  switch (info.kind) {
     case Kind::kRule: {
       size_t start = StartOf(text, to, (*state.widths)[id]);
       if (IsWholeWord(text, start, to)) state.rules.push_back({info.index, start, to});
@@ -344,6 +363,9 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned
       if (IsWholeWord(text, start, to)) state.token_contexts.push_back({start, to});
       break;
     }
+    default:
+      OnTrigger(state, info.kind, to);
+      break;
   }
   return 0;
 }
@@ -367,32 +389,32 @@ struct PatternSpec {
 
 constexpr unsigned kWords = HS_FLAG_CASELESS | HS_FLAG_UTF8;
 
-// The identifier triggers: each starts with a digit or a literal, so that the database skips
-// ordinary text at the speed of its literal matcher.
+// The identifier triggers as Vectorscan patterns (GuardOptions::trigger_pass off): each starts
+// with a digit or a literal, so that the database skips ordinary text at the speed of its
+// literal matcher.
 std::vector<PatternSpec> IdentifierTriggers() {
-  auto trigger = [](Kind kind, std::string expression) {
-    return PatternSpec{std::move(expression), 0, {kind}, "builtin"};
-  };
-  return {
-      trigger(Kind::kDigits, "[0-9](?:[ ./\\-]?[0-9]){5}"),
-      trigger(Kind::kNino, "[0-9]{2}[ \\-]?[0-9]{2}[ \\-]?[0-9]{2}[ \\-]?[A-Da-d]"),
-      trigger(Kind::kPan, "[0-9]{4}[A-Z]"),
-      trigger(Kind::kIban, "[A-Z]{2}[0-9]{2}"),
-      trigger(Kind::kCorsicanNir, "2[ABab][ .\\-]?[0-9]{3}[ .\\-]?[0-9]{3}[ .\\-]?[0-9]{2}"),
-  };
+  std::vector<PatternSpec> specs;
+  for (Kind kind : {Kind::kDigits, Kind::kNino, Kind::kPan, Kind::kIban, Kind::kCorsicanNir}) {
+    specs.push_back({std::string(internal::TriggerExpression(static_cast<internal::Trigger>(kind))),
+                     0,
+                     {kind},
+                     "builtin"});
+  }
+  return specs;
 }
 
-// The email and address triggers, in a database of their own that is scanned only when EMAIL or
-// IP_ADDRESS is asked for (the IPv4 trigger alone costs a third of the identifier scan).
+// The email and address triggers as Vectorscan patterns (GuardOptions::trigger_pass off), in a
+// database of their own that is scanned only when EMAIL or IP_ADDRESS is asked for (the IPv4
+// trigger alone costs a third of the identifier scan).
 std::vector<PatternSpec> OrdinaryTriggers() {
-  auto trigger = [](Kind kind, std::string expression) {
-    return PatternSpec{std::move(expression), 0, {kind}, "builtin"};
-  };
-  return {
-      trigger(Kind::kEmail, "@[A-Za-z0-9]"),
-      trigger(Kind::kIpv4, "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]"),
-      trigger(Kind::kIpv6, "[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}"),
-  };
+  std::vector<PatternSpec> specs;
+  for (Kind kind : {Kind::kEmail, Kind::kIpv4, Kind::kIpv6}) {
+    specs.push_back({std::string(internal::TriggerExpression(static_cast<internal::Trigger>(kind))),
+                     0,
+                     {kind},
+                     "builtin"});
+  }
+  return specs;
 }
 
 // The widths of word patterns (kWords); a pattern that does not parse is reported like a compile
@@ -529,8 +551,13 @@ class VectorscanGuard final : public Guard {
       if (!lexicon.ok()) return lexicon.error();
       lexicons_.push_back(std::move(*lexicon));
     }
-    std::vector<PatternSpec> specs = IdentifierTriggers();
-    std::vector<PatternSpec> ordinary = OrdinaryTriggers();
+    // The identifier triggers are found by internal::FindTriggers, or compiled.
+    trigger_pass_ = options.trigger_pass;
+    std::vector<PatternSpec> specs, ordinary;
+    if (!trigger_pass_) {
+      specs = IdentifierTriggers();
+      ordinary = OrdinaryTriggers();
+    }
     for (const PatternSpec& spec : ordinary) ordinary_patterns_.push_back(spec.info);
     std::vector<PatternSpec> contexts, cues, excludes, windowed;
     two_stage_ = options.two_stage_lexicons;
@@ -670,7 +697,7 @@ class VectorscanGuard final : public Guard {
       stats_.database_bytes += bytes;
       stats_.patterns += list->size();
     }
-    hs_scratch_size(scratch_, &stats_.scratch_bytes);
+    if (scratch_ != nullptr) hs_scratch_size(scratch_, &stats_.scratch_bytes);
     stats_.compile_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
@@ -741,11 +768,20 @@ class VectorscanGuard final : public Guard {
     state.patterns = &patterns_;
     state.widths = &widths_;
     std::vector<Finding> out;
+    const bool ordinary =
+        types.Contains(FindingType::kEmail) || types.Contains(FindingType::kIpAddress);
+    if (trigger_pass_) {
+      internal::FindTriggers(scanned, ordinary, state.trigger_ends);
+      for (internal::TriggerEnd end : state.trigger_ends) {
+        OnTrigger(state, static_cast<Kind>(end.trigger), end.to);
+      }
+    }
     // Vectorscan scans at most 4 GiB at a time; longer buffers go through ScanStream.
     unsigned length = static_cast<unsigned>(
         std::min<size_t>(scanned.size(), std::numeric_limits<unsigned>::max()));
-    bool ok = hs_scan(database_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
-              HS_SUCCESS;
+    // The rules that have no anchor (and the identifier triggers, when compiled).
+    bool ok = database_ == nullptr || hs_scan(database_, scanned.data(), length, 0, pooled->scratch,
+                                              OnMatch, &state) == HS_SUCCESS;
     if (ok && window_ != nullptr && WantsWindows(types)) {
       // The anchored rules and context words, in the windows around their anchors only.
       anchors_.FindWindows(scanned, state.windows);
@@ -761,7 +797,7 @@ class VectorscanGuard final : public Guard {
       state.base = 0;
       state.widths = &widths_;
     }
-    if (ok && (types.Contains(FindingType::kEmail) || types.Contains(FindingType::kIpAddress))) {
+    if (ok && ordinary && ordinary_ != nullptr) {
       state.patterns = &ordinary_patterns_;
       ok = hs_scan(ordinary_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
            HS_SUCCESS;
@@ -970,7 +1006,7 @@ class VectorscanGuard final : public Guard {
       }
     }
     auto* p = new Pooled;
-    if (hs_clone_scratch(scratch_, &p->scratch) != HS_SUCCESS) {
+    if (scratch_ != nullptr && hs_clone_scratch(scratch_, &p->scratch) != HS_SUCCESS) {
       delete p;
       return nullptr;
     }
@@ -1392,6 +1428,7 @@ class VectorscanGuard final : public Guard {
   std::vector<PatternInfo> window_patterns_;
   std::vector<Width> window_widths_;
   internal::AnchorIndex anchors_;
+  bool trigger_pass_ = true;  // the identifier triggers by internal::FindTriggers
   std::vector<Width> context_widths_;
   std::vector<Width> cue_widths_;
   std::vector<Width> exclude_widths_;

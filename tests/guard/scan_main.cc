@@ -5,7 +5,8 @@
 //   {"line": N, "start": S, "end": E, "type": "...", "category": "...", "score": X}
 // Options: --types T1,T2 (default: every type), --lexicons DIR (every *.yml of DIR instead of
 // the built-in lexicons), --single-pass (GuardOptions::two_stage_lexicons off, to diff the two
-// lexicon scans). Exits 2 on bad options or lexicons.
+// lexicon scans), --vectorscan-triggers (GuardOptions::trigger_pass off, to diff the two ways of
+// finding the identifier triggers). Exits 2 on bad options or lexicons.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -49,9 +50,12 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--single-pass") {
       options.two_stage_lexicons = false;
+    } else if (arg == "--vectorscan-triggers") {
+      options.trigger_pass = false;
     } else {
       return Fail(
-          "usage: privacyd_guard_scan [--types T1,T2] [--lexicons DIR] [--single-pass] < lines");
+          "usage: privacyd_guard_scan [--types T1,T2] [--lexicons DIR] [--single-pass] "
+          "[--vectorscan-triggers] < lines");
     }
   }
   auto guard = Guard::Create(options);
