@@ -13,7 +13,8 @@ transport and JSON alone cost is measured in the same run.
 The request bodies are built before the clock starts, and responses are only read while it
 runs; they are parsed afterwards, to check that every identity got an answer and to count the
 verdicts. Prints one line per run: identities, wall time, identities per second, the time of
-the slowest and fastest request, and with --pid the CPU time (user + system) the daemon spent.
+the slowest and fastest request, with --pid the CPU time (user + system) the daemon spent, and the
+CPU time of this client (which shares the machine with the daemon).
 """
 
 import argparse
@@ -82,22 +83,24 @@ def main():
     print(f"{len(identities)} identities in {len(checks)} requests of at most "
           f"{args.per_request} ({megabytes:.1f} MB of request bodies)")
     print(f"{'run':<34} {'identities':>10} {'wall s':>8} {'identities/s':>13} "
-          f"{'per request s':>14} {'daemon CPU s':>12}  statuses")
+          f"{'per request s':>14} {'daemon CPU s':>12} {'client CPU s':>12}  statuses")
     failed = False
     runs = [("baseline: unknown topic (400)", refused, 2, 400)]
     for parallel in args.parallel or [1, 2]:
         runs.append((f"check, {parallel} at a time", checks, parallel, 200))
     for name, payloads, parallel, expected in runs:
         cpu = cpu_seconds(args.pid)
+        client = time.process_time()
         seconds, results = run(args.port, args.token, payloads, parallel)
         cpu = cpu_seconds(args.pid) - cpu
+        client = time.process_time() - client
         statuses = {}
         for status, _, _ in results:
             statuses[status] = statuses.get(status, 0) + 1
         per_request = sorted(r[2] for r in results)
         print(f"{name:<34} {len(identities):>10} {seconds:>8.2f} "
               f"{len(identities) / seconds:>13,.0f} "
-              f"{per_request[0]:>6.2f}-{per_request[-1]:<7.2f} {cpu:>12.1f}  "
+              f"{per_request[0]:>6.2f}-{per_request[-1]:<7.2f} {cpu:>12.1f} {client:>12.1f}  "
               + " ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
         if set(statuses) != {expected}:
             failed = True

@@ -31,6 +31,7 @@
 #   BENCH_THREADS          wrk threads (default 2)
 #   BENCH_CONNECTIONS      wrk connections of the first pair of runs (default 64)
 #   BENCH_LOW_CONNECTIONS  wrk connections of the second pair (default 8)
+#   BENCH_CONSENT_PARALLEL how many big requests at a time, each a run of step 5 (default "1 2")
 #   PRIVACYD_BIN           daemon binary (default build/release/privacyd)
 #   CONSENT_BENCH_BIN      loader (default build/release/bench/privacyd_consent_bench)
 set -euo pipefail
@@ -202,7 +203,8 @@ done
 
 echo
 log "bench/consent_batch.py: $IDENTITIES identities in requests of 100,000"
-/usr/bin/python3 "$ROOT/bench/consent_batch.py" --pid "$PID" "$PORT" "$TOKEN" "$LIST" || rc=1
+/usr/bin/python3 "$ROOT/bench/consent_batch.py" --pid "$PID" ${BENCH_CONSENT_PARALLEL:+$(printf -- "--parallel %s " $BENCH_CONSENT_PARALLEL)} \
+    "$PORT" "$TOKEN" "$LIST" || rc=1
 kill -0 "$PID" 2>/dev/null || die "privacyd exited during the big checks"
 
 memory "big checks"
