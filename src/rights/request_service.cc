@@ -8,6 +8,7 @@
 #include "core/prometheus_text.h"
 #include "crypto/sealing.h"
 #include "crypto/secret.h"
+#include "policy/period.h"
 #include "registry/identity.h"
 #include "rights/access_package.h"
 #include "rights/erasure.h"
@@ -1317,6 +1318,63 @@ Status RequestService::PurgeIfUnverified(const std::string& id) {
   });
 }
 
+Result<int64_t> RequestService::SweepClosed(int batch) {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  if (!policy->rights.records_retention || batch < 1) return int64_t{0};
+  const Duration& keep = *policy->rights.records_retention;
+  const Period period{keep.years * 12 + keep.months, keep.days};
+  const Micros now = clock_.Now();
+  // A request closed at c is due at AddPeriod(c, period) <= now, which needs at least
+  // c <= now - (28 days a month + the days): the candidates. The exact test is below; since it
+  // is monotonic in c, the first candidate not yet due ends the sweep.
+  const Micros shortest =
+      (static_cast<Micros>(period.months) * 28 + period.days) * 86'400LL * kMicrosPerSecond;
+  const Micros closed_until = now - shortest;
+  int64_t deleted = 0;
+  for (;;) {
+    bool more = false;
+    int64_t in_batch = 0;
+    PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+      PD_ASSIGN_OR_RETURN(auto closed, tx.ListClosedRequests(closed_until, batch));
+      for (const auto& r : closed) {
+        if (AddPeriod(*r.closed_at, period, PeriodRule::kEu1182_71) > now) break;
+        if (IsOpenRequestState(r.state)) continue;  // closed_at is never set on an open one
+        PD_RETURN_IF_ERROR(tx.DeleteRequest(r.id));
+        // The codes mailed for it are long expired; those of a later request of the same
+        // address are not touched.
+        PD_RETURN_IF_ERROR(StatusOf(
+            tx.DeleteVerificationCodesOf(kRequestCodePurpose, r.blind_index, *r.closed_at, now)));
+        json detail = {{"state", r.state},
+                       {"closed_at", FormatRfc3339(*r.closed_at)},
+                       {"reason", "records_retention"}};
+        PD_RETURN_IF_ERROR(
+            StatusOf(audit_.Append(tx, {"system", "", "request.deleted", "request:" + r.id,
+                                        "rights", "", detail.dump()})));
+        ++in_batch;
+      }
+      more = closed.size() == static_cast<size_t>(batch);
+      if (in_batch == 0) return Ok();
+      PD_ASSIGN_OR_RETURN(auto count, tx.GetMeta(kDeletedAfterRetentionMeta));
+      int64_t n = count ? std::stoll(*count) : 0;
+      return tx.PutMeta(kDeletedAfterRetentionMeta, std::to_string(n + in_batch));
+    }));
+    deleted += in_batch;
+    if (!more || in_batch < batch) return deleted;
+  }
+}
+
+Status RequestService::ScheduleRetentionSweep(Micros at) {
+  const Micros now = clock_.Now();
+  JobRecord job;
+  job.kind = kRequestRetentionSweepJob;
+  job.payload = "{}";
+  job.dedupe_key = std::string(kRequestRetentionSweepJob) + ":" + FormatDate(at);
+  job.run_at = at;
+  job.created_at = now;
+  job.updated_at = now;
+  return store_.Write([&](Tx& tx) { return StatusOf(tx.EnqueueJob(job)); });
+}
+
 Result<std::vector<RequestView>> RequestService::Overdue(int limit) const {
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestQuery q;
@@ -1336,8 +1394,11 @@ void RequestService::AppendMetrics(std::string& out) const {
   std::vector<std::pair<std::string, int64_t>> counts;
   int64_t overdue = 0;
   int64_t due_soon = 0;  // open, due within a week (overdue ones included)
+  int64_t deleted = 0;
   const Micros now = clock_.Now();
   Status s = store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto count, tx.GetMeta(kDeletedAfterRetentionMeta));
+    if (count) deleted = std::stoll(*count);
     PD_ASSIGN_OR_RETURN(counts, tx.CountRequestsByState());
     PD_ASSIGN_OR_RETURN(overdue, tx.CountOverdueRequests(now));
     PD_ASSIGN_OR_RETURN(due_soon, tx.CountOverdueRequests(now + 7 * 86'400LL * kMicrosPerSecond));
@@ -1365,6 +1426,11 @@ void RequestService::AppendMetrics(std::string& out) const {
       "seven days (not yet overdue).\n";
   out += "# TYPE privacyd_requests_due_within_7_days gauge\n";
   out += "privacyd_requests_due_within_7_days " + std::to_string(due_soon - overdue) + "\n";
+  out +=
+      "# HELP privacyd_requests_deleted_after_retention_total Closed data subject requests "
+      "deleted once rights.records_retention had passed.\n";
+  out += "# TYPE privacyd_requests_deleted_after_retention_total counter\n";
+  out += "privacyd_requests_deleted_after_retention_total " + std::to_string(deleted) + "\n";
 }
 
 }  // namespace privacyd

@@ -40,6 +40,10 @@
 // holding its email plus those holding its attested identities, and each right is carried out
 // on each of them (one access package covering all).
 //
+// Retention: a closed request is deleted with everything it holds once the policy's
+// rights.records_retention has passed since it closed (SweepClosed, run daily by the durable
+// job kRequestRetentionSweepJob).
+//
 // Mail goes out as durable jobs (kRequestMailJob) queued in the transaction of the change that
 // causes it; see request_mail.h.
 //
@@ -77,6 +81,7 @@ inline constexpr char kRequestMailJob[] = "requests.mail";
 inline constexpr char kRequestPurgeJob[] = "requests.purge_unverified";
 inline constexpr char kRequestPackagePurgeJob[] = "requests.purge_package";
 inline constexpr char kRequestTransferJob[] = "requests.transfer";
+inline constexpr char kRequestRetentionSweepJob[] = "requests.retention_sweep";
 // The start of the dedupe key of every kRequestMailJob of a request.
 inline std::string RequestMailKeyPrefix(const std::string& request_id) {
   return std::string(kRequestMailJob) + ":" + request_id + ":";
@@ -85,6 +90,10 @@ inline std::string RequestMailKeyPrefix(const std::string& request_id) {
 inline constexpr char kRequestCodePurpose[] = "request";
 // Meta entry counting the unverified requests purged (all that is left of them).
 inline constexpr char kPurgedUnverifiedMeta[] = "requests.purged_unverified";
+// Meta entry counting the closed requests deleted after rights.records_retention.
+inline constexpr char kDeletedAfterRetentionMeta[] = "requests.deleted_after_retention";
+// How often the retention sweep runs.
+inline constexpr Micros kRetentionSweepInterval = 24LL * 3600 * kMicrosPerSecond;
 
 // Who may work the staff queue, and who may take the legal decisions (extend, approve,
 // refuse).
@@ -314,10 +323,21 @@ class RequestService {
   // passed, counting it in kPurgedUnverifiedMeta. Ok (nothing done) otherwise.
   Status PurgeIfUnverified(const std::string& id);
 
+  // Deletes, in transactions of at most `batch` requests each, every closed request whose
+  // closing lies rights.records_retention (the policy in force) in the past: its row (with the
+  // sealed address, document and transfer URL), timeline, identities, expired codes and
+  // package. Each is audited as `request.deleted` (the id, state and closing date only) and
+  // counted in kDeletedAfterRetentionMeta; the audit trail itself is kept. Returns how many were
+  // deleted; 0 when the policy keeps closed requests (no records_retention). Idempotent.
+  Result<int64_t> SweepClosed(int batch = 100);
+  // Queues the kRequestRetentionSweepJob run at `at`, once per UTC day: a run already queued
+  // (or done) for that day stands, so every process of a deployment may call this at start.
+  Status ScheduleRetentionSweep(Micros at);
+
   // Open requests due before `now`, in due order (for the CLI), at most `limit`.
   Result<std::vector<RequestView>> Overdue(int limit) const;
-  // Prometheus text: privacyd_requests{state=...}, privacyd_requests_overdue and
-  // privacyd_requests_due_within_7_days.
+  // Prometheus text: privacyd_requests{state=...}, privacyd_requests_overdue,
+  // privacyd_requests_due_within_7_days and privacyd_requests_deleted_after_retention_total.
   void AppendMetrics(std::string& out) const;
 
   // The ledger through which objections and withdrawals of consent are carried out. Not owned;

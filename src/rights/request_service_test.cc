@@ -845,5 +845,95 @@ TEST_F(RequestServiceTest, QueueOfOnePersonIsFoundByPhone) {
   EXPECT_EQ(audit[1].detail, R"({"found":false,"lookup":"phone"})");
 }
 
+// Retention of closed requests (rights.records_retention).
+
+TEST_F(RequestServiceTest, ClosedRequestsAreDeletedOnceTheirRetentionHasPassed) {
+  // Closed on 2026-01-01 and on 2026-03-01; one stays open.
+  RequestView early =
+      *service_->Submit(WithPhone(Portal({"objection"}), "+49 30 12345678"), nullptr, "");
+  Verify(early.id);
+  ASSERT_TRUE(service_->Transition(kOfficer, early.id, "refuse", "unfounded", "").ok());
+  RequestView open = Submit({"access"}, "olaf@qzx.example");
+  clock_.Set(*ParseRfc3339("2026-03-01T00:00:00Z"));
+  RequestView later = Submit({"access"}, "lena@qzx.example");
+  ASSERT_TRUE(service_->Transition(kAgent, later.id, "withdraw", "", "").ok());
+  const std::string early_index = Row(early.id).blind_index;
+
+  // The example policy keeps them three years from closing: 2029-01-01 for the first.
+  clock_.Set(*ParseRfc3339("2028-12-31T23:59:59Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 0);
+  clock_.Set(*ParseRfc3339("2029-01-01T00:00:00Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 1);
+  EXPECT_EQ(*service_->SweepClosed(), 0);  // idempotent
+  auto gone = *ReadValue<std::optional<RequestRecord>>(
+      *store_, [&](Tx& tx) { return tx.GetRequest(early.id); });
+  EXPECT_FALSE(gone.has_value());
+  EXPECT_TRUE(Events(early.id).empty());
+  EXPECT_TRUE(ReadValue<std::vector<RequestIdentityRecord>>(*store_, [&](Tx& tx) {
+                return tx.ListRequestIdentities(early.id);
+              })->empty());
+  // Its codes went too.
+  EXPECT_EQ(*ReadValue<int64_t>(*store_,
+                                [&](Tx& tx) {
+                                  return tx.CountVerificationCodesSince(kRequestCodePurpose,
+                                                                        early_index, 0);
+                                }),
+            0);
+  EXPECT_EQ(Code(service_->Get(kAgent, early.id, nullptr, "")), "request_not_found");
+  // The open one, though older, and the one closed later stay.
+  EXPECT_EQ(Row(open.id).state, "awaiting_verification");
+  EXPECT_EQ(Row(later.id).state, "withdrawn");
+  // Audited per request, without personal data; counted.
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.deleted";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].actor, "system");
+  EXPECT_EQ(audit[0].object, "request:" + early.id);
+  EXPECT_EQ(
+      audit[0].detail,
+      R"({"closed_at":"2026-01-01T00:00:00.000Z","reason":"records_retention","state":"refused"})");
+  EXPECT_EQ(*ReadValue<std::optional<std::string>>(
+                *store_, [](Tx& tx) { return tx.GetMeta(kDeletedAfterRetentionMeta); }),
+            std::optional<std::string>("1"));
+  std::string metrics;
+  service_->AppendMetrics(metrics);
+  EXPECT_NE(metrics.find("privacyd_requests_deleted_after_retention_total 1\n"), std::string::npos);
+  // Three years from 2026-03-01.
+  clock_.Set(*ParseRfc3339("2029-03-01T00:00:00Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 1);
+  EXPECT_EQ(Row(open.id).state, "awaiting_verification");
+}
+
+TEST_F(RequestServiceTest, WithoutARetentionClosedRequestsAreKept) {
+  policy_.Replace(testing::ExamplePolicyWith("  records_retention: {years: 3}\n", ""));
+  RequestView view = Submit({"access"});
+  ASSERT_TRUE(service_->Transition(kAgent, view.id, "withdraw", "", "").ok());
+  clock_.Advance(20 * 365 * kDay);
+  EXPECT_EQ(*service_->SweepClosed(), 0);
+  EXPECT_EQ(Row(view.id).state, "withdrawn");
+}
+
+TEST_F(RequestServiceTest, SweepsDeleteInBatches) {
+  policy_.Replace(testing::ExamplePolicyWith("  records_retention: {years: 3}",
+                                             "  records_retention: {days: 1}"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    RequestView v = Submit({"access"}, "p" + std::to_string(i) + "@qzx.example");
+    ASSERT_TRUE(service_->Transition(kAgent, v.id, "withdraw", "", "").ok());
+    ids.push_back(v.id);
+  }
+  clock_.Advance(kDay);
+  EXPECT_EQ(*service_->SweepClosed(2), 5);
+  EXPECT_TRUE(service_->List(kAgent, {})->requests.empty());
+  // The sweep runs again a day later, one run per day.
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now()).ok());
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now() + kMinute).ok());
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now() + kDay).ok());
+  EXPECT_EQ(Jobs(kRequestRetentionSweepJob).size(), 2u);
+}
+
 }  // namespace
 }  // namespace privacyd
