@@ -272,6 +272,11 @@ int RunServe(const Config& config, Environment& env) {
   requests.UseAccessPackage(&access_packages);
   requests.UseLinks(&links, PublicUrl(config));
   if (Status s = RegisterRequestPurge(job_runner, requests); !s.ok()) return fail(s.error());
+  // Closed requests go once rights.records_retention has passed: a sweep now, then daily.
+  if (Status s = RegisterRequestRetentionSweep(job_runner, requests, env.clock); !s.ok()) {
+    return fail(s.error());
+  }
+  if (Status s = requests.ScheduleRetentionSweep(env.clock.Now()); !s.ok()) return fail(s.error());
   auto transfer_settings = TransferSettingsFrom(config);
   if (!transfer_settings.ok()) return fail(transfer_settings.error());
   if (transfer_settings->allow_private_addresses) {

@@ -51,6 +51,17 @@ json ViewJson(const RequestView& v) {
   if (v.closed_at) out["closed_at"] = FormatRfc3339(*v.closed_at);
   if (v.download_until) out["download_until"] = FormatRfc3339(*v.download_until);
   if (!v.transfer_host.empty()) out["transfer_host"] = v.transfer_host;
+  if (!v.identities.empty()) {
+    json identities = json::array();
+    for (const auto& i : v.identities) {
+      json identity = {{"kind", i.kind}, {"attested", i.attested}};
+      if (i.attested_at) identity["attested_at"] = FormatRfc3339(*i.attested_at);
+      if (!i.attested_by.empty()) identity["attested_by"] = i.attested_by;
+      if (!i.value.empty()) identity["value"] = i.value;
+      identities.push_back(std::move(identity));
+    }
+    out["identities"] = std::move(identities);
+  }
   if (!v.complaint_routes.empty()) {
     json routes = json::array();
     for (const auto& r : v.complaint_routes) {
@@ -132,7 +143,27 @@ Result<NewRequest> ParseRequest(const json& body) {
   if (out.email.empty()) {
     return BadRequest("invalid_identity", "send the person's email address as 'email'");
   }
+  if (auto it = body.find("identities"); it != body.end() && !it->is_null()) {
+    const Error malformed =
+        BadRequest("invalid_request",
+                   "'identities' must be an object such as {\"phone\": \"+49 30 1234567\"}");
+    if (!it->is_object()) return malformed;
+    for (const auto& [kind, value] : it->items()) {
+      if (value.is_null()) continue;
+      if (!value.is_string()) return malformed;
+      // An empty field of a form is no identity.
+      if (!value.get<std::string>().empty()) out.identities[kind] = value.get<std::string>();
+    }
+  }
   return out;
+}
+
+// The problem of a failed intake; an identity's names the member it is about ("field").
+HttpResponse IntakeProblem(const Error& error, const std::string& field,
+                           const std::string& request_id) {
+  if (field.empty()) return ProblemResponse(error, request_id);
+  return ProblemResponse(HttpStatusFor(error.kind()), error.code(), error.message(), request_id,
+                         json{{"field", field}});
 }
 
 class RequestRoutes {
@@ -166,14 +197,16 @@ class RequestRoutes {
       return ProblemResponse(BadRequest("invalid_request", "the body must be a JSON object"),
                              request.request_id);
     }
-    if (Status s = OnlyMembers(*body, {"rights", "email", "country", "language", "transfer_url"});
+    if (Status s = OnlyMembers(
+            *body, {"rights", "email", "country", "language", "transfer_url", "identities"});
         !s.ok()) {
       return ProblemResponse(s.error(), request.request_id);
     }
     auto parsed = ParseRequest(*body);
     if (!parsed.ok()) return ProblemResponse(parsed.error(), request.request_id);
-    auto view = service_.Submit(*parsed, nullptr, request.request_id);
-    if (!view.ok()) return ProblemResponse(view.error(), request.request_id);
+    std::string field;
+    auto view = service_.Submit(*parsed, nullptr, request.request_id, &field);
+    if (!view.ok()) return IntakeProblem(view.error(), field, request.request_id);
     return NoStore(JsonResponse(201, ViewJson(*view).dump()));
   }
 
@@ -271,9 +304,9 @@ class RequestRoutes {
       return ProblemResponse(BadRequest("invalid_request", "the body must be a JSON object"),
                              request.request_id);
     }
-    if (Status s = OnlyMembers(
-            *body, {"rights", "email", "country", "language", "transfer_url", "channel",
-                    "received_at", "identity_verified", "agent", "authorisation_document"});
+    if (Status s = OnlyMembers(*body, {"rights", "email", "country", "language", "transfer_url",
+                                       "identities", "channel", "received_at", "identity_verified",
+                                       "agent", "authorisation_document"});
         !s.ok()) {
       return ProblemResponse(s.error(), request.request_id);
     }
@@ -326,8 +359,9 @@ class RequestRoutes {
       bytes.resize(length);
       in.document = std::move(bytes);
     }
-    auto view = service_.Submit(in, principal, request.request_id);
-    if (!view.ok()) return ProblemResponse(view.error(), request.request_id);
+    std::string field;
+    auto view = service_.Submit(in, principal, request.request_id, &field);
+    if (!view.ok()) return IntakeProblem(view.error(), field, request.request_id);
     return JsonResponse(201, ViewJson(*view).dump());
   }
 
@@ -376,8 +410,18 @@ class RequestRoutes {
       query.after_due = std::stoll(cursor->substr(0, dot));
       query.after_id = cursor->substr(dot + 1);
     }
-    auto page =
-        service_.List(*principal, query, request.Query("email").value_or(""), request.request_id);
+    // One person's requests, by the address or the telephone number staff were given.
+    IdentityValue lookup;
+    auto email = request.Query("email");
+    auto phone = request.Query("phone");
+    if (email && phone) {
+      return ProblemResponse(
+          BadRequest("invalid_request", "look requests up by 'email' or by 'phone', not both"),
+          request.request_id);
+    }
+    if (email) lookup = {"email", *email};
+    if (phone) lookup = {"phone", *phone};
+    auto page = service_.List(*principal, query, lookup, request.request_id);
     if (!page.ok()) return ProblemResponse(page.error(), request.request_id);
     json items = json::array();
     for (const auto& v : page->requests) items.push_back(ViewJson(v));
@@ -427,6 +471,31 @@ class RequestRoutes {
       response = JsonResponse(200, EvidenceJson(*evidence));
     }
     return NoStore(std::move(response));
+  }
+
+  // POST /v1/admin/requests/{id}/identities/{kind}/attest
+  HttpResponse Attest(const HttpRequest& request, const Principal* principal) {
+    // No body is needed; an empty JSON object is accepted too.
+    if (!request.body.empty()) {
+      auto body = ParseJsonBody(request);
+      if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
+      if (!body->is_object() || !body->empty()) {
+        return ProblemResponse(BadRequest("invalid_request", "send no body, or {}"),
+                               request.request_id);
+      }
+    }
+    std::string duplicate_of;
+    auto view =
+        service_.AttestIdentity(*principal, request.path_params.at("id"),
+                                request.path_params.at("kind"), request.request_id, &duplicate_of);
+    if (!view.ok()) {
+      if (view.error().code() == "duplicate_request" && !duplicate_of.empty()) {
+        return ProblemResponse(409, "duplicate_request", view.error().message(), request.request_id,
+                               json{{"open_request_id", duplicate_of}});
+      }
+      return ProblemResponse(view.error(), request.request_id);
+    }
+    return JsonResponse(200, ViewJson(*view).dump());
   }
 
   // POST /v1/admin/requests/{id}/extend
@@ -565,6 +634,8 @@ void AddRequestRoutes(Router& router, RequestService& service, const Clock& cloc
     add("GET", "/v1/admin/requests/{id}/evidence", RequestStaffRoles(),
         [routes](const HttpRequest& r, const Principal* p) { return routes->Evidence(r, p); });
   }
+  add("POST", "/v1/admin/requests/{id}/identities/{kind}/attest", RequestStaffRoles(),
+      [routes](const HttpRequest& r, const Principal* p) { return routes->Attest(r, p); });
   add("POST", "/v1/admin/requests/{id}/extend", RequestDecisionRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->Extend(r, p); });
   add("POST", "/v1/admin/requests/{id}/transition", RequestStaffRoles(),

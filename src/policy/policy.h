@@ -205,6 +205,13 @@ struct RightsPolicy {
   std::map<std::string, Deadline> deadlines;
   std::vector<std::string> intake;  // "portal", "email", "post"
   bool identity_verification = true;
+  // The identity kinds a request may carry ("email", "phone", "customer_id"). The email is
+  // always among them: the codes and the answers go there.
+  std::vector<std::string> identities = {"email"};
+  // How long a closed request (its timeline, identities, documents, codes and package) is kept
+  // from the day it closed; unset: forever.
+  std::optional<Duration> records_retention;
+  SourcePos pos;  // of the `rights` section
 };
 
 struct ComplaintRoute {

@@ -755,7 +755,12 @@ void Loader::ReadRights(const Node& n, Policy& p) {
     Error(n, path, "missing required section 'rights'");
     return;
   }
-  if (!Map(n, path, {"available", "deadlines", "intake", "identity_verification"})) return;
+  p.rights.pos = Pos(n);
+  if (!Map(n, path,
+           {"available", "deadlines", "intake", "identity_verification", "identities",
+            "records_retention"})) {
+    return;
+  }
   Node available = n["available"];
   if (!available.IsDefined() || !available.IsSequence() || available.size() == 0) {
     Error(available.IsDefined() ? available : n, Path(path, "available"),
@@ -794,6 +799,32 @@ void Loader::ReadRights(const Node& n, Policy& p) {
     }
   }
   p.rights.identity_verification = Bool(n, path, "identity_verification", true);
+  if (Node ids = n["identities"]; ids.IsDefined() && !ids.IsNull()) {
+    p.rights.identities = StrList(n, path, "identities", false);
+    for (const auto& kind : p.rights.identities) {
+      if (std::find(kIdentityKinds.begin(), kIdentityKinds.end(), kind) == kIdentityKinds.end()) {
+        std::string message = "'" + kind + "' is not an identity kind";
+        if (auto s = SuggestClosest(kind, kIdentityKinds)) {
+          message += "; did you mean '" + *s + "'?";
+        } else {
+          message += "; use " + Join(kIdentityKinds);
+        }
+        Error(ids, Path(path, "identities"), message);
+      }
+    }
+    if (std::find(p.rights.identities.begin(), p.rights.identities.end(), "email") ==
+        p.rights.identities.end()) {
+      Error(ids, Path(path, "identities"),
+            "must list email: codes and answers to requests go to the person's address");
+    }
+  }
+  if (Node keep = n["records_retention"]; keep.IsDefined() && !keep.IsNull()) {
+    p.rights.records_retention = ReadDuration(keep, Path(path, "records_retention"));
+  } else {
+    Warning(n, Path(path, "records_retention"),
+            "closed requests are kept forever; say how long their records are kept after "
+            "closing, e.g. records_retention: {years: 3}");
+  }
 }
 
 void Loader::ReadComplaints(const Node& n, Policy& p) {

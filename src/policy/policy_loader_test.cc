@@ -45,6 +45,30 @@ TEST(PolicyLoader, ExamplePolicyLoadsWithOnlyTheExpectedWarning) {
   EXPECT_EQ(p.purposes.at("marketing_email").legal_basis.at("gdpr"), LegalBasis::kConsent);
   EXPECT_TRUE(p.topics.count("trust_center_update"));
   EXPECT_EQ(p.rights.rights.size(), 8u);
+  EXPECT_EQ(p.rights.identities, (std::vector<std::string>{"email", "phone"}));
+  ASSERT_TRUE(p.rights.records_retention.has_value());
+  EXPECT_EQ(p.rights.records_retention->years, 3);
+}
+
+TEST(PolicyLoader, RequestsTakeOnlyTheEmailAndClosedOnesAreKeptWithAWarningByDefault) {
+  std::string text = ReadSource("examples/policy.yaml");
+  for (const char* line : {"  identities: [email, phone]\n", "  records_retention: {years: 3}\n"}) {
+    size_t at = text.find(line);
+    ASSERT_NE(at, std::string::npos);
+    text.erase(at, std::string(line).size());
+  }
+  PolicyLoad load = Load(text);
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.policy->rights.identities, std::vector<std::string>{"email"});
+  EXPECT_FALSE(load.policy->rights.records_retention.has_value());
+  const PolicyDiagnostic* warning = nullptr;
+  for (const auto& d : load.diagnostics) {
+    if (d.key == "rights.records_retention") warning = &d;
+  }
+  ASSERT_NE(warning, nullptr);
+  EXPECT_EQ(warning->severity, PolicyDiagnostic::Severity::kWarning);
+  EXPECT_EQ(static_cast<size_t>(warning->line),
+            1 + std::count(text.begin(), text.begin() + text.find("  available:"), '\n'));
 }
 
 }  // namespace

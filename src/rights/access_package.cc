@@ -4,7 +4,9 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <deque>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
@@ -212,7 +214,8 @@ std::string Iso(Micros t) { return FormatRfc3339(t); }
 // data.json: see docs/access-package.md. The values, the bulk of it, are written by hand with
 // each distinct provenance serialised once: building them as one JSON tree costs a copy of their
 // provenance each, and most of the package's time.
-std::string DataJson(const Policy& policy, const SubjectExport& data, const Pack& pack,
+std::string DataJson(const Policy& policy, const SubjectExport& data,
+                     const std::vector<SubjectRecord>& subjects, const Pack& pack,
                      const std::vector<std::pair<std::string, std::string>>& csv_files,
                      Micros now) {
   json doc;
@@ -228,6 +231,17 @@ std::string DataJson(const Policy& policy, const SubjectExport& data, const Pack
                   {"restricted_since", nullptr}};
   if (data.subject.restricted_at) subject["restricted_since"] = Iso(*data.subject.restricted_at);
   doc["subject"] = subject;
+  // Every record of the person the package covers (more than one when a request found them by
+  // different identities), the leading one first.
+  json records = json::array();
+  for (const auto& s : subjects) {
+    records.push_back(
+        {{"id", s.id},
+         {"created_at", Iso(s.created_at)},
+         {"regime", s.regime},
+         {"restricted_since", s.restricted_at ? json(Iso(*s.restricted_at)) : json(nullptr)}});
+  }
+  doc["subjects"] = std::move(records);
   json identities = json::array();
   for (const auto& item : pack.items) {
     if (item.identity) {
@@ -676,8 +690,50 @@ std::string CsvCell(std::string_view value) {
 Result<std::string> AccessPackage::Build(const AccessContext& ctx, const std::string& subject_id,
                                          const std::string& language,
                                          AccessPackageInfo* info) const {
+  return Build(ctx, std::vector<std::string>{subject_id}, language, info);
+}
+
+Result<std::string> AccessPackage::Build(const AccessContext& ctx,
+                                         const std::vector<std::string>& subject_ids,
+                                         const std::string& language,
+                                         AccessPackageInfo* info) const {
   std::shared_ptr<const Policy> policy = policy_.Current();
-  PD_ASSIGN_OR_RETURN(SubjectExport data, registry_.Export(ctx, subject_id));
+  // The first subject still there leads (its record, regime and restriction, which data.json's
+  // `subjects` gives for each); the others' data joins it.
+  std::optional<SubjectExport> merged;
+  std::vector<SubjectRecord> subjects;
+  Error gone(ErrorKind::kNotFound, "subject_not_found", "no such subject");
+  for (const auto& id : subject_ids) {
+    Result<SubjectExport> one = registry_.Export(ctx, id);
+    if (!one.ok()) {
+      if (one.error().code() != "subject_not_found") return one.error();
+      gone = one.error();
+      continue;
+    }
+    subjects.push_back(one->subject);
+    if (!merged) {
+      merged = std::move(one).value();
+      continue;
+    }
+    auto append = [](auto& to, auto& from) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    append(merged->view.identities, one->view.identities);
+    append(merged->view.attributes, one->view.attributes);
+    append(merged->referrals, one->referrals);
+    append(merged->consent_events, one->consent_events);
+    append(merged->disclosures, one->disclosures);
+  }
+  if (!merged) return gone;
+  SubjectExport& data = *merged;
+  if (subjects.size() > 1) {
+    // In time order, as one history.
+    std::stable_sort(data.consent_events.begin(), data.consent_events.end(),
+                     [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
+    std::stable_sort(data.disclosures.begin(), data.disclosures.end(),
+                     [](const auto& a, const auto& b) { return a.disclosed_at < b.disclosed_at; });
+  }
   const Micros now = clock_.Now();
 
   Pack pack;
@@ -751,11 +807,12 @@ Result<std::string> AccessPackage::Build(const AccessContext& ctx, const std::st
     files.emplace_back(name, Csv(items));
   }
   files[0].second = IndexHtml(*policy, data, pack, now);
-  files[1].second = DataJson(*policy, data, pack, csv_files, now);
+  files[1].second = DataJson(*policy, data, subjects, pack, csv_files, now);
 
   PD_ASSIGN_OR_RETURN(std::string zip, Zip(files, now));
   if (info != nullptr) {
     info->language = LangCode(pack.lang);
+    info->subjects = subjects.size();
     info->values = pack.items.size();
     info->redactions = pack.redactions;
     info->redacted_by_field = pack.redacted_by_field;

@@ -35,6 +35,7 @@ struct AccessPackageInfo {
   std::vector<std::string> files;                   // names inside the zip, in order
   // Values included per data category (fideslang key; "other" when unknown).
   std::map<std::string, size_t> categories;
+  size_t subjects = 0;  // the subjects whose data the package holds
 };
 
 class AccessPackage {
@@ -51,6 +52,13 @@ class AccessPackage {
   // Thread-safe. Errors: those of SubjectRegistry::Export (forbidden, subject_not_found);
   // kInternal "zip_failed" when libzip fails.
   Result<std::string> Build(const AccessContext& ctx, const std::string& subject_id,
+                            const std::string& language, AccessPackageInfo* info = nullptr) const;
+  // One package of the data of several subjects that are the same person (a request that
+  // found them by different identities), the first one's record leading: every subject's
+  // identities, values, referrals, consent events and disclosures together, and each subject in
+  // data.json's `subjects`. Subjects that no longer exist (erased) are left out; kNotFound
+  // "subject_not_found" when none is left. Other errors as the single-subject Build.
+  Result<std::string> Build(const AccessContext& ctx, const std::vector<std::string>& subject_ids,
                             const std::string& language, AccessPackageInfo* info = nullptr) const;
   // The same, written to `path` (created or replaced, mode 0600). Errors: those of Build;
   // kUnavailable "write_failed" when the file cannot be written.

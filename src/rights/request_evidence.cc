@@ -115,8 +115,12 @@ Result<RequestEvidence> RequestEvidenceBuilder::Build(const Principal& staff, co
       q.after_seq = page.back().seq;
     }
   }));
+  std::optional<json> used;  // the identities as the (last) fulfilment used them
   for (const auto& entry : entries) {
-    if (entry.action == "request.fulfil") {
+    if (entry.action == "request.identities") {
+      json detail = json::parse(entry.detail, nullptr, false);
+      if (detail.is_object()) used = std::move(detail);
+    } else if (entry.action == "request.fulfil") {
       out.findings.push_back(FindingOf(entry, *policy));
     } else if (entry.action == "mail.sent") {
       json detail = json::parse(entry.detail, nullptr, false);
@@ -131,6 +135,38 @@ Result<RequestEvidence> RequestEvidenceBuilder::Build(const Principal& staff, co
       out.package_purged_at = entry.time;
     }
   }
+  if (used) {
+    out.subjects = used->value("subjects", int64_t{0});
+    for (const auto& i : used->value("identities", json::array())) {
+      if (!i.is_object()) continue;
+      EvidenceIdentity identity;
+      identity.kind = i.value("kind", "");
+      identity.basis = i.value("basis", "");
+      if (i.contains("attested_by") && i["attested_by"].is_string()) {
+        identity.attested_by = ActorOf(i["attested_by"].get<std::string>());
+      }
+      if (i.contains("attested_at") && i["attested_at"].is_string()) {
+        auto at = ParseRfc3339(i["attested_at"].get<std::string>());
+        if (at.ok()) identity.attested_at = *at;
+      }
+      if (i.contains("used") && i["used"].is_boolean()) identity.used = i["used"].get<bool>();
+      if (i.contains("found") && i["found"].is_boolean()) identity.found = i["found"].get<bool>();
+      out.identities.push_back(std::move(identity));
+    }
+  } else {
+    out.identities.push_back(
+        {"email", out.request.verified_at ? "verified" : "unverified", {}, {}, {}, {}});
+    for (const auto& i : out.request.identities) {
+      EvidenceIdentity identity{i.kind, i.attested ? "attested" : "unattested", {}, {}, {}, {}};
+      if (i.attested) {
+        identity.attested_by = ActorOf(i.attested_by);
+        identity.attested_at = i.attested_at;
+      }
+      out.identities.push_back(std::move(identity));
+    }
+  }
+  // The values Get opened for staff are no part of the evidence.
+  for (auto& i : out.request.identities) i.value.clear();
   // Mail still to go out, or that never did: its job, not yet done.
   std::vector<JobRecord> jobs;
   PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
@@ -225,6 +261,16 @@ std::string EvidenceJson(const RequestEvidence& e) {
   }
   json downloads = json::array();
   for (Micros t : e.downloads) downloads.push_back(FormatRfc3339(t));
+  json identities = json::array();
+  for (const auto& i : e.identities) {
+    identities.push_back(
+        {{"kind", i.kind},
+         {"basis", i.basis},
+         {"attested_by", i.attested_by ? ActorJson(*i.attested_by) : json(nullptr)},
+         {"attested_at", OptionalTime(i.attested_at)},
+         {"used", i.used ? json(*i.used) : json(nullptr)},
+         {"found", i.found ? json(*i.found) : json(nullptr)}});
+  }
   json out = {
       {"request",
        {{"id", r.id},
@@ -237,6 +283,8 @@ std::string EvidenceJson(const RequestEvidence& e) {
         {"route", r.route.empty() ? json(nullptr) : json(r.route)},
         {"agent", r.agent},
         {"identity", e.identity}}},
+      {"identities", identities},
+      {"subjects_found", e.subjects >= 0 ? json(e.subjects) : json(nullptr)},
       {"deadline",
        {{"received_at", FormatRfc3339(e.deadline.received_at)},
         {"original_due_at", FormatRfc3339(e.deadline.original_due_at)},
@@ -320,6 +368,22 @@ std::string EvidenceHtml(const RequestEvidence& e) {
                                                  : "open, not yet due";
   h += "<dt>Deadline</dt><dd class=\"" + H(status) + "\">" + H(said) + "</dd>";
   h += "</dl>\n";
+
+  h += "<h2>Identities</h2>\n<table><thead><tr><th>Identity</th><th>Basis</th>"
+       "<th>Attested by</th><th>Used to find data</th></tr></thead><tbody>";
+  for (const auto& i : e.identities) {
+    std::string by = i.attested_by ? i.attested_by->Label() : "";
+    if (i.attested_at) by += (by.empty() ? "" : ", ") + FormatRfc3339(*i.attested_at);
+    std::string used = !i.used ? "not yet"
+                       : !*i.used
+                           ? "no (not attested)"
+                           : (i.found && *i.found ? "yes, found a record" : "yes, found nobody");
+    h += "<tr>" + Cell(i.kind) + Cell(i.basis) + Cell(by) + Cell(used) + "</tr>";
+  }
+  h += "</tbody></table>\n";
+  if (e.subjects >= 0) {
+    h += "<p>Records found: " + std::to_string(e.subjects) + "</p>\n";
+  }
 
   h += "<h2>Steps</h2>\n<table><thead><tr><th>#</th><th>When</th><th>Who</th><th>Action</th>"
        "<th>From</th><th>To</th><th>Reason</th></tr></thead><tbody>";

@@ -3,7 +3,9 @@
 // from the request, its timeline and the audit trail of "request:<id>", for staff to keep or
 // show a supervisory authority (GET /v1/admin/requests/{id}/evidence).
 //
-// Nothing personal in clear: the person's identity is only "email on file"; mail is named by
+// Nothing personal in clear: the person's identity is only "email on file", and the other
+// identities of the request by their kind, who attested them and whether they were used; mail
+// is named by
 // template, time and Message-ID, never by address; findings are counts per data category and
 // kept values by field, category and exemption, never a value. The reasons staff wrote (an
 // extension's, a refusal's) are opened and shown: they are part of the evidence.
@@ -93,9 +95,26 @@ struct EvidenceDeadline {
   std::string status;
 };
 
+// An identity of the request and what it did for it, never its value.
+struct EvidenceIdentity {
+  std::string kind;  // "email", "phone", "customer_id"
+  // "verified" (the email: the code, or staff's check at entry), "unverified" (the email of a
+  // request nobody verified), "attested" (staff attested it), "unattested".
+  std::string basis;
+  std::optional<EvidenceActor> attested_by;
+  std::optional<Micros> attested_at;
+  // Whether the fulfilment looked data up with it, and found someone; nullopt until then.
+  std::optional<bool> used;
+  std::optional<bool> found;
+};
+
 struct RequestEvidence {
   RequestView request;
   std::string identity = "email on file";
+  // The email first, then the other identities. As the fulfilment used them once it ran
+  // (audit "request.identities"), else as they stand.
+  std::vector<EvidenceIdentity> identities;
+  int64_t subjects = -1;  // how many people's records the fulfilment found; -1 before it ran
   std::vector<EvidenceStep> steps;
   std::vector<EvidenceFinding> findings;
   std::vector<EvidenceMail> mail;

@@ -1,5 +1,6 @@
 // Completing a request carries out its rights on the verified subject (request_service.h).
 #include <gtest/gtest.h>
+#include <zip.h>
 
 #include "crypto/sealing.h"
 #include "crypto/secret.h"
@@ -469,6 +470,150 @@ TEST_F(RequestFulfilmentTest, ATransferThatKeepsFailingIsRecordedForStaffOnItsLa
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(json::parse(audit[0].detail)["error"], "transfer_failed");
   EXPECT_TRUE(AuditOf("request.transfer").empty());
+}
+
+// Other identities: a phone given with a request finds data only once staff attested it, and
+// then every right is carried out on each subject found.
+
+class RequestIdentitiesFulfilmentTest : public RequestFulfilmentTest {
+ protected:
+  // Someone who called: known to us by their phone number only (the staff's phone point).
+  std::string Caller() {
+    Submission s;
+    s["name"].text = "Erika Mustermann";
+    s["phone"].text = "+49 30 901820";
+    s["notes"].text = "Rückruf wegen Angebot";
+    Submitter by;
+    by.door = CollectionDoor::kStaff;
+    by.principal = &kAgent;
+    auto outcome = collector_->Collect("phone", s, by);
+    EXPECT_TRUE(outcome.ok() && outcome->receipt);
+    return outcome.ok() && outcome->receipt ? outcome->receipt->subject_id : "";
+  }
+
+  // A portal request by `email` naming the caller's phone, verified by its code.
+  std::string WithPhone(std::vector<std::string> rights, const std::string& email) {
+    NewRequest in;
+    in.rights = std::move(rights);
+    in.email = email;
+    in.country = "DE";
+    in.language = "de";
+    in.identities["phone"] = "030 901820";
+    auto view = service_->Submit(in, nullptr, "hr_1");
+    EXPECT_TRUE(view.ok()) << (view.ok() ? "" : view.error().code());
+    if (!view.ok()) return "";
+    EXPECT_TRUE(service_->Verify(view->id, LastCode(view->id)).ok());
+    EXPECT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
+    return view->id;
+  }
+
+  // data.json of the request's package.
+  json PackageData(const std::string& id) {
+    auto package = Package(id);
+    EXPECT_TRUE(package.has_value());
+    if (!package) return json();
+    RequestRecord r = Row(id);
+    SecretBytes key = *keyring_->Unwrap("request", r.id, r.master_key_id, r.wrapped_key);
+    auto zip = Open(key, package->sealed, "request:" + id + ":package");
+    EXPECT_TRUE(zip.ok());
+    return zip.ok() ? json::parse(ZipEntry(*zip, "data.json")) : json();
+  }
+
+  static std::string ZipEntry(const std::string& zip, const std::string& name) {
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* source = zip_source_buffer_create(zip.data(), zip.size(), 0, &error);
+    zip_t* archive = zip_open_from_source(source, ZIP_RDONLY, &error);
+    EXPECT_NE(archive, nullptr);
+    if (archive == nullptr) return "";
+    std::string out;
+    zip_stat_t st;
+    if (zip_stat(archive, name.c_str(), 0, &st) == 0) {
+      zip_file_t* f = zip_fopen(archive, name.c_str(), 0);
+      out.resize(st.size);
+      zip_fread(f, out.data(), st.size);
+      zip_fclose(f);
+    }
+    zip_close(archive);
+    return out;
+  }
+
+  json IdentitiesAudit() {
+    auto entries = AuditOf("request.identities");
+    EXPECT_FALSE(entries.empty());
+    return entries.empty() ? json() : json::parse(entries.back().detail);
+  }
+};
+
+TEST_F(RequestIdentitiesFulfilmentTest, AnUnattestedPhoneFindsNothingAnAttestedOneDoes) {
+  Erika();
+  const std::string caller = Caller();
+  // Not attested: the package holds the email's subject only.
+  const std::string first = WithPhone({"access"}, "erika@qzx.example");
+  Complete(first);
+  json data = PackageData(first);
+  EXPECT_EQ(data["subjects"].size(), 1u);
+  EXPECT_EQ(data.dump().find("Angebot"), std::string::npos);
+  json used = IdentitiesAudit();
+  EXPECT_EQ(used["subjects"], 1);
+  EXPECT_EQ(used["identities"][1],
+            json({{"kind", "phone"}, {"basis", "unattested"}, {"used", false}}));
+  // Attested by staff: the caller's data joins it, in one package.
+  const std::string second = WithPhone({"access"}, "erika@qzx.example");
+  ASSERT_EQ(Code(service_->AttestIdentity(kAgent, second, "phone", "hr_a")), "ok");
+  Complete(second);
+  data = PackageData(second);
+  ASSERT_EQ(data["subjects"].size(), 2u);
+  EXPECT_EQ(data["subjects"][1]["id"], caller);
+  EXPECT_NE(data.dump().find("Angebot"), std::string::npos);
+  EXPECT_NE(data.dump().find("erika@qzx.example"), std::string::npos);
+  used = IdentitiesAudit();
+  EXPECT_EQ(used["subjects"], 2);
+  EXPECT_EQ(used["identities"][0]["kind"], "email");
+  EXPECT_EQ(used["identities"][1]["basis"], "attested");
+  EXPECT_EQ(used["identities"][1]["attested_by"], "sam");
+  EXPECT_EQ(used["identities"][1]["used"], true);
+  EXPECT_EQ(used["identities"][1]["found"], true);
+  // Erika's address and four values, the caller's number and three.
+  EXPECT_EQ(FulfilAudit().back()["values"], 9);
+}
+
+TEST_F(RequestIdentitiesFulfilmentTest, ASubjectKnownOnlyByPhoneIsFoundAndErased) {
+  const std::string caller = Caller();
+  // Nobody holds the address: without the phone this would be "no data held".
+  const std::string id = WithPhone({"erasure", "restriction"}, "erika.neu@qzx.example");
+  ASSERT_EQ(Code(service_->AttestIdentity(kAgent, id, "phone", "")), "ok");
+  RequestView done = Complete(id);
+  EXPECT_EQ(done.outcome, "fulfilled");
+  auto subject = SubjectRow(caller);
+  ASSERT_TRUE(subject.has_value());
+  EXPECT_TRUE(subject->erased_at.has_value());
+  auto erasure = FulfilAudit().back();
+  EXPECT_EQ(erasure["right"], "erasure");
+  EXPECT_EQ(erasure["attributes_deleted"], 3);
+  EXPECT_EQ(erasure["identities_cleared"], 1);
+  json used = IdentitiesAudit();
+  EXPECT_EQ(used["identities"][0]["found"], false);
+  EXPECT_EQ(used["identities"][1]["found"], true);
+}
+
+TEST_F(RequestIdentitiesFulfilmentTest, EachSubjectGetsEveryRight) {
+  const std::string erika = Erika();
+  const std::string caller = Caller();
+  const std::string id = WithPhone({"restriction", "erasure"}, "erika@qzx.example");
+  ASSERT_EQ(Code(service_->AttestIdentity(kAgent, id, "phone", "")), "ok");
+  Complete(id);
+  for (const auto& subject : {erika, caller}) {
+    auto row = SubjectRow(subject);
+    ASSERT_TRUE(row.has_value());
+    EXPECT_TRUE(row->restricted_at.has_value()) << subject;
+    EXPECT_TRUE(row->erased_at.has_value()) << subject;
+  }
+  auto steps = FulfilAudit();
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0]["right"], "restriction");
+  EXPECT_EQ(steps[0]["changed"], true);
+  EXPECT_EQ(steps[1]["attributes_deleted"], 4 + 3);
 }
 
 }  // namespace

@@ -118,6 +118,15 @@ Status RegisterRequestTransfer(JobRunner& runner, RequestService& service,
       });
 }
 
+Status RegisterRequestRetentionSweep(JobRunner& runner, RequestService& service,
+                                     const Clock& clock) {
+  return runner.Register(
+      kRequestRetentionSweepJob, [&service, &clock](const JobRecord&, JobContext&) -> Status {
+        PD_RETURN_IF_ERROR(StatusOf(service.SweepClosed()));
+        return service.ScheduleRetentionSweep(clock.Now() + kRetentionSweepInterval);
+      });
+}
+
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service) {
   PD_RETURN_IF_ERROR(
       runner.Register(kRequestPurgeJob, [&service](const JobRecord& job, JobContext&) -> Status {

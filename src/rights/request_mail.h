@@ -59,6 +59,12 @@ class RequestMail {
 // kRequestPackagePurgeJob handler, which runs RequestService::PurgePackageIfExpired.
 Status RegisterRequestPurge(JobRunner& runner, RequestService& service);
 
+// Registers the kRequestRetentionSweepJob handler: RequestService::SweepClosed, then the next
+// run a kRetentionSweepInterval later (ScheduleRetentionSweep). `clock` and `service` must
+// outlive the runner.
+Status RegisterRequestRetentionSweep(JobRunner& runner, RequestService& service,
+                                     const Clock& clock);
+
 // Registers the kRequestTransferJob handler, which runs RequestService::Transfer over
 // `transport` (package_transfer.h); both must outlive the runner.
 Status RegisterRequestTransfer(JobRunner& runner, RequestService& service,

@@ -8,6 +8,7 @@
 #include "core/prometheus_text.h"
 #include "crypto/sealing.h"
 #include "crypto/secret.h"
+#include "policy/period.h"
 #include "registry/identity.h"
 #include "rights/access_package.h"
 #include "rights/erasure.h"
@@ -296,8 +297,25 @@ Status RequestService::SendCode(Tx& tx, const RequestRecord& r) const {
                     {"confirm_url", link}});
 }
 
+Result<std::vector<RequestIdentityView>> RequestService::IdentityViews(
+    const RequestRecord& r, const std::vector<RequestIdentityRecord>& rows, bool open) const {
+  std::vector<RequestIdentityView> out;
+  for (const auto& row : rows) {
+    RequestIdentityView v;
+    v.kind = row.kind;
+    v.attested = row.attested_at.has_value();
+    v.attested_at = row.attested_at;
+    v.attested_by = row.attested_by;
+    if (open) {
+      PD_ASSIGN_OR_RETURN(v.value, OpenSealed(r, row.sealed_value, "identity:" + row.kind));
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal* staff,
-                                           const std::string& http_request_id) {
+                                           const std::string& http_request_id, std::string* field) {
   if (staff != nullptr && !HasRole(*staff, RequestStaffRoles())) return Forbidden();
   std::shared_ptr<const Policy> policy = policy_.Current();
   auto invalid = [](const std::string& code, const std::string& message) {
@@ -343,14 +361,53 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
     }
     PD_RETURN_IF_ERROR(StatusOf(CheckTransferUrl(in.transfer_url)));
   }
-  // Identity.
-  PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity("email", in.email));
+  // Identities: the email, then the others the policy takes.
+  auto about = [&](const std::string& member, Error error) {
+    if (field != nullptr) *field = member;
+    return error;
+  };
+  Result<std::string> email = NormalizeIdentity("email", in.email);
+  if (!email.ok()) return about("email", email.error());
+  const std::string normalized = *email;
   PD_ASSIGN_OR_RETURN(std::string index, registry_.IdentityIndex({"email", normalized}));
-  // Regime, language, channel, date of receipt.
   if (!in.country.empty() && !jurisdictions_.IsKnownCountry(
                                  in.country.substr(0, std::min<size_t>(2, in.country.size())))) {
     return invalid("invalid_country", "country must be an ISO 3166-1 code such as \"DE\"");
   }
+  // A phone number without its country code is read in the request's country.
+  std::string region = in.country.substr(0, std::min<size_t>(2, in.country.size()));
+  std::transform(region.begin(), region.end(), region.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  struct OtherIdentity {
+    std::string kind;
+    std::string normalized;
+    std::string index;
+  };
+  std::vector<OtherIdentity> others;
+  for (const auto& [kind, value] : in.identities) {
+    const std::string member = "identities." + kind.substr(0, 40);
+    if (kind != "phone" && kind != "customer_id") {
+      return about(member, invalid("unknown_identity_kind",
+                                   "identities may be a phone or a customer_id; the email "
+                                   "address goes in 'email'"));
+    }
+    const auto& allowed = policy->rights.identities;
+    if (std::find(allowed.begin(), allowed.end(), kind) == allowed.end()) {
+      std::string all;
+      for (const auto& k : allowed) all += (all.empty() ? "" : ", ") + k;
+      return about(member, invalid("identity_not_allowed",
+                                   "this statement takes no " + kind +
+                                       " on a request; the identities it takes are: " + all));
+    }
+    Result<std::string> value_normalized = NormalizeIdentity(kind, value, region);
+    if (!value_normalized.ok()) {
+      return about(member, value_normalized.error().WithContext(member));
+    }
+    PD_ASSIGN_OR_RETURN(std::string other_index,
+                        registry_.IdentityIndex({kind, *value_normalized}));
+    others.push_back({kind, *value_normalized, std::move(other_index)});
+  }
+  // Regime, language, channel, date of receipt.
   const Regime& regime = jurisdictions_.RegimeFor(in.country);
   // "de-AT" and "DE" mean German: the primary subtag, lower-cased.
   std::string language = in.language.substr(0, in.language.find('-'));
@@ -417,16 +474,35 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
   }
   const std::string actor = staff == nullptr ? "subject" : staff->user_name;
   const std::string role = staff == nullptr ? "" : staff->role;
+  std::vector<RequestIdentityRecord> identity_rows;
+  for (const auto& other : others) {
+    RequestIdentityRecord row;
+    row.request_id = r.id;
+    row.kind = other.kind;
+    row.blind_index = other.index;
+    PD_ASSIGN_OR_RETURN(row.sealed_value, Seal(r, other.normalized, "identity:" + other.kind));
+    if (staff != nullptr && in.attested) {
+      row.attested_at = now;
+      row.attested_by = staff->user_name;
+    }
+    identity_rows.push_back(std::move(row));
+  }
 
   PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
     if (staff != nullptr) {
-      PD_ASSIGN_OR_RETURN(auto open, tx.ListOpenRequestsOf("email", index));
-      for (const auto& other : open) {
-        for (const auto& right : other.rights) {
-          if (seen.count(right)) {
-            return Error(ErrorKind::kAlreadyExists, "duplicate_request",
-                         "request " + other.id + " of this person for '" + right +
-                             "' is still open; work on that one");
+      // Staff are authenticated: they learn of an open request of the same person, found by
+      // any identity this one names.
+      std::vector<std::pair<std::string, std::string>> mine = {{"email", index}};
+      for (const auto& other : others) mine.emplace_back(other.kind, other.index);
+      for (const auto& [kind, blind_index] : mine) {
+        PD_ASSIGN_OR_RETURN(auto open, tx.ListOpenRequestsOf(kind, blind_index));
+        for (const auto& other : open) {
+          for (const auto& right : other.rights) {
+            if (seen.count(right)) {
+              return Error(ErrorKind::kAlreadyExists, "duplicate_request",
+                           "request " + other.id + " of this person (the same " + kind + ") for '" +
+                               right + "' is still open; work on that one");
+            }
           }
         }
       }
@@ -434,10 +510,17 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
     PD_ASSIGN_OR_RETURN(auto subject, registry_.FindSubject(tx, {"email", normalized}));
     if (subject && !subject->erased_at) r.subject_id = subject->id;
     PD_RETURN_IF_ERROR(tx.InsertRequest(r));
+    for (const auto& row : identity_rows) PD_RETURN_IF_ERROR(tx.PutRequestIdentity(row));
     RequestEventRecord first{0, r.id, now, actor, "", "received", "intake", ""};
     PD_RETURN_IF_ERROR(StatusOf(tx.AppendRequestEvent(first)));
     json detail = {
         {"rights", r.rights}, {"channel", r.channel}, {"regime", r.regime}, {"agent", r.agent}};
+    if (!others.empty()) {
+      json kinds = json::array();
+      for (const auto& other : others) kinds.push_back(other.kind);
+      detail["identities"] = kinds;
+      detail["attested"] = staff != nullptr && in.attested;
+    }
     PD_RETURN_IF_ERROR(StatusOf(audit_.Append(tx, {actor, role, "request.intake", "request:" + r.id,
                                                    "rights", http_request_id, detail.dump()})));
     if (staff != nullptr && in.attested) {
@@ -463,7 +546,9 @@ Result<RequestView> RequestService::Submit(const NewRequest& in, const Principal
     purge.updated_at = now;
     return StatusOf(tx.EnqueueJob(purge));
   }));
-  return ViewOf(r, *policy);
+  PD_ASSIGN_OR_RETURN(RequestView view, ViewOf(r, *policy));
+  PD_ASSIGN_OR_RETURN(view.identities, IdentityViews(r, identity_rows, /*open=*/false));
+  return view;
 }
 
 Status RequestService::RouteAfterVerification(Tx& tx, RequestRecord& r,
@@ -759,9 +844,11 @@ Result<RequestView> RequestService::Get(const Principal& staff, const std::strin
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestRecord r;
   std::vector<RequestEventRecord> events;
+  std::vector<RequestIdentityRecord> identities;
   PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(r, Load(tx, id));
     PD_ASSIGN_OR_RETURN(events, tx.ListRequestEvents(id));
+    PD_ASSIGN_OR_RETURN(identities, tx.ListRequestIdentities(id));
     json detail = {{"timeline", timeline != nullptr}};
     return StatusOf(audit_.Append(tx, {staff.user_name, staff.role, "request.read", "request:" + id,
                                        "rights", http_request_id, detail.dump()}));
@@ -772,27 +859,87 @@ Result<RequestView> RequestService::Get(const Principal& staff, const std::strin
       timeline->push_back({e.seq, e.at, e.actor, e.from_state, e.to_state, e.action, reason});
     }
   }
-  return ViewOf(r, *policy);
+  PD_ASSIGN_OR_RETURN(RequestView view, ViewOf(r, *policy));
+  // Opened for staff, attested or not: they decide whether to attest what they see.
+  PD_ASSIGN_OR_RETURN(view.identities, IdentityViews(r, identities, /*open=*/true));
+  return view;
+}
+
+Result<RequestView> RequestService::AttestIdentity(const Principal& staff, const std::string& id,
+                                                   const std::string& kind,
+                                                   const std::string& http_request_id,
+                                                   std::string* duplicate_of) {
+  if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  const Error not_named(ErrorKind::kNotFound, "identity_not_found",
+                        "this request names no identity of this kind; the email is proven by "
+                        "the code, not attested");
+  RequestRecord r;
+  std::vector<RequestIdentityRecord> identities;
+  PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(r, Load(tx, id));
+    PD_ASSIGN_OR_RETURN(identities, tx.ListRequestIdentities(id));
+    auto it = std::find_if(identities.begin(), identities.end(),
+                           [&](const RequestIdentityRecord& i) { return i.kind == kind; });
+    if (it == identities.end()) return not_named;
+    if (IsClosed(r.state)) return Illegal(r.state, "attest_identity");
+    if (it->attested_at) return Ok();
+    // Two open requests for the same right that would both find this identity's data: staff
+    // work on the one that has it already.
+    PD_ASSIGN_OR_RETURN(auto open, tx.ListOpenRequestsOf(kind, it->blind_index));
+    for (const auto& other : open) {
+      if (other.id == r.id) continue;
+      PD_ASSIGN_OR_RETURN(auto theirs, tx.ListRequestIdentities(other.id));
+      bool attested = std::any_of(theirs.begin(), theirs.end(), [&](const auto& i) {
+        return i.kind == kind && i.blind_index == it->blind_index && i.attested_at;
+      });
+      if (!attested) continue;
+      for (const auto& right : other.rights) {
+        if (!Names(r, right.c_str())) continue;
+        if (duplicate_of != nullptr) *duplicate_of = other.id;
+        return Error(ErrorKind::kAlreadyExists, "duplicate_request",
+                     "request " + other.id + " for '" + right + "' has this " + kind +
+                         " attested already and is still open; work on that one");
+      }
+    }
+    const Micros now = clock_.Now();
+    PD_RETURN_IF_ERROR(tx.AttestRequestIdentity(id, kind, now, staff.user_name));
+    it->attested_at = now;
+    it->attested_by = staff.user_name;
+    PD_ASSIGN_OR_RETURN(std::string reason, Seal(r, kind, "event"));
+    PD_RETURN_IF_ERROR(StatusOf(tx.AppendRequestEvent(
+        {0, r.id, now, staff.user_name, r.state, r.state, "attest_identity", reason})));
+    return StatusOf(audit_.Append(
+        tx, {staff.user_name, staff.role, "request.identity.attest", "request:" + r.id, "rights",
+             http_request_id, json{{"kind", kind}}.dump()}));
+  }));
+  PD_ASSIGN_OR_RETURN(RequestView view, ViewOf(r, *policy));
+  PD_ASSIGN_OR_RETURN(view.identities, IdentityViews(r, identities, /*open=*/true));
+  return view;
 }
 
 Result<RequestPage> RequestService::List(const Principal& staff, const RequestQuery& query,
-                                         const std::string& email,
+                                         const IdentityValue& lookup,
                                          const std::string& http_request_id) const {
   if (!HasRole(staff, RequestStaffRoles())) return Forbidden();
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestQuery q = query;
   q.limit = query.limit + 1;  // one more tells whether there is a next page
   std::vector<RequestRecord> rows;
-  if (email.empty()) {
+  if (lookup.kind.empty()) {
     PD_ASSIGN_OR_RETURN(rows, ReadValue<std::vector<RequestRecord>>(
                                   store_, [&](Tx& tx) { return tx.ListRequests(q); }));
   } else {
-    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity("email", email));
-    PD_ASSIGN_OR_RETURN(q.blind_index, registry_.IdentityIndex({"email", normalized}));
-    q.identity_kind = "email";
+    if (!IsIdentityKind(lookup.kind)) {
+      return Error(ErrorKind::kInvalidArgument, "unknown_identity_kind",
+                   "requests are looked up by email, phone or customer_id");
+    }
+    PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(lookup.kind, lookup.value));
+    PD_ASSIGN_OR_RETURN(q.blind_index, registry_.IdentityIndex({lookup.kind, normalized}));
+    q.identity_kind = lookup.kind;
     PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
       PD_ASSIGN_OR_RETURN(rows, tx.ListRequests(q));
-      json detail = {{"lookup", "email"}, {"found", !rows.empty()}};
+      json detail = {{"lookup", lookup.kind}, {"found", !rows.empty()}};
       return StatusOf(audit_.Append(tx, {staff.user_name, staff.role, "request.search", "requests",
                                          "rights", http_request_id, detail.dump()}));
     }));
@@ -811,10 +958,14 @@ Result<RequestPage> RequestService::List(const Principal& staff, const RequestQu
 
 // What carrying out a request's rights did: one step per right, with counts only.
 struct RequestService::Fulfilment {
-  bool no_data = false;  // the identity matched no subject
+  bool no_data = false;  // the identities matched no subject
   bool partial = false;  // an erasure kept exempt data
   std::string reason;    // why, in the person's language, when partial
   std::vector<std::pair<std::string, json>> steps;
+  // Which identities found the subjects (kinds, who attested them, whether used), for the
+  // evidence; never a value.
+  json identities = json::array();
+  size_t subjects = 0;
 };
 
 Status RequestService::CheckTransition(const RequestRecord& r, const std::string& action) const {
@@ -838,7 +989,42 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
                                                           const RequestRecord& r) const {
   Fulfilment out;
   if (std::none_of(r.rights.begin(), r.rights.end(), IsAutomaticRight)) return out;
-  if (r.subject_id.empty()) {
+  // The subjects: the one holding the email at intake, and those holding an identity staff
+  // attested. An identity nobody attested finds nothing: the code proved only the email.
+  std::vector<std::string> subjects;
+  if (!r.subject_id.empty()) subjects.push_back(r.subject_id);
+  out.identities.push_back(
+      {{"kind", "email"}, {"basis", "verified"}, {"used", true}, {"found", !r.subject_id.empty()}});
+  PD_ASSIGN_OR_RETURN(auto identities,
+                      ReadValue<std::vector<RequestIdentityRecord>>(
+                          store_, [&](Tx& tx) { return tx.ListRequestIdentities(r.id); }));
+  for (const auto& identity : identities) {
+    json used = {{"kind", identity.kind}};
+    if (!identity.attested_at) {
+      used["basis"] = "unattested";
+      used["used"] = false;
+      out.identities.push_back(std::move(used));
+      continue;
+    }
+    PD_ASSIGN_OR_RETURN(std::string value,
+                        OpenSealed(r, identity.sealed_value, "identity:" + identity.kind));
+    // Erased subjects count too: a completion repeated after its erasure finds its subjects
+    // again (and erasing them again erases nothing more).
+    PD_ASSIGN_OR_RETURN(auto subject, ReadValue<std::optional<SubjectRecord>>(store_, [&](Tx& tx) {
+                          return registry_.FindSubject(tx, {identity.kind, value});
+                        }));
+    used["basis"] = "attested";
+    used["attested_by"] = identity.attested_by;
+    used["attested_at"] = FormatRfc3339(*identity.attested_at);
+    used["used"] = true;
+    used["found"] = subject.has_value();
+    out.identities.push_back(std::move(used));
+    if (subject && std::find(subjects.begin(), subjects.end(), subject->id) == subjects.end()) {
+      subjects.push_back(subject->id);
+    }
+  }
+  out.subjects = subjects.size();
+  if (subjects.empty()) {
     out.no_data = true;
     return out;
   }
@@ -866,10 +1052,11 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
   // A step repeated after the subject was erased by an earlier attempt of the same completion
   // finds nobody: what it was for went with the erasure.
   auto gone = [](const Error& e) { return e.code() == "subject_not_found"; };
-  // The package first: erasure would leave nothing to put in it.
+  // The package first: erasure would leave nothing to put in it. One package covers every
+  // subject of the request.
   if (package_needed) {
     AccessPackageInfo info;
-    Result<std::string> zip = packages_->Build(ctx, r.subject_id, r.language, &info);
+    Result<std::string> zip = packages_->Build(ctx, subjects, r.language, &info);
     if (!zip.ok() && !gone(zip.error())) return zip.error();
     if (zip.ok()) {
       // Stored at once, before anything is erased: should closing the request fail after an
@@ -913,44 +1100,63 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
                                            : json{{"skipped", "subject_not_found"}}});
     }
   }
-  // Erasure last: the ledger and the restriction flag need the subject to still be there.
+  // Erasure last: the ledger and the restriction flag need the subjects to still be there.
   for (const char* right : {"objection", "withdraw_consent", "restriction"}) {
     if (std::find(r.rights.begin(), r.rights.end(), right) == r.rights.end()) continue;
-    Result<bool> changed = false;
-    if (std::string(right) == "restriction") {
-      Status s = registry_.SetRestricted(ctx, r.subject_id, true, "rights_request");
-      if (s.ok()) {
-        changed = true;
+    bool changed = false;
+    bool any = false;  // a subject was still there
+    for (const auto& subject : subjects) {
+      Result<bool> done = false;
+      if (std::string(right) == "restriction") {
+        Status s = registry_.SetRestricted(ctx, subject, true, "rights_request");
+        if (s.ok()) {
+          done = true;
+        } else {
+          done = s.error();
+        }
+      } else if (std::string(right) == "objection") {
+        done = consent_->Change(subject, "", "object", source);
       } else {
-        changed = s.error();
+        done = consent_->Change(subject, "*", "withdraw", source);
       }
-    } else if (std::string(right) == "objection") {
-      changed = consent_->Change(r.subject_id, "", "object", source);
-    } else {
-      changed = consent_->Change(r.subject_id, "*", "withdraw", source);
+      if (!done.ok() && !gone(done.error())) return done.error();
+      if (!done.ok()) continue;
+      any = true;
+      changed = changed || *done;
     }
-    if (!changed.ok() && !gone(changed.error())) return changed.error();
-    out.steps.push_back({right, changed.ok() ? json{{"changed", *changed}}
-                                             : json{{"skipped", "subject_not_found"}}});
+    out.steps.push_back(
+        {right, any ? json{{"changed", changed}} : json{{"skipped", "subject_not_found"}}});
   }
   if (std::find(r.rights.begin(), r.rights.end(), "erasure") != r.rights.end()) {
     Erasure erasure(registry_, policy_, clock_);
-    PD_ASSIGN_OR_RETURN(ErasureReport report, erasure.Erase(ctx, r.subject_id));
-    out.steps.push_back(
-        {"erasure", json{{"attributes_deleted", report.attributes_deleted},
-                         {"identities_cleared", report.identities_cleared},
-                         {"referral_addresses_deleted", report.referral_addresses_deleted},
-                         {"key_destroyed", report.key_destroyed},
-                         {"kept", report.kept.size()},
-                         {"categories", report.found},
-                         {"kept_values", KeptJson(report.kept)}}});
-    if (report.outcome == "partially_completed") {
-      out.partial = true;
+    size_t attributes = 0, identities_cleared = 0, referrals = 0, kept = 0;
+    bool key_destroyed = true;
+    std::map<std::string, size_t> found;
+    std::vector<KeptValue> kept_values;
+    for (const auto& subject : subjects) {
+      PD_ASSIGN_OR_RETURN(ErasureReport report, erasure.Erase(ctx, subject));
+      attributes += report.attributes_deleted;
+      identities_cleared += report.identities_cleared;
+      referrals += report.referral_addresses_deleted;
+      kept += report.kept.size();
+      key_destroyed = key_destroyed && report.key_destroyed;
+      for (const auto& [category, n] : report.found) found[category] += n;
+      kept_values.insert(kept_values.end(), report.kept.begin(), report.kept.end());
+      if (report.outcome == "partially_completed") out.partial = true;
+    }
+    out.steps.push_back({"erasure", json{{"attributes_deleted", attributes},
+                                         {"identities_cleared", identities_cleared},
+                                         {"referral_addresses_deleted", referrals},
+                                         {"key_destroyed", key_destroyed},
+                                         {"kept", kept},
+                                         {"categories", found},
+                                         {"kept_values", KeptJson(kept_values)}}});
+    if (out.partial) {
       std::set<std::string> said;
-      for (const auto& kept : report.kept) {
-        auto text = kept.reason.find(r.language);
-        if (text == kept.reason.end()) text = kept.reason.find("en");
-        if (text == kept.reason.end() || !said.insert(text->second).second) continue;
+      for (const auto& k : kept_values) {
+        auto text = k.reason.find(r.language);
+        if (text == k.reason.end()) text = k.reason.find("en");
+        if (text == k.reason.end() || !said.insert(text->second).second) continue;
         out.reason += (out.reason.empty() ? "" : " ") + text->second;
       }
     }
@@ -1001,6 +1207,12 @@ Result<RequestView> RequestService::Transition(const Principal& staff, const std
     if (action == "partially_complete") r.outcome = "partially_fulfilled";
     if (action == "refuse") r.outcome = "refused";
     if (action == "withdraw") r.outcome = "withdrawn_by_staff";
+    if (done && !done->identities.empty()) {
+      PD_RETURN_IF_ERROR(StatusOf(audit_.Append(
+          tx, {staff.user_name, staff.role, "request.identities", "request:" + r.id, "rights",
+               http_request_id,
+               json{{"identities", done->identities}, {"subjects", done->subjects}}.dump()})));
+    }
     if (done) {
       if (done->no_data) r.outcome = "no_data_held";
       if (done->partial) {
@@ -1106,6 +1318,63 @@ Status RequestService::PurgeIfUnverified(const std::string& id) {
   });
 }
 
+Result<int64_t> RequestService::SweepClosed(int batch) {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  if (!policy->rights.records_retention || batch < 1) return int64_t{0};
+  const Duration& keep = *policy->rights.records_retention;
+  const Period period{keep.years * 12 + keep.months, keep.days};
+  const Micros now = clock_.Now();
+  // A request closed at c is due at AddPeriod(c, period) <= now, which needs at least
+  // c <= now - (28 days a month + the days): the candidates. The exact test is below; since it
+  // is monotonic in c, the first candidate not yet due ends the sweep.
+  const Micros shortest =
+      (static_cast<Micros>(period.months) * 28 + period.days) * 86'400LL * kMicrosPerSecond;
+  const Micros closed_until = now - shortest;
+  int64_t deleted = 0;
+  for (;;) {
+    bool more = false;
+    int64_t in_batch = 0;
+    PD_RETURN_IF_ERROR(store_.Write([&](Tx& tx) -> Status {
+      PD_ASSIGN_OR_RETURN(auto closed, tx.ListClosedRequests(closed_until, batch));
+      for (const auto& r : closed) {
+        if (AddPeriod(*r.closed_at, period, PeriodRule::kEu1182_71) > now) break;
+        if (IsOpenRequestState(r.state)) continue;  // closed_at is never set on an open one
+        PD_RETURN_IF_ERROR(tx.DeleteRequest(r.id));
+        // The codes mailed for it are long expired; those of a later request of the same
+        // address are not touched.
+        PD_RETURN_IF_ERROR(StatusOf(
+            tx.DeleteVerificationCodesOf(kRequestCodePurpose, r.blind_index, *r.closed_at, now)));
+        json detail = {{"state", r.state},
+                       {"closed_at", FormatRfc3339(*r.closed_at)},
+                       {"reason", "records_retention"}};
+        PD_RETURN_IF_ERROR(
+            StatusOf(audit_.Append(tx, {"system", "", "request.deleted", "request:" + r.id,
+                                        "rights", "", detail.dump()})));
+        ++in_batch;
+      }
+      more = closed.size() == static_cast<size_t>(batch);
+      if (in_batch == 0) return Ok();
+      PD_ASSIGN_OR_RETURN(auto count, tx.GetMeta(kDeletedAfterRetentionMeta));
+      int64_t n = count ? std::stoll(*count) : 0;
+      return tx.PutMeta(kDeletedAfterRetentionMeta, std::to_string(n + in_batch));
+    }));
+    deleted += in_batch;
+    if (!more || in_batch < batch) return deleted;
+  }
+}
+
+Status RequestService::ScheduleRetentionSweep(Micros at) {
+  const Micros now = clock_.Now();
+  JobRecord job;
+  job.kind = kRequestRetentionSweepJob;
+  job.payload = "{}";
+  job.dedupe_key = std::string(kRequestRetentionSweepJob) + ":" + FormatDate(at);
+  job.run_at = at;
+  job.created_at = now;
+  job.updated_at = now;
+  return store_.Write([&](Tx& tx) { return StatusOf(tx.EnqueueJob(job)); });
+}
+
 Result<std::vector<RequestView>> RequestService::Overdue(int limit) const {
   std::shared_ptr<const Policy> policy = policy_.Current();
   RequestQuery q;
@@ -1125,8 +1394,11 @@ void RequestService::AppendMetrics(std::string& out) const {
   std::vector<std::pair<std::string, int64_t>> counts;
   int64_t overdue = 0;
   int64_t due_soon = 0;  // open, due within a week (overdue ones included)
+  int64_t deleted = 0;
   const Micros now = clock_.Now();
   Status s = store_.Read([&](Tx& tx) -> Status {
+    PD_ASSIGN_OR_RETURN(auto count, tx.GetMeta(kDeletedAfterRetentionMeta));
+    if (count) deleted = std::stoll(*count);
     PD_ASSIGN_OR_RETURN(counts, tx.CountRequestsByState());
     PD_ASSIGN_OR_RETURN(overdue, tx.CountOverdueRequests(now));
     PD_ASSIGN_OR_RETURN(due_soon, tx.CountOverdueRequests(now + 7 * 86'400LL * kMicrosPerSecond));
@@ -1154,6 +1426,11 @@ void RequestService::AppendMetrics(std::string& out) const {
       "seven days (not yet overdue).\n";
   out += "# TYPE privacyd_requests_due_within_7_days gauge\n";
   out += "privacyd_requests_due_within_7_days " + std::to_string(due_soon - overdue) + "\n";
+  out +=
+      "# HELP privacyd_requests_deleted_after_retention_total Closed data subject requests "
+      "deleted once rights.records_retention had passed.\n";
+  out += "# TYPE privacyd_requests_deleted_after_retention_total counter\n";
+  out += "privacyd_requests_deleted_after_retention_total " + std::to_string(deleted) + "\n";
 }
 
 }  // namespace privacyd

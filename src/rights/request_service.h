@@ -4,18 +4,18 @@
 // and the purge of requests nobody verified.
 //
 // Fulfilment: when staff complete (or approve) a request, the rights that privacyd can carry
-// out on its own data are carried out on the request's verified subject before the request is
-// closed: erasure (Erasure::Erase; what a legal hold or statutory retention keeps makes the
-// request partially_completed, with the reasons in the person's language), restriction
-// (SubjectRegistry::SetRestricted), objection (to direct marketing, through the consent ledger),
-// withdrawal of consent (all marketing), and access and portability (AccessPackage::Build; the
-// zip is stored sealed with the request's key as soon as it is built, before anything is
-// erased, and offered to the holder of the request token once the request is closed, until
-// RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued with it
-// deletes it then; when the person gave a transfer_url, a kRequestTransferJob queued with it
-// sends it there, see Transfer). Each step is idempotent, so a completion that
-// fails half-way is simply repeated. Rectification and complaints are left to staff. A request
-// whose identity matched no subject at intake completes with the outcome "no_data_held".
+// out on its own data are carried out on each of the request's subjects (see "Other
+// identities" below) before the request is closed: erasure (Erasure::Erase; what a legal hold or
+// statutory retention keeps makes the request partially_completed, with the reasons in the person's
+// language), restriction (SubjectRegistry::SetRestricted), objection (to direct marketing, through
+// the consent ledger), withdrawal of consent (all marketing), and access and portability
+// (AccessPackage::Build; the zip is stored sealed with the request's key as soon as it is built,
+// before anything is erased, and offered to the holder of the request token once the request is
+// closed, until RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued
+// with it deletes it then; when the person gave a transfer_url, a kRequestTransferJob queued with
+// it sends it there, see Transfer). Each step is idempotent, so a completion that fails half-way is
+// simply repeated. Rectification and complaints are left to staff. A request whose identities
+// matched no subject completes with the outcome "no_data_held".
 //
 // States (store.h RequestRecord::state):
 //
@@ -33,12 +33,24 @@
 // request's row). Not the subject's key, on purpose: a request must outlive the erasure it asks
 // for (its answer mail, its evidence), and the request's own key dies with the request.
 //
+// Other identities: where the policy allows (rights.identities), a request also names a phone
+// number or a customer id, sealed with the request's key (store.h RequestIdentityRecord). The
+// code proves only the email; another identity finds data for the request only once staff
+// attested it (at staff entry, or AttestIdentity). The subjects of a request are then the one
+// holding its email plus those holding its attested identities, and each right is carried out
+// on each of them (one access package covering all).
+//
+// Retention: a closed request is deleted with everything it holds once the policy's
+// rights.records_retention has passed since it closed (SweepClosed, run daily by the durable
+// job kRequestRetentionSweepJob).
+//
 // Mail goes out as durable jobs (kRequestMailJob) queued in the transaction of the change that
 // causes it; see request_mail.h.
 //
 // Thread-safe: the service holds no mutable state of its own.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -69,6 +81,7 @@ inline constexpr char kRequestMailJob[] = "requests.mail";
 inline constexpr char kRequestPurgeJob[] = "requests.purge_unverified";
 inline constexpr char kRequestPackagePurgeJob[] = "requests.purge_package";
 inline constexpr char kRequestTransferJob[] = "requests.transfer";
+inline constexpr char kRequestRetentionSweepJob[] = "requests.retention_sweep";
 // The start of the dedupe key of every kRequestMailJob of a request.
 inline std::string RequestMailKeyPrefix(const std::string& request_id) {
   return std::string(kRequestMailJob) + ":" + request_id + ":";
@@ -77,6 +90,10 @@ inline std::string RequestMailKeyPrefix(const std::string& request_id) {
 inline constexpr char kRequestCodePurpose[] = "request";
 // Meta entry counting the unverified requests purged (all that is left of them).
 inline constexpr char kPurgedUnverifiedMeta[] = "requests.purged_unverified";
+// Meta entry counting the closed requests deleted after rights.records_retention.
+inline constexpr char kDeletedAfterRetentionMeta[] = "requests.deleted_after_retention";
+// How often the retention sweep runs.
+inline constexpr Micros kRetentionSweepInterval = 24LL * 3600 * kMicrosPerSecond;
 
 // Who may work the staff queue, and who may take the legal decisions (extend, approve,
 // refuse).
@@ -110,6 +127,18 @@ struct NewRequest {
   // Portability to a third party: the https:// address the package is sent to once the request
   // is complete (package_transfer.h), or "".
   std::string transfer_url;
+  // Other identities, kind ("phone", "customer_id") -> value as given. A phone number without
+  // its country code is read in `country`. Attested with the email when `attested`.
+  std::map<std::string, std::string> identities;
+};
+
+// An identity a request names besides its email.
+struct RequestIdentityView {
+  std::string kind;
+  bool attested = false;
+  std::optional<Micros> attested_at;
+  std::string attested_by;  // staff user name
+  std::string value;        // normalised; opened for staff only (Get, AttestIdentity), else ""
 };
 
 struct ComplaintRouteView {
@@ -145,6 +174,8 @@ struct RequestView {
   std::optional<Micros> download_until;
   // Where a portability package is sent (the host of the destination), or "".
   std::string transfer_host;
+  // The other identities (Submit, Get, AttestIdentity; not in lists).
+  std::vector<RequestIdentityView> identities;
 };
 
 // One step of the timeline, reason opened (staff only).
@@ -181,13 +212,19 @@ class RequestService {
   // A public caller is never told about another open request of the same address (that would
   // tell anyone who holds an address which requests its owner made); the duplicate is found at
   // verification, once the caller proved they hold the address. Staff are told at once.
+  // Staff are told about an open request that shares any identity with this one (the email,
+  // or another identity of the same kind and value) and one of its rights.
   // Errors (kInvalidArgument): "rights_required", "unknown_right", "right_not_offered",
   // "duplicate_right", "complaint_with_other_rights", "invalid_identity", "invalid_country",
-  // "unsupported_language", "channel_not_offered", "invalid_received_at", "document_required",
-  // "document_not_expected"; kAlreadyExists "duplicate_request" (staff only);
-  // kResourceExhausted "too_many_codes"; kPermissionDenied "forbidden".
+  // "unknown_identity_kind", "identity_not_allowed" (a kind the policy's rights.identities does
+  // not list), "unsupported_language", "channel_not_offered", "invalid_received_at",
+  // "document_required", "document_not_expected"; kAlreadyExists "duplicate_request" (staff
+  // only); kResourceExhausted "too_many_codes"; kPermissionDenied "forbidden". For the identity
+  // errors, `field` (when given) receives the member they are about: "email" or
+  // "identities.<kind>". Neither the messages nor anything stored or logged holds a refused
+  // value.
   Result<RequestView> Submit(const NewRequest& request, const Principal* staff,
-                             const std::string& http_request_id);
+                             const std::string& http_request_id, std::string* field = nullptr);
 
   // Mails a new code for the request. Unknown, closed or purged ids are answered the same, Ok,
   // with nothing sent, so ids cannot be probed. kResourceExhausted "too_many_codes".
@@ -241,12 +278,25 @@ class RequestService {
   Result<RequestView> Get(const Principal& staff, const std::string& id,
                           std::vector<RequestEventView>* timeline,
                           const std::string& http_request_id) const;
-  // The queue. With `email`, only the requests made under that address: the look-up is
-  // audited (`request.search`, whether any was found, never the address), since it tells whether
-  // a person asked anything. Errors: kInvalidArgument "invalid_identity".
+  // The queue. With a `lookup` identity (kind "email" or "phone", normalised as at intake;
+  // a phone in international form), only the requests made under it: the look-up is audited
+  // (`request.search`, the kind and whether any was found, never the value), since it tells
+  // whether a person asked anything. Errors: kInvalidArgument "invalid_identity",
+  // "unknown_identity_kind".
   Result<RequestPage> List(const Principal& staff, const RequestQuery& query,
-                           const std::string& email = "",
+                           const IdentityValue& lookup = {},
                            const std::string& http_request_id = "") const;
+  // Staff (RequestStaffRoles) attest the request's identity of `kind` (not the email, which the
+  // code proves): from now on it finds data for the request. Written to the timeline
+  // ("attest_identity", the kind as its reason) and audited (`request.identity.attest`, the kind
+  // only). Attesting an attested identity changes nothing. Returns the request with its
+  // identities opened. Errors: kPermissionDenied "forbidden"; kNotFound "request_not_found",
+  // "identity_not_found" (the request names no identity of this kind); kFailedPrecondition
+  // "illegal_transition" (the request is closed); kAlreadyExists "duplicate_request" (another
+  // open request for one of the same rights has this identity attested; nothing changes).
+  Result<RequestView> AttestIdentity(const Principal& staff, const std::string& id,
+                                     const std::string& kind, const std::string& http_request_id,
+                                     std::string* duplicate_of = nullptr);
   // Actions: "start", "request_approval", "approve", "complete", "partially_complete",
   // "refuse", "withdraw". "approve" and "complete" first carry out the request's rights (see
   // the top of this file); the request then closes as completed, or partially_completed when
@@ -273,10 +323,21 @@ class RequestService {
   // passed, counting it in kPurgedUnverifiedMeta. Ok (nothing done) otherwise.
   Status PurgeIfUnverified(const std::string& id);
 
+  // Deletes, in transactions of at most `batch` requests each, every closed request whose
+  // closing lies rights.records_retention (the policy in force) in the past: its row (with the
+  // sealed address, document and transfer URL), timeline, identities, expired codes and
+  // package. Each is audited as `request.deleted` (the id, state and closing date only) and
+  // counted in kDeletedAfterRetentionMeta; the audit trail itself is kept. Returns how many were
+  // deleted; 0 when the policy keeps closed requests (no records_retention). Idempotent.
+  Result<int64_t> SweepClosed(int batch = 100);
+  // Queues the kRequestRetentionSweepJob run at `at`, once per UTC day: a run already queued
+  // (or done) for that day stands, so every process of a deployment may call this at start.
+  Status ScheduleRetentionSweep(Micros at);
+
   // Open requests due before `now`, in due order (for the CLI), at most `limit`.
   Result<std::vector<RequestView>> Overdue(int limit) const;
-  // Prometheus text: privacyd_requests{state=...}, privacyd_requests_overdue and
-  // privacyd_requests_due_within_7_days.
+  // Prometheus text: privacyd_requests{state=...}, privacyd_requests_overdue,
+  // privacyd_requests_due_within_7_days and privacyd_requests_deleted_after_retention_total.
   void AppendMetrics(std::string& out) const;
 
   // The ledger through which objections and withdrawals of consent are carried out. Not owned;
@@ -311,6 +372,9 @@ class RequestService {
   Status SendCode(Tx& tx, const RequestRecord& record) const;
   Status RouteAfterVerification(Tx& tx, RequestRecord& record, const Policy& policy) const;
   Result<RequestRecord> Load(Tx& tx, const std::string& id) const;
+  // The request's other identities as a view, their values opened when `open`.
+  Result<std::vector<RequestIdentityView>> IdentityViews(
+      const RequestRecord& record, const std::vector<RequestIdentityRecord>& rows, bool open) const;
   Result<std::string> OpenSealed(const RequestRecord& record, const std::string& sealed,
                                  const std::string& context) const;
   Result<std::string> Seal(const RequestRecord& record, const std::string& plaintext,

@@ -417,10 +417,11 @@ TEST_F(RequestServiceTest, WorkflowWithConfirmationAndApproval) {
     if (a.action.rfind("request.", 0) == 0) actions.push_back(a.actor + ":" + a.action);
     EXPECT_EQ(a.detail.find("ann@"), std::string::npos);
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"subject:request.intake", "system:request.send_code",
-                                               "subject:request.verify", "sam:request.start",
-                                               "sam:request.request_approval",
-                                               "subject:request.token", "olga:request.approve"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"subject:request.intake", "system:request.send_code",
+                                      "subject:request.verify", "sam:request.start",
+                                      "sam:request.request_approval", "subject:request.token",
+                                      "olga:request.identities", "olga:request.approve"}));
 }
 
 TEST_F(RequestServiceTest, QueueOfOnePersonIsFoundByAddressAndTheLookUpIsAudited) {
@@ -431,26 +432,30 @@ TEST_F(RequestServiceTest, QueueOfOnePersonIsFoundByAddressAndTheLookUpIsAudited
   Verify(b.id);
   // The address as the person might type it finds both of their requests, by due date, and not
   // the other person's.
-  auto mine = service_->List(kAgent, {}, " Ann@QZX.example ", "hr_find");
+  auto mine = service_->List(kAgent, {}, {"email", " Ann@QZX.example "}, "hr_find");
   ASSERT_TRUE(mine.ok()) << mine.error().code();
   ASSERT_EQ(mine->requests.size(), 2u);
   EXPECT_EQ(mine->requests[0].id, a.id);
   EXPECT_EQ(mine->requests[1].id, b.id);
   // The other filters still apply, and paging works within one person's requests.
-  auto verified = service_->List(kAgent, {.state = "verified"}, "ann@qzx.example", "hr_2");
+  auto verified =
+      service_->List(kAgent, {.state = "verified"}, {"email", "ann@qzx.example"}, "hr_2");
   ASSERT_EQ(verified->requests.size(), 1u);
   EXPECT_EQ(verified->requests[0].id, b.id);
-  auto first = service_->List(kAgent, {.limit = 1}, "ann@qzx.example", "hr_3");
+  auto first = service_->List(kAgent, {.limit = 1}, {"email", "ann@qzx.example"}, "hr_3");
   ASSERT_EQ(first->requests.size(), 1u);
   ASSERT_TRUE(first->next_due.has_value());
   auto second =
       service_->List(kAgent, {.after_due = first->next_due, .after_id = first->next_id, .limit = 1},
-                     "ann@qzx.example", "hr_4");
+                     {"email", "ann@qzx.example"}, "hr_4");
   ASSERT_EQ(second->requests.size(), 1u);
   EXPECT_EQ(second->requests[0].id, b.id);
-  EXPECT_TRUE(service_->List(kAgent, {}, "nobody@qzx.example", "hr_5")->requests.empty());
-  EXPECT_EQ(Code(service_->List(kAgent, {}, "not an address", "hr_6")), "invalid_identity");
-  EXPECT_EQ(Code(service_->List(kMarketing, {}, "ann@qzx.example", "hr_7")), "forbidden");
+  EXPECT_TRUE(
+      service_->List(kAgent, {}, {"email", "nobody@qzx.example"}, "hr_5")->requests.empty());
+  EXPECT_EQ(Code(service_->List(kAgent, {}, {"email", "not an address"}, "hr_6")),
+            "invalid_identity");
+  EXPECT_EQ(Code(service_->List(kMarketing, {}, {"email", "ann@qzx.example"}, "hr_7")),
+            "forbidden");
   // Each look-up is audited with whether it found anything, never the address.
   auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
     AuditQuery q;
@@ -661,6 +666,273 @@ TEST_F(RequestServiceTest, ThePersonMayWithdrawWithTheToken) {
   EXPECT_EQ(withdrawn->state, "withdrawn");
   EXPECT_EQ(withdrawn->outcome, "withdrawn_by_person");
   EXPECT_EQ(Code(service_->WithdrawByPerson(view.id, verified.token)), "illegal_transition");
+}
+
+// Other identities (rights.identities): sealed with the request, refused when the policy does
+// not take them or they are malformed, attested by staff, found by the queue and for duplicates.
+
+NewRequest WithPhone(NewRequest r, const std::string& phone) {
+  r.identities["phone"] = phone;
+  return r;
+}
+
+TEST_F(RequestServiceTest, APhoneIsKeptSealedWithTheRequestAndReadInItsCountry) {
+  auto view = service_->Submit(WithPhone(Portal({"access"}), "030 12345678"), nullptr, "hr_1");
+  ASSERT_TRUE(view.ok()) << view.error().message();
+  ASSERT_EQ(view->identities.size(), 1u);
+  EXPECT_EQ(view->identities[0].kind, "phone");
+  EXPECT_FALSE(view->identities[0].attested);
+  EXPECT_EQ(view->identities[0].value, "");  // not shown back
+  auto rows = *ReadValue<std::vector<RequestIdentityRecord>>(
+      *store_, [&](Tx& tx) { return tx.ListRequestIdentities(view->id); });
+  ASSERT_EQ(rows.size(), 1u);
+  // Read in Germany, the request's country, and indexed in E.164 like the registry's.
+  EXPECT_EQ(rows[0].blind_index, *registry_->IdentityIndex({"phone", "+493012345678"}));
+  EXPECT_EQ(rows[0].sealed_value.find("12345678"), std::string::npos);
+  EXPECT_FALSE(rows[0].attested_at.has_value());
+  // Staff see it opened, with whether it was attested.
+  auto staff = service_->Get(kAgent, view->id, nullptr, "hr_2");
+  ASSERT_TRUE(staff.ok());
+  ASSERT_EQ(staff->identities.size(), 1u);
+  EXPECT_EQ(staff->identities[0].value, "+493012345678");
+  // The intake's audit entry names the kind only.
+  auto intake = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.intake";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(intake.size(), 1u);
+  EXPECT_EQ(json::parse(intake[0].detail)["identities"], json::array({"phone"}));
+  EXPECT_EQ(intake[0].detail.find("12345678"), std::string::npos);
+}
+
+TEST_F(RequestServiceTest, IdentitiesThePolicyDoesNotTakeOrThatAreMalformedAreRefused) {
+  auto refused = [&](NewRequest r, std::string* field) {
+    auto view = service_->Submit(r, nullptr, "", field);
+    EXPECT_FALSE(view.ok());
+    return view.ok() ? std::string("ok") : view.error().code() + "|" + view.error().message();
+  };
+  std::string field;
+  // Malformed: the field is named, the value never echoed.
+  std::string bad = refused(WithPhone(Portal({"access"}), "+49 30 12"), &field);
+  EXPECT_EQ(bad.substr(0, bad.find('|')), "invalid_identity");
+  EXPECT_EQ(field, "identities.phone");
+  EXPECT_NE(bad.find("identities.phone: "), std::string::npos);
+  EXPECT_EQ(bad.find("+49 30 12"), std::string::npos);
+  // A national number needs the request's country.
+  field.clear();
+  bad = refused(WithPhone(Portal({"access"}, "ann@qzx.example", ""), "030 12345678"), &field);
+  EXPECT_EQ(bad.substr(0, bad.find('|')), "invalid_identity");
+  EXPECT_EQ(field, "identities.phone");
+  // A kind the example policy does not take, and one that is no identity.
+  NewRequest customer = Portal({"access"});
+  customer.identities["customer_id"] = "C-1042";
+  bad = refused(customer, &field);
+  EXPECT_EQ(bad.substr(0, bad.find('|')), "identity_not_allowed");
+  EXPECT_EQ(field, "identities.customer_id");
+  NewRequest passport = Portal({"access"});
+  passport.identities["passport"] = "X123";
+  bad = refused(passport, &field);
+  EXPECT_EQ(bad.substr(0, bad.find('|')), "unknown_identity_kind");
+  EXPECT_EQ(field, "identities.passport");
+  // The email's own errors name it.
+  bad = refused(Portal({"access"}, "not-an-address"), &field);
+  EXPECT_EQ(field, "email");
+  // A policy that takes only the email refuses a phone.
+  policy_.Replace(
+      testing::ExamplePolicyWith("  identities: [email, phone]", "  identities: [email]"));
+  bad = refused(WithPhone(Portal({"access"}), "+49 30 12345678"), &field);
+  EXPECT_EQ(bad.substr(0, bad.find('|')), "identity_not_allowed");
+  EXPECT_EQ(field, "identities.phone");
+  // Nothing of any of them was stored, mailed or audited.
+  EXPECT_TRUE(Jobs(kRequestMailJob).empty());
+  EXPECT_TRUE(service_->List(kAgent, {})->requests.empty());
+}
+
+TEST_F(RequestServiceTest, StaffAttestAnIdentityOnceAndOnlyOnAnOpenRequest) {
+  RequestView view =
+      *service_->Submit(WithPhone(Portal({"access"}), "+49 30 12345678"), nullptr, "hr_1");
+  EXPECT_EQ(Code(service_->AttestIdentity(kMarketing, view.id, "phone", "")), "forbidden");
+  EXPECT_EQ(Code(service_->AttestIdentity(kAgent, "req_none", "phone", "")), "request_not_found");
+  EXPECT_EQ(Code(service_->AttestIdentity(kAgent, view.id, "customer_id", "")),
+            "identity_not_found");
+  EXPECT_EQ(Code(service_->AttestIdentity(kAgent, view.id, "email", "")), "identity_not_found");
+  clock_.Advance(kMinute);
+  auto attested = service_->AttestIdentity(kAgent, view.id, "phone", "hr_attest");
+  ASSERT_TRUE(attested.ok()) << attested.error().code();
+  ASSERT_EQ(attested->identities.size(), 1u);
+  EXPECT_TRUE(attested->identities[0].attested);
+  EXPECT_EQ(attested->identities[0].attested_by, "sam");
+  EXPECT_EQ(attested->identities[0].attested_at, clock_.Now());
+  EXPECT_EQ(attested->identities[0].value, "+493012345678");
+  // Again: nothing changes.
+  clock_.Advance(kMinute);
+  auto again = service_->AttestIdentity(kOfficer, view.id, "phone", "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->identities[0].attested_by, "sam");
+  EXPECT_EQ(Transitions(view.id).back(), "attest_identity:awaiting_verification");
+  std::vector<RequestEventView> timeline;
+  ASSERT_TRUE(service_->Get(kAgent, view.id, &timeline, "").ok());
+  EXPECT_EQ(timeline.back().reason, "phone");
+  EXPECT_EQ(timeline.back().actor, "sam");
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.identity.attest";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].actor, "sam");
+  EXPECT_EQ(audit[0].object, "request:" + view.id);
+  EXPECT_EQ(audit[0].request_id, "hr_attest");
+  EXPECT_EQ(audit[0].detail, R"({"kind":"phone"})");
+  // A closed request takes no attestation.
+  RequestView closed = *service_->Submit(
+      WithPhone(Portal({"access"}, "bo@qzx.example"), "+49 30 87654321"), nullptr, "");
+  ASSERT_TRUE(service_->Transition(kAgent, closed.id, "withdraw", "", "").ok());
+  EXPECT_EQ(Code(service_->AttestIdentity(kAgent, closed.id, "phone", "")), "illegal_transition");
+  // Staff who check the identity at entry attest every identity with the email.
+  NewRequest letter = WithPhone(Portal({"erasure"}, "cy@qzx.example"), "+49 30 11223344");
+  letter.channel = "post";
+  letter.attested = true;
+  auto entered = service_->Submit(letter, &kOfficer, "");
+  ASSERT_TRUE(entered.ok()) << entered.error().code();
+  ASSERT_EQ(entered->identities.size(), 1u);
+  EXPECT_TRUE(entered->identities[0].attested);
+  EXPECT_EQ(entered->identities[0].attested_by, "olga");
+}
+
+TEST_F(RequestServiceTest, DuplicatesAreFoundByAnyIdentityButThePortalIsNotToldByAPhone) {
+  RequestView first =
+      *service_->Submit(WithPhone(Portal({"access"}), "+49 30 12345678"), nullptr, "");
+  Verify(first.id);
+  // Staff entering a request by the same phone for the same right are told, whatever the email.
+  NewRequest call = WithPhone(Portal({"access", "erasure"}, "other@qzx.example"), "030 12345678");
+  call.channel = "post";
+  EXPECT_EQ(Code(service_->Submit(call, &kAgent, "")), "duplicate_request");
+  call.rights = {"objection"};
+  EXPECT_EQ(Code(service_->Submit(call, &kAgent, "")), "ok");
+  // At the portal the phone proves nothing: whoever verifies another address is not told about
+  // the first request by its phone.
+  RequestView second = *service_->Submit(
+      WithPhone(Portal({"access"}, "mallory@qzx.example"), "+49 30 12345678"), nullptr, "");
+  EXPECT_EQ(Verify(second.id).request.state, "verified");
+  // Once staff attested the phone on one request, attesting it on another open one for the
+  // same right is a duplicate.
+  ASSERT_TRUE(service_->AttestIdentity(kAgent, first.id, "phone", "").ok());
+  std::string duplicate_of;
+  EXPECT_EQ(Code(service_->AttestIdentity(kAgent, second.id, "phone", "", &duplicate_of)),
+            "duplicate_request");
+  EXPECT_EQ(duplicate_of, first.id);
+}
+
+TEST_F(RequestServiceTest, QueueOfOnePersonIsFoundByPhone) {
+  RequestView a = *service_->Submit(WithPhone(Portal({"access"}), "+49 30 12345678"), nullptr, "");
+  Submit({"erasure"}, "mo@qzx.example");
+  auto found = service_->List(kAgent, {}, {"phone", "+49 (30) 1234-5678"}, "hr_find");
+  ASSERT_TRUE(found.ok()) << found.error().code();
+  ASSERT_EQ(found->requests.size(), 1u);
+  EXPECT_EQ(found->requests[0].id, a.id);
+  EXPECT_TRUE(service_->List(kAgent, {}, {"phone", "+49 30 87654321"}, "")->requests.empty());
+  EXPECT_EQ(Code(service_->List(kAgent, {}, {"phone", "12"}, "")), "invalid_identity");
+  EXPECT_EQ(Code(service_->List(kAgent, {}, {"passport", "X"}, "")), "unknown_identity_kind");
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.search";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].detail, R"({"found":true,"lookup":"phone"})");
+  EXPECT_EQ(audit[1].detail, R"({"found":false,"lookup":"phone"})");
+}
+
+// Retention of closed requests (rights.records_retention).
+
+TEST_F(RequestServiceTest, ClosedRequestsAreDeletedOnceTheirRetentionHasPassed) {
+  // Closed on 2026-01-01 and on 2026-03-01; one stays open.
+  RequestView early =
+      *service_->Submit(WithPhone(Portal({"objection"}), "+49 30 12345678"), nullptr, "");
+  Verify(early.id);
+  ASSERT_TRUE(service_->Transition(kOfficer, early.id, "refuse", "unfounded", "").ok());
+  RequestView open = Submit({"access"}, "olaf@qzx.example");
+  clock_.Set(*ParseRfc3339("2026-03-01T00:00:00Z"));
+  RequestView later = Submit({"access"}, "lena@qzx.example");
+  ASSERT_TRUE(service_->Transition(kAgent, later.id, "withdraw", "", "").ok());
+  const std::string early_index = Row(early.id).blind_index;
+
+  // The example policy keeps them three years from closing: 2029-01-01 for the first.
+  clock_.Set(*ParseRfc3339("2028-12-31T23:59:59Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 0);
+  clock_.Set(*ParseRfc3339("2029-01-01T00:00:00Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 1);
+  EXPECT_EQ(*service_->SweepClosed(), 0);  // idempotent
+  auto gone = *ReadValue<std::optional<RequestRecord>>(
+      *store_, [&](Tx& tx) { return tx.GetRequest(early.id); });
+  EXPECT_FALSE(gone.has_value());
+  EXPECT_TRUE(Events(early.id).empty());
+  EXPECT_TRUE(ReadValue<std::vector<RequestIdentityRecord>>(*store_, [&](Tx& tx) {
+                return tx.ListRequestIdentities(early.id);
+              })->empty());
+  // Its codes went too.
+  EXPECT_EQ(*ReadValue<int64_t>(*store_,
+                                [&](Tx& tx) {
+                                  return tx.CountVerificationCodesSince(kRequestCodePurpose,
+                                                                        early_index, 0);
+                                }),
+            0);
+  EXPECT_EQ(Code(service_->Get(kAgent, early.id, nullptr, "")), "request_not_found");
+  // The open one, though older, and the one closed later stay.
+  EXPECT_EQ(Row(open.id).state, "awaiting_verification");
+  EXPECT_EQ(Row(later.id).state, "withdrawn");
+  // Audited per request, without personal data; counted.
+  auto audit = *ReadValue<std::vector<AuditRecord>>(*store_, [&](Tx& tx) {
+    AuditQuery q;
+    q.action = "request.deleted";
+    return tx.ListAudit(q);
+  });
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].actor, "system");
+  EXPECT_EQ(audit[0].object, "request:" + early.id);
+  EXPECT_EQ(
+      audit[0].detail,
+      R"({"closed_at":"2026-01-01T00:00:00.000Z","reason":"records_retention","state":"refused"})");
+  EXPECT_EQ(*ReadValue<std::optional<std::string>>(
+                *store_, [](Tx& tx) { return tx.GetMeta(kDeletedAfterRetentionMeta); }),
+            std::optional<std::string>("1"));
+  std::string metrics;
+  service_->AppendMetrics(metrics);
+  EXPECT_NE(metrics.find("privacyd_requests_deleted_after_retention_total 1\n"), std::string::npos);
+  // Three years from 2026-03-01.
+  clock_.Set(*ParseRfc3339("2029-03-01T00:00:00Z"));
+  EXPECT_EQ(*service_->SweepClosed(), 1);
+  EXPECT_EQ(Row(open.id).state, "awaiting_verification");
+}
+
+TEST_F(RequestServiceTest, WithoutARetentionClosedRequestsAreKept) {
+  policy_.Replace(testing::ExamplePolicyWith("  records_retention: {years: 3}\n", ""));
+  RequestView view = Submit({"access"});
+  ASSERT_TRUE(service_->Transition(kAgent, view.id, "withdraw", "", "").ok());
+  clock_.Advance(20 * 365 * kDay);
+  EXPECT_EQ(*service_->SweepClosed(), 0);
+  EXPECT_EQ(Row(view.id).state, "withdrawn");
+}
+
+TEST_F(RequestServiceTest, SweepsDeleteInBatches) {
+  policy_.Replace(testing::ExamplePolicyWith("  records_retention: {years: 3}",
+                                             "  records_retention: {days: 1}"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    RequestView v = Submit({"access"}, "p" + std::to_string(i) + "@qzx.example");
+    ASSERT_TRUE(service_->Transition(kAgent, v.id, "withdraw", "", "").ok());
+    ids.push_back(v.id);
+  }
+  clock_.Advance(kDay);
+  EXPECT_EQ(*service_->SweepClosed(2), 5);
+  EXPECT_TRUE(service_->List(kAgent, {})->requests.empty());
+  // The sweep runs again a day later, one run per day.
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now()).ok());
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now() + kMinute).ok());
+  ASSERT_TRUE(service_->ScheduleRetentionSweep(clock_.Now() + kDay).ok());
+  EXPECT_EQ(Jobs(kRequestRetentionSweepJob).size(), 2u);
 }
 
 }  // namespace

@@ -308,6 +308,19 @@ struct RequestEventRecord {
   std::string sealed_reason;  // sealed with the request key, or ""
 };
 
+// An identity a request names besides its email (a phone number, a customer id), where the
+// policy allows it (rights.identities). Its value is sealed with the request's key (context
+// "request:<id>:identity:<kind>") like the address, and goes with the request. The code proves
+// only the email: this identity finds data for the request only once staff attested it.
+struct RequestIdentityRecord {
+  std::string request_id;
+  std::string kind;          // "phone", "customer_id"
+  std::string blind_index;   // raw HMAC bytes of the normalised value
+  std::string sealed_value;  // the normalised value, sealed with the request key
+  std::optional<Micros> attested_at;
+  std::string attested_by;  // staff user name once attested, else ""
+};
+
 // The result of an access or portability request, offered for download until expires_at. The
 // zip is sealed with the request's own key (context "request:<id>:package"), so deleting the
 // request shreds it too.
@@ -472,6 +485,11 @@ class Tx {
   virtual Result<int64_t> CountVerificationCodesSince(const std::string& purpose,
                                                       const std::string& blind_index,
                                                       Micros since) = 0;
+  // Deletes the codes of (purpose, blind_index) created at or before `created_until` that
+  // expired before `now`; returns how many.
+  virtual Result<int64_t> DeleteVerificationCodesOf(const std::string& purpose,
+                                                    const std::string& blind_index,
+                                                    Micros created_until, Micros now) = 0;
   // Adds one attempt (kNotFound "verification_code_not_found").
   virtual Status CountVerificationAttempt(const std::string& id) = 0;
   // Marks a code used (kNotFound as above).
@@ -592,17 +610,33 @@ class Tx {
   virtual Status InsertRequest(const RequestRecord& record) = 0;
   virtual Result<std::optional<RequestRecord>> GetRequest(const std::string& id) = 0;
   virtual Status UpdateRequest(const RequestRecord& record) = 0;
-  // Open requests of the identity, in creation order.
+  // Open requests of the identity, in creation order: for "email" those made under that address,
+  // for another kind those naming it among their identities (RequestIdentityRecord), attested
+  // or not.
   virtual Result<std::vector<RequestRecord>> ListOpenRequestsOf(const std::string& identity_kind,
                                                                 const std::string& blind_index) = 0;
-  // Matching requests in (due_at, id) order, at most query.limit.
+  // Matching requests in (due_at, id) order, at most query.limit. An identity filter matches as
+  // ListOpenRequestsOf does.
   virtual Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) = 0;
+  // Closed requests (closed_at set) that closed at or before `closed_until`, in (closed_at, id)
+  // order, at most `limit`.
+  virtual Result<std::vector<RequestRecord>> ListClosedRequests(Micros closed_until, int limit) = 0;
   // How many requests are in each state, in state order (states without any are left out).
   virtual Result<std::vector<std::pair<std::string, int64_t>>> CountRequestsByState() = 0;
   // How many open requests are due before `now`.
   virtual Result<int64_t> CountOverdueRequests(Micros now) = 0;
-  // Deletes the request, its timeline and its package (kNotFound "request_not_found").
+  // Deletes the request, its timeline, its identities and its package (kNotFound
+  // "request_not_found").
   virtual Status DeleteRequest(const std::string& id) = 0;
+  // A request's other identities. PutRequestIdentity inserts one (kNotFound "request_not_found";
+  // kAlreadyExists "request_identity_exists" when the request has one of that kind);
+  // ListRequestIdentities returns them in kind order; AttestRequestIdentity records who
+  // attested one and when (kNotFound "request_identity_not_found").
+  virtual Status PutRequestIdentity(const RequestIdentityRecord& record) = 0;
+  virtual Result<std::vector<RequestIdentityRecord>> ListRequestIdentities(
+      const std::string& request_id) = 0;
+  virtual Status AttestRequestIdentity(const std::string& request_id, const std::string& kind,
+                                       Micros at, const std::string& by) = 0;
   // Appends a timeline event and returns its seq (record.seq is ignored). kNotFound
   // "request_not_found" when the request does not exist.
   virtual Result<int64_t> AppendRequestEvent(const RequestEventRecord& record) = 0;

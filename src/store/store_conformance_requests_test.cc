@@ -315,5 +315,155 @@ TEST_P(StoreConformance, RequestPackagesAreReplacedReadDeletedAndGoWithTheirRequ
                   .ok());
 }
 
+TEST_P(StoreConformance, RequestIdentitiesAreAttestedFoundAndGoWithTheirRequest) {
+  const std::string phone("ph\0one", 6), other("other", 5);
+  RequestIdentityRecord identity{"req_1", "phone", phone, std::string("s\0v", 3), std::nullopt, ""};
+  Status orphan = store_->Write([&](Tx& tx) {
+    RequestIdentityRecord lost = identity;
+    lost.request_id = "req_x";
+    return tx.PutRequestIdentity(lost);
+  });
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.error().code(), "request_not_found");
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    PD_RETURN_IF_ERROR(tx.InsertRequest(Request("req_1", "verified", kT0)));
+                    RequestRecord two = Request("req_2", "in_progress", kT0 + kDay);
+                    two.created_at = kT0 + 1;
+                    PD_RETURN_IF_ERROR(tx.InsertRequest(two));
+                    PD_RETURN_IF_ERROR(tx.InsertRequest(Request("req_3", "completed", kT0)));
+                    PD_RETURN_IF_ERROR(tx.PutRequestIdentity(identity));
+                    PD_RETURN_IF_ERROR(tx.PutRequestIdentity(
+                        {"req_1", "customer_id", other, "c", kT0 + 5, "sam"}));
+                    PD_RETURN_IF_ERROR(
+                        tx.PutRequestIdentity({"req_2", "phone", phone, "x", std::nullopt, ""}));
+                    return tx.PutRequestIdentity({"req_3", "phone", phone, "y", std::nullopt, ""});
+                  })
+                  .ok());
+  Status twice = store_->Write([&](Tx& tx) { return tx.PutRequestIdentity(identity); });
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().kind(), ErrorKind::kAlreadyExists);
+  EXPECT_EQ(twice.error().code(), "request_identity_exists");
+  Status unknown = store_->Write(
+      [&](Tx& tx) { return tx.AttestRequestIdentity("req_2", "customer_id", kT0, "sam"); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), "request_identity_not_found");
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) {
+                    return tx.AttestRequestIdentity("req_1", "phone", kT0 + 9, "olga");
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    auto rows = *tx.ListRequestIdentities("req_1");
+                    EXPECT_EQ(rows.size(), 2u);
+                    if (rows.size() == 2) {
+                      EXPECT_EQ(rows[0].kind, "customer_id");
+                      EXPECT_EQ(rows[0].attested_at, kT0 + 5);
+                      EXPECT_EQ(rows[1].kind, "phone");
+                      EXPECT_EQ(rows[1].blind_index, phone);
+                      EXPECT_EQ(rows[1].sealed_value, std::string("s\0v", 3));
+                      EXPECT_EQ(rows[1].attested_at, kT0 + 9);
+                      EXPECT_EQ(rows[1].attested_by, "olga");
+                    }
+                    // The open requests naming the phone, and the queue's look-up by it.
+                    EXPECT_EQ(Ids(*tx.ListOpenRequestsOf("phone", phone)),
+                              (std::vector<std::string>{"req_1", "req_2"}));
+                    EXPECT_EQ(Ids(*tx.ListOpenRequestsOf("phone", other)),
+                              std::vector<std::string>{});
+                    EXPECT_EQ(Ids(*tx.ListOpenRequestsOf("customer_id", other)),
+                              std::vector<std::string>{"req_1"});
+                    RequestQuery q;
+                    q.identity_kind = "phone";
+                    q.blind_index = phone;
+                    EXPECT_EQ(Ids(*tx.ListRequests(q)),
+                              (std::vector<std::string>{"req_1", "req_3", "req_2"}));
+                    q.state = "completed";
+                    EXPECT_EQ(Ids(*tx.ListRequests(q)), std::vector<std::string>{"req_3"});
+                    return Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeleteRequest("req_1"); }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    EXPECT_TRUE(tx.ListRequestIdentities("req_1")->empty());
+                    EXPECT_EQ(Ids(*tx.ListOpenRequestsOf("phone", phone)),
+                              std::vector<std::string>{"req_2"});
+                    return Ok();
+                  })
+                  .ok());
+}
+
+TEST_P(StoreConformance, ClosedRequestsAreListedInTheOrderTheyClosed) {
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    RequestRecord open = Request("req_open", "in_progress", kT0);
+                    RequestRecord late = Request("req_late", "refused", kT0);
+                    late.closed_at = kT0 + 3 * kDay;
+                    RequestRecord early = Request("req_early", "completed", kT0);
+                    early.closed_at = kT0 + kDay;
+                    RequestRecord same = Request("req_same", "withdrawn", kT0);
+                    same.closed_at = kT0 + kDay;
+                    for (const auto* r : {&open, &late, &early, &same}) {
+                      PD_RETURN_IF_ERROR(tx.InsertRequest(*r));
+                    }
+                    return Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    EXPECT_EQ(Ids(*tx.ListClosedRequests(kT0 + 3 * kDay, 10)),
+                              (std::vector<std::string>{"req_early", "req_same", "req_late"}));
+                    EXPECT_EQ(Ids(*tx.ListClosedRequests(kT0 + 2 * kDay, 1)),
+                              std::vector<std::string>{"req_early"});
+                    EXPECT_TRUE(tx.ListClosedRequests(kT0, 10)->empty());
+                    EXPECT_EQ(tx.ListClosedRequests(kT0, 0).error().code(), "invalid_limit");
+                    return Ok();
+                  })
+                  .ok());
+}
+
+TEST_P(StoreConformance, CodesOfAnIdentityAreDeletedOnlyWhenOldAndExpired) {
+  const std::string mine("mine", 4), theirs("theirs", 6);
+  auto code = [&](const std::string& id, const std::string& purpose, const std::string& index,
+                  Micros created) {
+    VerificationCodeRecord c;
+    c.id = id;
+    c.purpose = purpose;
+    c.blind_index = index;
+    c.subject_id = "";
+    c.code_hash = "h";
+    c.created_at = created;
+    c.expires_at = created + 15 * 60 * kMicrosPerSecond;
+    return c;
+  };
+  ASSERT_TRUE(
+      store_
+          ->Write([&](Tx& tx) -> Status {
+            PD_RETURN_IF_ERROR(tx.InsertVerificationCode(code("c1", "request", mine, kT0)));
+            PD_RETURN_IF_ERROR(tx.InsertVerificationCode(code("c2", "request", mine, kT0 + kDay)));
+            PD_RETURN_IF_ERROR(tx.InsertVerificationCode(code("c3", "preferences", mine, kT0)));
+            return tx.InsertVerificationCode(code("c4", "request", theirs, kT0));
+          })
+          .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    // c2 was created later; c1 has not expired yet at kT0 + 1.
+                    EXPECT_EQ(*tx.DeleteVerificationCodesOf("request", mine, kT0 + 1, kT0 + 1), 0);
+                    EXPECT_EQ(
+                        *tx.DeleteVerificationCodesOf("request", mine, kT0 + 1, kT0 + 2 * kDay), 1);
+                    return Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    EXPECT_EQ(*tx.CountVerificationCodesSince("request", mine, 0), 1);
+                    EXPECT_EQ(*tx.CountVerificationCodesSince("preferences", mine, 0), 1);
+                    EXPECT_EQ(*tx.CountVerificationCodesSince("request", theirs, 0), 1);
+                    return Ok();
+                  })
+                  .ok());
+}
+
 }  // namespace
 }  // namespace privacyd

@@ -278,6 +278,15 @@ const result = { checked: [], performance: [] };
   // An https address is taken; the status names the host the data will go to (the request
   // stays open here, so nothing is sent anywhere).
   await page.fill("#transfer_url", "https://import.example.net/in?from=privacyd");
+  // A telephone number that is not one is refused beside its own field.
+  await page.fill("#phone", "12");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#phone-error:not([hidden])");
+  assert.equal(await page.textContent("#phone-error"), m["problem.invalid_identity.phone"]);
+  assert.equal(await page.getAttribute("#phone", "aria-invalid"), "true");
+  assert.equal(await page.isVisible("#transfer_url-error"), false);
+  await axe(page, "telephone number with an error");
+  await page.fill("#phone", "+33 1 23 45 67 89");
   const before = await mailCount();
   await Promise.all([page.waitForURL(/request\/verify/), page.click("button[type=submit]")]);
   await page.waitForSelector("body[data-ready=true]");

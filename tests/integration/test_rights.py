@@ -34,13 +34,17 @@ class RightsBase(DaemonTest):
         super().setUp()
         self.sink = SmtpSink().start()
         self.addCleanup(self.sink.stop)
-        self.policy_path = os.path.join(SOURCE_DIR, "examples", "policy.yaml")
+        self.policy_path = self.policy_file()
         os.makedirs(self.data, exist_ok=True)
         self.officer = make_user(self.data, "olga", "privacy_officer")
         self.agent = make_user(self.data, "sam", "support_agent")
         self.marketing = make_user(self.data, "mia", "marketing")
         self.offset_file = os.path.join(self.tmp, "clock-offset")
         self.daemon = self.start_daemon(extra_env=self.env(), extra_args=["--policy", self.policy_path])
+
+    def policy_file(self):
+        """The policy the daemon runs with (a subclass may write a variant into self.tmp)."""
+        return os.path.join(SOURCE_DIR, "examples", "policy.yaml")
 
     def env(self):
         return {

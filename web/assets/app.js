@@ -94,8 +94,13 @@ function showErrors(root, errors) {
   summary.focus();
 }
 
-const problem = (root, code) =>
-  showErrors(root, [{ field: problemField[code], text: code === "network" ? msg("error.network") : problemText(code) }]);
+// `field` is the member a problem names ("email", "identities.phone"), when it names one.
+const problem = (root, code, field) => {
+  const target = field ? field.replace(/^identities\./, "") : problemField[code];
+  const text = code === "network" ? msg("error.network")
+    : messages[`problem.${code}.${target}`] ?? problemText(code);
+  showErrors(root, [{ field: target, text }]);
+};
 
 function busy(form, on) {
   for (const b of form.querySelectorAll("button")) b.disabled = on;
@@ -126,9 +131,11 @@ const pages = {
       const body = { rights, email, country, language: lang };
       const transfer = $("#transfer_url").value.trim();
       if (portability.checked && transfer) body.transfer_url = transfer;
+      const phone = $("#phone").value.trim();
+      if (phone) body.identities = { phone };
       const r = await api("POST", "/v1/requests", body);
       busy(form, false);
-      if (!r.ok) return problem(form, r.code);
+      if (!r.ok) return problem(form, r.code, r.data.field);
       location.assign(page("request/verify?id=" + encodeURIComponent(r.data.id)));
     });
   },

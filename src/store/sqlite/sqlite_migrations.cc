@@ -409,6 +409,24 @@ constexpr char kRequestTransferMigration[] = R"sql(
 ALTER TABLE requests ADD COLUMN sealed_transfer BLOB NOT NULL DEFAULT x'';
 )sql";
 
+// Version 15: the other identities a request names (a phone number, a customer id), sealed with
+// the request's key and deleted with it; found by their blind index for duplicates and the
+// staff queue. And closed requests in the order they closed, for the sweep that deletes them
+// once the policy's rights.records_retention has passed.
+constexpr char kRequestIdentitiesMigration[] = R"sql(
+CREATE TABLE request_identities (
+  request_id   TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  blind_index  BLOB NOT NULL,
+  sealed_value BLOB NOT NULL,
+  attested_at  INTEGER,
+  attested_by  TEXT NOT NULL,
+  PRIMARY KEY (request_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX request_identities_by_identity ON request_identities(kind, blind_index);
+CREATE INDEX requests_by_closed ON requests(closed_at, id) WHERE closed_at IS NOT NULL;
+)sql";
+
 constexpr SqliteMigration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -424,6 +442,7 @@ constexpr SqliteMigration kMigrations[] = {
     {12, kImportsMigration},
     {13, kStaffSessionsMigration},
     {14, kRequestTransferMigration},
+    {15, kRequestIdentitiesMigration},
 };
 
 }  // namespace

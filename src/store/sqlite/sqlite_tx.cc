@@ -477,6 +477,18 @@ Status SqliteTx::MarkVerificationCodeUsed(const std::string& id, Micros at) {
   return Ok();
 }
 
+Result<int64_t> SqliteTx::DeleteVerificationCodesOf(const std::string& purpose,
+                                                    const std::string& blind_index,
+                                                    Micros created_until, Micros now) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("DELETE FROM verification_codes WHERE purpose = ? AND "
+                                    "blind_index = ? AND created_at <= ? AND expires_at < ?"));
+  q.Text(purpose).Blob(blind_index).Int(created_until).Int(now);
+  PD_RETURN_IF_ERROR(q.Run());
+  return static_cast<int64_t>(conn_.Changes());
+}
+
 Result<int64_t> SqliteTx::DeleteExpiredVerificationCodes(Micros before, int limit) {
   PD_RETURN_IF_ERROR(CheckWritable());
   PD_RETURN_IF_ERROR(CheckLimit(limit));

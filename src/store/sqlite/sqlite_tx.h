@@ -79,6 +79,9 @@ class SqliteTx final : public Tx {
                                               Micros since) override;
   Status CountVerificationAttempt(const std::string& id) override;
   Status MarkVerificationCodeUsed(const std::string& id, Micros at) override;
+  Result<int64_t> DeleteVerificationCodesOf(const std::string& purpose,
+                                            const std::string& blind_index, Micros created_until,
+                                            Micros now) override;
   Result<int64_t> DeleteExpiredVerificationCodes(Micros before, int limit) override;
 
   Status PutDataKey(const DataKeyRecord& key) override;
@@ -147,9 +150,15 @@ class SqliteTx final : public Tx {
   Result<std::vector<RequestRecord>> ListOpenRequestsOf(const std::string& identity_kind,
                                                         const std::string& blind_index) override;
   Result<std::vector<RequestRecord>> ListRequests(const RequestQuery& query) override;
+  Result<std::vector<RequestRecord>> ListClosedRequests(Micros closed_until, int limit) override;
   Result<std::vector<std::pair<std::string, int64_t>>> CountRequestsByState() override;
   Result<int64_t> CountOverdueRequests(Micros now) override;
   Status DeleteRequest(const std::string& id) override;
+  Status PutRequestIdentity(const RequestIdentityRecord& record) override;
+  Result<std::vector<RequestIdentityRecord>> ListRequestIdentities(
+      const std::string& request_id) override;
+  Status AttestRequestIdentity(const std::string& request_id, const std::string& kind, Micros at,
+                               const std::string& by) override;
   Result<int64_t> AppendRequestEvent(const RequestEventRecord& record) override;
   Result<std::vector<RequestEventRecord>> ListRequestEvents(const std::string& request_id) override;
   Status PutRequestPackage(const RequestPackageRecord& record) override;

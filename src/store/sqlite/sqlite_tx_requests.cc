@@ -1,5 +1,8 @@
 // The data subject request operations of SqliteTx (store.h RequestRecord), kept apart from
 // sqlite_tx.cc so that the request tables read as one unit.
+#include <algorithm>
+#include <tuple>
+
 #include "store/sqlite/sqlite_tx.h"
 
 namespace privacyd {
@@ -136,6 +139,25 @@ Status SqliteTx::UpdateRequest(const RequestRecord& r) {
 
 Result<std::vector<RequestRecord>> SqliteTx::ListOpenRequestsOf(const std::string& identity_kind,
                                                                 const std::string& blind_index) {
+  if (identity_kind != "email") {
+    // The other identities are in request_identities: the few requests naming this one first,
+    // each read by its key (a filter on the open states would walk every open request).
+    PD_ASSIGN_OR_RETURN(SqliteQuery ids,
+                        conn_.Prepare("SELECT request_id FROM request_identities WHERE kind = ? "
+                                      "AND blind_index = ?"));
+    ids.Text(identity_kind).Blob(blind_index);
+    std::vector<RequestRecord> out;
+    for (;;) {
+      PD_ASSIGN_OR_RETURN(bool row, ids.Step());
+      if (!row) break;
+      PD_ASSIGN_OR_RETURN(auto request, GetRequest(ids.ColumnBytes(0)));
+      if (request && IsOpenRequestState(request->state)) out.push_back(std::move(*request));
+    }
+    std::sort(out.begin(), out.end(), [](const RequestRecord& a, const RequestRecord& b) {
+      return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+    });
+    return out;
+  }
   PD_ASSIGN_OR_RETURN(SqliteQuery q,
                       conn_.Prepare(std::string("SELECT ") + kRequestCols +
                                     " FROM requests WHERE identity_kind = ? AND blind_index = ? "
@@ -156,17 +178,26 @@ Result<std::vector<RequestRecord>> SqliteTx::ListRequests(const RequestQuery& qu
   // requests took hundreds of milliseconds (bench/queue_bench.cc, docs/PERFORMANCE.md).
   // One person's requests are few: found by their identity, then sorted, whatever the other
   // filters (the planner would otherwise walk the due-date index of every request).
-  std::string sql = query.blind_index.empty()
-                        ? "SELECT id FROM requests WHERE 1 = 1"
-                        : "SELECT id FROM requests INDEXED BY requests_by_identity WHERE 1 = 1";
+  // Identities other than the email are in request_identities, whose index finds the few
+  // requests first (CROSS JOIN keeps SQLite from walking a requests index instead).
+  std::string sql = query.blind_index.empty() ? "SELECT id FROM requests WHERE 1 = 1"
+                    : query.identity_kind == "email"
+                        ? "SELECT id FROM requests INDEXED BY requests_by_identity WHERE 1 = 1"
+                        : "SELECT requests.id FROM request_identities CROSS JOIN requests ON "
+                          "requests.id = request_identities.request_id WHERE "
+                          "request_identities.kind = ? AND request_identities.blind_index = ?";
   if (!query.state.empty()) sql += " AND state = ?";
   if (!query.right.empty()) sql += " AND (',' || rights || ',') LIKE ? ESCAPE '\\'";
   if (query.due_before) sql += " AND due_at < ?";
   if (query.overdue_at) sql += std::string(" AND due_at < ? AND state IN ") + kOpenStates;
-  if (!query.blind_index.empty()) sql += " AND identity_kind = ? AND blind_index = ?";
+  if (!query.blind_index.empty() && query.identity_kind == "email") {
+    sql += " AND identity_kind = ? AND blind_index = ?";
+  }
   if (query.after_due) sql += " AND (due_at, id) > (?, ?)";
   sql += " ORDER BY due_at, id LIMIT ?";
   PD_ASSIGN_OR_RETURN(SqliteQuery q, conn_.Prepare(sql));
+  const bool other_identity = !query.blind_index.empty() && query.identity_kind != "email";
+  if (other_identity) q.Text(query.identity_kind).Blob(query.blind_index);
   if (!query.state.empty()) q.Text(query.state);
   // Rights are identifiers ([a-z_]); '_' matches any one character in LIKE, which can only
   // match another right of the same length with a different character there: none exists,
@@ -182,7 +213,9 @@ Result<std::vector<RequestRecord>> SqliteTx::ListRequests(const RequestQuery& qu
   }
   if (query.due_before) q.Int(*query.due_before);
   if (query.overdue_at) q.Int(*query.overdue_at);
-  if (!query.blind_index.empty()) q.Text(query.identity_kind).Blob(query.blind_index);
+  if (!query.blind_index.empty() && !other_identity) {
+    q.Text(query.identity_kind).Blob(query.blind_index);
+  }
   if (query.after_due) q.Int(*query.after_due).Text(query.after_id);
   q.Int(query.limit);
   std::vector<std::string> ids;
@@ -198,6 +231,19 @@ Result<std::vector<RequestRecord>> SqliteTx::ListRequests(const RequestQuery& qu
   PD_ASSIGN_OR_RETURN(SqliteQuery rows, conn_.Prepare(rows_sql));
   for (const auto& id : ids) rows.Text(id);
   return CollectRequests(rows);
+}
+
+Result<std::vector<RequestRecord>> SqliteTx::ListClosedRequests(Micros closed_until, int limit) {
+  if (limit < 1) {
+    return Error(ErrorKind::kInvalidArgument, "invalid_limit", "limit must be at least 1");
+  }
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare(std::string("SELECT ") + kRequestCols +
+                                    " FROM requests INDEXED BY requests_by_closed WHERE closed_at "
+                                    "IS NOT NULL AND closed_at <= ? ORDER BY closed_at, id "
+                                    "LIMIT ?"));
+  q.Int(closed_until).Int(limit);
+  return CollectRequests(q);
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> SqliteTx::CountRequestsByState() {
@@ -233,7 +279,66 @@ Status SqliteTx::DeleteRequest(const std::string& id) {
                       conn_.Prepare("DELETE FROM request_events WHERE request_id = ?"));
   events.Text(id);
   PD_RETURN_IF_ERROR(events.Run());
+  PD_ASSIGN_OR_RETURN(SqliteQuery identities,
+                      conn_.Prepare("DELETE FROM request_identities WHERE request_id = ?"));
+  identities.Text(id);
+  PD_RETURN_IF_ERROR(identities.Run());
   return StatusOf(DeleteRequestPackage(id));
+}
+
+Status SqliteTx::PutRequestIdentity(const RequestIdentityRecord& r) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(auto request, GetRequest(r.request_id));
+  if (!request) return RequestNotFound();
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("INSERT INTO request_identities (request_id, kind, "
+                                    "blind_index, sealed_value, attested_at, attested_by) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)"));
+  q.Text(r.request_id)
+      .Text(r.kind)
+      .Blob(r.blind_index)
+      .Blob(r.sealed_value)
+      .OptInt(r.attested_at)
+      .Text(r.attested_by)
+      .OnUnique("request_identity_exists");
+  return q.Run();
+}
+
+Result<std::vector<RequestIdentityRecord>> SqliteTx::ListRequestIdentities(
+    const std::string& request_id) {
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("SELECT request_id, kind, blind_index, sealed_value, "
+                                    "attested_at, attested_by FROM request_identities WHERE "
+                                    "request_id = ? ORDER BY kind"));
+  q.Text(request_id);
+  std::vector<RequestIdentityRecord> out;
+  for (;;) {
+    PD_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    RequestIdentityRecord r;
+    r.request_id = q.ColumnBytes(0);
+    r.kind = q.ColumnBytes(1);
+    r.blind_index = q.ColumnBytes(2);
+    r.sealed_value = q.ColumnBytes(3);
+    r.attested_at = q.ColumnOptInt(4);
+    r.attested_by = q.ColumnBytes(5);
+    out.push_back(std::move(r));
+  }
+}
+
+Status SqliteTx::AttestRequestIdentity(const std::string& request_id, const std::string& kind,
+                                       Micros at, const std::string& by) {
+  PD_RETURN_IF_ERROR(CheckWritable());
+  PD_ASSIGN_OR_RETURN(SqliteQuery q,
+                      conn_.Prepare("UPDATE request_identities SET attested_at = ?, "
+                                    "attested_by = ? WHERE request_id = ? AND kind = ?"));
+  q.Int(at).Text(by).Text(request_id).Text(kind);
+  PD_RETURN_IF_ERROR(q.Run());
+  if (conn_.Changes() == 0) {
+    return Error(ErrorKind::kNotFound, "request_identity_not_found",
+                 "the request names no identity of this kind");
+  }
+  return Ok();
 }
 
 Result<int64_t> SqliteTx::AppendRequestEvent(const RequestEventRecord& e) {
