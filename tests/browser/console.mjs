@@ -202,6 +202,21 @@ const result = { checked: [] };
   assert.ok(newDue > dueAt, `${newDue} after ${dueAt}`);
   assert.equal(await page.isVisible("#extend"), false);
 
+  // The phone number the person gave finds nothing until staff confirm it is theirs.
+  const identity = page.locator("#r-identities li");
+  assert.equal(await identity.count(), 1);
+  assert.ok((await identity.textContent()).includes(m["identity.unattested"]));
+  const [attested] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/v1/admin/requests/${REQUEST_ID}/identities/phone/attest`)),
+    page.click("#r-identities button[data-kind=phone]")]);
+  assert.equal(attested.status(), 200, await attested.text());
+  await page.waitForFunction((t) => document.querySelector("#notice").textContent === t,
+    m["done.attest"].replace("{kind}", m["identity.phone"]));
+  const confirmed = await identity.textContent();
+  assert.ok(confirmed.startsWith(m["identity.phone"] + m["colon"] + "+4930901820 "), confirmed);
+  assert.ok(confirmed.includes(m["identity.attested"].split("{who}")[0] + "olga"), confirmed);
+  assert.equal(await page.locator("#r-identities button").count(), 0);
+
   // Start, then complete: a radio chosen with Space, the form sent from its button with Enter.
   for (const action of ["start", "complete"]) {
     await page.focus(`#a-${action}`);
@@ -223,7 +238,8 @@ const result = { checked: [] };
   const steps = await page.$$eval("#timeline-list tbody tr", (rows) =>
     rows.map((r) => [...r.children].map((c) => c.textContent)));
   const byOlga = steps.filter((s) => s[1] === "olga").map((s) => [s[2], s[4]]);
-  assert.deepEqual(byOlga, [[m["action.extend"], reason], [m["action.start"], ""], [m["action.complete"], ""]]);
+  assert.deepEqual(byOlga, [[m["action.extend"], reason], [m["action.attest_identity"], m["identity.phone"]],
+    [m["action.start"], ""], [m["action.complete"], ""]]);
   assert.equal(await page.getAttribute("#evidence-print", "href"),
     `/v1/admin/requests/${REQUEST_ID}/evidence?format=html`);
   assert.equal(await page.textContent("#v-deadline"), m["deadline.met"]);

@@ -88,7 +88,8 @@ class ConsoleBrowserTest(DaemonTest):
         before = len(self.sink.messages)
         status, _, raw = self.daemon.request(
             "POST", "/v1/requests",
-            {"rights": ["rectification"], "email": REQUESTER, "country": "DE", "language": "en"})
+            {"rights": ["rectification"], "email": REQUESTER, "country": "DE", "language": "en",
+             "identities": {"phone": "030 901820"}})
         self.assertEqual(status, 201, raw)
         request_id = json.loads(raw)["id"]
         status, _, raw = self.daemon.request(
@@ -117,7 +118,12 @@ class ConsoleBrowserTest(DaemonTest):
         steps = [(e["action"], e["actor"], e.get("reason", "")) for e in done["timeline"]
                  if e["actor"] == "olga"]
         self.assertEqual(steps, [("extend", "olga", result["extension_reason"]),
+                                 ("attest_identity", "olga", "phone"),
                                  ("start", "olga", ""), ("complete", "olga", "")])
+        # The phone number, confirmed in the browser, was used to find the person's data.
+        self.assertEqual([(i["kind"], i["value"], i["attested"], i["attested_by"])
+                          for i in done["identities"]],
+                         [("phone", "+4930901820", True, "olga")])
         # Reported, not asserted as timings: the byte budget is asserted by the script.
         report = ["first load signed in, headless Chromium, cache disabled, devtools-fast-3g "
                   "(562.5 ms, 1.44 Mbit/s):"]

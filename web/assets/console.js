@@ -386,6 +386,7 @@ const pages = {
         ? fill(msg("verified_at"), { date: dayText(r.verified_at) }) : msg("not_verified");
       if (r.needs_confirmation) $("#r-verification").append(el("br"), msg("confirmation_awaited"));
       $("#r-outcome").textContent = r.outcome ? label("outcome", r.outcome) : msg("none");
+      identities(r);
 
       // What may be done now: by the state, and by the role (approving and refusing are
       // decisions of privacy officers; the server checks the same).
@@ -415,7 +416,39 @@ const pages = {
         ["when", "who", "step", "from_to", "reason"],
         r.timeline.map((e) => [moment(e.at), label("actor", e.actor), label("action", e.action),
           !e.from || e.from === e.to ? label("state", e.to) : `${label("state", e.from)} → ${label("state", e.to)}`,
-          e.reason || ""]), { id: "timeline-list" }));
+          e.action === "attest_identity" ? label("identity", e.reason) : e.reason || ""]), { id: "timeline-list" }));
+    }
+
+    // The other identities the person gave (a phone number, a customer number): the code proved
+    // only the email, so each finds data only once staff confirm it is the person's.
+    function identities(r) {
+      const list = r.identities ?? [];
+      if (!list.length) return $("#r-identities").replaceChildren(msg("none"));
+      $("#r-identities").replaceChildren(el("ul", {}, ...list.map((i) => {
+        const item = el("li", {}, label("identity", i.kind), msg("colon"), code(i.value ?? ""), " ");
+        if (i.attested) {
+          item.append(fill(msg("identity.attested"), { who: i.attested_by ?? "", date: dayText(i.attested_at) }));
+        } else {
+          item.append(msg("identity.unattested"));
+          if (!closed(r.state)) {
+            const button = el("button", { type: "button", class: "secondary", "data-kind": i.kind },
+              fill(msg("identity.attest"), { kind: label("identity", i.kind) }));
+            button.addEventListener("click", () => attest(i.kind, button));
+            item.append(" ", button);
+          }
+        }
+        return item;
+      })));
+    }
+
+    async function attest(kind, button) {
+      button.disabled = true;
+      const r = await api("POST",
+        `/v1/admin/requests/${encodeURIComponent(id)}/identities/${encodeURIComponent(kind)}/attest`, {});
+      button.disabled = false;
+      if (!r.ok) return r.redirected || notice(problemText(r.code), true);
+      await refresh();
+      notice(fill(msg("done.attest"), { kind: label("identity", kind) }), true);
     }
 
     async function evidence(loaded) {
