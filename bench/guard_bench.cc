@@ -492,32 +492,6 @@ BENCHMARK(BM_Baseline_StdRegexForms)->ArgName("corpus")->Arg(0)->Arg(1);
 // internal::SanitizeUtf8's check as it was before it skipped to the first non-ASCII byte of eight
 // at once, kept here to be measured beside it: the same result, one byte at a time up to it.
 bool ValidUtf8Before(std::string_view text) {
-  auto length = [&](size_t i) -> size_t {
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return 0;
-    }
-    if (i + n > text.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (size_t k = 2; k < n; ++k) {
-      if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-    }
-    return n;
-  };
   size_t i = 0;
   while (i < text.size()) {
     if (i + 8 <= text.size()) {
@@ -528,7 +502,7 @@ bool ValidUtf8Before(std::string_view text) {
         continue;
       }
     }
-    size_t n = length(i);
+    size_t n = internal::Utf8SequenceLength(text, i);
     if (n == 0) break;
     i += n;
   }

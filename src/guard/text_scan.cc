@@ -26,10 +26,6 @@ bool SentenceEndsBetween(std::string_view text, size_t from, size_t to) {
   return false;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at text[i], or 0 (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF).
 size_t Utf8SequenceLength(std::string_view text, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char c = byte(i);
@@ -56,8 +52,6 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   }
   return n;
 }
-
-}  // namespace
 
 bool SanitizeUtf8(std::string_view text, std::string& out) {
   size_t i = 0;

@@ -26,6 +26,10 @@ bool SentenceEndsBetween(std::string_view text, size_t from, size_t to);
 // false (and leaves `out` untouched) when `text` is valid UTF-8 already.
 bool SanitizeUtf8(std::string_view text, std::string& out);
 
+// Length of the valid UTF-8 sequence at text[i], or 0 (RFC 3629: no overlongs, no surrogates,
+// nothing above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t i);
+
 // The digit separators people type inside identifiers.
 inline bool IsDigitSeparator(unsigned char c) {
   return c == ' ' || c == '-' || c == '.' || c == '/';

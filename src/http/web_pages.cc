@@ -19,7 +19,8 @@ std::string Csp(const std::string& script_src, const std::string& style_src) {
 // A CSP hash source for the stored text of asset `name`: 'sha256-<base64 of its SHA-256>'.
 std::string HashSource(std::string_view name) {
   std::string_view url = WebAssetUrl(name);
-  const WebAsset* asset = FindWebAsset(url.substr(url.find("assets/")));
+  const size_t key = url.find("assets/");
+  const WebAsset* asset = key == std::string_view::npos ? nullptr : FindWebAsset(url.substr(key));
   std::string text = asset == nullptr ? std::string() : InflateWebAsset(*asset);
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
