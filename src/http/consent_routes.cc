@@ -506,8 +506,12 @@ class ConsentRoutes {
     AccessContext ctx{*principal, "marketing", request.request_id};
     auto items = ledger_.Check(ctx, body->topic, body->identities);
     if (!items.ok()) return ProblemResponse(items.error(), request.request_id);
-    return JsonResponse(200, ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id,
-                                              body->identities, *items));
+    auto parts =
+        ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id, body->identities, *items);
+    HttpResponse response = JsonResponse(200, std::move(parts.front()));
+    response.body_tail.assign(std::make_move_iterator(parts.begin() + 1),
+                              std::make_move_iterator(parts.end()));
+    return response;
   }
 
   // GET /v1/consent/audience/{topic}?after=CURSOR&limit=N: NDJSON, one allowed person a line.
@@ -772,10 +776,10 @@ void AppendJsonString(std::string& out, std::string_view text) {
 
 }  // namespace
 
-std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
-                             const std::string& topic, const std::string& message_id,
-                             const std::vector<std::string>& identities,
-                             const std::vector<ConsentCheckItem>& items) {
+std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
+                                          const std::string& topic, const std::string& message_id,
+                                          const std::vector<std::string>& identities,
+                                          const std::vector<ConsentCheckItem>& items) {
   // The parts of every allowed entry that do not depend on the person, escaped once. The link
   // is MailDelivery::HeadersFor's: the URL, and a mailto whose subject percent-encodes
   // "unsubscribe TOKEN" (a token is base64url, which percent-encoding leaves as it is).
@@ -790,27 +794,47 @@ std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mai
   }
   const LinkSigner& links = ledger.links();
 
-  // Each part of the items writes its allowed and its refused entries, every entry with a
-  // leading comma; the parts are joined in order, without the first comma of each list.
+  // Each part of the items writes its allowed and its refused entries into strings of its own,
+  // which are sent as they are, one after the other (HttpResponse::body_tail): joining them
+  // would copy the whole answer once more into memory fresh from the kernel. Every entry but
+  // the first of its list starts with a comma; a part knows from the counts whether an earlier
+  // part wrote any.
   struct Piece {
+    size_t allowed_count = 0;
+    bool allowed_after_others = false;  // an earlier part has allowed entries
+    bool refused_after_others = false;  // an earlier part has refused entries
     std::string allowed;
     std::string refused;
   };
   const size_t parts = PartsFor(items.size(), kMinBodyPart);
   std::vector<Piece> pieces(parts);
+  size_t allowed_before = 0;
+  size_t refused_before = 0;
+  for (size_t part = 0; part < parts; ++part) {
+    auto [first, end] = PartRange(items.size(), parts, part);
+    Piece& piece = pieces[part];
+    for (size_t i = first; i < end; ++i)
+      piece.allowed_count += items[i].verdict == ConsentVerdict::kAllowed;
+    piece.allowed_after_others = allowed_before > 0;
+    piece.refused_after_others = refused_before > 0;
+    allowed_before += piece.allowed_count;
+    refused_before += (end - first) - piece.allowed_count;
+  }
   RunParts(parts, [&](size_t part) {
     auto [first, end] = PartRange(items.size(), parts, part);
     Piece& piece = pieces[part];
-    size_t allowed = 0;
-    for (size_t i = first; i < end; ++i) allowed += items[i].verdict == ConsentVerdict::kAllowed;
     // An allowed identity takes some 400 bytes (its link three times), a refused one some 60.
-    piece.allowed.reserve(allowed * (3 * (url_prefix.size() + 110) + mailto_prefix.size() + 160));
-    piece.refused.reserve((end - first - allowed) * 72);
+    piece.allowed.reserve(piece.allowed_count *
+                          (3 * (url_prefix.size() + 110) + mailto_prefix.size() + 160));
+    piece.refused.reserve((end - first - piece.allowed_count) * 72);
+    bool allowed_comma = piece.allowed_after_others;
+    bool refused_comma = piece.refused_after_others;
     std::string token;
     for (size_t i = first; i < end; ++i) {
       if (items[i].verdict != ConsentVerdict::kAllowed) {
         std::string& out = piece.refused;
-        out += ",{\"identity\":";
+        out += refused_comma ? ",{\"identity\":" : "{\"identity\":";
+        refused_comma = true;
         AppendJsonString(out, identities[i]);
         out += ",\"reason\":\"";
         out += ConsentVerdictName(items[i].verdict);
@@ -821,7 +845,8 @@ std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mai
       links.AppendToken(LinkPurpose::kUnsubscribe, items[i].subject_id, topic, message_id, 0,
                         token);
       std::string& out = piece.allowed;
-      out += ",{\"identity\":";
+      out += allowed_comma ? ",{\"identity\":" : "{\"identity\":";
+      allowed_comma = true;
       AppendJsonString(out, identities[i]);
       out += ",\"list_unsubscribe\":\"<";
       out += url_prefix;
@@ -841,29 +866,16 @@ std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mai
     }
   });
 
-  size_t size = 128 + topic.size();
-  for (const auto& piece : pieces) size += piece.allowed.size() + piece.refused.size();
-  auto join = [](std::string& out, std::vector<Piece>& pieces, std::string Piece::*list) {
-    bool first = true;
-    for (auto& piece : pieces) {
-      std::string& text = piece.*list;
-      if (text.empty()) continue;
-      out.append(text, first ? 1 : 0);  // the first entry has no comma before it
-      first = false;
-      std::string().swap(text);  // give the memory back as soon as it is copied
-    }
-  };
-  std::string out;
-  out.reserve(size);
-  out += "{\"allowed\":[";
-  join(out, pieces, &Piece::allowed);
-  out += "],\"checked\":";
-  out += std::to_string(items.size());
-  out += ",\"refused\":[";
-  join(out, pieces, &Piece::refused);
-  out += "],\"topic\":";
-  AppendJsonString(out, topic);
-  out += '}';
+  std::vector<std::string> out;
+  out.reserve(2 * parts + 3);
+  out.emplace_back("{\"allowed\":[");
+  for (auto& piece : pieces) out.push_back(std::move(piece.allowed));
+  out.push_back("],\"checked\":" + std::to_string(items.size()) + ",\"refused\":[");
+  for (auto& piece : pieces) out.push_back(std::move(piece.refused));
+  std::string tail = "],\"topic\":";
+  AppendJsonString(tail, topic);
+  tail += '}';
+  out.push_back(std::move(tail));
   return out;
 }
 

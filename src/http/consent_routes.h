@@ -26,16 +26,17 @@ struct ConsentRouteServices {
 ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
                               const Policy& policy, std::string method);
 
-// The body of the answer to POST /v1/consent/check, written straight into one string (the answer
-// to 100,000 identities is some 25 MB): {"allowed": [{"identity", "list_unsubscribe",
+// The body of the answer to POST /v1/consent/check (the answer to 100,000 identities is some
+// 25 MB), in parts that joined in order are {"allowed": [{"identity", "list_unsubscribe",
 // "list_unsubscribe_post", "subject_id", "unsubscribe_url"}...], "checked": N, "refused":
 // [{"identity", "reason"}...], "topic": "..."}, keys in that order, as nlohmann::json::dump
-// would write it. `items[i]` answers `identities[i]`. A big answer is written in parts on the
-// cores (core/parallel.h) and joined in order; the links are MailDelivery::HeadersFor's.
-std::string ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
-                             const std::string& topic, const std::string& message_id,
-                             const std::vector<std::string>& identities,
-                             const std::vector<ConsentCheckItem>& items);
+// would write it; some parts may be empty. `items[i]` answers `identities[i]`. A big answer is
+// written in parts on the cores (core/parallel.h), which are sent without being joined
+// (HttpResponse::body_tail); the links are MailDelivery::HeadersFor's.
+std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
+                                          const std::string& topic, const std::string& message_id,
+                                          const std::vector<std::string>& identities,
+                                          const std::vector<ConsentCheckItem>& items);
 
 void AddConsentRoutes(Router& router, const ConsentRouteServices& services);
 

@@ -102,6 +102,19 @@ const char* HttpReasonPhrase(int status) {
   return "Unknown";
 }
 
+size_t HttpResponse::BodySize() const {
+  size_t size = body.size();
+  for (const auto& part : body_tail) size += part.size();
+  return size;
+}
+
+void HttpResponse::JoinBody() {
+  if (body_tail.empty()) return;
+  body.reserve(BodySize());
+  for (const auto& part : body_tail) body += part;
+  body_tail.clear();
+}
+
 HttpResponse ProblemResponse(int status, const std::string& code, const std::string& detail,
                              const std::string& request_id) {
   return ProblemResponse(status, code, detail, request_id, nlohmann::json::object());

@@ -50,7 +50,15 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further parts of the body, sent after `body` in this order without being joined: an answer
+  // of tens of MB written in parts on several cores (POST /v1/consent/check). Empty parts are
+  // skipped. Empty for almost every response.
+  std::vector<std::string> body_tail;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+
+  size_t BodySize() const;
+  // Appends the parts of body_tail to body.
+  void JoinBody();
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&, const Principal*)>;

@@ -61,6 +61,7 @@ HttpResponse Run(const Handler& handler, IdempotencyKeys& keys, const Idempotenc
   }
   // If storing fails the response still goes out: the work is done. The key then stays in
   // progress until its lease runs out, answering retries with 409 meanwhile.
+  response.JoinBody();
   (void)keys.Complete(claim, {response.status, response.content_type,
                               EncodeHeaders(response.headers), response.body});
   return response;

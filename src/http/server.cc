@@ -42,6 +42,42 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 namespace {
 
+// A response body sent as the strings of a vector one after the other, never joined
+// (HttpResponse::body_tail). A Body for boost::beast::http::message.
+struct PartsBody {
+  using value_type = std::vector<std::string>;
+
+  static std::uint64_t size(const value_type& parts) {
+    std::uint64_t size = 0;
+    for (const auto& part : parts) size += part.size();
+    return size;
+  }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& parts) : parts_(parts) {}
+
+    void init(ErrorCode& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(ErrorCode& ec) {
+      ec = {};
+      while (next_ < parts_.size() && parts_[next_].empty()) ++next_;
+      if (next_ == parts_.size()) return boost::none;
+      const std::string& part = parts_[next_++];
+      size_t rest = next_;
+      while (rest < parts_.size() && parts_[rest].empty()) ++rest;
+      return {{net::const_buffer(part.data(), part.size()), rest < parts_.size()}};
+    }
+
+   private:
+    const value_type& parts_;
+    size_t next_ = 0;
+  };
+};
+
 constexpr size_t kMaxRequestIdLength = 128;
 
 bool IsSaneRequestId(std::string_view id) {
@@ -529,7 +565,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Respond(HttpResponse response, bool close) {
     close = close || !keep_alive_ || shutting_down_ || server_.stopping_;
-    auto res = std::make_shared<http::response<http::string_body>>();
+    auto res = std::make_shared<http::response<PartsBody>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
     res->set(http::field::content_type, response.content_type);
@@ -542,9 +578,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!has_cache_control) res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
     res->set("X-Request-Id", request_.request_id);
-    size_t bytes = response.body.size();
+    size_t bytes = response.BodySize();
     if (response.status != 204 && response.status != 304) res->content_length(bytes);
-    if (!head_) res->body() = std::move(response.body);
+    if (!head_) {
+      res->body().reserve(1 + response.body_tail.size());
+      res->body().push_back(std::move(response.body));
+      for (auto& part : response.body_tail) res->body().push_back(std::move(part));
+    }
     res->keep_alive(!close);
 
     int status = response.status;

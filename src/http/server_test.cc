@@ -195,6 +195,14 @@ class HttpServerTest : public ::testing::Test {
     big.max_body_bytes = 8192;
     router_.Add(big);
 
+    Route parts{.method = "GET", .pattern = "/parts", .roles = {}, .blocking = false};
+    parts.handler = [](const HttpRequest&, const Principal*) {
+      HttpResponse response = JsonResponse(200, "");
+      response.body_tail = {"[", "", std::string(100'000, '1'), ",2", "", "]", ""};
+      return response;
+    };
+    router_.Add(parts);
+
     Route client{.method = "GET", .pattern = "/client", .roles = {}, .blocking = false};
     client.handler = [](const HttpRequest& request, const Principal*) {
       return JsonResponse(200, "\"" + request.client_address + "\"");
@@ -366,6 +374,21 @@ TEST_F(HttpServerTest, HeadServesGetWithoutBody) {
   EXPECT_EQ(head.Header("content-length"), "17");
   Reply after = client.Request(Get("/hello"));  // nothing left over on the connection
   EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, R"({"hello":"world"})");
+}
+
+TEST_F(HttpServerTest, BodyInPartsIsSentInOrderWithItsWholeLength) {
+  StartServer();
+  RawClient client(port());
+  const std::string expected = "[" + std::string(100'000, '1') + ",2]";
+  Reply reply = client.Request(Get("/parts"));
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.Header("content-length"), std::to_string(expected.size()));
+  EXPECT_EQ(reply.body, expected);
+  Reply head = client.Request("HEAD /parts HTTP/1.1\r\nHost: t\r\n\r\n", /*head=*/true);
+  EXPECT_EQ(head.Header("content-length"), std::to_string(expected.size()));
+  EXPECT_EQ(head.body, "");
+  Reply after = client.Request(Get("/hello"));  // nothing left over on the connection
   EXPECT_EQ(after.body, R"({"hello":"world"})");
 }
 
