@@ -59,6 +59,11 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
       has_identities = true;
       array identities;
       if (member_value.get_array().get(identities) != simdjson::SUCCESS) return std::nullopt;
+      // Counted first (a walk over the structural index), so that the list is allocated once
+      // rather than grown and moved some 17 times for 100,000 identities.
+      size_t count = 0;
+      if (identities.count_elements().get(count) != simdjson::SUCCESS) return std::nullopt;
+      request.identities.reserve(count);
       for (auto identity : identities) {
         if (identity.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
         request.identities.emplace_back(text);
