@@ -512,8 +512,15 @@ Result<bool> ConsentLedger::ChangeForPerson(const AccessContext& ctx, const std:
 }
 
 Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
-    const AccessContext& ctx, const std::string& topic_id,
+    const AccessContext& ctx, const std::string& topic,
     const std::vector<std::string>& identities) const {
+  const std::vector<std::string_view> views(identities.begin(), identities.end());
+  return Check(ctx, topic, views);
+}
+
+Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
+    const AccessContext& ctx, const std::string& topic_id,
+    std::span<const std::string_view> identities) const {
   if (!RoleIn(ctx.principal.role, ConsentCheckRoles())) {
     return Error(ErrorKind::kPermissionDenied, "forbidden",
                  "the role '" + ctx.principal.role + "' may not check consent");
@@ -538,7 +545,7 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
       auto [first, end] = PartRange(identities.size(), parts, part);
       const std::string email = "email";
       for (size_t i = first; i < end; ++i) {
-        if (identities[i].rfind("sub_", 0) == 0) continue;
+        if (identities[i].starts_with("sub_")) continue;
         if (auto index = registry_.IdentityIndex(email, identities[i]); index.ok()) {
           keys[i] = std::move(index).value();
         }
@@ -556,7 +563,7 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
         for (size_t i = first; i < end; ++i) {
           if (!keys[i].empty()) continue;
           ConsentCheckItem& item = items[i];
-          if (identities[i].rfind("sub_", 0) == 0) {
+          if (identities[i].starts_with("sub_")) {
             item.verdict = view.BySubjectId(identities[i]);
             if (item.verdict == ConsentVerdict::kAllowed) item.subject_id = identities[i];
           } else {
@@ -590,20 +597,20 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
 }
 
 Status ConsentLedger::CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
-                                   const std::vector<std::string>& identities,
+                                   std::span<const std::string_view> identities,
                                    std::vector<ConsentCheckItem>& items) const {
   return store_.Read([&](Tx& tx) -> Status {
     for (size_t i = 0; i < identities.size(); ++i) {
       ConsentCheckItem& item = items[i];
       ConsentFacts facts;
       std::optional<SubjectRecord> subject;
-      if (identities[i].rfind("sub_", 0) == 0) {
-        PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(identities[i]));
+      if (identities[i].starts_with("sub_")) {
+        PD_ASSIGN_OR_RETURN(subject, tx.GetSubject(std::string(identities[i])));
         if (subject) {
           PD_ASSIGN_OR_RETURN(facts, LoadConsentFacts(tx, *subject));
         }
       } else {
-        auto index = registry_.IdentityIndex({"email", identities[i]});
+        auto index = registry_.IdentityIndex("email", identities[i]);
         if (!index.ok()) {
           item.verdict = ConsentVerdict::kUnknown;
           continue;

@@ -15,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -180,6 +182,8 @@ class ConsentLedger {
   // in force, otherwise by one read of the store; then one audit entry with the counts only.
   // Errors: kPermissionDenied "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".
   Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
+                                              std::span<const std::string_view> identities) const;
+  Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
                                               const std::vector<std::string>& identities) const;
 
   // Answers checks from `index` (consent/consent_index.h) when it is built; not owned, outlives
@@ -252,7 +256,7 @@ class ConsentLedger {
   std::string public_url_;
   // Check's answers from the store, for each identity into `items`.
   Status CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
-                      const std::vector<std::string>& identities,
+                      std::span<const std::string_view> identities,
                       std::vector<ConsentCheckItem>& items) const;
 
   const OneTimeCodes* codes_;

@@ -29,11 +29,12 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
   using simdjson::ondemand::object;
   using simdjson::ondemand::value;
   // One parser per call: its buffers are sized to the body (tens of MB for the largest), and a
-  // parser kept per worker thread would hold that much on each of them.
-  simdjson::ondemand::parser parser;
+  // parser kept per worker thread would hold that much on each of them. It stays with the
+  // request: the identities are views of the strings it unescaped.
+  auto parser = std::make_shared<simdjson::ondemand::parser>();
   const simdjson::padded_string padded(body);
   document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  if (parser->iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
   object members;
   if (doc.get_object().get(members) != simdjson::SUCCESS) return std::nullopt;
   ConsentCheckRequest request;
@@ -66,7 +67,7 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
       request.identities.reserve(count);
       for (auto identity : identities) {
         if (identity.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
-        request.identities.emplace_back(text);
+        request.identities.push_back(text);
       }
     } else {
       return std::nullopt;  // another member, or one repeated
@@ -75,6 +76,7 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
   if (!has_topic || !has_identities) return std::nullopt;
   // Nothing may follow the object (On-Demand reads only as far as it is asked to).
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return std::nullopt;
+  request.storage = std::move(parser);
   return request;
 }
 
@@ -87,12 +89,15 @@ Result<ConsentCheckRequest> ParseConsentCheckRequestWithDom(std::string_view bod
     return Invalid("send {\"topic\": \"newsletter\", \"identities\": [\"ana@example.com\", ...]}");
   }
   ConsentCheckRequest request;
-  request.identities.reserve(parsed["identities"].size());
+  auto strings = std::make_shared<std::vector<std::string>>();
+  strings->reserve(parsed["identities"].size());
   for (auto& identity : parsed["identities"]) {
     if (!identity.is_string())
       return Invalid("identities are strings: email addresses or subject ids");
-    request.identities.push_back(std::move(identity.get_ref<std::string&>()));
+    strings->push_back(std::move(identity.get_ref<std::string&>()));
   }
+  request.identities.assign(strings->begin(), strings->end());
+  request.storage = std::move(strings);
   if (parsed.contains("message_id") && !parsed["message_id"].is_string()) {
     return Invalid("message_id is a string: the Message-ID the sender will give the mail");
   }

@@ -4,7 +4,9 @@
 // the inbound unsubscribe mail webhook, and the Global Privacy Control well-known file.
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "consent/consent_ledger.h"
@@ -35,7 +37,7 @@ ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
 // (HttpResponse::body_tail); the links are MailDelivery::HeadersFor's.
 std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                                           const std::string& topic, const std::string& message_id,
-                                          const std::vector<std::string>& identities,
+                                          std::span<const std::string_view> identities,
                                           const std::vector<ConsentCheckItem>& items);
 
 void AddConsentRoutes(Router& router, const ConsentRouteServices& services);

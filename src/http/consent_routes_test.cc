@@ -20,9 +20,9 @@ class ConsentCheckBodyTest : public testing::ConsentFixture {
   std::string Body(const std::string& mailto, const std::string& topic,
                    const std::string& message_id, const std::vector<std::string>& identities,
                    const std::vector<ConsentCheckItem>& items) {
+    const std::vector<std::string_view> views(identities.begin(), identities.end());
     std::string out;
-    for (const auto& part :
-         ConsentCheckBody(*ledger_, mailto, topic, message_id, identities, items))
+    for (const auto& part : ConsentCheckBody(*ledger_, mailto, topic, message_id, views, items))
       out += part;
     return out;
   }

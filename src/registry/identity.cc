@@ -184,12 +184,12 @@ bool IsIdentityKind(const std::string& kind) {
   return kind == "email" || kind == "phone" || kind == "customer_id";
 }
 
-Result<std::string> NormalizeIdentity(const std::string& kind, const std::string& value,
+Result<std::string> NormalizeIdentity(const std::string& kind, std::string_view value,
                                       const std::string& region) {
   if (kind == "email") return NormalizeEmail(value);
-  if (kind == "phone") return NormalizePhone(value, region);
+  if (kind == "phone") return NormalizePhone(std::string(value), region);
   if (kind == "customer_id") {
-    std::string v = Trim(value);
+    std::string v(TrimView(value));
     if (v.empty() || v.size() > 128) {
       return Invalid("the customer_id identity must have 1 to 128 characters");
     }

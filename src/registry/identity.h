@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -22,7 +23,7 @@ bool IsIdentityKind(const std::string& kind);
 //   - customer_id: trimmed, 1 to 128 characters.
 // Errors: kInvalidArgument "invalid_identity" saying what form is expected (the value itself is
 // never echoed), "unknown_identity_kind".
-Result<std::string> NormalizeIdentity(const std::string& kind, const std::string& value,
+Result<std::string> NormalizeIdentity(const std::string& kind, std::string_view value,
                                       const std::string& region = "");
 
 }  // namespace privacyd

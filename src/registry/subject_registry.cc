@@ -282,7 +282,7 @@ Result<std::string> SubjectRegistry::IdentityIndex(const IdentityValue& identity
 }
 
 Result<std::string> SubjectRegistry::IdentityIndex(const std::string& kind,
-                                                   const std::string& value) const {
+                                                   std::string_view value) const {
   PD_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentity(kind, value));
   return keyring_->BlindIndex(kind, normalized);
 }

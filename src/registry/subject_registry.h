@@ -254,7 +254,7 @@ class SubjectRegistry {
   // The blind index of an identity (normalised here).
   Result<std::string> IdentityIndex(const IdentityValue& identity) const;
   // The same, without copying the value into an IdentityValue (the consent check's million).
-  Result<std::string> IdentityIndex(const std::string& kind, const std::string& value) const;
+  Result<std::string> IdentityIndex(const std::string& kind, std::string_view value) const;
   // The subject's identity of `kind`, opened, or nullopt when it has none (or was erased).
   Result<std::optional<std::string>> OpenIdentity(Tx& tx, const std::string& subject_id,
                                                   const std::string& kind) const;
