@@ -553,13 +553,15 @@ BENCHMARK(BM_GuardSanitize)->ArgName("before")->Arg(0)->Arg(1);
 // --- The anchor windows ---------------------------------------------------------------------
 
 // The anchors of the built-in lexicons' rules and of the context words looked for in the
-// windows, as the guard works them out (a rule of up to 2,000 phrases is anchored whole, as
-// vectorscan_guard.cc's kMaxRulePhrases), with pairs of words or without.
+// windows, as the guard works them out (a rule of up to 2,000 phrases is anchored whole, and one
+// that cannot be anchored so is tried with 20,000, as vectorscan_guard.cc's kMaxRulePhrases and
+// kMaxRulePhrasesRetried), with pairs of words or without.
 const internal::AnchorIndex& AnchorsOfBuiltins(bool pairs) {
   auto build = [](bool with_pairs) {
     std::vector<internal::Anchor> anchors;
     auto add = [&](const std::string& pattern) {
       auto found = internal::AnchorsOf(pattern, 2000, with_pairs);
+      if (!found) found = internal::AnchorsOf(pattern, 20000, with_pairs);
       if (found) anchors.insert(anchors.end(), found->begin(), found->end());
     };
     for (const LexiconSource& source : BuiltinLexicons()) {

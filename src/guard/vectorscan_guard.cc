@@ -472,6 +472,10 @@ void SortByFrom(std::vector<T>& spans) {
 // A rule is expanded into at most this many phrases for its anchors; one that matches more is
 // anchored on one of its parts (internal::AnchorsOf).
 constexpr size_t kMaxRulePhrases = 2000;
+// A rule with a part of more phrases than that (a bounded repeat of digits, "[0-9]{4}") is tried
+// again with this many, rather than scanned over the whole text; few rules need it, so the time
+// it takes to anchor the rules hardly grows.
+constexpr size_t kMaxRulePhrasesRetried = 20000;
 
 // The anchors of a set of rules, merged: by folded word, whether it is whole, and for a pair the
 // other word (after "<" when it comes before, ">" after; "~" when the text may go on past it)
@@ -483,6 +487,7 @@ using AnchorMap =
 // nothing added, when it cannot be anchored (it is then scanned over the whole text).
 bool AnchorRule(const std::string& pattern, bool pairs, AnchorMap& anchors) {
   auto found = internal::AnchorsOf(pattern, kMaxRulePhrases, pairs);
+  if (!found) found = internal::AnchorsOf(pattern, kMaxRulePhrasesRetried, pairs);
   if (!found) return false;
   for (internal::Anchor& anchor : *found) {
     auto [it, added] =
@@ -502,7 +507,7 @@ bool AnchorRule(const std::string& pattern, bool pairs, AnchorMap& anchors) {
 // The two-stage plan of a set of lexicons: whether each pattern offered for anchoring, in
 // order, was anchored, and the anchors of them all, merged. Working it out is most of the time
 // it takes to build the guard, so the precompiled blob carries it (VectorscanGuard::Serialize),
-// under `key`: the SHA-256 of the phrase limit, whether pairs of words anchor, and the patterns
+// under `key`: the SHA-256 of the phrase limits, whether pairs of words anchor, and the patterns
 // in order.
 struct AnchorPlan {
   std::string key;
@@ -515,7 +520,7 @@ class PlanHasher {
  public:
   explicit PlanHasher(bool pairs) {
     crypto_hash_sha256_init(&state_);
-    Add(std::to_string(kMaxRulePhrases));
+    Add(std::to_string(kMaxRulePhrases) + "/" + std::to_string(kMaxRulePhrasesRetried));
     Add(pairs ? "pairs" : "words");
   }
   void Add(std::string_view pattern) {
