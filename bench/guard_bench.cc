@@ -2,8 +2,10 @@
 // for the forms also with the sensitive types only (TypeSet::Sensitive(), the default of the
 // collection points and of `privacyd scan`: no EMAIL, PHONE, IP_ADDRESS), and with every type on
 // and each phone number candidate judged by libphonenumber alone, as before the guard's own
-// phone check; beside them, the guard as it was before two of its changes: the lexicon rules in
-// one pass, and the identifier triggers compiled into Vectorscan.
+// phone check; beside them, the guard as it was before three of its changes: the lexicon rules
+// in one pass, the identifier triggers compiled into Vectorscan, and the rules anchored on
+// single words only (no pairs of words). BM_GuardAnchorWindows times the pass over the words for
+// the anchors alone and counts the windows it opens, with pairs and without.
 //
 // The texts are generated deterministically from the sentence lists of bench/data/forms.txt:
 //   - mixed forms: 1,024 form submissions of exactly 2,048 bytes in English, German and French,
@@ -50,7 +52,9 @@
 #include <string_view>
 #include <vector>
 
+#include "guard/anchors.h"
 #include "guard/guard.h"
+#include "guard/lexicon.h"
 #include "guard/text_scan.h"
 
 namespace privacyd::guard {
@@ -290,6 +294,19 @@ const Guard& TheSinglePassGuard() {
   return *guard;
 }
 
+// The same guard with every phrase anchored on one word, never on a pair of words
+// (GuardOptions::pair_anchors off): how the windows were found before pairs. Same findings.
+const Guard& TheSingleWordAnchorGuard() {
+  static const std::unique_ptr<Guard> guard = [] {
+    GuardOptions options = Options();
+    options.pair_anchors = false;
+    auto created = Guard::Create(options);
+    if (!created.ok()) Die("Guard::Create: " + created.error().message());
+    return std::move(created).value();
+  }();
+  return *guard;
+}
+
 // The same guard with the identifier triggers compiled into Vectorscan databases
 // (GuardOptions::trigger_pass off): how they were found before the pass over the digits, '@'
 // and ':' of the text. Same findings.
@@ -311,9 +328,10 @@ const TypeSet kSensitive = TypeSet::Sensitive();
 
 // types: 0 every type, 1 the sensitive ones, 2 every type with PHONE through libphonenumber,
 // 3 every type and 4 the sensitive ones with the lexicon rules in one pass, 5 every type and 6
-// the sensitive ones with the identifier triggers compiled into Vectorscan.
+// the sensitive ones with the identifier triggers compiled into Vectorscan, 7 every type and 8
+// the sensitive ones with the rules anchored on single words only.
 const TypeSet& TypesOf(int64_t types) {
-  return types == 1 || types == 4 || types == 6 ? kSensitive : kAll;
+  return types == 1 || types == 4 || types == 6 || types == 8 ? kSensitive : kAll;
 }
 const char* TypesName(int64_t types) {
   switch (types) {
@@ -329,12 +347,17 @@ const char* TypesName(int64_t types) {
       return "sensitive types, single pass";
     case 5:
       return "all types, Vectorscan triggers";
-    default:
+    case 6:
       return "sensitive types, Vectorscan triggers";
+    case 7:
+      return "all types, single-word anchors";
+    default:
+      return "sensitive types, single-word anchors";
   }
 }
 const Guard& GuardOf(int64_t types) {
   if (types == 2) return TheLibphonenumberGuard();
+  if (types >= 7) return TheSingleWordAnchorGuard();
   if (types >= 5) return TheVectorscanTriggerGuard();
   if (types >= 3) return TheSinglePassGuard();
   return TheGuard();
@@ -345,8 +368,8 @@ const Guard& GuardOf(int64_t types) {
 // Args: corpus (0: mixed forms, 1: clean forms), types (0: every type, 1: the sensitive ones,
 // 2: every type, phone numbers through libphonenumber alone, 3 and 4: as 0 and 1 with the
 // lexicon rules in one pass, 5 and 6: as 0 and 1 with the identifier triggers compiled into
-// Vectorscan). One iteration scans one form; the threads start at different
-// forms.
+// Vectorscan, 7 and 8: as 0 and 1 with the rules anchored on single words only). One iteration
+// scans one form; the threads start at different forms.
 void BM_GuardForms(benchmark::State& state) {
   const Guard& guard = GuardOf(state.range(1));
   const std::vector<Form>& forms = FormsOf(state.range(0));
@@ -367,7 +390,7 @@ void BM_GuardForms(benchmark::State& state) {
 }
 BENCHMARK(BM_GuardForms)
     ->ArgNames({"corpus", "types"})
-    ->ArgsProduct({{0, 1}, {0, 1, 2, 3, 4, 5, 6}});
+    ->ArgsProduct({{0, 1}, {0, 1, 2, 3, 4, 5, 6, 7, 8}});
 BENCHMARK(BM_GuardForms)
     ->ArgNames({"corpus", "types"})
     ->ArgsProduct({{0, 1}, {0, 1, 3, 4}})
@@ -526,6 +549,67 @@ void BM_GuardSanitize(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "now" : "before");
 }
 BENCHMARK(BM_GuardSanitize)->ArgName("before")->Arg(0)->Arg(1);
+
+// --- The anchor windows ---------------------------------------------------------------------
+
+// The anchors of the built-in lexicons' rules and of the context words looked for in the
+// windows, as the guard works them out (a rule of up to 2,000 phrases is anchored whole, and one
+// that cannot be anchored so is tried with 20,000, as vectorscan_guard.cc's kMaxRulePhrases and
+// kMaxRulePhrasesRetried), with pairs of words or without.
+const internal::AnchorIndex& AnchorsOfBuiltins(bool pairs) {
+  auto build = [](bool with_pairs) {
+    std::vector<internal::Anchor> anchors;
+    auto add = [&](const std::string& pattern) {
+      auto found = internal::AnchorsOf(pattern, 2000, with_pairs);
+      if (!found) found = internal::AnchorsOf(pattern, 20000, with_pairs);
+      if (found) anchors.insert(anchors.end(), found->begin(), found->end());
+    };
+    for (const LexiconSource& source : BuiltinLexicons()) {
+      auto lexicon = ParseLexicon(source);
+      if (!lexicon.ok()) Die("ParseLexicon: " + lexicon.error().message());
+      for (const LexiconRule& rule : lexicon->rules) add(rule.pattern);
+      for (const IdContext& context : lexicon->id_context) {
+        if (context.type == FindingType::kDeIdCard || context.type == FindingType::kUsPassport ||
+            context.type == FindingType::kUkPassport ||
+            context.type == FindingType::kUsDriverLicense) {
+          add(context.pattern);
+        }
+      }
+    }
+    return internal::AnchorIndex(anchors);
+  };
+  static const internal::AnchorIndex with_pairs = build(true);
+  static const internal::AnchorIndex without = build(false);
+  return pairs ? with_pairs : without;
+}
+
+// The pass over the words for the anchors alone (AnchorIndex::FindWindows), over the mixed or
+// clean forms, and the windows it opens: per form, and their bytes. Args: corpus (0: mixed, 1:
+// clean), pairs (0: single-word anchors, 1: pairs of words where a word is common).
+void BM_GuardAnchorWindows(benchmark::State& state) {
+  const internal::AnchorIndex& index = AnchorsOfBuiltins(state.range(1) == 1);
+  const std::vector<Form>& forms = FormsOf(state.range(0));
+  std::vector<internal::Window> windows;
+  double count = 0, bytes = 0;
+  for (const Form& form : forms) {
+    index.FindWindows(form.text, windows);
+    count += static_cast<double>(windows.size());
+    for (internal::Window w : windows) bytes += static_cast<double>(w.to - w.from);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    index.FindWindows(forms[i].text, windows);
+    benchmark::DoNotOptimize(windows.data());
+    if (++i == forms.size()) i = 0;
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kFormBytes));
+  state.counters["windows_per_form"] = count / static_cast<double>(forms.size());
+  state.counters["window_bytes_per_form"] = bytes / static_cast<double>(forms.size());
+  state.counters["anchor_keys"] = static_cast<double>(index.size());
+  state.SetLabel(std::string(CorpusName(state.range(0))) +
+                 (state.range(1) == 1 ? ", pairs" : ", single words"));
+}
+BENCHMARK(BM_GuardAnchorWindows)->ArgNames({"corpus", "pairs"})->ArgsProduct({{0, 1}, {0, 1}});
 
 // --- Compiling ------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -387,7 +388,9 @@ namespace {
 
 // AnchorableWords, for a part of a phrase: whether a word at its start is whole, and whether
 // one at its end is.
-std::vector<PhraseWord> PartWords(std::string_view part, bool whole_start, bool whole_end) {
+// With `open_ends`, also the words the text may go on after (PhraseWord::ends false).
+std::vector<PhraseWord> PartWords(std::string_view part, bool whole_start, bool whole_end,
+                                  bool open_ends = false) {
   std::vector<PhraseWord> words;
   size_t i = 0;
   while (i < part.size()) {
@@ -401,9 +404,35 @@ std::vector<PhraseWord> PartWords(std::string_view part, bool whole_start, bool 
     // A word after an open run is the end of a word of the text, as at the start of a rule of
     // several lengths.
     bool exact = from == 0 ? whole_start : part[from - 1] != kGap;
-    if (right) words.push_back({from, i, exact});
+    if (right || open_ends) words.push_back({from, i, exact, right});
   }
   return words;
+}
+
+// The phrases of `part` cut after their first word and the byte after it (which says whether
+// the word ends there), deduplicated: what a pair across the part's start needs of it.
+Set Heads(const Set& part) {
+  std::set<std::string> heads;
+  for (const std::string& phrase : part) {
+    size_t i = 0;
+    while (i < phrase.size() && !IsWordByte(static_cast<unsigned char>(phrase[i]))) ++i;
+    while (i < phrase.size() && IsWordByte(static_cast<unsigned char>(phrase[i]))) ++i;
+    heads.insert(phrase.substr(0, std::min(phrase.size(), i + 1)));
+  }
+  return Set(heads.begin(), heads.end());
+}
+
+// The phrases of `part` cut before their last word and the byte before it (which says whether
+// the word is whole there), deduplicated: what a pair across the part's end needs of it.
+Set Tails(const Set& part) {
+  std::set<std::string> tails;
+  for (const std::string& phrase : part) {
+    size_t i = phrase.size();
+    while (i > 0 && !IsWordByte(static_cast<unsigned char>(phrase[i - 1]))) --i;
+    while (i > 0 && IsWordByte(static_cast<unsigned char>(phrase[i - 1]))) --i;
+    tails.insert(phrase.substr(i > 0 ? i - 1 : 0));
+  }
+  return Set(tails.begin(), tails.end());
 }
 
 // Whether every phrase has one length and no character Vectorscan may match with one of
@@ -428,7 +457,7 @@ std::vector<PhraseWord> AnchorableWords(std::string_view phrase, bool fixed_widt
   return PartWords(phrase, fixed_width, true);
 }
 
-std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t limit) {
+std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t limit, bool pairs) {
   std::vector<Set> parts;
   if (auto phrases = ExpandPhrases(pattern, limit)) {
     parts.push_back(std::move(*phrases));
@@ -487,42 +516,91 @@ std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t li
   std::unordered_map<std::string, int> costs;
   // The anchors of the phrases of parts [k, last] joined, if each has one; kept if their worst
   // costs least so far.
-  auto consider = [&](size_t k, size_t last, const Set& joined) {
+  // `cut_start`: the phrases of part k in `joined` are cut before their last word (Tails);
+  // `cut_end`: those of part `last` after their first word (Heads). The spaces of a cut part
+  // count in full.
+  auto consider = [&](size_t k, size_t last, const Set& joined, bool cut_start = false,
+                      bool cut_end = false) {
     bool whole_start = whole_start_before(k);
     bool whole_end = whole_end_after(last);
     size_t before_part = 0, after_part = 0;
     for (size_t j = 0; j < k; ++j) before_part += spaces[j];
     for (size_t j = last + 1; j < parts.size(); ++j) after_part += spaces[j];
+    if (cut_start) before_part += spaces[k];
+    if (cut_end) after_part += spaces[last];
     std::vector<Anchor> anchors;
     int worst = 0;
     for (const std::string& phrase : joined) {
-      auto words = PartWords(phrase, whole_start, whole_end);
-      if (words.empty()) return;
-      // The phrases of a rule share most of their words: each word is costed once.
+      // Every word, and whether the text may go on after it (a second word of a pair can be).
+      auto words = PartWords(phrase, whole_start, whole_end, pairs);
+      auto chosen = words.end();
+      int chosen_cost = 0;
+      // The phrases of a rule share most of their words: each word is costed once. A word the
+      // text may go on after costs as a suffix: what matters is how many words it begins.
       auto cost = [&](const PhraseWord& w) {
+        bool exact = w.exact && w.ends;
         std::string key = phrase.substr(w.from, w.to - w.from);
-        key += w.exact ? '\1' : '\2';
+        key += exact ? '\1' : '\2';
         auto [it, added] = costs.try_emplace(std::move(key), 0);
         if (added) {
-          it->second = WordCost(std::string_view(phrase).substr(w.from, w.to - w.from), w.exact);
+          it->second = WordCost(std::string_view(phrase).substr(w.from, w.to - w.from), exact);
         }
         return it->second;
       };
-      auto chosen = words.begin();
-      int chosen_cost = cost(*chosen);
-      for (auto w = words.begin() + 1; w != words.end(); ++w) {
+      for (auto w = words.begin(); w != words.end(); ++w) {
+        if (!w->ends) continue;
         int c = cost(*w);
-        if (c < chosen_cost) {
+        if (chosen == words.end() || c < chosen_cost) {
           chosen = w;
           chosen_cost = c;
+        }
+      }
+      if (chosen == words.end()) return;
+      // A common word: a pair of adjacent words may be rarer. The second word has a literal
+      // non-word byte before it, so in the text it begins the word that follows the first after
+      // exactly the bytes between them in the phrase; it is that word when it ends there.
+      auto paired = words.end();
+      bool paired_before = false;
+      int chosen_key_cost = chosen_cost;
+      if (pairs && chosen_cost >= kPairWorthy) {
+        for (auto w = words.begin(); w + 1 != words.end(); ++w) {
+          std::string_view between = std::string_view(phrase).substr(w->to, (w + 1)->from - w->to);
+          bool literal = !between.empty() && between.size() <= kMaxSeparator &&
+                         std::none_of(between.begin(), between.end(), [](char c) {
+                           return c == kGap || IsWordByte(static_cast<unsigned char>(c));
+                         });
+          if (!literal || !w->ends || !(w + 1)->exact) continue;
+          // Looked up by its rarer word, which must end a word of the text: the other word is
+          // checked next to it. Of pairs that cost alike, the one looked up least.
+          int first = cost(*w);
+          int second = cost(*(w + 1));
+          bool before = (w + 1)->ends && second < first;
+          int key_cost = before ? second : first;
+          int c = PairCost(first, second);
+          if (c < chosen_cost ||
+              (c == chosen_cost && paired != words.end() && key_cost < chosen_key_cost)) {
+            chosen = before ? w + 1 : w;
+            paired = before ? w : w + 1;
+            paired_before = before;
+            chosen_cost = c;
+            chosen_key_cost = key_cost;
+          }
         }
       }
       size_t before = before_part + Spaces(std::string_view(phrase).substr(0, chosen->from));
       size_t after = after_part + Spaces(std::string_view(phrase).substr(chosen->to));
       if (before > AnchorIndex::kMaxSpaces || after > AnchorIndex::kMaxSpaces) return;
       worst = std::max(worst, chosen_cost);
-      anchors.push_back({phrase.substr(chosen->from, chosen->to - chosen->from), chosen->exact,
-                         static_cast<uint8_t>(before), static_cast<uint8_t>(after)});
+      Anchor anchor{phrase.substr(chosen->from, chosen->to - chosen->from), chosen->exact,
+                    static_cast<uint8_t>(before), static_cast<uint8_t>(after)};
+      if (paired != words.end()) {
+        anchor.other = phrase.substr(paired->from, paired->to - paired->from);
+        auto [left, right] = paired_before ? std::pair{paired, chosen} : std::pair{chosen, paired};
+        anchor.separator = phrase.substr(left->to, right->from - left->to);
+        anchor.other_whole = paired_before ? paired->exact : paired->ends;
+        anchor.other_before = paired_before;
+      }
+      anchors.push_back(std::move(anchor));
     }
     if (!best || worst < best_cost) {
       best = std::move(anchors);
@@ -531,12 +609,26 @@ std::optional<std::vector<Anchor>> AnchorsOf(std::string_view pattern, size_t li
   };
   // Each part, and runs of up to three neighbours joined while their phrases are few enough: a
   // word whose boundary lies between two parts is only whole in their join.
+  // A part too large to join whole with its neighbour still makes pairs across the boundary
+  // with the neighbour's first or last word ("délégué" + "du ..."): joined with Heads or Tails,
+  // which are few, up to a larger limit.
+  const size_t cut_limit = 8 * limit;
   for (size_t k = 0; k < parts.size(); ++k) {
     Set joined = parts[k];
     consider(k, k, joined);
+    if (pairs && k > 0) {
+      auto tails = Expander::Cross(Tails(parts[k - 1]), parts[k], cut_limit);
+      if (tails) consider(k - 1, k, *tails, true, false);
+    }
     for (size_t last = k + 1; last < parts.size() && last < k + 3; ++last) {
       auto crossed = Expander::Cross(joined, parts[last], limit);
-      if (!crossed) break;
+      if (!crossed) {
+        if (pairs) {
+          auto heads = Expander::Cross(joined, Heads(parts[last]), cut_limit);
+          if (heads) consider(k, last, *heads, false, true);
+        }
+        break;
+      }
       joined = std::move(*crossed);
       consider(k, last, joined);
     }
@@ -568,6 +660,8 @@ int WordCost(std::string_view word, bool exact) {
   return cost;
 }
 
+int PairCost(int first, int second) { return 150 + std::min(first, second) / 4; }
+
 std::string FoldWord(std::string_view word) {
   std::string out;
   const auto* bytes = reinterpret_cast<const unsigned char*>(word.data());
@@ -586,52 +680,137 @@ namespace {
 constexpr unsigned kBitsLog2 = 17;  // 16 KiB of bits: stays in the L1 cache
 }  // namespace
 
+namespace {
+
+// A folded word's last (up to) 16 characters, the latest in the low byte of `lo`.
+std::pair<uint64_t, uint64_t> Packed(std::string_view folded) {
+  uint64_t hi = 0, lo = 0;
+  for (char c : folded) {
+    hi = (hi << 8) | (lo >> 56);
+    lo = (lo << 8) | static_cast<unsigned char>(c);
+  }
+  return {hi, lo};
+}
+
+// Up to 8 bytes (a separator, the start of a folded word), the first in the low byte.
+uint64_t PackedSeparator(const unsigned char* bytes, size_t length) {
+  uint64_t out = 0;
+  for (size_t k = 0; k < length; ++k) out |= uint64_t{bytes[k]} << (8 * k);
+  return out;
+}
+
+}  // namespace
+
 AnchorIndex::AnchorIndex(const std::vector<Anchor>& anchors) {
   size_t capacity = 16;
   while (capacity < anchors.size() * 2) capacity *= 2;
   slots_.assign(capacity, Slot{});
   mask_ = capacity - 1;
   bits_.assign((size_t{1} << kBitsLog2) / 64, 0);
-  // Suffix anchors of kSuffixKey characters or more, by key, to lay their checks out together.
-  std::vector<std::pair<uint64_t, Check>> long_suffixes;
+  // The pairs begun by each key of the table, laid out together at the end.
+  std::map<uint64_t, std::vector<Pair>> slot_pairs;
+  // Suffix anchors of kSuffixKey characters or more, by key, to lay their checks out together;
+  // each with its pair, if it is one.
+  struct LongSuffix {
+    uint64_t key;
+    Check check;
+    std::optional<Pair> pair;
+  };
+  std::vector<LongSuffix> long_suffixes;
   for (const Anchor& anchor : anchors) {
     std::string folded = FoldWord(anchor.word);
     if (folded.empty()) continue;
-    uint64_t hi = 0, lo = 0;
-    for (char c : folded) {
-      hi = (hi << 8) | (lo >> 56);
-      lo = (lo << 8) | static_cast<unsigned char>(c);
+    auto [hi, lo] = Packed(folded);
+    std::optional<Pair> pair;
+    if (!anchor.other.empty()) {
+      std::string other = FoldWord(anchor.other);
+      const auto* separator = reinterpret_cast<const unsigned char*>(anchor.separator.data());
+      pair = Pair{};
+      pair->before = anchor.other_before;
+      auto [other_hi, other_lo] = Packed(other);
+      size_t length = std::min<size_t>(other.size(), 8);
+      if (anchor.other_whole) {
+        pair->other_key = ExactKey(other_hi, other_lo, other.size());
+      } else if (anchor.other_before) {
+        // A word that ends with the last 8 characters, or begins with the first 8, may end or
+        // begin with all of them: a window more, never one less.
+        pair->other_part = Tail(other_hi, other_lo, length).second;
+        pair->other_part_length = static_cast<uint8_t>(length);
+      } else {
+        pair->other_part =
+            PackedSeparator(reinterpret_cast<const unsigned char*>(other.data()), length);
+        pair->other_part_length = static_cast<uint8_t>(length);
+      }
+      size_t separator_length = std::min(anchor.separator.size(), kMaxSeparator);
+      pair->separator = PackedSeparator(separator, separator_length);
+      pair->separator_length = static_cast<uint8_t>(separator_length);
+      pair->spaces_before = anchor.spaces_before;
+      pair->spaces_after = anchor.spaces_after;
     }
+    auto add = [&](Anchors& into, uint64_t key) {
+      if (pair) {
+        slot_pairs[key].push_back(*pair);
+        return;
+      }
+      into.alone = true;
+      into.spaces_before = std::max(into.spaces_before, anchor.spaces_before);
+      into.spaces_after = std::max(into.spaces_after, anchor.spaces_after);
+    };
     if (anchor.exact) {
-      Slot& slot = Insert(ExactKey(hi, lo, folded.size()));
-      slot.spaces_before = std::max(slot.spaces_before, anchor.spaces_before);
-      slot.spaces_after = std::max(slot.spaces_after, anchor.spaces_after);
+      uint64_t key = ExactKey(hi, lo, folded.size());
+      add(Insert(key).anchors, key);
       continue;
     }
     if (folded.size() < kSuffixKey) {
-      Slot& slot = Insert(SuffixKey(lo, folded.size()));
-      slot.spaces_before = std::max(slot.spaces_before, anchor.spaces_before);
-      slot.spaces_after = std::max(slot.spaces_after, anchor.spaces_after);
+      uint64_t key = SuffixKey(lo, folded.size());
+      add(Insert(key).anchors, key);
       suffix_lengths_ |= uint32_t{1} << folded.size();
       continue;
     }
     auto [thi, tlo] = Tail(hi, lo, folded.size());
-    long_suffixes.push_back({SuffixKey(lo, kSuffixKey),
-                             {thi, tlo, static_cast<uint32_t>(folded.size()), anchor.spaces_before,
-                              anchor.spaces_after}});
+    Check check{thi, tlo, static_cast<uint32_t>(folded.size()), {}};
+    if (!pair) {
+      check.anchors.alone = true;
+      check.anchors.spaces_before = anchor.spaces_before;
+      check.anchors.spaces_after = anchor.spaces_after;
+    }
+    long_suffixes.push_back({SuffixKey(lo, kSuffixKey), check, pair});
     suffix_lengths_ |= uint32_t{1} << kSuffixKey;
   }
   std::stable_sort(long_suffixes.begin(), long_suffixes.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+                   [](const LongSuffix& a, const LongSuffix& b) { return a.key < b.key; });
   for (size_t i = 0; i < long_suffixes.size();) {
     size_t j = i;
-    Slot& slot = Insert(long_suffixes[i].first);
+    Slot& slot = Insert(long_suffixes[i].key);
     slot.first = static_cast<uint32_t>(checks_.size());
-    while (j < long_suffixes.size() && long_suffixes[j].first == long_suffixes[i].first) {
-      checks_.push_back(long_suffixes[j++].second);
+    while (j < long_suffixes.size() && long_suffixes[j].key == long_suffixes[i].key) {
+      Check check = long_suffixes[j].check;
+      if (long_suffixes[j].pair) {
+        check.anchors.pairs_first = static_cast<uint32_t>(pairs_.size());
+        check.anchors.pairs_count = 1;
+        pairs_.push_back(*long_suffixes[j].pair);
+      }
+      checks_.push_back(check);
+      ++j;
     }
     slot.count = static_cast<uint16_t>(std::min<size_t>(j - i, UINT16_MAX));
     i = j;
+  }
+  for (auto& [key, pairs] : slot_pairs) {
+    std::stable_partition(pairs.begin(), pairs.end(), [](const Pair& p) { return p.before; });
+    Anchors& into = Insert(key).anchors;
+    if (pairs.size() > UINT16_MAX) {
+      // More pairs than a key holds: the word alone, which only opens more.
+      into.alone = true;
+      for (const Pair& pair : pairs) {
+        into.spaces_before = std::max(into.spaces_before, pair.spaces_before);
+        into.spaces_after = std::max(into.spaces_after, pair.spaces_after);
+      }
+      continue;
+    }
+    into.pairs_first = static_cast<uint32_t>(pairs_.size());
+    into.pairs_count = static_cast<uint16_t>(pairs.size());
+    pairs_.insert(pairs_.end(), pairs.begin(), pairs.end());
   }
 }
 
@@ -662,20 +841,58 @@ void AnchorIndex::FindWindows(std::string_view text, std::vector<Window>& window
   if (count_ == 0) return;
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   size_t n = text.size();
-  // The latest spaces, for the left edges; and the window still open to the right, which
-  // closes at the space that `need` counts down to.
-  std::array<size_t, 32> ring{};
-  static_assert(kMaxSpaces < 32);
+  // The latest spaces, for the left edges (a pair's window is opened at its second word, up to
+  // kMaxSeparator spaces after the first); and the window still open to the right, which closes
+  // at the space that `need` counts down to.
+  std::array<size_t, 64> ring{};
+  static_assert(kMaxSpaces + kMaxSeparator < 64);
   size_t spaces = 0;
   bool open = false;
   size_t need = 0;
   Window current{0, 0};
+  // The left edge of a window whose anchor came after `spaces_then` spaces and whose phrases
+  // hold `before` spaces before it.
+  auto left_of = [&](size_t spaces_then, size_t before) {
+    return spaces_then > before ? ring[(spaces_then - 1 - before) & 63] + 1 : 0;
+  };
+  // Opens the window at `left`, or widens the open one, to close at the `close`-th space from
+  // here; merges the windows it reaches.
+  auto widen = [&](size_t left, size_t close) {
+    if (open) {
+      current.from = std::min(current.from, left);
+      need = std::max(need, close);
+    } else {
+      current = {left, 0};
+      need = close;
+      open = true;
+    }
+    while (!windows.empty() && windows.back().to + 1 >= current.from) {
+      current.from = std::min(current.from, windows.back().from);
+      windows.pop_back();
+    }
+  };
+  // Whether the bytes text[from, to) are a pair's separator.
+  auto separated = [&](const Pair& pair, size_t from, size_t to) {
+    return to - from == pair.separator_length &&
+           PackedSeparator(bytes + from, pair.separator_length) == pair.separator;
+  };
+  // The pairs whose other word comes after the previous word (ranges of pairs_), where that
+  // word ended, and the spaces before it.
+  std::array<std::pair<uint32_t, uint16_t>, 8> pending{};
+  size_t pending_count = 0;
+  size_t pending_end = 0;
+  size_t pending_spaces = 0;
+  // The previous word: its key, its last 8 folded characters and their count, where it ended.
+  uint64_t previous_key = 0;
+  uint64_t previous_lo = 0;
+  size_t previous_length = 0;
+  size_t previous_end = SIZE_MAX;
   size_t i = 0;
   while (i < n) {
     unsigned char c = bytes[i];
     if (kFold[c] == 0) {
       if (c == ' ') {
-        ring[spaces & 31] = i;
+        ring[spaces & 63] = i;
         ++spaces;
         if (open && --need == 0) {
           current.to = i;
@@ -687,6 +904,7 @@ void AnchorIndex::FindWindows(std::string_view text, std::vector<Window>& window
       continue;
     }
     // A word: its last 16 folded characters kept in hi:lo.
+    const size_t start = i;
     uint64_t hi = 0, lo = 0;
     size_t length = 0;
     for (; i < n; ++i) {
@@ -701,16 +919,72 @@ void AnchorIndex::FindWindows(std::string_view text, std::vector<Window>& window
       lo = (lo << 8) | f;
       ++length;
     }
+    const uint64_t key = ExactKey(hi, lo, length);
+    if (pending_count != 0) {
+      // The word after the first word of pairs: their windows, the first word's.
+      const size_t between = spaces - pending_spaces;
+      // The word's first 8 folded characters, for the other words the text may go on after;
+      // worked out when one is asked about.
+      uint64_t prefix = 0;
+      size_t prefix_length = SIZE_MAX;
+      auto other_matches = [&](const Pair& pair) {
+        if (pair.other_part_length == 0) return pair.other_key == key;
+        if (prefix_length == SIZE_MAX) {
+          prefix_length = 0;
+          for (size_t j = start; j < i && prefix_length < 8; ++j) {
+            uint8_t f = kFold[bytes[j]];
+            if (bytes[j] >= 0x80) {
+              if (IsContinuation(bytes[j])) continue;
+              f = FoldNonAscii(bytes, n, j);
+            }
+            prefix |= uint64_t{f} << (8 * prefix_length++);
+          }
+        }
+        return prefix_length >= pair.other_part_length &&
+               Tail(0, prefix, pair.other_part_length).second == pair.other_part;
+      };
+      for (size_t r = 0; r < pending_count; ++r) {
+        for (size_t k = pending[r].first; k < size_t{pending[r].first} + pending[r].second; ++k) {
+          const Pair& pair = pairs_[k];
+          if (between <= pair.spaces_after && separated(pair, pending_end, start) &&
+              other_matches(pair)) {
+            widen(left_of(pending_spaces, pair.spaces_before), pair.spaces_after + 1 - between);
+          }
+        }
+      }
+      pending_count = 0;
+    }
     size_t before = 0, after = 0;
     bool found = false;
-    auto take = [&](size_t b, size_t a) {
+    auto take_spaces = [&](size_t b, size_t a) {
       found = true;
       before = std::max(before, b);
       after = std::max(after, a);
     };
-    if (const Slot* slot = Find(ExactKey(hi, lo, length))) {
-      take(slot->spaces_before, slot->spaces_after);
-    }
+    auto take = [&](const Anchors& anchors) {
+      if (anchors.alone) take_spaces(anchors.spaces_before, anchors.spaces_after);
+      size_t k = anchors.pairs_first;
+      const size_t end = k + anchors.pairs_count;
+      // The other word before: the previous word, checked now.
+      for (; k < end && pairs_[k].before; ++k) {
+        const Pair& pair = pairs_[k];
+        if (previous_end == SIZE_MAX || !separated(pair, previous_end, start)) continue;
+        bool other =
+            pair.other_part_length == 0
+                ? pair.other_key == previous_key
+                : previous_length >= pair.other_part_length &&
+                      Tail(0, previous_lo, pair.other_part_length).second == pair.other_part;
+        if (other) take_spaces(pair.spaces_before, pair.spaces_after);
+      }
+      if (k == end) return;
+      if (pending_count < pending.size()) {
+        pending[pending_count++] = {static_cast<uint32_t>(k), static_cast<uint16_t>(end - k)};
+        return;
+      }
+      // More pairs than kept: the word alone, which only opens more.
+      for (; k < end; ++k) take_spaces(pairs_[k].spaces_before, pairs_[k].spaces_after);
+    };
+    if (const Slot* slot = Find(key)) take(slot->anchors);
     uint32_t lengths =
         suffix_lengths_ & ((uint32_t{2} << std::min<size_t>(length, kSuffixKey)) - 1);
     while (lengths != 0) {
@@ -719,30 +993,25 @@ void AnchorIndex::FindWindows(std::string_view text, std::vector<Window>& window
       const Slot* slot = Find(SuffixKey(lo, l));
       if (slot == nullptr) continue;
       if (l < kSuffixKey) {
-        take(slot->spaces_before, slot->spaces_after);
+        take(slot->anchors);
         continue;
       }
       for (size_t k = slot->first; k < size_t{slot->first} + slot->count; ++k) {
         const Check& check = checks_[k];
         if (check.length > length) continue;
         auto [thi, tlo] = Tail(hi, lo, check.length);
-        if (thi == check.hi && tlo == check.lo) take(check.spaces_before, check.spaces_after);
+        if (thi == check.hi && tlo == check.lo) take(check.anchors);
       }
     }
-    if (!found) continue;
-    size_t left = spaces > before ? ring[(spaces - 1 - before) & 31] + 1 : 0;
-    if (open) {
-      current.from = std::min(current.from, left);
-      need = std::max(need, after + 1);
-    } else {
-      current = {left, 0};
-      need = after + 1;
-      open = true;
+    if (pending_count != 0) {
+      pending_end = i;
+      pending_spaces = spaces;
     }
-    while (!windows.empty() && windows.back().to + 1 >= current.from) {
-      current.from = std::min(current.from, windows.back().from);
-      windows.pop_back();
-    }
+    previous_key = key;
+    previous_lo = lo;
+    previous_length = length;
+    previous_end = i;
+    if (found) widen(left_of(spaces, before), after + 1);
   }
   if (open) {
     current.to = n;

@@ -80,12 +80,18 @@ TEST(AnchorableWordsTest, WordsBoundedOnBothSides) {
   EXPECT_EQ(AnchorableWords("i'm pregnant", true).size(), 3u);
 }
 
-// The distinct anchors, as "word 1/0" (spaces before/after), "~" marking a suffix.
+// The distinct anchors, as "word 1/0" (spaces before/after), "~" marking a suffix, and a pair
+// in text order as "[first]+separator+second 1/0", the word looked up in brackets, "~" marking
+// an other word the text may go on before or after.
 std::vector<std::string> Words(const std::vector<Anchor>& anchors) {
   std::set<std::string> out;
   for (const Anchor& a : anchors) {
-    out.insert(a.word + (a.exact ? "" : "~") + " " + std::to_string(a.spaces_before) + "/" +
-               std::to_string(a.spaces_after));
+    std::string word = a.word + (a.exact ? "" : "~");
+    std::string other = a.other + (a.other_whole ? "" : "~");
+    std::string text = a.other.empty()  ? word
+                       : a.other_before ? other + "+" + a.separator + "+[" + word + "]"
+                                        : "[" + word + "]+" + a.separator + "+" + other;
+    out.insert(text + " " + std::to_string(a.spaces_before) + "/" + std::to_string(a.spaces_after));
   }
   return {out.begin(), out.end()};
 }
@@ -120,6 +126,47 @@ TEST(AnchorsOfTest, LargeRulesAnchorOnOnePart) {
   anchors = AnchorsOf("(?:je|il|elle|on) (?:suis|est|a) diagnostiqu(?:é|e)(?: (?:un|une|le))?", 10);
   ASSERT_TRUE(anchors.has_value());
   EXPECT_EQ(Words(*anchors), (Phrases{"diagnostique 2/1", "diagnostiqué 2/1"}));
+}
+
+TEST(AnchorsOfTest, CommonWordsAnchorOnAPairOfAdjacentWords) {
+  // Every word of "in support of" is common: a pair, looked up by its rarer word.
+  EXPECT_EQ(Words(*AnchorsOf("in support of", 100)), (Phrases{"in~+ +[support] 1/1"}));
+  EXPECT_EQ(Words(*AnchorsOf("in support of", 100, false)), (Phrases{"support 1/1"}));
+  // A rare word still anchors alone.
+  EXPECT_EQ(Words(*AnchorsOf("in support of strikers", 100)), (Phrases{"strikers 3/0"}));
+  // Each spelling the grammar allows between the words is a separator of its own, kept exactly
+  // (the first word of a rule of several lengths is a suffix, "~").
+  EXPECT_EQ(Words(*AnchorsOf("support(?: |-|, )of", 100)),
+            (Phrases{"[support~]+ +of 0/1", "[support~]+, +of 0/1", "[support~]+-+of 0/0"}));
+  // An optional word between: the pair is only taken where the two words are adjacent.
+  EXPECT_EQ(Words(*AnchorsOf("support (?:for )?of", 100)),
+            (Phrases{"[support~]+ +for 0/2", "[support~]+ +of 0/1"}));
+  // The second word may be one the text goes on after (an optional space or an open run next):
+  // the next word of the text begins with it.
+  EXPECT_EQ(Words(*AnchorsOf("support of ?[a-z]+", 100)),
+            (Phrases{"[support~]+ +of 0/2", "[support~]+ +of~ 0/1"}));
+  // No pair across an open run (the run may hold anything but a space).
+  EXPECT_EQ(Words(*AnchorsOf("support [a-z]+ of", 100)), (Phrases{"support~ 0/2"}));
+  // The first word of a rule of several lengths is a suffix in a pair too ("devis avec").
+  EXPECT_EQ(Words(*AnchorsOf("vis avec(?: le)?", 100)),
+            (Phrases{"[vis~]+ +avec 0/1", "[vis~]+ +avec 0/2"}));
+}
+
+TEST(AnchorsOfTest, PairsCrossTheBoundaryOfPartsTooLargeToJoin) {
+  // 66,560 phrases: anchored on parts. The first part's words are all common or short, and it is
+  // too large to join with the next whole; the next part's first word still makes pairs.
+  auto anchors = AnchorsOf("(?:[a-h][a-h]|in) support (?:of|for) [a-h][a-h][a-h]", 100);
+  ASSERT_TRUE(anchors.has_value());
+  EXPECT_EQ(anchors->size(), 65u);
+  for (const Anchor& a : *anchors) {
+    // Looked up by "support", the other word before it.
+    EXPECT_EQ(a.word, "support") << a.other;
+    EXPECT_TRUE(a.other_before);
+    EXPECT_EQ(a.other.size(), 2u);
+    EXPECT_EQ(a.separator, " ");
+    // The windows reach at least the 2 spaces after "support" of the longest phrases.
+    EXPECT_GE(a.spaces_after, 2) << a.other;
+  }
 }
 
 TEST(WordCostTest, RareLongWordsCostLeast) {
@@ -190,6 +237,79 @@ TEST(AnchorIndexTest, SuffixAnchorsMatchTheEndOfAWord) {
             Spans{});
   EXPECT_EQ(Windows(sick, "Ihre Krankmeldung"), (Spans{{5, 17}}));
   EXPECT_EQ(Windows(sick, "Ihre Kurzkrankmeldung"), (Spans{{5, 21}}));
+}
+
+TEST(AnchorIndexTest, PairsOpenOnlyWhereTheSecondWordFollows) {
+  // "support(?: |-|, )of": the separators the rule allows, and no other.
+  auto anchors = AnchorsOf("support(?: |-|, )of", 100);
+  ASSERT_TRUE(anchors.has_value());
+  AnchorIndex index(*anchors);
+  //                             0         1         2
+  //                             0123456789012345678901234
+  EXPECT_EQ(Windows(index, "we support our customers"), Spans{});
+  EXPECT_EQ(Windows(index, "in support of the strike"), (Spans{{3, 13}}));
+  EXPECT_EQ(Windows(index, "IN SUPPORT OF THE STRIKE"), (Spans{{3, 13}}));
+  EXPECT_EQ(Windows(index, "in support-of the strike"), (Spans{{3, 13}}));
+  EXPECT_EQ(Windows(index, "in support, of the strike"), (Spans{{3, 14}}));
+  // Separators the rule does not allow, and a second word that only begins with "of".
+  for (std::string_view text : {"in support\nof the strike", "in support  of the strike",
+                                "in support\tof the strike", "in support,of the strike",
+                                "in support. of the strike", "in support offers", "in support"}) {
+    EXPECT_EQ(Windows(index, text), Spans{}) << text;
+  }
+  // The window is the first word's, reaching back as far as its phrases do, though opened at
+  // the second word.
+  AnchorIndex march({{"support", true, 2, 1, "of", " "}});
+  //                        0         1         2
+  //                        0123456789012345678901234567
+  EXPECT_EQ(Windows(march, "we march in support of them"), (Spans{{3, 22}}));
+  // And it merges with a window that closed between the two words.
+  AnchorIndex both({{"support", true, 2, 1, "of", " "}, {"in", true, 0, 0}});
+  EXPECT_EQ(Windows(both, "we march in support of them"), (Spans{{3, 22}}));
+  // A suffix as the first word: "devis avec", not "devis pour".
+  AnchorIndex vis({{"vis", false, 0, 1, "avec", " "}});
+  EXPECT_EQ(Windows(vis, "un devis avec remise"), (Spans{{3, 13}}));
+  EXPECT_EQ(Windows(vis, "un devis pour vous"), Spans{});
+  // A second word the text may go on after: the next word begins with it.
+  AnchorIndex prefix({{"support", true, 0, 1, "of", " ", false}});
+  EXPECT_EQ(Windows(prefix, "support offers"), (Spans{{0, 14}}));
+  EXPECT_EQ(Windows(prefix, "support Of"), (Spans{{0, 10}}));
+  EXPECT_EQ(Windows(prefix, "support o"), Spans{});
+  EXPECT_EQ(Windows(prefix, "support xof"), Spans{});
+  AnchorIndex long_prefix({{"support", true, 0, 1, "organisations", " ", false}});
+  EXPECT_EQ(Windows(long_prefix, "support organisationsrat"), (Spans{{0, 24}}));
+  EXPECT_EQ(Windows(long_prefix, "support organ"), Spans{});
+  // Looked up by the second word, the other one before it: whole, or the end of a word.
+  AnchorIndex after({{"support", true, 1, 1, "in", " ", true, true}});
+  //                        0         1
+  //                        01234567890123456789
+  EXPECT_EQ(Windows(after, "we in support of it"), (Spans{{3, 16}}));
+  EXPECT_EQ(Windows(after, "we IN SUPPORT of it"), (Spans{{3, 16}}));
+  EXPECT_EQ(Windows(after, "we support of it"), Spans{});
+  EXPECT_EQ(Windows(after, "within support of it"), Spans{});
+  EXPECT_EQ(Windows(after, "in, support of it"), Spans{});
+  EXPECT_EQ(Windows(after, "support"), Spans{});
+  AnchorIndex ending({{"support", true, 1, 1, "in", " ", false, true}});
+  EXPECT_EQ(Windows(ending, "within support of it"), (Spans{{0, 17}}));
+  EXPECT_EQ(Windows(ending, "with support of it"), Spans{});
+  // A word that is an anchor alone and begins a pair opens on its own.
+  AnchorIndex alone({{"support", true, 0, 0}, {"support", true, 0, 1, "of", " "}});
+  EXPECT_EQ(Windows(alone, "support team"), (Spans{{0, 7}}));
+  EXPECT_EQ(Windows(alone, "support of x"), (Spans{{0, 10}}));
+}
+
+TEST(AnchorIndexTest, AWordBeginningMorePairsThanKeptOpensAlone) {
+  // Suffixes of one word, each beginning a pair: more than the pass keeps for the next word,
+  // so the first word opens a window by itself (a window more, never one less).
+  std::vector<Anchor> anchors;
+  std::string word = "abcdefghijkl";
+  for (size_t length = 1; length <= word.size(); ++length) {
+    anchors.push_back({word.substr(word.size() - length), false, 0, 1, "zz", " "});
+  }
+  AnchorIndex index(anchors);
+  EXPECT_EQ(Windows(index, "abcdefghijkl zz"), (Spans{{0, 15}}));
+  EXPECT_EQ(Windows(index, "abcdefghijkl yy"), (Spans{{0, 15}}));
+  EXPECT_EQ(Windows(index, "xyz yy"), Spans{});
 }
 
 TEST(AnchorIndexTest, OverlappingWindowsMerge) {

@@ -131,6 +131,11 @@ struct GuardOptions {
   // compare the two (it is slower, and never loads the databases built into the binary, so it
   // compiles at start).
   bool two_stage_lexicons = true;
+  // Whether, in two stages, a phrase whose rarest word is common in business text ("support",
+  // "very") is anchored on a pair of adjacent words of it ("support of"), both required, rather
+  // than on that word alone. The findings are the same; false is for tests and benchmarks that
+  // compare the two (it opens more windows, and works the anchors out at start).
+  bool pair_anchors = true;
   // Whether the identifier triggers (a run of six digits, an '@' before a domain, ...) are found
   // by a pass over the digits, '@' and ':' of the text (internal::FindTriggers) rather than by
   // Vectorscan databases of their expressions. The candidates, and so the findings, are the

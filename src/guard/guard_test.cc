@@ -303,6 +303,72 @@ TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
   EXPECT_EQ(gout[0].type, FindingType::kHealth);
 }
 
+TEST(GuardCreateTest, PrecompiledPlanCarriesPairAnchors) {
+  // Every word of "in support of" is common: the rule is anchored on a pair of its words.
+  GuardOptions options;
+  options.lexicons.push_back({"custom.yml",
+                              "language: xx\nrules:\n  - category: POLITICAL\n"
+                              "    pattern: \"in support of\"\n"});
+  auto blob = Guard::Precompile(options);
+  ASSERT_TRUE(blob.ok()) << blob.error().message();
+  auto compiled = Guard::Create(options);
+  ASSERT_TRUE(compiled.ok());
+  const std::string text = "We support our team; we marched in support of them. In support\nof";
+  std::vector<Finding> expected = (*compiled)->Scan(text, TypeSet::All());
+  ASSERT_EQ(expected.size(), 1u);
+  EXPECT_EQ(expected[0].type, FindingType::kPolitical);
+  EXPECT_EQ(expected[0].end, 45u);  // "in support of", not the one across the line break
+  // Single-word anchors find the same.
+  GuardOptions single = options;
+  single.pair_anchors = false;
+  auto words = Guard::Create(single);
+  ASSERT_TRUE(words.ok());
+  EXPECT_EQ((*words)->Scan(text, TypeSet::All()), expected);
+
+  // The pair comes with the blob, and is the one worked out from scratch.
+  options.precompiled = *blob;
+  auto loaded = Guard::Create(options);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE((*loaded)->stats().precompiled);
+  EXPECT_EQ((*loaded)->stats().anchors_precomputed, 1u);
+  EXPECT_EQ((*loaded)->stats().anchor_bytes, (*compiled)->stats().anchor_bytes);
+  EXPECT_EQ((*loaded)->Scan(text, TypeSet::All()), expected);
+
+  // A damaged pair is never used: the plan is checked by its hash. In the plan, the word looked
+  // up ("support") is followed by its flags and spaces (8 bytes), the other word's length (8
+  // bytes) and the other word ("in", before it).
+  std::string damaged = *blob;
+  size_t first = damaged.find("support");
+  ASSERT_NE(first, std::string::npos);
+  size_t other = first + 7 + 2 * sizeof(uint64_t);
+  ASSERT_EQ(damaged.substr(other, 2), "in");
+  damaged[other] = 'X';
+  options.precompiled = damaged;
+  auto guard = Guard::Create(options);
+  ASSERT_TRUE(guard.ok());
+  EXPECT_EQ((*guard)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), expected);
+
+  // A blob of the format before pairs is not read at all: compiled instead, and just as right.
+  std::string stale = *blob;
+  ASSERT_EQ(stale.rfind("privacyd-guard-4\n", 0), 0u);
+  stale[15] = '3';
+  options.precompiled = stale;
+  guard = Guard::Create(options);
+  ASSERT_TRUE(guard.ok());
+  EXPECT_FALSE((*guard)->stats().precompiled);
+  EXPECT_EQ((*guard)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), expected);
+
+  // Nor is the plan of pairs followed when pairs are off; the databases still fit.
+  single.precompiled = *blob;
+  guard = Guard::Create(single);
+  ASSERT_TRUE(guard.ok());
+  EXPECT_TRUE((*guard)->stats().precompiled);
+  EXPECT_EQ((*guard)->stats().anchors_precomputed, 0u);
+  EXPECT_EQ((*guard)->Scan(text, TypeSet::All()), expected);
+}
+
 TEST(GuardCreateTest, ReportsWhichLexiconPatternDoesNotCompile) {
   GuardOptions options;
   options.lexicons.push_back({"custom.yml",

@@ -472,15 +472,30 @@ void SortByFrom(std::vector<T>& spans) {
 // A rule is expanded into at most this many phrases for its anchors; one that matches more is
 // anchored on one of its parts (internal::AnchorsOf).
 constexpr size_t kMaxRulePhrases = 2000;
+// A rule with a part of more phrases than that (a bounded repeat of digits, "[0-9]{4}") is tried
+// again with this many, rather than scanned over the whole text; few rules need it, so the time
+// it takes to anchor the rules hardly grows.
+constexpr size_t kMaxRulePhrasesRetried = 20000;
 
-// Adds the anchors of `pattern` to `anchors`, by folded word; false, with nothing added, when it
-// cannot be anchored (it is then scanned over the whole text).
-bool AnchorRule(const std::string& pattern,
-                std::map<std::pair<std::string, bool>, internal::Anchor>& anchors) {
-  auto found = internal::AnchorsOf(pattern, kMaxRulePhrases);
+// The anchors of a set of rules, merged: by folded word, whether it is whole, and for a pair the
+// other word (after "<" when it comes before, ">" after; "~" when the text may go on past it)
+// and the separator.
+using AnchorMap =
+    std::map<std::tuple<std::string, bool, std::string, std::string>, internal::Anchor>;
+
+// Adds the anchors of `pattern` to `anchors` (with pairs of words where `pairs`); false, with
+// nothing added, when it cannot be anchored (it is then scanned over the whole text).
+bool AnchorRule(const std::string& pattern, bool pairs, AnchorMap& anchors) {
+  auto found = internal::AnchorsOf(pattern, kMaxRulePhrases, pairs);
+  if (!found) found = internal::AnchorsOf(pattern, kMaxRulePhrasesRetried, pairs);
   if (!found) return false;
   for (internal::Anchor& anchor : *found) {
-    auto [it, added] = anchors.try_emplace({internal::FoldWord(anchor.word), anchor.exact}, anchor);
+    auto [it, added] =
+        anchors.try_emplace({internal::FoldWord(anchor.word), anchor.exact,
+                             (anchor.other_before ? "<" : ">") + internal::FoldWord(anchor.other) +
+                                 (anchor.other_whole ? "" : "~"),
+                             anchor.separator},
+                            anchor);
     if (!added) {
       it->second.spaces_before = std::max(it->second.spaces_before, anchor.spaces_before);
       it->second.spaces_after = std::max(it->second.spaces_after, anchor.spaces_after);
@@ -492,7 +507,8 @@ bool AnchorRule(const std::string& pattern,
 // The two-stage plan of a set of lexicons: whether each pattern offered for anchoring, in
 // order, was anchored, and the anchors of them all, merged. Working it out is most of the time
 // it takes to build the guard, so the precompiled blob carries it (VectorscanGuard::Serialize),
-// under `key`: the SHA-256 of the phrase limit and the patterns in order.
+// under `key`: the SHA-256 of the phrase limits, whether pairs of words anchor, and the patterns
+// in order.
 struct AnchorPlan {
   std::string key;
   std::vector<uint8_t> anchored;
@@ -502,9 +518,10 @@ struct AnchorPlan {
 // Hashes the patterns of a plan as they are offered.
 class PlanHasher {
  public:
-  PlanHasher() {
+  explicit PlanHasher(bool pairs) {
     crypto_hash_sha256_init(&state_);
-    Add(std::to_string(kMaxRulePhrases));
+    Add(std::to_string(kMaxRulePhrases) + "/" + std::to_string(kMaxRulePhrasesRetried));
+    Add(pairs ? "pairs" : "words");
   }
   void Add(std::string_view pattern) {
     uint64_t length = pattern.size();
@@ -561,7 +578,8 @@ class VectorscanGuard final : public Guard {
     for (const PatternSpec& spec : ordinary) ordinary_patterns_.push_back(spec.info);
     std::vector<PatternSpec> contexts, cues, excludes, windowed;
     two_stage_ = options.two_stage_lexicons;
-    std::map<std::pair<std::string, bool>, internal::Anchor> anchors;
+    pair_anchors_ = options.pair_anchors;
+    AnchorMap anchors;
     std::string_view precompiled = options.precompiled;
     if (precompiled.empty() && options.lexicons.empty() && &kGuardPrecompiled != nullptr) {
       precompiled = kGuardPrecompiled;
@@ -570,13 +588,14 @@ class VectorscanGuard final : public Guard {
     // these patterns is known at the end (else the caller builds again without it).
     const std::optional<AnchorPlan> known =
         two_stage_ && use_plan_ ? ReadAnchorPlan(precompiled) : std::nullopt;
-    PlanHasher hasher;
+    PlanHasher hasher(pair_anchors_);
     bool followed = known.has_value();
     auto anchor_rule = [&](const std::string& pattern) {
       hasher.Add(pattern);
       const size_t next = plan_.anchored.size();
       followed = followed && next < known->anchored.size();
-      bool anchored = followed ? known->anchored[next] != 0 : AnchorRule(pattern, anchors);
+      bool anchored =
+          followed ? known->anchored[next] != 0 : AnchorRule(pattern, pair_anchors_, anchors);
       plan_.anchored.push_back(anchored);
       return anchored;
     };
@@ -722,8 +741,13 @@ class VectorscanGuard final : public Guard {
     for (const internal::Anchor& anchor : plan_.anchors) {
       put_plan(anchor.word.size());
       plan += anchor.word;
-      put_plan((uint64_t{anchor.exact} << 16) | (uint64_t{anchor.spaces_before} << 8) |
+      put_plan((uint64_t{anchor.other_before} << 18) | (uint64_t{anchor.other_whole} << 17) |
+               (uint64_t{anchor.exact} << 16) | (uint64_t{anchor.spaces_before} << 8) |
                anchor.spaces_after);
+      put_plan(anchor.other.size());
+      plan += anchor.other;
+      put_plan(anchor.separator.size());
+      plan += anchor.separator;
     }
     std::string hash = Sha256(plan);
     put(hash.size() + plan.size());
@@ -860,7 +884,8 @@ class VectorscanGuard final : public Guard {
 
   // Format: the magic, the anchor plan (its byte length, hash and content, ReadAnchorPlan), the
   // database key, each database (length, bytes), each list of widths (count, pairs).
-  static constexpr std::string_view kBlobMagic = "privacyd-guard-3\n";
+  // Format 4: after each anchor, a pair's other word and separator (empty for a word alone).
+  static constexpr std::string_view kBlobMagic = "privacyd-guard-4\n";
 
   // Whether `types` holds a type the windows can find: a special category (the lexicon rules)
   // or an identifier found from its context words alone.
@@ -922,8 +947,16 @@ class VectorscanGuard final : public Guard {
       blob.remove_prefix(length);
       if (!get(packed)) return std::nullopt;
       anchor.exact = (packed >> 16) & 1;
+      anchor.other_whole = (packed >> 17) & 1;
+      anchor.other_before = (packed >> 18) & 1;
       anchor.spaces_before = static_cast<uint8_t>(packed >> 8);
       anchor.spaces_after = static_cast<uint8_t>(packed);
+      for (std::string* part : {&anchor.other, &anchor.separator}) {
+        if (!get(length) || length > blob.size()) return std::nullopt;
+        *part = std::string(blob.substr(0, length));
+        blob.remove_prefix(length);
+      }
+      if (anchor.separator.size() > internal::kMaxSeparator) return std::nullopt;
     }
     if (!blob.empty()) return std::nullopt;
     return plan;
@@ -1424,6 +1457,7 @@ class VectorscanGuard final : public Guard {
   std::vector<Width> widths_;  // of the main database's patterns
   // Two stages: the anchored rules' database, scanned in windows, and its anchors.
   bool two_stage_ = true;
+  bool pair_anchors_ = true;  // GuardOptions::pair_anchors
   hs_database_t* window_ = nullptr;
   std::vector<PatternInfo> window_patterns_;
   std::vector<Width> window_widths_;

@@ -6,7 +6,8 @@
 // Options: --types T1,T2 (default: every type), --lexicons DIR (every *.yml of DIR instead of
 // the built-in lexicons), --single-pass (GuardOptions::two_stage_lexicons off, to diff the two
 // lexicon scans), --vectorscan-triggers (GuardOptions::trigger_pass off, to diff the two ways of
-// finding the identifier triggers). Exits 2 on bad options or lexicons.
+// finding the identifier triggers), --single-word-anchors (GuardOptions::pair_anchors off, to
+// diff the anchors of one word and of pairs). Exits 2 on bad options or lexicons.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -52,10 +53,12 @@ int main(int argc, char** argv) {
       options.two_stage_lexicons = false;
     } else if (arg == "--vectorscan-triggers") {
       options.trigger_pass = false;
+    } else if (arg == "--single-word-anchors") {
+      options.pair_anchors = false;
     } else {
       return Fail(
           "usage: privacyd_guard_scan [--types T1,T2] [--lexicons DIR] [--single-pass] "
-          "[--vectorscan-triggers] < lines");
+          "[--vectorscan-triggers] [--single-word-anchors] < lines");
     }
   }
   auto guard = Guard::Create(options);
