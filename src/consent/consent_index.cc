@@ -422,6 +422,12 @@ Result<bool> ConsentIndex::Read(const std::string& topic,
   return true;
 }
 
+bool ConsentIndex::Ready() const {
+  std::shared_ptr<const Policy> policy = policy_.Current();
+  std::shared_lock lock(mutex_);
+  return state_ && state_->policy == policy;
+}
+
 ConsentIndex::Stats ConsentIndex::GetStats() const {
   Stats stats;
   stats.builds = builds_.load();

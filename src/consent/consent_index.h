@@ -92,6 +92,9 @@ class ConsentIndex {
   // built for the policy in force or does not know the topic. Store errors.
   Result<bool> Read(const std::string& topic, const std::function<void(const View&)>& fn);
 
+  // True when Read would answer from memory now: built for the policy in force.
+  bool Ready() const;
+
   struct Stats {
     bool ready = false;
     size_t subjects = 0;

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "consent/check_audit.h"
 #include "crypto/secret.h"
 #include "testing/consent_fixture.h"
 
@@ -266,6 +267,29 @@ TEST_F(ConsentIndexTest, AnotherPolicyInForceSendsChecksToTheStoreUntilRebuilt) 
   ASSERT_EQ(trail->size(), 2u);
   EXPECT_EQ(nlohmann::json::parse((*trail)[0].detail)["answered_by"], "index");
   EXPECT_EQ(nlohmann::json::parse((*trail)[1].detail)["answered_by"], "store");
+}
+
+// What lets the server answer a small check on its I/O thread (Route::run_inline).
+TEST_F(ConsentIndexTest, ChecksAreAnsweredFromMemoryOnlyWhenBuiltAndCountedNotWritten) {
+  Person("ana@example.com", "ccpa");
+  EXPECT_FALSE(ledger_->ChecksAreAnsweredFromMemory());  // no index
+  ledger_->UseIndex(index_.get());
+  EXPECT_FALSE(index_->Ready());
+  EXPECT_FALSE(ledger_->ChecksAreAnsweredFromMemory());  // not built
+  ASSERT_TRUE(index_->Build().ok());
+  EXPECT_TRUE(index_->Ready());
+  EXPECT_FALSE(ledger_->ChecksAreAnsweredFromMemory());  // each check writes an audit entry
+  CheckAudit counts(*store_, audit_, clock_);
+  ledger_->AuditChecksWith(&counts);
+  EXPECT_TRUE(ledger_->ChecksAreAnsweredFromMemory());
+  policy_.Replace(testing::ExamplePolicyWith(
+      "    purpose: marketing_email\n    name: {en: Newsletter",
+      "    purpose: marketing_email\n    default: opt_in\n    name: {en: Newsletter"));
+  EXPECT_FALSE(index_->Ready());
+  EXPECT_FALSE(ledger_->ChecksAreAnsweredFromMemory());  // built for the policy before
+  ASSERT_TRUE(index_->Build().ok());
+  EXPECT_TRUE(ledger_->ChecksAreAnsweredFromMemory());
+  ledger_->AuditChecksWith(nullptr);
 }
 
 TEST_F(ConsentIndexTest, TheLedgersCheckGivesTheSubjectOfEachAllowedAddress) {

@@ -192,6 +192,11 @@ class ConsentLedger {
   // Counts checks into `audit`'s entries of a second each instead of writing an entry per check
   // (consent/check_audit.h); not owned. Call before serving.
   void AuditChecksWith(CheckAudit* audit) { check_audit_ = audit; }
+  // True when a check writes nothing and is answered from memory (with one short read of the
+  // store to catch up): the index is built and checks are counted, not written, to the audit.
+  bool ChecksAreAnsweredFromMemory() const {
+    return index_ != nullptr && check_audit_ != nullptr && index_->Ready();
+  }
 
   // Someone we hold no subject for (a referred colleague) used the link of the one mail they got
   // to never be written to again: the address's blind index (hex, from the link) goes on the

@@ -28,6 +28,9 @@ constexpr int kAudienceDefaultLimit = 1000;
 constexpr int kAudienceMaxLimit = 10000;
 // Below this many items a part of a check's answer is not worth a thread of its own.
 constexpr size_t kMinBodyPart = 4096;
+// A check body up to this size (some twenty addresses) may run on the I/O thread
+// (Route::run_inline): its answer takes tens of microseconds.
+constexpr size_t kInlineCheckBytes = 1024;
 
 std::string PageLanguage(const HttpRequest& request) {
   std::string lang = NegotiateLanguage(request.Header("accept-language"), ConsentPageLanguages());
@@ -883,7 +886,8 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
   auto routes = std::make_shared<ConsentRoutes>(services);
   auto add = [&](std::string method, std::string pattern, std::vector<std::string> roles,
                  Handler handler, std::vector<std::string> types = {"application/json"},
-                 size_t max_body = 0) {
+                 size_t max_body = 0,
+                 std::function<bool(const HttpRequest&)> run_inline = nullptr) {
     Route route;
     route.method = std::move(method);
     route.pattern = std::move(pattern);
@@ -891,6 +895,7 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
     route.handler = std::move(handler);
     route.content_types = std::move(types);
     route.max_body_bytes = max_body;
+    route.run_inline = std::move(run_inline);
     router.Add(std::move(route));
   };
   add("GET", "/u/{token}", {},
@@ -929,11 +934,17 @@ void AddConsentRoutes(Router& router, const ConsentRouteServices& services) {
       [routes](const HttpRequest& r, const Principal* p) { return routes->StaffChange(r, p); });
   add("GET", "/v1/admin/subjects/{id}/consent", ConsentReadRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->History(r, p); });
-  // 100,000 addresses of up to 254 bytes each, quoted and separated.
+  // 100,000 addresses of up to 254 bytes each, quoted and separated. A check of a few
+  // addresses (a sender asking just before each mail) is answered on the I/O thread when the
+  // index answers it and the audit only counts it: its work is a few microseconds.
+  const ConsentLedger* ledger = &services.ledger;
   add(
       "POST", "/v1/consent/check", ConsentCheckRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->Check(r, p); },
-      {"application/json"}, 32 * 1024 * 1024);
+      {"application/json"}, 32 * 1024 * 1024,
+      [ledger](const HttpRequest& r) {
+        return r.body.size() <= kInlineCheckBytes && ledger->ChecksAreAnsweredFromMemory();
+      });
   add("GET", "/v1/consent/audience/{topic}", ConsentCheckRoles(),
       [routes](const HttpRequest& r, const Principal* p) { return routes->Audience(r, p); });
   add("POST", "/v1/webhooks/unsubscribe-mail", CollectionWebhookRoles(),

@@ -84,6 +84,14 @@ struct Route {
   // Largest request body this route takes, when more than the server's http.max_body_bytes
   // (0: the server's limit). Checked from the header, before the body is read.
   size_t max_body_bytes = 0;
+  // For a blocking or authenticated route whose handler answers some requests from memory in
+  // microseconds (a sender's check of one address): true for a request that runs, its
+  // authentication (one short read of the store) included, on the I/O thread that read it. A
+  // worker would cost two thread wake-ups, the hand-off and the way back, which is more than
+  // such a request's whole work. Called on the I/O thread once the body is read; it must be
+  // cheap, and true only for requests that write nothing and wait on nothing but memory and
+  // the store's reads. Unset: such a route always runs on the worker pool.
+  std::function<bool(const HttpRequest&)> run_inline;
 };
 
 // A problem+json (RFC 9457) response for an error: status from the error's kind, body

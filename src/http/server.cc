@@ -482,9 +482,10 @@ class Session : public std::enable_shared_from_this<Session> {
                      false);
     }
 
-    // The Authenticator may read the store, so authenticated routes always leave the I/O
-    // threads.
-    if (!route_->blocking && route_->roles.empty()) {
+    // The Authenticator may read the store, so authenticated routes leave the I/O threads
+    // unless the route says this request is answered from memory (Route::run_inline).
+    if ((!route_->blocking && route_->roles.empty()) ||
+        (route_->run_inline && route_->run_inline(request_))) {
       HttpResponse response = Execute();
       return Respond(std::move(response), false);
     }

@@ -3,22 +3,26 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace privacyd {
 namespace {
@@ -51,6 +55,7 @@ class RawClient {
   ~RawClient() { close(fd_); }
 
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   void Send(const std::string& data) {
     size_t sent = 0;
@@ -566,6 +571,61 @@ TEST_F(HttpServerTest, CountsRequestsInMetrics) {
           "privacyd_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"),
       std::string::npos);
   EXPECT_NE(text.find("privacyd_http_connections 1\n"), std::string::npos);
+}
+
+// Route::run_inline: a request the route marks is answered on the I/O thread, authenticated
+// as on a worker, while every worker is busy; one it does not mark waits for a worker.
+TEST_F(HttpServerTest, RequestMarkedInlineIsAnsweredWhileEveryWorkerIsBusy) {
+  std::atomic<int> held{0};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Route hold{.method = "GET", .pattern = "/hold", .roles = {}, .blocking = true};
+  hold.handler = [&](const HttpRequest&, const Principal*) {
+    ++held;
+    released.wait();
+    return JsonResponse(200, "{}");
+  };
+  router_.Add(hold);
+  Route quick{.method = "POST", .pattern = "/v1/quick", .roles = {"admin"}, .blocking = true};
+  quick.handler = [](const HttpRequest&, const Principal* caller) {
+    return JsonResponse(200, nlohmann::json({{"by", caller->user_name}}).dump());
+  };
+  quick.run_inline = [](const HttpRequest& request) { return request.body.size() <= 2; };
+  router_.Add(quick);
+  StartServer();  // four workers
+
+  std::vector<std::unique_ptr<RawClient>> holders;
+  for (int i = 0; i < 4; ++i) {
+    holders.push_back(std::make_unique<RawClient>(port()));
+    holders.back()->Send(Get("/hold"));
+  }
+  for (int i = 0; i < 500 && held.load() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(held.load(), 4);
+
+  RawClient client(port());
+  Reply inline_reply = client.Request(
+      Post("/v1/quick", "application/json", "{}", "Authorization: Bearer admin-token\r\n"));
+  EXPECT_EQ(inline_reply.status, 200);
+  EXPECT_EQ(inline_reply.body, R"({"by":"alice"})");
+  Reply no_token = client.Request(Post("/v1/quick", "application/json", "{}"));
+  EXPECT_EQ(no_token.status, 401);
+  Reply wrong_role = client.Request(
+      Post("/v1/quick", "application/json", "{}", "Authorization: Bearer auditor-token\r\n"));
+  EXPECT_EQ(wrong_role.status, 403);
+
+  // Not marked: it needs a worker, and none is free until the holders are released.
+  RawClient waiting(port());
+  waiting.Send(
+      Post("/v1/quick", "application/json", R"({"a":1})", "Authorization: Bearer admin-token\r\n"));
+  pollfd waiting_fd{.fd = waiting.fd(), .events = POLLIN, .revents = 0};
+  EXPECT_EQ(poll(&waiting_fd, 1, 200), 0) << "answered while every worker was busy";
+  release.set_value();
+  Reply worker_reply = waiting.Read();
+  EXPECT_EQ(worker_reply.status, 200);
+  EXPECT_EQ(worker_reply.body, R"({"by":"alice"})");
+  for (auto& holder : holders) EXPECT_EQ(holder->Read().status, 200);
 }
 
 TEST_F(HttpServerTest, GracefulStopFinishesInFlightRequest) {
