@@ -93,8 +93,10 @@ int WithSessions(Environment& env, const CommonOptions& common,
   if (!config.ok()) return Fail(env, config.error());
   auto store = OpenDataDirStore(*config, /*migrate=*/true);
   if (!store.ok()) return Fail(env, store.error());
+  auto changes = OpenStaffChangeCounter(*config);
+  if (!changes.ok()) return Fail(env, changes.error());
   AuditLog audit(env.clock);
-  StaffDirectory staff(**store, audit, env.clock, env.random);
+  StaffDirectory staff(**store, audit, env.clock, env.random, changes->get());
   StaffSessions sessions(**store, staff, audit, env.clock, env.random);
   int code = body(staff, sessions);
   (*store)->Close();

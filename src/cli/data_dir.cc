@@ -26,4 +26,8 @@ Result<std::unique_ptr<Store>> OpenDataDirStore(const Config& config, bool migra
   return std::unique_ptr<Store>(std::move(store));
 }
 
+Result<std::unique_ptr<ChangeCounter>> OpenStaffChangeCounter(const Config& config) {
+  return ChangeCounter::Open(std::filesystem::path(config.Get("data")) / "staff.changes");
+}
+
 }  // namespace privacyd

@@ -207,8 +207,11 @@ int RunServe(const Config& config, Environment& env) {
   auto keyring = OpenKeyring(data_dir, **store, env.random, /*create_if_missing=*/true);
   if (!keyring.ok()) return fail(keyring.error());
 
+  auto staff_changes = OpenStaffChangeCounter(config);
+  if (!staff_changes.ok()) return fail(staff_changes.error());
+
   AuditLog audit(env.clock);
-  StaffDirectory staff(**store, audit, env.clock, env.random);
+  StaffDirectory staff(**store, audit, env.clock, env.random, staff_changes->get());
   SubjectRegistry registry(**store, *keyring, audit, env.clock, env.random);
 
   auto job_workers = config.GetInt("jobs.workers", 1, 256);

@@ -92,14 +92,23 @@ Result<std::vector<UserRecord>> StaffDirectory::ListUsers() {
   return ReadValue<std::vector<UserRecord>>(store_, [](Tx& tx) { return tx.ListUsers(); });
 }
 
+Status StaffDirectory::Announce(Status status) {
+  if (!status.ok() || changes_ == nullptr) return status;
+  Status told = changes_->Bump();
+  if (told.ok()) return told;
+  return Error(ErrorKind::kUnavailable, told.error().code(),
+               "the change is saved, but a running daemon could not be told (" +
+                   told.error().message() + "); it takes effect there within 10 seconds");
+}
+
 Status StaffDirectory::DisableUser(const StaffActor& actor, const std::string& name) {
-  return store_.Write([&](Tx& tx) -> Status {
+  return Announce(store_.Write([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(auto user, tx.GetUserByName(name));
     if (!user) return UserNotFound(name);
     PD_RETURN_IF_ERROR(tx.SetUserDisabled(user->id, true));
     PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "user.disable", "user:" + user->id)));
     return EndStaffSessionsOfUser(tx, audit_, actor, user->id, clock_.Now(), "disabled");
-  });
+  }));
 }
 
 Result<IssuedToken> StaffDirectory::CreateToken(const StaffActor& actor,
@@ -144,7 +153,7 @@ Result<std::vector<TokenRecord>> StaffDirectory::ListTokens(const std::string& u
 }
 
 Status StaffDirectory::RevokeToken(const StaffActor& actor, const std::string& token_id) {
-  return store_.Write([&](Tx& tx) -> Status {
+  return Announce(store_.Write([&](Tx& tx) -> Status {
     Status s = tx.RevokeToken(token_id, clock_.Now());
     if (!s.ok()) {
       if (s.error().kind() == ErrorKind::kNotFound) {
@@ -155,7 +164,7 @@ Status StaffDirectory::RevokeToken(const StaffActor& actor, const std::string& t
     }
     PD_RETURN_IF_ERROR(audit_.Append(tx, StaffEvent(actor, "token.revoke", "token:" + token_id)));
     return Ok();
-  });
+  }));
 }
 
 Result<Principal> StaffDirectory::Authenticate(std::string_view bearer_token) {
@@ -166,7 +175,33 @@ Result<Principal> StaffDirectory::Authenticate(std::string_view bearer_token) {
   std::string id(bearer_token.substr(0, dot));
   std::string secret_hash = ToHex(Sha256(bearer_token.substr(dot + 1)));
   Micros now = clock_.Now();
-  return ReadValue<Principal>(store_, [&](Tx& tx) -> Result<Principal> {
+
+  // The counter is read before the store, so that a token found live is kept only if no change
+  // was announced since: a change announced later moves the counter past what it is kept under.
+  std::optional<uint64_t> count;
+  if (changes_ != nullptr) {
+    Result<uint64_t> read = changes_->Read();
+    if (read.ok()) count = *read;  // unreadable: the store answers, nothing is kept
+  }
+  if (count) {
+    std::lock_guard lock(known_mutex_);
+    if (*count != known_at_count_) {
+      known_.clear();
+      known_at_count_ = *count;
+    }
+    auto it = known_.find(id);
+    if (it != known_.end() && now - it->second.found_at < kTokenMemory) {
+      const KnownToken& known = it->second;
+      if (!ConstantTimeEquals(known.secret_hash, secret_hash) ||
+          (known.expires_at && *known.expires_at <= now)) {
+        return InvalidToken();
+      }
+      return known.principal;
+    }
+  }
+
+  std::optional<KnownToken> found;
+  PD_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
     PD_ASSIGN_OR_RETURN(auto token, tx.GetToken(id));
     // Compare even when the token is unknown, so timing says nothing about which ids exist.
     bool secret_ok =
@@ -177,8 +212,18 @@ Result<Principal> StaffDirectory::Authenticate(std::string_view bearer_token) {
     }
     PD_ASSIGN_OR_RETURN(auto user, tx.GetUserById(token->user_id));
     if (!user || user->disabled) return InvalidToken();
-    return Principal{user->id, user->name, user->role};
-  });
+    found = KnownToken{std::move(token->secret_hash), Principal{user->id, user->name, user->role},
+                       token->expires_at, now};
+    return Ok();
+  }));
+  if (count) {
+    std::lock_guard lock(known_mutex_);
+    if (*count == known_at_count_) {
+      if (known_.size() >= kMaxKnownTokens) known_.clear();
+      known_.insert_or_assign(id, *found);
+    }
+  }
+  return found->principal;
 }
 
 Result<Principal> StaffDirectory::AuthenticatePassword(const std::string& name,

@@ -85,6 +85,56 @@ TEST_F(StaffDirectoryTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
   EXPECT_EQ(staff_->CreateToken(cli_, "nobody", "", std::nullopt).error().code(), "user_not_found");
 }
 
+// Tokens kept in memory (a daemon) while another process (the CLI) revokes and disables: each
+// change is refused at the next request; only a change behind the directory's back waits out
+// kTokenMemory.
+TEST_F(StaffDirectoryTest, TokensKeptInMemoryFailAtOnceWhenAnotherProcessRevokesThem) {
+  auto counter = [&] {
+    auto opened = ChangeCounter::Open(dir_.path() / "staff.changes");
+    EXPECT_TRUE(opened.ok()) << opened.error().message();
+    return std::move(opened).value();
+  };
+  auto daemon_changes = counter();
+  auto cli_changes = counter();
+  StaffDirectory daemon(*store_, audit_, clock_, random_, daemon_changes.get());
+  StaffDirectory cli(*store_, audit_, clock_, random_, cli_changes.get());
+  ASSERT_TRUE(cli.AddUser(cli_, "alice", "marketing", std::nullopt).ok());
+  ASSERT_TRUE(cli.AddUser(cli_, "bob", "auditor", std::nullopt).ok());
+  auto first = cli.CreateToken(cli_, "alice", "", std::nullopt);
+  auto second = cli.CreateToken(cli_, "alice", "", std::nullopt);
+  auto bobs = cli.CreateToken(cli_, "bob", "", std::nullopt);
+  auto brief = cli.CreateToken(cli_, "bob", "", kMicrosPerSecond * 5);
+  ASSERT_TRUE(first.ok() && second.ok() && bobs.ok() && brief.ok());
+  for (const auto* issued : {&*first, &*second, &*bobs, &*brief}) {
+    ASSERT_TRUE(daemon.Authenticate(issued->token).ok());
+  }
+
+  // A wrong secret for a token id in memory.
+  std::string tampered = first->token;
+  tampered.back() = tampered.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(daemon.Authenticate(tampered).error().code(), "invalid_token");
+
+  ASSERT_TRUE(cli.RevokeToken(cli_, first->record.id).ok());
+  EXPECT_EQ(daemon.Authenticate(first->token).error().code(), "invalid_token");
+  EXPECT_EQ(daemon.Authenticate(second->token)->user_name, "alice");
+  ASSERT_TRUE(cli.DisableUser(cli_, "alice").ok());
+  EXPECT_EQ(daemon.Authenticate(second->token).error().code(), "invalid_token");
+  EXPECT_EQ(*cli_changes->Read(), 2u);
+
+  // Expiry is checked on the token in memory too.
+  clock_.Advance(kMicrosPerSecond * 6);
+  EXPECT_EQ(daemon.Authenticate(brief->token).error().code(), "invalid_token");
+
+  // A revocation written to the store directly (not announced) is seen once kTokenMemory has
+  // passed since the token was read.
+  ASSERT_TRUE(daemon.Authenticate(bobs->token).ok());
+  ASSERT_TRUE(
+      store_->Write([&](Tx& tx) { return tx.RevokeToken(bobs->record.id, clock_.Now()); }).ok());
+  EXPECT_TRUE(daemon.Authenticate(bobs->token).ok());  // from memory
+  clock_.Advance(StaffDirectory::kTokenMemory);
+  EXPECT_EQ(daemon.Authenticate(bobs->token).error().code(), "invalid_token");
+}
+
 TEST_F(StaffDirectoryTest, PasswordLogin) {
   ASSERT_TRUE(staff_->AddUser(cli_, "alice", "auditor", "a long enough password").ok());
   EXPECT_TRUE(staff_->AuthenticatePassword("alice", "a long enough password").ok());
