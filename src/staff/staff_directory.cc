@@ -98,7 +98,8 @@ Status StaffDirectory::Announce(Status status) {
   if (told.ok()) return told;
   return Error(ErrorKind::kUnavailable, told.error().code(),
                "the change is saved, but a running daemon could not be told (" +
-                   told.error().message() + "); it takes effect there within 10 seconds");
+                   told.error().message() + "); it takes effect there within " +
+                   std::to_string(kTokenMemory / kMicrosPerSecond) + " seconds");
 }
 
 Status StaffDirectory::DisableUser(const StaffActor& actor, const std::string& name) {
