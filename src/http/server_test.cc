@@ -17,6 +17,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -579,8 +580,16 @@ TEST_F(HttpServerTest, RequestMarkedInlineIsAnsweredWhileEveryWorkerIsBusy) {
   std::atomic<int> held{0};
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  // The holders are released at the latest when the test ends, so that a failed assertion
+  // fails the test instead of leaving the workers held and the server's stop waiting.
+  std::once_flag released_once;
+  auto release_holders = [&] { std::call_once(released_once, [&] { release.set_value(); }); };
+  struct AtEnd {
+    std::function<void()> fn;
+    ~AtEnd() { fn(); }
+  } at_end{release_holders};
   Route hold{.method = "GET", .pattern = "/hold", .roles = {}, .blocking = true};
-  hold.handler = [&](const HttpRequest&, const Principal*) {
+  hold.handler = [&held, released](const HttpRequest&, const Principal*) {
     ++held;
     released.wait();
     return JsonResponse(200, "{}");
@@ -621,7 +630,7 @@ TEST_F(HttpServerTest, RequestMarkedInlineIsAnsweredWhileEveryWorkerIsBusy) {
       Post("/v1/quick", "application/json", R"({"a":1})", "Authorization: Bearer admin-token\r\n"));
   pollfd waiting_fd{.fd = waiting.fd(), .events = POLLIN, .revents = 0};
   EXPECT_EQ(poll(&waiting_fd, 1, 200), 0) << "answered while every worker was busy";
-  release.set_value();
+  release_holders();
   Reply worker_reply = waiting.Read();
   EXPECT_EQ(worker_reply.status, 200);
   EXPECT_EQ(worker_reply.body, R"({"by":"alice"})");
