@@ -1,5 +1,6 @@
 // Completing a request carries out its rights on the verified subject (request_service.h).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <zip.h>
 
 #include "crypto/sealing.h"
@@ -444,6 +445,38 @@ TEST_F(RequestFulfilmentTest, APortabilityPackageGoesToTheThirdPartyOnceTheReque
   // Delivered once: a repeated job sends nothing more.
   ASSERT_EQ(Code(service_->Transfer(id, transport, false)), "ok");
   EXPECT_EQ(transport.posts.size(), 2u);
+}
+
+TEST_F(RequestFulfilmentTest, TheTransferIsQueuedOnlyWhenTheRequestCloses) {
+  Erika();
+  NewRequest in;
+  in.rights = {"portability"};
+  in.email = "erika@qzx.example";
+  in.transfer_url = "https://import.example.net/in";
+  auto view = service_->Submit(in, nullptr, "hr_1");
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(Code(service_->Verify(view->id, LastCode(view->id))), "ok");
+  ASSERT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
+  auto transfers = [&] {
+    auto jobs = *ReadValue<std::vector<JobRecord>>(
+        *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
+    return std::count_if(jobs.begin(), jobs.end(),
+                         [](const JobRecord& j) { return j.kind == kRequestTransferJob; });
+  };
+  // The closing transaction fails after the package was built and stored.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() / "privacyd.db").c_str(), &db), SQLITE_OK);
+  const char* block =
+      "CREATE TRIGGER no_close BEFORE UPDATE OF state ON requests WHEN NEW.state = 'completed' "
+      "BEGIN SELECT RAISE(ABORT, 'closing blocked'); END";
+  ASSERT_EQ(sqlite3_exec(db, block, nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_FALSE(service_->Transition(kOfficer, view->id, "complete", "", "hr_3").ok());
+  EXPECT_TRUE(Package(view->id).has_value());
+  EXPECT_EQ(transfers(), 0);  // no job that could find the request still open
+  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER no_close", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(Complete(view->id).state, "completed");
+  EXPECT_EQ(transfers(), 1);
 }
 
 TEST_F(RequestFulfilmentTest, ATransferThatKeepsFailingIsRecordedForStaffOnItsLastAttempt) {

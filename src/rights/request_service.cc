@@ -788,8 +788,8 @@ Status RequestService::Transfer(const std::string& id, PackageTransport& transpo
   }));
   if (r.id.empty() || r.sealed_transfer.empty() || delivered) return Ok();
   if (!IsClosed(r.state)) {
-    // Completion stores the package before it closes the request; a job that comes in between
-    // waits for the close (and a request that fails to close is completed again).
+    // The job is queued by the transaction that closes the request; should one find it open
+    // all the same, it waits rather than send a package the person cannot yet download.
     return Error(ErrorKind::kUnavailable, "request_not_closed",
                  "the request is not closed yet; the package is sent once it is");
   }
@@ -1078,17 +1078,7 @@ Result<RequestService::Fulfilment> RequestService::Fulfil(const Principal& staff
         purge.run_at = expires;
         purge.created_at = now;
         purge.updated_at = now;
-        PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(purge)));
-        if (r.sealed_transfer.empty() || !Names(r, "portability")) return Ok();
-        // Sent once the request is closed (Transfer waits for that), at most once per request.
-        JobRecord transfer;
-        transfer.kind = kRequestTransferJob;
-        transfer.payload = json{{"request", r.id}}.dump();
-        transfer.dedupe_key = std::string(kRequestTransferJob) + ":" + r.id;
-        transfer.run_at = now;
-        transfer.created_at = now;
-        transfer.updated_at = now;
-        return StatusOf(tx.EnqueueJob(transfer));
+        return StatusOf(tx.EnqueueJob(purge));
       }));
     }
     for (const char* right : {"access", "portability"}) {
@@ -1237,6 +1227,19 @@ Result<RequestView> RequestService::Transition(const Principal& staff, const std
     if (done) {
       PD_ASSIGN_OR_RETURN(auto package, tx.GetRequestPackage(r.id));
       if (package) download_until = FormatDate(package->expires_at);
+      // Queued with the close, so the job never finds the request still open; at most once per
+      // request.
+      if (package && !r.sealed_transfer.empty() && Names(r, "portability")) {
+        const Micros now = clock_.Now();
+        JobRecord transfer;
+        transfer.kind = kRequestTransferJob;
+        transfer.payload = json{{"request", r.id}}.dump();
+        transfer.dedupe_key = std::string(kRequestTransferJob) + ":" + r.id;
+        transfer.run_at = now;
+        transfer.created_at = now;
+        transfer.updated_at = now;
+        PD_RETURN_IF_ERROR(StatusOf(tx.EnqueueJob(transfer)));
+      }
     }
     PD_RETURN_IF_ERROR(Move(tx, r, to, action, staff.user_name, staff.role, told, http_request_id));
     if (done && !done->steps.empty()) {

@@ -13,9 +13,9 @@
 // before anything is erased, and offered to the holder of the request token once the request is
 // closed, until RequestSettings::download_validity has passed; a kRequestPackagePurgeJob queued
 // with it deletes it then; when the person gave a transfer_url, a kRequestTransferJob queued with
-// it sends it there, see Transfer). Each step is idempotent, so a completion that fails half-way is
-// simply repeated. Rectification and complaints are left to staff. A request whose identities
-// matched no subject completes with the outcome "no_data_held".
+// the close sends it there, see Transfer). Each step is idempotent, so a completion that fails
+// half-way is simply repeated. Rectification and complaints are left to staff. A request whose
+// identities matched no subject completes with the outcome "no_data_held".
 //
 // States (store.h RequestRecord::state):
 //
