@@ -28,6 +28,8 @@ constexpr int kAudienceDefaultLimit = 1000;
 constexpr int kAudienceMaxLimit = 10000;
 // Below this many items a part of a check's answer is not worth a thread of its own.
 constexpr size_t kMinBodyPart = 4096;
+constexpr size_t kMinKeptAnswerBuffer = 1 << 20;
+constexpr size_t kMaxKeptAnswerBuffers = 128 << 20;
 // A check body up to this size (some twenty addresses) may run on the I/O thread
 // (Route::run_inline): its answer takes tens of microseconds.
 constexpr size_t kInlineCheckBytes = 1024;
@@ -509,11 +511,14 @@ class ConsentRoutes {
     AccessContext ctx{*principal, "marketing", request.request_id};
     auto items = ledger_.Check(ctx, body->topic, body->identities);
     if (!items.ok()) return ProblemResponse(items.error(), request.request_id);
-    auto parts =
-        ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id, body->identities, *items);
+    auto parts = ConsentCheckBody(ledger_, mailto_, body->topic, body->message_id, body->identities,
+                                  *items, answer_buffers_.get());
     HttpResponse response = JsonResponse(200, std::move(parts.front()));
     response.body_tail.assign(std::make_move_iterator(parts.begin() + 1),
                               std::make_move_iterator(parts.end()));
+    response.recycle = [buffers = answer_buffers_](std::vector<std::string> sent) {
+      for (auto& part : sent) buffers->Give(std::move(part));
+    };
     return response;
   }
 
@@ -713,6 +718,10 @@ class ConsentRoutes {
   const IpCountry* geo_;
   std::string mailto_;
   mutable RateLimiter code_limiter_;
+  // The strings of big answers, kept between checks: some 100 MB serve four checks of 100,000
+  // at a time (core/string_pool.h says why).
+  std::shared_ptr<StringPool> answer_buffers_ =
+      std::make_shared<StringPool>(kMinKeptAnswerBuffer, kMaxKeptAnswerBuffers);
 };
 
 }  // namespace
@@ -782,7 +791,8 @@ void AppendJsonString(std::string& out, std::string_view text) {
 std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                                           const std::string& topic, const std::string& message_id,
                                           std::span<const std::string_view> identities,
-                                          const std::vector<ConsentCheckItem>& items) {
+                                          const std::vector<ConsentCheckItem>& items,
+                                          StringPool* buffers) {
   // The parts of every allowed entry that do not depend on the person, escaped once. The link
   // is MailDelivery::HeadersFor's: the URL, and a mailto whose subject percent-encodes
   // "unsubscribe TOKEN" (a token is base64url, which percent-encoding leaves as it is).
@@ -827,9 +837,16 @@ std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std
     auto [first, end] = PartRange(items.size(), parts, part);
     Piece& piece = pieces[part];
     // An allowed identity takes some 400 bytes (its link three times), a refused one some 60.
-    piece.allowed.reserve(piece.allowed_count *
-                          (3 * (url_prefix.size() + 110) + mailto_prefix.size() + 160));
-    piece.refused.reserve((end - first - piece.allowed_count) * 72);
+    const size_t allowed_bytes =
+        piece.allowed_count * (3 * (url_prefix.size() + 110) + mailto_prefix.size() + 160);
+    const size_t refused_bytes = (end - first - piece.allowed_count) * 72;
+    if (buffers != nullptr) {
+      piece.allowed = buffers->Take(allowed_bytes);
+      piece.refused = buffers->Take(refused_bytes);
+    } else {
+      piece.allowed.reserve(allowed_bytes);
+      piece.refused.reserve(refused_bytes);
+    }
     bool allowed_comma = piece.allowed_after_others;
     bool refused_comma = piece.refused_after_others;
     std::string token;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "consent/consent_ledger.h"
+#include "core/string_pool.h"
 #include "geo/ip_country.h"
 #include "http/router.h"
 #include "policy/policy_holder.h"
@@ -34,11 +35,13 @@ ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
 // [{"identity", "reason"}...], "topic": "..."}, keys in that order, as nlohmann::json::dump
 // would write it; some parts may be empty. `items[i]` answers `identities[i]`. A big answer is
 // written in parts on the cores (core/parallel.h), which are sent without being joined
-// (HttpResponse::body_tail); the links are MailDelivery::HeadersFor's.
+// (HttpResponse::body_tail); the links are MailDelivery::HeadersFor's. The parts' strings come
+// from `buffers` when given.
 std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                                           const std::string& topic, const std::string& message_id,
                                           std::span<const std::string_view> identities,
-                                          const std::vector<ConsentCheckItem>& items);
+                                          const std::vector<ConsentCheckItem>& items,
+                                          StringPool* buffers = nullptr);
 
 void AddConsentRoutes(Router& router, const ConsentRouteServices& services);
 

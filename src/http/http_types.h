@@ -55,6 +55,9 @@ struct HttpResponse {
   // skipped. Empty for almost every response.
   std::vector<std::string> body_tail;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // When set, called with the body's parts (`body` first, then `body_tail`'s) once they are
+  // sent, or once sending failed, so that their memory serves again (core/string_pool.h).
+  std::function<void(std::vector<std::string>)> recycle;
 
   size_t BodySize() const;
   // Appends the parts of body_tail to body.

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -379,6 +380,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    const auto length = parser_->content_length();
+    if (length && !parser_->chunked()) return ReadBodyOfLength(*length);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](ErrorCode ec, size_t) {
       if (ec == http::error::body_limit) {
         return self->Fail(413, "body_too_large", self->BodyTooLargeMessage());
@@ -392,6 +395,29 @@ class Session : public std::enable_shared_from_this<Session> {
       self->request_.body = std::move(self->parser_->get().body());
       self->Process();
     });
+  }
+
+  // A body of known length (within the route's limit: OnHeader checked) goes straight into the
+  // request's string, in reads as large as what the socket holds. Through the parser it went
+  // into the connection's buffer a few KB at a time (a read and a timer set for each), to be
+  // copied from there: for the 4 MB of a consent check of 100,000 addresses, a thousand of each.
+  // Bytes after the body (a pipelined request) stay in the buffer.
+  void ReadBodyOfLength(size_t length) {
+    std::string& body = request_.body;
+    const size_t have = std::min(buffer_.size(), length);
+    body.reserve(length);
+    body.assign(static_cast<const char*>(buffer_.data().data()), have);
+    buffer_.consume(have);
+    body.resize(length);
+    net::async_read(
+        stream_, net::buffer(body.data() + have, length - have),
+        [wanted = length - have](ErrorCode ec, size_t n) -> size_t {
+          return ec ? 0 : wanted - n;  // no cap per read (asio's default is 64 KB)
+        },
+        [self = shared_from_this()](ErrorCode ec, size_t) {
+          if (ec) return self->Close();  // timeout, reset, or the body ended early
+          self->Process();
+        });
   }
 
   // Sets the body limit of the request's route (a consent check of 100,000 addresses takes
@@ -597,7 +623,9 @@ class Session : public std::enable_shared_from_this<Session> {
     int status = response.status;
     stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, status, bytes, close](ErrorCode ec, size_t) {
+                      [self = shared_from_this(), res, status, bytes, close,
+                       recycle = std::move(response.recycle)](ErrorCode ec, size_t) {
+                        if (recycle) recycle(std::move(res->body()));
                         self->server_.LogAccess(self->request_, self->route_label_, status, bytes,
                                                 self->start_, self->user_);
                         if (ec || close) return self->Close();

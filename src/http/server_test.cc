@@ -398,6 +398,37 @@ TEST_F(HttpServerTest, BodyInPartsIsSentInOrderWithItsWholeLength) {
   EXPECT_EQ(after.body, R"({"hello":"world"})");
 }
 
+// A body of known length arrives however the client splits it: with the header, in pieces
+// after pauses, and with the next request right behind it on the connection.
+TEST_F(HttpServerTest, BodyOfKnownLengthIsReadWholeWhateverItsPieces) {
+  StartServer();
+  RawClient client(port());
+  std::string body = "\"";
+  for (int i = 0; body.size() < 8000; ++i) body += std::to_string(i) + "-";
+  body += "\"";
+  const std::string first = Post("/echo-big", "application/json", body);
+  const size_t header_end = first.find("\r\n\r\n") + 4;
+  client.Send(first.substr(0, header_end + 10));  // the header and the body's first bytes
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.Send(first.substr(header_end + 10, 3000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The rest, then a pipelined request in the same write.
+  client.Send(first.substr(header_end + 3010) + Post("/echo-big", "application/json", "[1,2]"));
+  Reply whole = client.Read();
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.body, body);
+  Reply next = client.Read();
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "[1,2]");
+  // A body that ends before its length closes the connection without an answer.
+  RawClient cut(port());
+  cut.Send(Post("/echo-big", "application/json", body).substr(0, header_end + 100));
+  shutdown(cut.fd(), SHUT_WR);
+  Reply none = cut.Read();
+  EXPECT_EQ(none.status, 0);
+  EXPECT_TRUE(cut.PeerClosed());
+}
+
 TEST_F(HttpServerTest, BodyTooLargeIsRejectedWithoutReadingIt) {
   StartServer();
   RawClient client(port());
