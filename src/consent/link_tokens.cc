@@ -5,17 +5,74 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace privacyd {
 namespace {
 
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kCompactVersion = 2;
 constexpr size_t kKeyIdBytes = 4;
 constexpr size_t kMacBytes = 16;
 constexpr size_t kHeaderBytes = 1 + kKeyIdBytes + 1 + 8;
+constexpr size_t kCompactHeaderBytes = 1 + kKeyIdBytes + 1;
 constexpr char kSeparator = '\x1f';
+// One domain for both versions: the version byte is the first byte signed.
 constexpr std::string_view kDomain = "privacyd link v1";
+
+// A subject id as NewId / NewTimeOrderedId make it (core/random.h): "sub_" and 26 characters of
+// Crockford base32, 130 bits, packed into 17 bytes (the last 6 bits zero) in a compact token.
+constexpr std::string_view kSubjectPrefix = "sub_";
+constexpr size_t kSubjectChars = 26;
+constexpr size_t kPackedSubjectBytes = 17;
+constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// The 5-bit value of a Crockford base32 character as NewId writes it (upper case), or -1.
+int Base32Value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  const char* at = std::char_traits<char>::find(kCrockford + 10, 22, c);
+  return at == nullptr ? -1 : static_cast<int>(at - kCrockford);
+}
+
+// Packs `subject_id` into `out` (kPackedSubjectBytes) when it is exactly what NewId makes.
+bool PackSubject(std::string_view subject_id, uint8_t* out) {
+  if (subject_id.size() != kSubjectPrefix.size() + kSubjectChars ||
+      subject_id.substr(0, kSubjectPrefix.size()) != kSubjectPrefix) {
+    return false;
+  }
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t written = 0;
+  for (char c : subject_id.substr(kSubjectPrefix.size())) {
+    const int value = Base32Value(c);
+    if (value < 0) return false;
+    acc = (acc << 5) | static_cast<uint32_t>(value);
+    bits += 5;
+    if (bits >= 8) {
+      out[written++] = static_cast<uint8_t>(acc >> (bits - 8));
+      bits -= 8;
+    }
+  }
+  out[written] = static_cast<uint8_t>(acc << (8 - bits));  // the last 2 bits, then zeros
+  return true;
+}
+
+std::string UnpackSubject(const uint8_t* packed) {
+  std::string out(kSubjectPrefix);
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t read = 0;
+  for (size_t n = 0; n < kSubjectChars; ++n) {
+    if (bits < 5) {
+      acc = (acc << 8) | packed[read++];
+      bits += 8;
+    }
+    out.push_back(kCrockford[(acc >> (bits - 5)) & 31]);
+    bits -= 5;
+  }
+  return out;
+}
 
 // The HMAC state keyed with `key` and the domain absorbed, copied for every token.
 KeyedHmacSha256 Keyed(const SecretBytes& key) {
@@ -68,8 +125,11 @@ void LinkSigner::AppendToken(LinkPurpose purpose, std::string_view subject_id,
                              std::string& out) const {
   // The raw token on the stack when it fits (always, for ids privacyd makes).
   constexpr size_t kStackBytes = 512;
+  uint8_t packed[kPackedSubjectBytes];
+  const bool compact = expires_at == 0 && PackSubject(subject_id, packed);
   const size_t raw_size =
-      kHeaderBytes + subject_id.size() + 1 + topic.size() + 1 + message_id.size() + kMacBytes;
+      (compact ? kCompactHeaderBytes + kPackedSubjectBytes : kHeaderBytes + subject_id.size() + 1) +
+      topic.size() + 1 + message_id.size() + kMacBytes;
   uint8_t stack[kStackBytes];
   std::string heap;
   uint8_t* raw = stack;
@@ -78,13 +138,17 @@ void LinkSigner::AppendToken(LinkPurpose purpose, std::string_view subject_id,
     raw = reinterpret_cast<uint8_t*>(heap.data());
   }
   uint8_t* at = raw;
-  *at++ = kVersion;
+  *at++ = compact ? kCompactVersion : kVersion;
   at = std::copy(signing_key_id_bytes_.begin(), signing_key_id_bytes_.end(), at);
   *at++ = static_cast<uint8_t>(purpose);
-  auto expires = static_cast<uint64_t>(expires_at);
-  for (int shift = 56; shift >= 0; shift -= 8) *at++ = static_cast<uint8_t>(expires >> shift);
-  at = std::copy(subject_id.begin(), subject_id.end(), at);
-  *at++ = kSeparator;
+  if (compact) {
+    at = std::copy(packed, packed + kPackedSubjectBytes, at);
+  } else {
+    auto expires = static_cast<uint64_t>(expires_at);
+    for (int shift = 56; shift >= 0; shift -= 8) *at++ = static_cast<uint8_t>(expires >> shift);
+    at = std::copy(subject_id.begin(), subject_id.end(), at);
+    *at++ = kSeparator;
+  }
   at = std::copy(topic.begin(), topic.end(), at);
   *at++ = kSeparator;
   at = std::copy(message_id.begin(), message_id.end(), at);
@@ -120,7 +184,11 @@ Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const 
     return Invalid();
   }
   raw.resize(len);
-  if (raw.size() < kHeaderBytes + 2 + kMacBytes || static_cast<uint8_t>(raw[0]) != kVersion) {
+  const auto version = static_cast<uint8_t>(raw.empty() ? 0 : raw[0]);
+  const bool compact = version == kCompactVersion;
+  if ((version != kVersion && !compact) ||
+      raw.size() < (compact ? kCompactHeaderBytes + kPackedSubjectBytes + 1 : kHeaderBytes + 2) +
+                       kMacBytes) {
     return Invalid();
   }
   const std::string key_id = ToHex(std::string_view(raw).substr(1, kKeyIdBytes));
@@ -139,6 +207,16 @@ Result<LinkClaims> LinkSigner::Verify(std::string_view token, Micros now) const 
   char purpose = raw[1 + kKeyIdBytes];
   if (!KnownPurpose(purpose)) return Invalid();
   claims.purpose = static_cast<LinkPurpose>(purpose);
+  if (compact) {
+    claims.subject_id =
+        UnpackSubject(reinterpret_cast<const uint8_t*>(raw.data()) + kCompactHeaderBytes);
+    std::string_view rest = signed_part.substr(kCompactHeaderBytes + kPackedSubjectBytes);
+    size_t separator = rest.find(kSeparator);
+    if (separator == std::string_view::npos) return Invalid();
+    claims.topic = std::string(rest.substr(0, separator));
+    claims.message_id = std::string(rest.substr(separator + 1));
+    return claims;  // never expires
+  }
   uint64_t expires = 0;
   for (size_t i = 0; i < 8; ++i) {
     expires = (expires << 8) | static_cast<uint8_t>(raw[2 + kKeyIdBytes + i]);

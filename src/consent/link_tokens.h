@@ -4,14 +4,23 @@
 //
 // A token is base64url (no padding) of
 //
-//   version (1) | key id (4) | purpose (1) | expires_at (8, big-endian micros, 0 = never)
+//   version 1 (1) | key id (4) | purpose (1) | expires_at (8, big-endian micros, 0 = never)
 //   | subject id 0x1f topic 0x1f message id | MAC (16)
 //
-// where MAC is HMAC-SHA-256 under the link key named by the key id, over a domain label and
-// every byte before it, truncated to 128 bits and compared in constant time. The subject id is
-// an opaque random id, so the token reveals nothing about the person. Tokens are revoked by
-// rotating the link keys (RotateLinkKeys in keys/key_manager.h): a key that is retired no longer
-// verifies anything it signed.
+// or, for a link that never expires and a subject id as core/random.h NewId makes it ("sub_"
+// and 26 characters of Crockford base32), the compact form
+//
+//   version 2 (1) | key id (4) | purpose (1) | subject id's 130 bits (17, zero-padded)
+//   | topic 0x1f message id | MAC (16)
+//
+// 68 characters instead of 96 for an unsubscribe link (a consent check writes two for each of
+// up to 100,000 allowed addresses). Both verify; links already sent keep working.
+//
+// MAC is HMAC-SHA-256 under the link key named by the key id, over a domain label and every
+// byte before it (the version first), truncated to 128 bits and compared in constant time. The
+// subject id is an opaque random id, so the token reveals nothing about the person. Tokens are
+// revoked by rotating the link keys (RotateLinkKeys in keys/key_manager.h): a key that is retired
+// no longer verifies anything it signed.
 #pragma once
 
 #include <sodium.h>

@@ -98,25 +98,114 @@ TEST(LinkTokens, AppendTokenWritesTheDocumentedLayoutAfterWhatIsThere) {
   EXPECT_EQ(claims->expires_at, expires);
 }
 
+// The compact layout (version 2), computed here from the header's description: `packed` is
+// the subject id's 130 bits in 17 bytes.
+std::string ExpectedCompactToken(const LinkKey& key, char purpose, const std::string& packed,
+                                 const std::string& rest) {
+  std::string raw;
+  raw.push_back('\x02');
+  std::string key_id;
+  EXPECT_TRUE(FromHex(key.id, &key_id));
+  raw += key_id;
+  raw.push_back(purpose);
+  raw += packed;
+  raw += rest;
+  const std::string message = "privacyd link v1" + raw;
+  uint8_t mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.key.data(), key.key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  raw.append(reinterpret_cast<const char*>(mac), 16);
+  std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const uint8_t*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.pop_back();
+  return out;
+}
+
+TEST(LinkTokens, SubjectIdsAsPrivacydMakesThemGetCompactTokensThatNeverExpire) {
+  const LinkKey key = Key("0a0b0c0d", 1);
+  LinkSigner signer({Key("0a0b0c0d", 1)});
+  // "sub_" then 0, 1, ..., 31, 0, 1, ...: 5 bits each, so the packed bytes are known.
+  const std::string id = "sub_0123456789ABCDEFGHJKMNPQRS";
+  const std::string packed("\x00\x44\x32\x14\xc7\x42\x54\xb6\x35\xcf\x84\x65\x3a\x56\xd7\xc6\x40",
+                           17);
+  const std::string token = signer.Sign({LinkPurpose::kUnsubscribe, id, "newsletter", "", 0});
+  EXPECT_EQ(token, ExpectedCompactToken(key, 'u', packed, "newsletter\x1f"));
+  EXPECT_EQ(token.size(), 67u);  // 96 in the first layout
+  auto claims = signer.Verify(token, kNow);
+  ASSERT_TRUE(claims.ok()) << claims.error().message();
+  EXPECT_EQ(claims->subject_id, id);
+  EXPECT_EQ(claims->topic, "newsletter");
+  EXPECT_EQ(claims->message_id, "");
+  EXPECT_EQ(claims->expires_at, 0);
+  // Every id NewId and NewTimeOrderedId make comes back as it went in, message id and all.
+  SeededRandom random(7);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string subject = i % 2 ? NewId(random, "sub") : NewTimeOrderedId(random, i, "sub");
+    const std::string message_id = "m" + std::to_string(i) + "@mail.example";
+    std::string out = "x";
+    signer.AppendToken(LinkPurpose::kUnsubscribe, subject, "*", message_id, 0, out);
+    ASSERT_LT(out.size(), 1 + 96u) << subject;
+    auto back = signer.Verify(out.substr(1), kNow);
+    ASSERT_TRUE(back.ok()) << subject;
+    EXPECT_EQ(back->subject_id, subject);
+    EXPECT_EQ(back->topic, "*");
+    EXPECT_EQ(back->message_id, message_id);
+  }
+}
+
+TEST(LinkTokens, OtherIdsAndLinksThatExpireKeepTheFirstLayoutAndBothVerify) {
+  const LinkKey key = Key("0a0b0c0d", 1);
+  LinkSigner signer({Key("0a0b0c0d", 1)});
+  const std::string id = "sub_0123456789ABCDEFGHJKMNPQRS";
+  // Not as NewId writes it: lower case, letters Crockford leaves out, another length or prefix.
+  for (const std::string other :
+       {"sub_0123456789abcdefghjkmnpqrs", "sub_0123456789ABCDEFGHIKMNPQRS",
+        "sub_0123456789ABCDEFGHJKMNPQRU", "sub_0123456789ABCDEFGHJKMNPQR",
+        "sub_0123456789ABCDEFGHJKMNPQRST", "req_0123456789ABCDEFGHJKMNPQRS"}) {
+    const std::string token = signer.Sign({LinkPurpose::kUnsubscribe, other, "newsletter", "", 0});
+    EXPECT_EQ(token, ExpectedToken(key, 'u', 0, other + "\x1fnewsletter\x1f")) << other;
+    ASSERT_TRUE(signer.Verify(token, kNow).ok()) << other;
+    EXPECT_EQ(signer.Verify(token, kNow)->subject_id, other);
+  }
+  const Micros expires = kNow + 1000;
+  const std::string expiring = signer.Sign({LinkPurpose::kPreferences, id, "", "", expires});
+  EXPECT_EQ(expiring, ExpectedToken(key, 'p', static_cast<uint64_t>(expires), id + "\x1f\x1f"));
+  EXPECT_EQ(signer.Verify(expiring, kNow)->expires_at, expires);
+  // A link sent in the first layout before the compact one existed still verifies.
+  auto old = signer.Verify(ExpectedToken(key, 'u', 0, id + "\x1fnewsletter\x1fm1"), kNow);
+  ASSERT_TRUE(old.ok()) << old.error().message();
+  EXPECT_EQ(old->subject_id, id);
+  EXPECT_EQ(old->message_id, "m1");
+}
+
 TEST(LinkTokens, EveryFlippedBitAndEveryTruncationIsRefusedWithOneCode) {
   LinkSigner signer({Key("0a0b0c0d", 1)});
-  const std::string token = signer.Sign(Unsubscribe());
-  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (size_t i = 0; i < token.size(); ++i) {
-    std::string forged = token;
-    forged[i] = alphabet[(alphabet.find(token[i]) + 1) % alphabet.size()];
-    auto r = signer.Verify(forged, kNow);
-    // The last character may carry only padding bits; any real change is refused.
-    if (r.ok()) {
-      EXPECT_EQ(i, token.size() - 1);
-      continue;
+  for (const std::string& token :
+       {signer.Sign(Unsubscribe()),
+        signer.Sign({LinkPurpose::kUnsubscribe, "sub_01J8Z3ABCDEFGHJKMNPQRSTVWX", "newsletter",
+                     "msg.1@mail.example.com", 0})}) {
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (size_t i = 0; i < token.size(); ++i) {
+      std::string forged = token;
+      forged[i] = alphabet[(alphabet.find(token[i]) + 1) % alphabet.size()];
+      auto r = signer.Verify(forged, kNow);
+      // The last character may carry only padding bits; any real change is refused.
+      if (r.ok()) {
+        EXPECT_EQ(i, token.size() - 1);
+        continue;
+      }
+      EXPECT_EQ(r.error().code(), "invalid_link") << "position " << i;
     }
-    EXPECT_EQ(r.error().code(), "invalid_link") << "position " << i;
-  }
-  for (size_t n = 0; n < token.size(); ++n) {
-    auto r = signer.Verify(token.substr(0, n), kNow);
-    ASSERT_FALSE(r.ok()) << "length " << n;
-    EXPECT_EQ(r.error().code(), "invalid_link");
+    for (size_t n = 0; n < token.size(); ++n) {
+      auto r = signer.Verify(token.substr(0, n), kNow);
+      ASSERT_FALSE(r.ok()) << "length " << n;
+      EXPECT_EQ(r.error().code(), "invalid_link");
+    }
   }
 }
 

@@ -409,6 +409,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body.assign(static_cast<const char*>(buffer_.data().data()), have);
     buffer_.consume(have);
     body.resize(length);
+    if (have == length) return Process();  // it came with the header
     net::async_read(
         stream_, net::buffer(body.data() + have, length - have),
         [wanted = length - have](ErrorCode ec, size_t n) -> size_t {
