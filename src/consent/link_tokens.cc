@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "core/random.h"
+
 namespace privacyd {
 namespace {
 
@@ -26,13 +28,12 @@ constexpr std::string_view kDomain = "privacyd link v1";
 constexpr std::string_view kSubjectPrefix = "sub_";
 constexpr size_t kSubjectChars = 26;
 constexpr size_t kPackedSubjectBytes = 17;
-constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 // The 5-bit value of a Crockford base32 character as NewId writes it (upper case), or -1.
 int Base32Value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  const char* at = std::char_traits<char>::find(kCrockford + 10, 22, c);
-  return at == nullptr ? -1 : static_cast<int>(at - kCrockford);
+  const char* at = std::char_traits<char>::find(kCrockfordBase32 + 10, 22, c);
+  return at == nullptr ? -1 : static_cast<int>(at - kCrockfordBase32);
 }
 
 // Packs `subject_id` into `out` (kPackedSubjectBytes) when it is exactly what NewId makes.
@@ -60,17 +61,7 @@ bool PackSubject(std::string_view subject_id, uint8_t* out) {
 
 std::string UnpackSubject(const uint8_t* packed) {
   std::string out(kSubjectPrefix);
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t read = 0;
-  for (size_t n = 0; n < kSubjectChars; ++n) {
-    if (bits < 5) {
-      acc = (acc << 8) | packed[read++];
-      bits += 8;
-    }
-    out.push_back(kCrockford[(acc >> (bits - 5)) & 31]);
-    bits -= 5;
-  }
+  AppendBase32(packed, kSubjectChars, out);
   return out;
 }
 

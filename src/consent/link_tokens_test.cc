@@ -37,18 +37,9 @@ TEST(LinkTokens, ASignedTokenVerifiesToItsClaims) {
   EXPECT_EQ(claims->expires_at, 0);
 }
 
-// The token's layout, computed here from the header's description: what Sign and AppendToken
-// write, byte for byte.
-std::string ExpectedToken(const LinkKey& key, char purpose, uint64_t expires,
-                          const std::string& rest) {
-  std::string raw;
-  raw.push_back('\x01');
-  std::string key_id;
-  EXPECT_TRUE(FromHex(key.id, &key_id));
-  raw += key_id;
-  raw.push_back(purpose);
-  for (int shift = 56; shift >= 0; shift -= 8) raw.push_back(static_cast<char>(expires >> shift));
-  raw += rest;
+// `raw` with its MAC (libsodium's HMAC-SHA-256 over the domain and `raw`, cut to 16 bytes), as
+// base64url without padding (libsodium's encoder).
+std::string SignedAndEncoded(const LinkKey& key, std::string raw) {
   const std::string message = "privacyd link v1" + raw;
   uint8_t mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state state;
@@ -63,6 +54,21 @@ std::string ExpectedToken(const LinkKey& key, char purpose, uint64_t expires,
                     raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.pop_back();
   return out;
+}
+
+// The token's layout, computed here from the header's description: what Sign and AppendToken
+// write, byte for byte.
+std::string ExpectedToken(const LinkKey& key, char purpose, uint64_t expires,
+                          const std::string& rest) {
+  std::string raw;
+  raw.push_back('\x01');
+  std::string key_id;
+  EXPECT_TRUE(FromHex(key.id, &key_id));
+  raw += key_id;
+  raw.push_back(purpose);
+  for (int shift = 56; shift >= 0; shift -= 8) raw.push_back(static_cast<char>(expires >> shift));
+  raw += rest;
+  return SignedAndEncoded(key, raw);
 }
 
 TEST(LinkTokens, AppendTokenWritesTheDocumentedLayoutAfterWhatIsThere) {
@@ -110,20 +116,7 @@ std::string ExpectedCompactToken(const LinkKey& key, char purpose, const std::st
   raw.push_back(purpose);
   raw += packed;
   raw += rest;
-  const std::string message = "privacyd link v1" + raw;
-  uint8_t mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key.key.data(), key.key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const uint8_t*>(message.data()),
-                                message.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  raw.append(reinterpret_cast<const char*>(mac), 16);
-  std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const uint8_t*>(raw.data()),
-                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.pop_back();
-  return out;
+  return SignedAndEncoded(key, raw);
 }
 
 TEST(LinkTokens, SubjectIdsAsPrivacydMakesThemGetCompactTokensThatNeverExpire) {

@@ -33,11 +33,6 @@ std::string RandomHex(Random& random, size_t n) {
   return out;
 }
 
-namespace {
-
-constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-// Appends `chars` characters of 5 bits each, taken from `bytes` (at least 5 * chars / 8 + 1).
 void AppendBase32(const uint8_t* bytes, size_t chars, std::string& out) {
   uint32_t acc = 0;
   int bits = 0;
@@ -47,12 +42,10 @@ void AppendBase32(const uint8_t* bytes, size_t chars, std::string& out) {
       acc = (acc << 8) | bytes[i++];
       bits += 8;
     }
-    out.push_back(kCrockford[(acc >> (bits - 5)) & 31]);
+    out.push_back(kCrockfordBase32[(acc >> (bits - 5)) & 31]);
     bits -= 5;
   }
 }
-
-}  // namespace
 
 std::string NewId(Random& random, const std::string& prefix) {
   // 26 characters of 5 bits each = 130 bits, drawn from 136 random bits.
@@ -67,7 +60,7 @@ std::string NewTimeOrderedId(Random& random, int64_t unix_micros, const std::str
   std::string out = prefix + "_";
   // 50 bits of milliseconds (enough until the year 37,648), most significant first.
   uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(unix_micros, 0) / 1000);
-  for (int shift = 45; shift >= 0; shift -= 5) out.push_back(kCrockford[(ms >> shift) & 31]);
+  for (int shift = 45; shift >= 0; shift -= 5) out.push_back(kCrockfordBase32[(ms >> shift) & 31]);
   std::array<uint8_t, 11> bytes{};  // 16 characters = 80 bits, from 88 random bits
   random.Fill(bytes);
   AppendBase32(bytes.data(), 16, out);

@@ -33,6 +33,12 @@ class SeededRandom final : public Random {
   uint64_t state_;
 };
 
+// The alphabet of the identifiers below: Crockford's base32, upper case.
+inline constexpr char kCrockfordBase32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+// Appends `chars` characters of 5 bits each, taken most significant first from `bytes` (at least
+// (5 * chars + 7) / 8 of them).
+void AppendBase32(const uint8_t* bytes, size_t chars, std::string& out);
+
 // `n` random bytes as lower-case hex.
 std::string RandomHex(Random& random, size_t n);
 // A new opaque identifier: `prefix` + "_" + 26 characters of Crockford base32 (128 random bits),

@@ -111,6 +111,22 @@ class RequestFulfilmentTest : public testing::FulfilmentFixture {
     return done.ok() ? *done : RequestView{};
   }
 
+  // Erika's portability request with an address to send the package to, verified and started;
+  // "" on failure.
+  std::string StartedTransfer() {
+    Erika();
+    NewRequest in;
+    in.rights = {"portability"};
+    in.email = "erika@qzx.example";
+    in.transfer_url = "https://import.example.net/in";
+    auto view = service_->Submit(in, nullptr, "hr_1");
+    EXPECT_TRUE(view.ok());
+    if (!view.ok()) return "";
+    EXPECT_EQ(Code(service_->Verify(view->id, LastCode(view->id))), "ok");
+    EXPECT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
+    return view->id;
+  }
+
   std::vector<RequestEventView> Timeline(const std::string& id) {
     std::vector<RequestEventView> timeline;
     EXPECT_TRUE(service_->Get(kOfficer, id, &timeline, "req_read").ok());
@@ -448,15 +464,8 @@ TEST_F(RequestFulfilmentTest, APortabilityPackageGoesToTheThirdPartyOnceTheReque
 }
 
 TEST_F(RequestFulfilmentTest, TheTransferIsQueuedOnlyWhenTheRequestCloses) {
-  Erika();
-  NewRequest in;
-  in.rights = {"portability"};
-  in.email = "erika@qzx.example";
-  in.transfer_url = "https://import.example.net/in";
-  auto view = service_->Submit(in, nullptr, "hr_1");
-  ASSERT_TRUE(view.ok());
-  ASSERT_EQ(Code(service_->Verify(view->id, LastCode(view->id))), "ok");
-  ASSERT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
+  const std::string id = StartedTransfer();
+  ASSERT_FALSE(id.empty());
   auto transfers = [&] {
     auto jobs = *ReadValue<std::vector<JobRecord>>(
         *store_, [](Tx& tx) { return tx.ListJobs(std::nullopt, 1000); });
@@ -470,32 +479,25 @@ TEST_F(RequestFulfilmentTest, TheTransferIsQueuedOnlyWhenTheRequestCloses) {
       "CREATE TRIGGER no_close BEFORE UPDATE OF state ON requests WHEN NEW.state = 'completed' "
       "BEGIN SELECT RAISE(ABORT, 'closing blocked'); END";
   ASSERT_EQ(sqlite3_exec(db, block, nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_FALSE(service_->Transition(kOfficer, view->id, "complete", "", "hr_3").ok());
-  EXPECT_TRUE(Package(view->id).has_value());
+  EXPECT_FALSE(service_->Transition(kOfficer, id, "complete", "", "hr_3").ok());
+  EXPECT_TRUE(Package(id).has_value());
   EXPECT_EQ(transfers(), 0);  // no job that could find the request still open
   ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER no_close", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-  EXPECT_EQ(Complete(view->id).state, "completed");
+  EXPECT_EQ(Complete(id).state, "completed");
   EXPECT_EQ(transfers(), 1);
 }
 
 TEST_F(RequestFulfilmentTest, ATransferThatKeepsFailingIsRecordedForStaffOnItsLastAttempt) {
-  Erika();
-  NewRequest in;
-  in.rights = {"portability"};
-  in.email = "erika@qzx.example";
-  in.transfer_url = "https://import.example.net/in";
-  auto view = service_->Submit(in, nullptr, "hr_1");
-  ASSERT_TRUE(view.ok());
-  ASSERT_EQ(Code(service_->Verify(view->id, LastCode(view->id))), "ok");
-  ASSERT_EQ(Code(service_->Transition(kOfficer, view->id, "start", "", "")), "ok");
-  EXPECT_EQ(Complete(view->id).state, "completed");
+  const std::string id = StartedTransfer();
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(Complete(id).state, "completed");
   FakeTransport transport;
   transport.answer = Error(ErrorKind::kUnavailable, "transfer_failed",
                            "cannot deliver the package: Timeout was reached");
-  EXPECT_EQ(Code(service_->Transfer(view->id, transport, false)), "transfer_failed");
-  ASSERT_EQ(Code(service_->Transfer(view->id, transport, true)), "ok");
-  auto timeline = Timeline(view->id);
+  EXPECT_EQ(Code(service_->Transfer(id, transport, false)), "transfer_failed");
+  ASSERT_EQ(Code(service_->Transfer(id, transport, true)), "ok");
+  auto timeline = Timeline(id);
   EXPECT_EQ(timeline.back().action, "transfer_failed");
   EXPECT_EQ(timeline.back().reason,
             "import.example.net: cannot deliver the package: Timeout was reached");
