@@ -31,7 +31,7 @@ class StringPool {
   // Keeps `s` (emptied) when it is big enough and the pool has room; frees it otherwise.
   void Give(std::string s);
 
-  // What the pool keeps now (for tests and metrics).
+  // What the pool keeps now (for tests).
   size_t kept_bytes() const;
   size_t kept_count() const;
 
