@@ -186,7 +186,7 @@ ConsentVerdict ConsentIndex::View::ByEmailIndex(std::string_view blind_index,
   return verdict;
 }
 
-void ConsentIndex::View::ByEmailIndexes(const std::vector<std::string>& keys, size_t first,
+void ConsentIndex::View::ByEmailIndexes(std::span<const std::string_view> keys, size_t first,
                                         size_t end, const EmailVerdictFn& fn) const {
   // Each look-up is three dependent reads far apart in memory (the table's entry, then the
   // slot's verdict and subject id). Done one key after the other they queue; here the entry of

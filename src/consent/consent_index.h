@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -75,7 +76,7 @@ class ConsentIndex {
     // valid during the call.
     using EmailVerdictFn =
         std::function<void(size_t i, ConsentVerdict verdict, std::string_view subject_id)>;
-    void ByEmailIndexes(const std::vector<std::string>& keys, size_t first, size_t end,
+    void ByEmailIndexes(std::span<const std::string_view> keys, size_t first, size_t end,
                         const EmailVerdictFn& fn) const;
     // The verdict for a subject id ("unknown" when no subject has it).
     ConsentVerdict BySubjectId(std::string_view subject_id) const;

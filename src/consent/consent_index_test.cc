@@ -97,10 +97,11 @@ TEST_F(ConsentIndexTest, BatchLookUpsAnswerAsSingleOnes) {
   ASSERT_TRUE(index_->Build().ok());
   for (const auto& [first, end] :
        {std::pair<size_t, size_t>{0, 70}, {0, 3}, {5, 30}, {69, 70}, {10, 10}}) {
+    const std::vector<std::string_view> views(keys.begin(), keys.end());
     auto answered = index_->Read("newsletter", [&](const ConsentIndex::View& view) {
       std::vector<size_t> seen;
       std::map<ConsentVerdict, int> verdicts;
-      view.ByEmailIndexes(keys, first, end,
+      view.ByEmailIndexes(views, first, end,
                           [&](size_t i, ConsentVerdict verdict, std::string_view subject_id) {
                             seen.push_back(i);
                             ++verdicts[verdict];

@@ -539,16 +539,19 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
     // A big check is split over the cores: the blind indexes (the HMAC of each address) are
     // most of its work.
     const size_t parts = PartsFor(identities.size(), kMinCheckPart);
-    // Blind indexes first, outside the index's lock ("" for subject ids and invalid addresses).
-    std::vector<std::string> keys(identities.size());
+    // Blind indexes first, outside the index's lock, side by side in one string (a string of
+    // each was 100,000 allocations); keys[i] is identity i's, empty for subject ids and invalid
+    // addresses.
+    constexpr size_t kIndexBytes = Keyring::kBlindIndexBytes;
+    std::string key_bytes(identities.size() * kIndexBytes, '\0');
+    std::vector<std::string_view> keys(identities.size());
     RunParts(parts, [&](size_t part) {
       auto [first, end] = PartRange(identities.size(), parts, part);
-      const std::string email = "email";
+      std::string normalized;
       for (size_t i = first; i < end; ++i) {
         if (identities[i].starts_with("sub_")) continue;
-        if (auto index = registry_.IdentityIndex(email, identities[i]); index.ok()) {
-          keys[i] = std::move(index).value();
-        }
+        char* key = key_bytes.data() + i * kIndexBytes;
+        if (registry_.EmailIndexInto(identities[i], normalized, key)) keys[i] = {key, kIndexBytes};
       }
     });
     PD_ASSIGN_OR_RETURN(answered, index_->Read(topic_id, [&](const ConsentIndex::View& view) {

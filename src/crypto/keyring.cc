@@ -126,10 +126,16 @@ Result<SecretBytes> Keyring::Unwrap(std::string_view purpose, std::string_view o
 }
 
 std::string Keyring::BlindIndex(std::string_view kind, std::string_view normalized_value) const {
-  std::string out(KeyedHmacSha256::kBytes, '\0');
-  index_mac_.Mac({kind, std::string_view("\0", 1), normalized_value},
-                 reinterpret_cast<uint8_t*>(out.data()));
+  std::string out(kBlindIndexBytes, '\0');
+  BlindIndexInto(kind, normalized_value, out.data());
   return out;
+}
+
+void Keyring::BlindIndexInto(std::string_view kind, std::string_view normalized_value,
+                             char* out) const {
+  static_assert(kBlindIndexBytes == KeyedHmacSha256::kBytes);
+  index_mac_.Mac({kind, std::string_view("\0", 1), normalized_value},
+                 reinterpret_cast<uint8_t*>(out));
 }
 
 std::string Keyring::WrapIndexKey(const MasterKey& master, const SecretBytes& index_key,

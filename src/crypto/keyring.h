@@ -59,6 +59,9 @@ class Keyring {
   // Keyed blind index (HMAC-SHA-256) of a normalised identity value of `kind`: equal inputs give
   // equal outputs, and nobody without the key can compute or invert it. Raw 32 bytes.
   std::string BlindIndex(std::string_view kind, std::string_view normalized_value) const;
+  // The same into `out`, which has room for kBlindIndexBytes.
+  void BlindIndexInto(std::string_view kind, std::string_view normalized_value, char* out) const;
+  static constexpr size_t kBlindIndexBytes = 32;
 
   // Wraps/unwraps the index key itself, for storage beside the data.
   static std::string WrapIndexKey(const MasterKey& master, const SecretBytes& index_key,

@@ -108,28 +108,9 @@ Result<std::string> AsciiDomain(std::string_view domain) {
   return converted_domains.emplace(key, converted).first->second;
 }
 
-// The local part lower-cased (ASCII letters only), '@', the domain in its ASCII form
-// lower-cased; written into one string, which is the only allocation of a valid ASCII address.
 Result<std::string> NormalizeEmail(std::string_view value) {
-  std::string_view v = TrimView(value);
-  size_t at = v.rfind('@');
-  if (at == std::string_view::npos || v.size() > 254) return InvalidEmail();
-  std::string_view domain = v.substr(at + 1);
-  std::string out(v.size(), '\0');
-  std::transform(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), out.begin(),
-                 AsciiLowerChar);
-  if (!ValidLocalPart(std::string_view(out).substr(0, at))) return InvalidEmail();
-  out[at] = '@';
-  if (std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; })) {
-    std::transform(domain.begin(), domain.end(), out.begin() + static_cast<std::ptrdiff_t>(at) + 1,
-                   AsciiLowerChar);
-  } else {
-    PD_ASSIGN_OR_RETURN(const std::string ascii, AsciiDomain(domain));
-    out.resize(at + 1);
-    std::transform(ascii.begin(), ascii.end(), std::back_inserter(out), AsciiLowerChar);
-  }
-  if (!ValidAsciiDomain(std::string_view(out).substr(at + 1))) return InvalidEmail();
-  if (out.size() > 254) return InvalidEmail();
+  std::string out;
+  PD_RETURN_IF_ERROR(NormalizeEmailInto(value, out));
   return out;
 }
 
@@ -182,6 +163,31 @@ Result<std::string> NormalizePhone(const std::string& value, const std::string& 
 
 bool IsIdentityKind(const std::string& kind) {
   return kind == "email" || kind == "phone" || kind == "customer_id";
+}
+
+// The local part lower-cased (ASCII letters only), '@', the domain in its ASCII form
+// lower-cased, written straight into `out`.
+Status NormalizeEmailInto(std::string_view value, std::string& out) {
+  std::string_view v = TrimView(value);
+  size_t at = v.rfind('@');
+  if (at == std::string_view::npos || v.size() > 254) return InvalidEmail();
+  std::string_view domain = v.substr(at + 1);
+  out.assign(v.size(), '\0');
+  std::transform(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), out.begin(),
+                 AsciiLowerChar);
+  if (!ValidLocalPart(std::string_view(out).substr(0, at))) return InvalidEmail();
+  out[at] = '@';
+  if (std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; })) {
+    std::transform(domain.begin(), domain.end(), out.begin() + static_cast<std::ptrdiff_t>(at) + 1,
+                   AsciiLowerChar);
+  } else {
+    PD_ASSIGN_OR_RETURN(const std::string ascii, AsciiDomain(domain));
+    out.resize(at + 1);
+    std::transform(ascii.begin(), ascii.end(), std::back_inserter(out), AsciiLowerChar);
+  }
+  if (!ValidAsciiDomain(std::string_view(out).substr(at + 1))) return InvalidEmail();
+  if (out.size() > 254) return InvalidEmail();
+  return Ok();
 }
 
 Result<std::string> NormalizeIdentity(const std::string& kind, std::string_view value,

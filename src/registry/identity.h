@@ -26,4 +26,9 @@ bool IsIdentityKind(const std::string& kind);
 Result<std::string> NormalizeIdentity(const std::string& kind, std::string_view value,
                                       const std::string& region = "");
 
+// NormalizeIdentity of an email address, written into `out` (whose memory is reused: the
+// consent check normalises 100,000 addresses with one string). Its errors; `out` is then
+// unspecified.
+Status NormalizeEmailInto(std::string_view value, std::string& out);
+
 }  // namespace privacyd

@@ -287,6 +287,13 @@ Result<std::string> SubjectRegistry::IdentityIndex(const std::string& kind,
   return keyring_->BlindIndex(kind, normalized);
 }
 
+bool SubjectRegistry::EmailIndexInto(std::string_view email, std::string& scratch,
+                                     char* out) const {
+  if (!NormalizeEmailInto(email, scratch).ok()) return false;
+  keyring_->BlindIndexInto("email", scratch, out);
+  return true;
+}
+
 Result<std::optional<SubjectRecord>> SubjectRegistry::FindSubject(
     Tx& tx, const IdentityValue& identity) const {
   PD_ASSIGN_OR_RETURN(std::string index, IdentityIndex(identity));

@@ -253,8 +253,12 @@ class SubjectRegistry {
   Result<std::optional<SubjectRecord>> FindSubject(Tx& tx, const IdentityValue& identity) const;
   // The blind index of an identity (normalised here).
   Result<std::string> IdentityIndex(const IdentityValue& identity) const;
-  // The same, without copying the value into an IdentityValue (the consent check's million).
+  // The same, without copying the value into an IdentityValue.
   Result<std::string> IdentityIndex(const std::string& kind, std::string_view value) const;
+  // The blind index of an email address into `out` (room for Keyring::kBlindIndexBytes),
+  // normalised in `scratch`: no allocation once `scratch` has grown (the consent check's
+  // million). False for a value that is not a valid address.
+  bool EmailIndexInto(std::string_view email, std::string& scratch, char* out) const;
   // The subject's identity of `kind`, opened, or nullopt when it has none (or was erased).
   Result<std::optional<std::string>> OpenIdentity(Tx& tx, const std::string& subject_id,
                                                   const std::string& kind) const;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <random>
 
@@ -115,6 +116,29 @@ TEST_F(SubjectRegistryTest, RefusesBadInputAndWritesNothing) {
   auto found = registry_->FindByIdentity(agent_, {"customer_id", "C-1"});
   ASSERT_TRUE(found.ok());
   EXPECT_TRUE(found->empty());
+}
+
+// The blind index written in place is IdentityIndex's, whatever the scratch string held before;
+// an invalid address writes nothing.
+TEST_F(SubjectRegistryTest, EmailIndexIntoIsIdentityIndex) {
+  std::string scratch = std::string(300, 'z');
+  for (const std::string& email :
+       std::vector<std::string>{" Ana.Lovelace@Example.COM ", "b@x.de", "jürgen@bücher.de",
+                                std::string(60, 'q') + "@example.org"}) {
+    char out[Keyring::kBlindIndexBytes + 1];
+    std::memset(out, '#', sizeof out);
+    ASSERT_TRUE(registry_->EmailIndexInto(email, scratch, out)) << email;
+    EXPECT_EQ(std::string_view(out, Keyring::kBlindIndexBytes),
+              *registry_->IdentityIndex("email", email))
+        << email;
+    EXPECT_EQ(out[Keyring::kBlindIndexBytes], '#') << email;  // nothing written past it
+  }
+  for (const std::string invalid : {"", "no-at-sign", "a@b", "a b@example.com"}) {
+    char out[Keyring::kBlindIndexBytes];
+    std::memset(out, '#', sizeof out);
+    EXPECT_FALSE(registry_->EmailIndexInto(invalid, scratch, out)) << invalid;
+    EXPECT_EQ(std::string_view(out, sizeof out), std::string(sizeof out, '#')) << invalid;
+  }
 }
 
 TEST_F(SubjectRegistryTest, RolesAreCheckedByTheRegistryItself) {
@@ -283,6 +307,7 @@ TEST(Identity, EmailNormalisationAgreesWithTheReference) {
   const std::vector<std::string> around = {"", " ", "\t", "\n ", "\r\v\f"};
   std::mt19937 random(20261127);
   size_t compared = 0;
+  std::string reused;  // NormalizeEmailInto's: what an earlier value left in it must not matter
   for (int round = 0; round < 4; ++round) {
     for (const auto& local : locals) {
       for (const auto& domain : domains) {
@@ -292,9 +317,13 @@ TEST(Identity, EmailNormalisationAgreesWithTheReference) {
         auto got = NormalizeIdentity("email", value);
         auto want = ReferenceNormalizeEmail(value);
         ASSERT_EQ(got.ok(), want.ok()) << value;
+        Status into = NormalizeEmailInto(value, reused);
+        ASSERT_EQ(into.ok(), want.ok()) << value;
         if (want.ok()) {
           EXPECT_EQ(*got, *want) << value;
+          EXPECT_EQ(reused, *want) << value;
         } else {
+          EXPECT_EQ(into.error().message(), want.error().message()) << value;
           EXPECT_EQ(got.error().code(), want.error().code()) << value;
           EXPECT_EQ(got.error().message(), want.error().message()) << value;
         }
