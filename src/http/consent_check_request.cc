@@ -22,7 +22,7 @@ Error Invalid(const std::string& detail) {
 // string), each at most once, and nothing after it. nullopt for anything else, including every
 // error simdjson reports; the caller then reads the body with nlohmann::json, which gives the
 // precise error. Only values read here are accepted, so nothing is skipped unvalidated.
-std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
+std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body, size_t readable) {
   using simdjson::ondemand::array;
   using simdjson::ondemand::document;
   using simdjson::ondemand::field;
@@ -32,9 +32,15 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body) {
   // parser kept per worker thread would hold that much on each of them. It stays with the
   // request: the identities are views of the strings it unescaped.
   auto parser = std::make_shared<simdjson::ondemand::parser>();
-  const simdjson::padded_string padded(body);
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end (what they hold does not change
+  // the result): a body read with room for them is parsed where it is, any other copied.
+  static_assert(kRequestBodyPadding >= simdjson::SIMDJSON_PADDING);
+  std::optional<simdjson::padded_string> copy;
+  if (readable < body.size() + simdjson::SIMDJSON_PADDING) copy.emplace(body);
   document doc;
-  if (parser->iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  auto iterated =
+      copy ? parser->iterate(*copy) : parser->iterate(body.data(), body.size(), readable);
+  if (std::move(iterated).get(doc) != simdjson::SUCCESS) return std::nullopt;
   object members;
   if (doc.get_object().get(members) != simdjson::SUCCESS) return std::nullopt;
   ConsentCheckRequest request;
@@ -106,8 +112,8 @@ Result<ConsentCheckRequest> ParseConsentCheckRequestWithDom(std::string_view bod
   return request;
 }
 
-Result<ConsentCheckRequest> ParseConsentCheckRequest(std::string_view body) {
-  if (auto request = ParseExpectedShape(body)) return std::move(*request);
+Result<ConsentCheckRequest> ParseConsentCheckRequest(std::string_view body, size_t readable) {
+  if (auto request = ParseExpectedShape(body, readable)) return std::move(*request);
   return ParseConsentCheckRequestWithDom(body);
 }
 

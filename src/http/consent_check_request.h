@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "http/http_types.h"
 
 namespace privacyd {
 
@@ -32,7 +33,11 @@ struct ConsentCheckRequest {
 // "identities" of strings and, when present, a string "message_id". Other members are ignored.
 // The number of identities is not limited here (ConsentLedger::Check refuses more than
 // kMaxCheck). Messages never quote the body. Thread-safe.
-Result<ConsentCheckRequest> ParseConsentCheckRequest(std::string_view body);
+//
+// `readable`: how many bytes from body.data() may be read (0: body.size()). With
+// kRequestBodyPadding of them after the body (HttpRequest::body as the server reads it), the
+// body is parsed where it is rather than copied; what they hold does not matter.
+Result<ConsentCheckRequest> ParseConsentCheckRequest(std::string_view body, size_t readable = 0);
 
 // The same through a nlohmann::json document: the reference for the fast path's answers.
 Result<ConsentCheckRequest> ParseConsentCheckRequestWithDom(std::string_view body);

@@ -25,9 +25,8 @@ void ExpectError(std::string_view body, const std::string& code, const std::stri
   }
 }
 
-// Both readings give the same answer: the same values, or the same error and message.
-void ExpectSameAsDom(std::string_view body) {
-  auto fast = ParseConsentCheckRequest(body);
+void ExpectSameAsDomReading(std::string_view body, size_t readable) {
+  auto fast = ParseConsentCheckRequest(body, readable);
   auto dom = ParseConsentCheckRequestWithDom(body);
   ASSERT_EQ(fast.ok(), dom.ok()) << body;
   if (!dom.ok()) {
@@ -40,18 +39,37 @@ void ExpectSameAsDom(std::string_view body) {
   EXPECT_EQ(fast->message_id, dom->message_id) << body;
 }
 
+// Both readings give the same answer: the same values, or the same error and message. The fast
+// one also where it reads the body in place, with padding bytes that would close the document
+// if they were read as part of it.
+void ExpectSameAsDom(std::string_view body) {
+  ExpectSameAsDomReading(body, body.size());
+  std::string in_place(body);
+  in_place.reserve(body.size() + kRequestBodyPadding);
+  const size_t padding = in_place.capacity() - body.size();
+  for (size_t i = 0; i < padding; ++i) in_place += "\"]}"[i % 3];
+  in_place.resize(body.size());
+  ASSERT_GE(in_place.capacity(), body.size() + kRequestBodyPadding);
+  ExpectSameAsDomReading(in_place, in_place.capacity());
+}
+
 TEST(ParseConsentCheckRequestTest, ReadsTheExpectedShape) {
-  // The body is gone before the identities are read: they point into the request's own storage.
-  auto body = std::make_unique<std::string>(
-      R"( {"identities": ["ana@example.com", "Ren\u00e9@b\u00fccher.de", "a\"b\\c@x.de", "sub_1"],)"
-      R"( "message_id": "<m1@example.com>", "topic": "newsletter"} )");
-  auto parsed = ParseConsentCheckRequest(*body);
-  body.reset();
-  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
-  EXPECT_EQ(parsed->topic, "newsletter");
-  EXPECT_EQ(parsed->identities, (std::vector<std::string_view>{"ana@example.com", "René@bücher.de",
-                                                               "a\"b\\c@x.de", "sub_1"}));
-  EXPECT_EQ(parsed->message_id, "<m1@example.com>");
+  for (const bool in_place : {false, true}) {
+    // The body is gone before the identities are read: they point into the request's own
+    // storage, also when the body was parsed where it was.
+    auto body = std::make_unique<std::string>(
+        R"( {"identities": ["ana@example.com", "Ren\u00e9@b\u00fccher.de", "a\"b\\c@x.de", "sub_1"],)"
+        R"( "message_id": "<m1@example.com>", "topic": "newsletter"} )");
+    body->reserve(body->size() + kRequestBodyPadding);
+    auto parsed = ParseConsentCheckRequest(*body, in_place ? body->capacity() : 0);
+    body.reset();
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+    EXPECT_EQ(parsed->topic, "newsletter");
+    EXPECT_EQ(parsed->identities,
+              (std::vector<std::string_view>{"ana@example.com", "René@bücher.de", "a\"b\\c@x.de",
+                                             "sub_1"}));
+    EXPECT_EQ(parsed->message_id, "<m1@example.com>");
+  }
 }
 
 TEST(ParseConsentCheckRequestTest, MessageIdIsOptionalAndOtherMembersAreIgnored) {

@@ -506,7 +506,7 @@ class ConsentRoutes {
 
   // POST /v1/consent/check {"topic", "identities": [...], "message_id"?}
   HttpResponse Check(const HttpRequest& request, const Principal* principal) const {
-    auto body = ParseConsentCheckRequest(request.body);
+    auto body = ParseConsentCheckRequest(request.body, request.body.capacity());
     if (!body.ok()) return ProblemResponse(body.error(), request.request_id);
     AccessContext ctx{*principal, "marketing", request.request_id};
     auto items = ledger_.Check(ctx, body->topic, body->identities);

@@ -18,6 +18,10 @@
 
 namespace privacyd {
 
+// A body read with a Content-Length has at least this many bytes of capacity after it, so that
+// a JSON parser that reads past the end (simdjson) can parse it where it is.
+constexpr size_t kRequestBodyPadding = 64;
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // as received, e.g. "/v1/admin/audit?limit=10"
@@ -25,7 +29,7 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded query parameters
   // Header names lower-cased. Repeated headers are joined with ", ".
   std::map<std::string, std::string> headers;
-  std::string body;
+  std::string body;        // see kRequestBodyPadding
   std::string request_id;  // from X-Request-Id (if sane) or generated
   std::string remote_address;
   // Who sent the request: remote_address, or behind a trusted reverse proxy the address it

@@ -405,7 +405,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBodyOfLength(size_t length) {
     std::string& body = request_.body;
     const size_t have = std::min(buffer_.size(), length);
-    body.reserve(length);
+    body.reserve(length + kRequestBodyPadding);
     body.assign(static_cast<const char*>(buffer_.data().data()), have);
     buffer_.consume(have);
     body.resize(length);
