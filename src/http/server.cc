@@ -398,10 +398,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // A body of known length (within the route's limit: OnHeader checked) goes straight into the
-  // request's string, in reads as large as what the socket holds. Through the parser it went
-  // into the connection's buffer a few KB at a time (a read and a timer set for each), to be
-  // copied from there: for the 4 MB of a consent check of 100,000 addresses, a thousand of each.
-  // Bytes after the body (a pipelined request) stay in the buffer.
+  // request's string (with kRequestBodyPadding spare bytes after it), in reads as large as what
+  // the socket holds. Through the parser it went into the connection's buffer a few KB at a time
+  // (a read and a timer set for each), to be copied from there: for the 4 MB of a consent check
+  // of 100,000 addresses, a thousand of each. Bytes after the body (a pipelined request) stay in
+  // the buffer.
   void ReadBodyOfLength(size_t length) {
     std::string& body = request_.body;
     const size_t have = std::min(buffer_.size(), length);
