@@ -201,6 +201,15 @@ class HttpServerTest : public ::testing::Test {
     big.max_body_bytes = 8192;
     router_.Add(big);
 
+    // Whether the body came with the spare capacity a JSON parser may read past its end.
+    Route padded{.method = "POST", .pattern = "/padded", .roles = {}, .blocking = false};
+    padded.handler = [](const HttpRequest& request, const Principal*) {
+      const bool room = request.body.capacity() >= request.body.size() + kRequestBodyPadding;
+      return JsonResponse(200, room ? "true" : "false");
+    };
+    padded.max_body_bytes = 1 << 20;
+    router_.Add(padded);
+
     Route parts{.method = "GET", .pattern = "/parts", .roles = {}, .blocking = false};
     parts.handler = [](const HttpRequest&, const Principal*) {
       HttpResponse response = JsonResponse(200, "");
@@ -396,6 +405,20 @@ TEST_F(HttpServerTest, BodyInPartsIsSentInOrderWithItsWholeLength) {
   EXPECT_EQ(head.body, "");
   Reply after = client.Request(Get("/hello"));  // nothing left over on the connection
   EXPECT_EQ(after.body, R"({"hello":"world"})");
+}
+
+// A body of known length is read with kRequestBodyPadding spare bytes after it, whether it came
+// with its header or after it.
+TEST_F(HttpServerTest, BodyOfKnownLengthHasRoomForAParsersPadding) {
+  StartServer();
+  RawClient client(port());
+  EXPECT_EQ(client.Request(Post("/padded", "application/json", "[1]")).body, "true");
+  const std::string big = "\"" + std::string(300'000, 'x') + "\"";
+  const std::string request = Post("/padded", "application/json", big);
+  const size_t header_end = request.find("\r\n\r\n") + 4;
+  client.Send(request.substr(0, header_end));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(client.Request(request.substr(header_end)).body, "true");
 }
 
 // A body of known length arrives however the client splits it: with the header, in pieces
