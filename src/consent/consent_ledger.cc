@@ -539,9 +539,8 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
     // A big check is split over the cores: the blind indexes (the HMAC of each address) are
     // most of its work.
     const size_t parts = PartsFor(identities.size(), kMinCheckPart);
-    // Blind indexes first, outside the index's lock, side by side in one string (a string of
-    // each was 100,000 allocations); keys[i] is identity i's, empty for subject ids and invalid
-    // addresses.
+    // Blind indexes first, outside the index's lock, side by side in one string (one allocation
+    // for all of them); keys[i] is identity i's, empty for subject ids and invalid addresses.
     constexpr size_t kIndexBytes = Keyring::kBlindIndexBytes;
     std::string key_bytes(identities.size() * kIndexBytes, '\0');
     std::vector<std::string_view> keys(identities.size());

@@ -108,12 +108,6 @@ Result<std::string> AsciiDomain(std::string_view domain) {
   return converted_domains.emplace(key, converted).first->second;
 }
 
-Result<std::string> NormalizeEmail(std::string_view value) {
-  std::string out;
-  PD_RETURN_IF_ERROR(NormalizeEmailInto(value, out));
-  return out;
-}
-
 const PhoneNumberUtil& Phones() {
   // libphonenumber logs parse failures with the number in them; personal data stays out of logs.
   static std::once_flag quiet;
@@ -192,7 +186,11 @@ Status NormalizeEmailInto(std::string_view value, std::string& out) {
 
 Result<std::string> NormalizeIdentity(const std::string& kind, std::string_view value,
                                       const std::string& region) {
-  if (kind == "email") return NormalizeEmail(value);
+  if (kind == "email") {
+    std::string out;
+    PD_RETURN_IF_ERROR(NormalizeEmailInto(value, out));
+    return out;
+  }
   if (kind == "phone") return NormalizePhone(std::string(value), region);
   if (kind == "customer_id") {
     std::string v(TrimView(value));
