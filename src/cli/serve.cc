@@ -196,8 +196,10 @@ int RunServe(const Config& config, Environment& env) {
   // Every pattern is compiled once, before anything is opened; requests share the result.
   auto guard = guard::Guard::Create(guard::GuardOptions{});
   if (!guard.ok()) return fail(guard.error());
-  log->info("sensitive-data guard: {} patterns compiled in {:.0f} ms", (*guard)->stats().patterns,
-            (*guard)->stats().compile_ms);
+  const guard::GuardStats guard_stats = (*guard)->stats();
+  log->info("sensitive-data guard: {} patterns {} in {:.0f} ms, scanned through {}",
+            guard_stats.patterns, guard_stats.precompiled ? "loaded" : "compiled",
+            guard_stats.compile_ms, guard_stats.scan_entry);
 
   std::filesystem::path data_dir = config.Get("data");
   auto store = OpenDataDirStore(config, /*migrate=*/true);

@@ -230,6 +230,32 @@ TEST_F(GuardTest, BuiltInDatabasesComeCompiledWithTheBinary) {
   EXPECT_GE(stats.anchors_precomputed, stats.anchored_rules);
 }
 
+// A rule of two-letter terms is found far into a text, in one pass and in two stages: the
+// AVX-512 code of some Vectorscan releases misses such matches past the first 64 bytes
+// (vectorscan_entry.h), and the guard scans through a copy of the code that does not.
+TEST(GuardCreateTest, FindsTwoLetterTermsFarIntoTheText) {
+  for (bool two_stage : {false, true}) {
+    GuardOptions options;
+    options.two_stage_lexicons = two_stage;
+    options.lexicons.push_back({"short.yml",
+                                "language: xx\nrules:\n  - category: HEALTH\n"
+                                "    pattern: \"qv|qw\"\n"});
+    auto guard = Guard::Create(options);
+    ASSERT_TRUE(guard.ok()) << guard.error().message();
+    EXPECT_FALSE((*guard)->stats().scan_entry.empty());
+    for (size_t filler : {0, 70, 100, 300}) {
+      std::string text;
+      while (text.size() < filler) text += "Invoice sent. ";
+      text += "qw.";
+      std::vector<Finding> findings = (*guard)->Scan(text, TypeSet::Sensitive());
+      ASSERT_EQ(findings.size(), 1u) << "two stages: " << two_stage << ", after " << text.size();
+      EXPECT_EQ(findings[0].type, FindingType::kHealth);
+      EXPECT_EQ(findings[0].start, text.size() - 3);
+      EXPECT_EQ(findings[0].end, text.size() - 1);
+    }
+  }
+}
+
 TEST(GuardCreateTest, LoadsPrecompiledDatabasesOnlyWhenTheyMatch) {
   GuardOptions options;
   options.lexicons.push_back({"custom.yml",

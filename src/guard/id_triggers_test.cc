@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "guard/vectorscan_entry.h"
+
 namespace privacyd::guard::internal {
 namespace {
 
@@ -45,8 +47,8 @@ class Vectorscan {
           {static_cast<size_t>(to), static_cast<Trigger>(id)});
       return 0;
     };
-    hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0, scratch_, on_match,
-            &out);
+    CheckedVectorscan().scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,
+                             scratch_, on_match, &out);
     std::vector<TriggerEnd> kept;
     for (TriggerEnd end : out) {
       if (ordinary || end.trigger < Trigger::kEmail) kept.push_back(end);

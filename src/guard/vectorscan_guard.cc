@@ -35,6 +35,7 @@
 #include "guard/phone_check.h"
 #include "guard/text_scan.h"
 #include "guard/validators.h"
+#include "guard/vectorscan_entry.h"
 
 namespace privacyd {
 // The built-in lexicons' databases, compiled when privacyd is built (tools/guard_precompile.cc);
@@ -717,6 +718,7 @@ class VectorscanGuard final : public Guard {
       stats_.patterns += list->size();
     }
     if (scratch_ != nullptr) hs_scratch_size(scratch_, &stats_.scratch_bytes);
+    stats_.scan_entry = internal::CheckedVectorscan().name;
     stats_.compile_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
@@ -804,8 +806,8 @@ class VectorscanGuard final : public Guard {
     unsigned length = static_cast<unsigned>(
         std::min<size_t>(scanned.size(), std::numeric_limits<unsigned>::max()));
     // The rules that have no anchor (and the identifier triggers, when compiled).
-    bool ok = database_ == nullptr || hs_scan(database_, scanned.data(), length, 0, pooled->scratch,
-                                              OnMatch, &state) == HS_SUCCESS;
+    bool ok = database_ == nullptr || scan_(database_, scanned.data(), length, 0, pooled->scratch,
+                                            OnMatch, &state) == HS_SUCCESS;
     if (ok && window_ != nullptr && WantsWindows(types)) {
       // The anchored rules and context words, in the windows around their anchors only.
       anchors_.FindWindows(scanned, state.windows);
@@ -813,9 +815,9 @@ class VectorscanGuard final : public Guard {
       state.widths = &window_widths_;
       for (internal::Window window : state.windows) {
         state.base = window.from;
-        ok = hs_scan(window_, scanned.data() + window.from,
-                     static_cast<unsigned>(window.to - window.from), 0, pooled->scratch, OnMatch,
-                     &state) == HS_SUCCESS;
+        ok = scan_(window_, scanned.data() + window.from,
+                   static_cast<unsigned>(window.to - window.from), 0, pooled->scratch, OnMatch,
+                   &state) == HS_SUCCESS;
         if (!ok) break;
       }
       state.base = 0;
@@ -823,7 +825,7 @@ class VectorscanGuard final : public Guard {
     }
     if (ok && ordinary && ordinary_ != nullptr) {
       state.patterns = &ordinary_patterns_;
-      ok = hs_scan(ordinary_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
+      ok = scan_(ordinary_, scanned.data(), length, 0, pooled->scratch, OnMatch, &state) ==
            HS_SUCCESS;
     }
     if (ok) {
@@ -1059,8 +1061,8 @@ class VectorscanGuard final : public Guard {
     state.word_widths = &widths;
     to = std::min(to, state.text.size());
     state.window_base = from;
-    hs_scan(database, state.text.data() + from, static_cast<unsigned>(to - from), 0, scratch,
-            OnWord, &state);
+    scan_(database, state.text.data() + from, static_cast<unsigned>(to - from), 0, scratch, OnWord,
+          &state);
   }
 
   // The identifier types named by context words near [start, end), as masks from the most
@@ -1473,6 +1475,8 @@ class VectorscanGuard final : public Guard {
   hs_database_t* cues_ = nullptr;
   hs_database_t* excludes_ = nullptr;
   hs_scratch_t* scratch_ = nullptr;  // large enough for every database
+  // hs_scan, or the copy of it that finds every match on this machine (vectorscan_entry.h).
+  internal::ScanFunction scan_ = internal::CheckedVectorscan().scan;
   mutable std::mutex pool_mutex_;
   mutable std::vector<Pooled*> pool_;
   GuardStats stats_;
