@@ -638,6 +638,7 @@ void BM_GuardCompile(benchmark::State& state) {
                          benchmark::Counter::kIs1024);
   state.counters["rules"] = static_cast<double>(stats.rules);
   state.counters["anchored_rules"] = static_cast<double>(stats.anchored_rules);
+  state.counters["whole_text_patterns"] = static_cast<double>(stats.whole_text_patterns);
   state.counters["anchor_words"] = static_cast<double>(stats.anchor_words);
   state.counters["anchor_bytes"] =
       benchmark::Counter(static_cast<double>(stats.anchor_bytes), benchmark::Counter::kDefaults,

@@ -164,6 +164,10 @@ struct GuardStats {
   size_t anchor_bytes = 0;
   // Patterns whose anchors came worked out with the precompiled databases.
   size_t anchors_precomputed = 0;
+  // Patterns scanned over the whole text of every scan: in two stages, the rules and the context
+  // words of numbers without a fixed shape that have no anchor (and the identifier triggers,
+  // when compiled; GuardOptions::trigger_pass).
+  size_t whole_text_patterns = 0;
   // The Vectorscan entry point the scans call: "hs_scan", or the per-CPU copy called instead
   // because this machine's hs_scan misses matches ("avx2_hs_scan"; docs/guard.md).
   std::string_view scan_entry;

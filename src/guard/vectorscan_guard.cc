@@ -661,6 +661,7 @@ class VectorscanGuard final : public Guard {
       }
     }
     for (const PatternSpec& spec : specs) patterns_.push_back(spec.info);
+    stats_.whole_text_patterns = specs.size();
     for (const PatternSpec& spec : windowed) window_patterns_.push_back(spec.info);
     if (two_stage_) {
       plan_.key = hasher.Final();
