@@ -214,6 +214,8 @@ void FindTriggers(std::string_view text, bool ordinary, std::vector<TriggerEnd>&
         while (end < n && IsDigit(bytes[end])) ++end;
         finder.Group(p, end, ordinary);
         next = end;
+        // The group's other digits in this block are done: not one more turn of the loop each.
+        todo = end - base >= 64 ? 0 : todo & (~uint64_t{0} << (end - base));
       } else if (bytes[p] == '@') {
         finder.At(p);
       } else {
