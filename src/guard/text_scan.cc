@@ -16,12 +16,7 @@ bool IsWholeWord(std::string_view text, size_t start, size_t end) {
 bool SentenceEndsBetween(std::string_view text, size_t from, size_t to) {
   to = std::min(to, text.size());
   for (size_t i = from; i < to; ++i) {
-    char c = text[i];
-    if (c == ';' || c == '\n' || c == '\r') return true;
-    if ((c == '.' || c == '!' || c == '?') && i + 1 < text.size() &&
-        (text[i + 1] == ' ' || text[i + 1] == '\t' || text[i + 1] == '\n')) {
-      return true;
-    }
+    if (SentenceEndsAt(text, i)) return true;
   }
   return false;
 }

@@ -18,8 +18,16 @@ inline bool IsWordByte(unsigned char c) { return IsDigit(c) || IsAsciiAlpha(c) |
 // Whether [start, end) of `text` is a whole word: no word byte just before or just after.
 bool IsWholeWord(std::string_view text, size_t start, size_t end);
 
-// Whether a sentence ends in text[from, to): at ';' or a line break, or at '.', '!' or '?'
-// followed by white space.
+// Whether a sentence ends at text[i]: ';' or a line break, or '.', '!' or '?' followed by white
+// space.
+inline bool SentenceEndsAt(std::string_view text, size_t i) {
+  char c = text[i];
+  if (c == ';' || c == '\n' || c == '\r') return true;
+  return (c == '.' || c == '!' || c == '?') && i + 1 < text.size() &&
+         (text[i + 1] == ' ' || text[i + 1] == '\t' || text[i + 1] == '\n');
+}
+
+// Whether a sentence ends in text[from, to) (SentenceEndsAt).
 bool SentenceEndsBetween(std::string_view text, size_t from, size_t to);
 
 // Replaces each byte that is not part of valid UTF-8 by 0x1A (SUB), keeping every offset. Returns

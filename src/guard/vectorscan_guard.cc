@@ -269,7 +269,8 @@ size_t StartOf(std::string_view text, size_t end, Width width) {
   size_t longest = std::min<size_t>(width.max, kMaxPhrase);
   size_t lo = end > longest ? end - longest : 0;
   size_t start = shortest;
-  while (start > lo && !internal::SentenceEndsBetween(text, start - 1, shortest)) --start;
+  // Each step back adds one byte to the stretch before `shortest`: only that byte is checked.
+  while (start > lo && !internal::SentenceEndsAt(text, start - 1)) --start;
   while (start < shortest && start > 0 &&
          (IsWordByte(static_cast<unsigned char>(text[start - 1])) ||
           !IsWordByte(static_cast<unsigned char>(text[start])))) {
