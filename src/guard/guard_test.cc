@@ -558,7 +558,9 @@ TEST(TypeSetTest, ParsesNamesAndSuggestsTheClosest) {
 
 TEST(TextScanTest, DigitRunsJoinGroupsBySingleSeparators) {
   std::string text = "x 12-34 56..78";
-  auto run = internal::DigitRunAt(text, 3);
+  std::vector<internal::DigitGroup> run = {{0, 1, 0}};  // appended to
+  internal::DigitRunAt(text, 3, run);
+  run.erase(run.begin());
   ASSERT_EQ(run.size(), 3u);
   EXPECT_EQ(run.front().start, 2u);
   EXPECT_EQ(run.back().end, 10u);

@@ -83,7 +83,7 @@ bool SanitizeUtf8(std::string_view text, std::string& out) {
   return true;
 }
 
-std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos) {
+void DigitRunAt(std::string_view text, size_t pos, std::vector<DigitGroup>& out) {
   auto digit = [&](size_t k) { return IsDigit(static_cast<unsigned char>(text[k])); };
   // Back to the first digit of the run.
   size_t start = pos;
@@ -97,13 +97,12 @@ std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos) {
       break;
     }
   }
-  std::vector<DigitGroup> groups;
   size_t i = start;
   char separator = 0;
   while (true) {
     size_t group_start = i;
     while (i < text.size() && digit(i)) ++i;
-    groups.push_back({group_start, i, separator});
+    out.push_back({group_start, i, separator});
     if (i + 1 < text.size() && IsDigitSeparator(static_cast<unsigned char>(text[i])) &&
         digit(i + 1)) {
       separator = text[i];
@@ -112,7 +111,6 @@ std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos) {
       break;
     }
   }
-  return groups;
 }
 
 }  // namespace privacyd::guard::internal

@@ -50,8 +50,9 @@ struct DigitGroup {
   char separator;
 };
 
-// The maximal run of digit groups joined by single separators that contains the digit at
-// `pos`: groups[0] starts the run, groups.back() ends it. `pos` must be a digit.
-std::vector<DigitGroup> DigitRunAt(std::string_view text, size_t pos);
+// Appends to `out` the maximal run of digit groups joined by single separators that contains
+// the digit at `pos`, in order: its first group starts the run, the last appended ends it.
+// `pos` must be a digit.
+void DigitRunAt(std::string_view text, size_t pos, std::vector<DigitGroup>& out);
 
 }  // namespace privacyd::guard::internal

@@ -208,7 +208,10 @@ struct ScanState {
   std::string_view text;
   const std::vector<PatternInfo>* patterns = nullptr;
   TypeSet types;
-  std::vector<std::vector<DigitGroup>> runs;
+  // The runs of digit groups: run_groups[first..last] for each (first, last) of `runs`; one
+  // vector for all, reused from scan to scan.
+  std::vector<DigitGroup> run_groups;
+  std::vector<std::pair<size_t, size_t>> runs;
   size_t digits_covered = 0;
   std::vector<std::pair<Kind, size_t>> triggers;  // other identifier triggers: kind, end
   std::vector<Span> emails;
@@ -234,6 +237,7 @@ struct ScanState {
   void Reset(std::string_view t, const TypeSet& ts) {
     text = t;
     types = ts;
+    run_groups.clear();
     runs.clear();
     digits_covered = 0;
     triggers.clear();
@@ -306,8 +310,10 @@ void OnTrigger(ScanState& state, Kind kind, size_t to) {
       // Reported at the sixth digit of a run and at each one after it: the run is taken whole
       // at the first report.
       if (to > state.digits_covered) {
-        state.runs.push_back(internal::DigitRunAt(text, to - 1));
-        state.digits_covered = state.runs.back().back().end;
+        size_t first = state.run_groups.size();
+        internal::DigitRunAt(text, to - 1, state.run_groups);
+        state.runs.emplace_back(first, state.run_groups.size() - 1);
+        state.digits_covered = state.run_groups.back().end;
       }
       if (state.types.Contains(FindingType::kPhone) && to > state.phone_covered) {
         Span phone = PhoneAt(text, to - 1);
@@ -1189,13 +1195,14 @@ class VectorscanGuard final : public Guard {
   void ResolveRuns(ScanState& state, hs_scratch_t* scratch) const {
     std::string_view text = state.text;
     auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-    for (const auto& groups : state.runs) {
-      size_t start = groups.front().start;
-      size_t end = groups.back().end;
+    const std::vector<DigitGroup>& groups = state.run_groups;
+    for (auto [first, last] : state.runs) {
+      size_t start = groups[first].start;
+      size_t end = groups[last].end;
       bool glued_before = start > 0 && IsWordByte(byte(start - 1));
       bool glued_after = end < text.size() && IsWordByte(byte(end));
       if (glued_before || glued_after) {
-        if (groups.size() == 1) {
+        if (first == last) {
           ClassifyToken(state, scratch, Expand(text, start, [](unsigned char c) {
                           return IsDigit(c) || IsAsciiAlpha(c);
                         }));
@@ -1203,13 +1210,13 @@ class VectorscanGuard final : public Guard {
         continue;
       }
       if (start > 0 && text[start - 1] == '+') continue;  // an international phone number
-      ClassifyNumber(state, scratch, groups, 0, groups.size() - 1);
+      ClassifyNumber(state, scratch, groups, first, last);
       // Numbers written one after another ("order 12345 078-05-1120"): each space-separated
       // part on its own.
-      size_t part = 0;
-      for (size_t g = 1; g <= groups.size(); ++g) {
-        if (g == groups.size() || groups[g].separator == ' ') {
-          if (part != 0 || g != groups.size()) ClassifyNumber(state, scratch, groups, part, g - 1);
+      size_t part = first;
+      for (size_t g = first + 1; g <= last + 1; ++g) {
+        if (g == last + 1 || groups[g].separator == ' ') {
+          if (part != first || g != last + 1) ClassifyNumber(state, scratch, groups, part, g - 1);
           part = g;
         }
       }
