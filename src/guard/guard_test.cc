@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "guard/id_rules.h"
 #include "guard/text_scan.h"
 #include "testing/fixtures.h"
 
@@ -554,6 +555,38 @@ TEST(TypeSetTest, ParsesNamesAndSuggestsTheClosest) {
   EXPECT_NE(bad.error().message().find("did you mean 'IBAN'"), std::string::npos);
   EXPECT_FALSE(TypeSet::Sensitive().Contains(FindingType::kPhone));
   EXPECT_TRUE(TypeSet::Sensitive().Contains(FindingType::kHealth));
+}
+
+// The scanner asks a type's check-digit validator only about numbers of its digit counts
+// (NumericType::digit_counts): no number of another count may be valid for it, however its
+// digits are grouped.
+TEST(NumericTypesTest, ValidatorsAcceptNoOtherDigitCount) {
+  std::mt19937 random(11);
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(random); };
+  const std::string separators = " -./";
+  size_t asked = 0;
+  for (const internal::NumericType& n : internal::kNumericTypes) {
+    if (n.digit_counts == 0) {
+      // Numbers of these types are looked for around their context words, not classified.
+      EXPECT_FALSE(internal::ValidatorOf(n.type).has_value()) << FindingTypeName(n.type);
+      continue;
+    }
+    for (size_t digits = 6; digits <= 19; ++digits) {
+      if ((n.digit_counts >> digits) & 1) continue;
+      for (int k = 0; k < 3000; ++k) {
+        std::string candidate;
+        char separator = separators[pick(separators.size())];
+        for (size_t d = 0; d < digits; ++d) {
+          if (d > 0 && pick(4) == 0) candidate += separator;
+          candidate += static_cast<char>('0' + pick(10));
+        }
+        ++asked;
+        ASSERT_FALSE(internal::ValidAs(n.type, candidate))
+            << FindingTypeName(n.type) << " accepts " << candidate;
+      }
+    }
+  }
+  EXPECT_GT(asked, 500000u);
 }
 
 TEST(TextScanTest, DigitRunsJoinGroupsBySingleSeparators) {

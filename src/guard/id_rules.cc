@@ -7,6 +7,12 @@ namespace {
 
 bool Never(const Shape&, std::string_view) { return false; }
 
+constexpr uint32_t DigitCounts(std::initializer_list<int> counts) {
+  uint32_t mask = 0;
+  for (int c : counts) mask |= uint32_t{1} << c;
+  return mask;
+}
+
 }  // namespace
 
 bool Shape::Is(std::initializer_list<int> wanted, std::string_view separators) const {
@@ -44,56 +50,65 @@ const std::array<NumericType, 17> kNumericTypes = {{
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({3, 2, 4}, "-. ");
-     }},
+     },
+     DigitCounts({9})},
     {FindingType::kUsItin, "format",
      [](const Shape& s, std::string_view) {
        return s.Is({3, 2, 4}, "-. ");
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({3, 2, 4}, "-. ");
-     }},
+     },
+     DigitCounts({9})},
     {FindingType::kUkNhs, "mod11",
      [](const Shape& s, std::string_view t) {
        return s.Is({3, 3, 4}, " ") && (t[0] == '4' || t[0] == '6' || t[0] == '7');
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({3, 3, 4}, " -");
-     }},
+     },
+     DigitCounts({10})},
     {FindingType::kDeTaxId, "iso7064",
      [](const Shape& s, std::string_view) {
        return s.Is({11}, "") || s.Is({2, 3, 3, 3}, " ") || s.Is({3, 3, 3, 2}, " ");
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({2, 3, 3, 3}, " ./") || s.Is({3, 3, 3, 2}, " ./");
-     }},
+     },
+     DigitCounts({11})},
     {FindingType::kNlBsn, "elfproef",
      [](const Shape& s, std::string_view) {
        return s.Is({4, 2, 3}, ".");
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({4, 2, 3}, ". ") || s.Is({3, 3, 3}, ". -");
-     }},
+     },
+     DigitCounts({9})},
     {FindingType::kFrNir, "mod97", [](const Shape& s, std::string_view) { return s.digits == 15; },
-     nullptr},
+     nullptr, DigitCounts({15})},
     {FindingType::kIlId, "luhn", Never,
      [](const Shape& s) {
        return s.groups == 1 || s.Is({8, 1}, "-");
-     }},
-    {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }, nullptr},
+     },
+     DigitCounts({9})},
+    {FindingType::kZaId, "luhn", [](const Shape&, std::string_view) { return true; }, nullptr,
+     DigitCounts({13})},
     {FindingType::kInAadhaar, "verhoeff",
      [](const Shape& s, std::string_view) {
        return s.Is({4, 4, 4}, " -");
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({4, 4, 4}, " -.");
-     }},
+     },
+     DigitCounts({12})},
     {FindingType::kAuTfn, "mod11",
      [](const Shape& s, std::string_view) {
        return s.Is({3, 3, 3}, " ");
      },
      [](const Shape& s) {
        return s.groups == 1 || s.Is({3, 3, 3}, " -") || s.Is({3, 3, 2}, " -");
-     }},
+     },
+     DigitCounts({8, 9})},
     {FindingType::kAuMedicare, "mod10",
      [](const Shape& s, std::string_view) {
        return s.Is({4, 5, 1}, " ") || s.Is({4, 5, 1, 1}, " ");
@@ -101,14 +116,17 @@ const std::array<NumericType, 17> kNumericTypes = {{
      [](const Shape& s) {
        return s.groups == 1 || s.Is({4, 5, 1}, " -") || s.Is({4, 5, 1, 1}, " -/") ||
               s.Is({10, 1}, "/ -");
-     }},
-    {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }, nullptr},
+     },
+     DigitCounts({10, 11})},
+    {FindingType::kChAhv, "ean13", [](const Shape&, std::string_view) { return true; }, nullptr,
+     DigitCounts({13})},
     {FindingType::kCreditCard, "luhn",
-     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; }, nullptr},
-    {FindingType::kDeIdCard, "check_digit", Never, nullptr},
-    {FindingType::kUsPassport, "context", Never, nullptr},
-    {FindingType::kUkPassport, "context", Never, nullptr},
-    {FindingType::kUsDriverLicense, "context", Never, nullptr},
+     [](const Shape& s, std::string_view) { return s.groups == 1 || s.separator != '*'; }, nullptr,
+     DigitCounts({13, 14, 15, 16, 17, 18, 19})},
+    {FindingType::kDeIdCard, "check_digit", Never, nullptr, DigitCounts({10})},
+    {FindingType::kUsPassport, "context", Never, nullptr, 0},
+    {FindingType::kUkPassport, "context", Never, nullptr, 0},
+    {FindingType::kUsDriverLicense, "context", Never, nullptr, 0},
 }};
 
 std::optional<IdType> ValidatorOf(FindingType type) {

@@ -41,6 +41,9 @@ struct NumericType {
   // The shapes in which people write this type at all, with or without context (nullptr: any).
   // A number in another shape is not taken for it: "2025-00981" is no Social Security Number.
   bool (*written)(const Shape& shape);
+  // The digit counts its check-digit validator accepts (bit d: d digits; 0 for types without
+  // one): the scanner asks the validator only about numbers of these counts.
+  uint32_t digit_counts;
 };
 
 // The identifier types a run of digits can be, in order of precedence.

@@ -56,7 +56,6 @@ using internal::NumericType;
 using internal::Shape;
 using internal::ValidAs;
 using internal::ValidatorName;
-using internal::ValidatorOf;
 
 // How far a context word may stand from an identifier (bytes before its start, after its end),
 // a personal cue from a lexicon term, and an exclusion around a term.
@@ -1109,7 +1108,8 @@ class VectorscanGuard final : public Guard {
     // around their context words instead (ResolveTokenContexts).
     uint64_t valid = 0;
     for (const NumericType& n : kNumericTypes) {
-      if (state.types.Contains(n.type) && ValidatorOf(n.type) &&
+      // shape.digits is at most 19 here.
+      if (state.types.Contains(n.type) && ((n.digit_counts >> shape.digits) & 1) != 0 &&
           (n.written == nullptr || n.written(shape)) && ValidAs(n.type, candidate)) {
         valid |= Bit(n.type);
       }
