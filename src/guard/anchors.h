@@ -153,7 +153,7 @@ class AnchorIndex {
   // One key of the table: an exact word, or the last characters of suffix anchors.
   struct Slot {
     uint64_t key = 0;    // 0: empty
-    uint32_t first = 0;  // suffix anchors of 5 characters or more: checks_[first, first + count)
+    uint32_t first = 0;  // suffix anchors of 4 characters or more: checks_[first, first + count)
     uint16_t count = 0;
     Anchors anchors;  // the others
   };
