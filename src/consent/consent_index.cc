@@ -128,12 +128,60 @@ class SlotTable {
   size_t size_ = 0;
 };
 
+// The subjects' ids, one 32-byte cell a slot: the id, then its length in the cell's last byte.
+// A look-up of an allowed address reads its subject's id; kept in strings of their own, each id
+// was one more cache miss (the string, then the heap block it points to), and one allocation
+// per subject. An id as privacyd makes it (30 characters) fits a cell; a longer one is kept
+// apart.
+class SubjectIds {
+ public:
+  std::string_view operator[](uint32_t slot) const {
+    const Cell& cell = cells_[slot];
+    if (cell.size == kLong) return long_.at(slot);
+    return {cell.bytes, cell.size};
+  }
+  size_t size() const { return cells_.size(); }
+  void Prefetch(uint32_t slot) const { __builtin_prefetch(&cells_[slot]); }
+
+  void Append(std::string_view id) {
+    Cell& cell = cells_.emplace_back();
+    if (id.size() < sizeof cell.bytes) {
+      std::memcpy(cell.bytes, id.data(), id.size());
+      cell.size = static_cast<uint8_t>(id.size());
+    } else {
+      long_.emplace(static_cast<uint32_t>(cells_.size() - 1), id);
+      cell.size = kLong;
+    }
+  }
+  // A removed subject's slot holds "".
+  void Clear(uint32_t slot) {
+    long_.erase(slot);
+    cells_[slot].size = 0;
+  }
+
+  size_t bytes() const {
+    size_t n = cells_.capacity() * sizeof(Cell);
+    for (const auto& [slot, id] : long_) n += sizeof(slot) + sizeof(id) + id.capacity() + 1;
+    return n;
+  }
+
+ private:
+  struct alignas(32) Cell {
+    char bytes[31];
+    uint8_t size = 0;  // kLong: the id is in long_
+  };
+  static constexpr uint8_t kLong = UINT8_MAX;
+
+  std::vector<Cell> cells_;
+  std::unordered_map<uint32_t, std::string> long_;
+};
+
 }  // namespace
 
 struct ConsentIndex::State {
   std::shared_ptr<const Policy> policy;
   std::vector<const SubscriptionTopic*> topics;  // the policy's, in its order
-  std::vector<std::string> subject_ids;          // per slot; "" for slot 0 and removed subjects
+  SubjectIds subject_ids;                        // per slot; "" for slot 0 and removed subjects
   std::vector<uint8_t> verdicts;                 // slot * topics.size() + topic
   SlotTable by_email;
   SlotTable by_id;
@@ -153,7 +201,7 @@ struct ConsentIndex::State {
 
   uint32_t NewSlot(const std::string& id) {
     auto slot = static_cast<uint32_t>(subject_ids.size());
-    subject_ids.push_back(id);
+    subject_ids.Append(id);
     verdicts.resize(verdicts.size() + topics.size(),
                     static_cast<uint8_t>(ConsentVerdict::kUnknown));
     by_id.Put(IdKey(id), slot);
@@ -205,7 +253,7 @@ void ConsentIndex::View::ByEmailIndexes(std::span<const std::string_view> keys, 
     slots[i % kSlotAhead] = slot;
     if (slot != kNoSlot) {
       __builtin_prefetch(&state_.verdicts[slot * topics + topic_]);
-      __builtin_prefetch(&state_.subject_ids[slot]);
+      state_.subject_ids.Prefetch(slot);
     }
   };
   for (size_t i = first; i < std::min(end, first + kTableAhead); ++i) fetch_entry(i);
@@ -221,8 +269,7 @@ void ConsentIndex::View::ByEmailIndexes(std::span<const std::string_view> keys, 
     }
     const ConsentVerdict verdict = state_.Verdict(slot, topic_);
     fn(i, verdict,
-       verdict == ConsentVerdict::kAllowed ? std::string_view(state_.subject_ids[slot])
-                                           : std::string_view());
+       verdict == ConsentVerdict::kAllowed ? state_.subject_ids[slot] : std::string_view());
   }
 }
 
@@ -253,7 +300,7 @@ Result<std::unique_ptr<ConsentIndex::State>> ConsentIndex::Load(
     }));
 
     // Slot 0, then one slot per subject in id order (the order of the events' scan).
-    state->subject_ids.emplace_back();
+    state->subject_ids.Append("");
     state->verdicts.resize(state->topics.size());
     std::vector<ConsentFacts> facts(1);
     facts[0].suppressed_since = 0;  // any suppression: the verdict does not depend on when
@@ -344,7 +391,7 @@ Status ConsentIndex::Apply(Tx& tx, State& state) {
         // Deleted: its identities' changes unmap it; it answers "unknown" by id.
         if (slot != kNoSlot) {
           state.by_id.Erase(IdKey(id));
-          state.subject_ids[slot].clear();
+          state.subject_ids.Clear(slot);
         }
         continue;
       }
@@ -438,10 +485,7 @@ ConsentIndex::Stats ConsentIndex::GetStats() const {
   stats.email_identities = state_->by_email.size();
   stats.applied_seq = state_->applied_seq;
   stats.bytes = state_->by_email.bytes() + state_->by_id.bytes() + state_->verdicts.capacity() +
-                state_->subject_ids.capacity() * sizeof(std::string);
-  for (const auto& id : state_->subject_ids) {
-    if (id.capacity() > 15) stats.bytes += id.capacity() + 1;
-  }
+                state_->subject_ids.bytes();
   return stats;
 }
 

@@ -315,6 +315,40 @@ TEST_F(ConsentIndexTest, TheLedgersCheckGivesTheSubjectOfEachAllowedAddress) {
   EXPECT_EQ(Verdict("newsletter", "ana@example.com"), "no_consent");
 }
 
+// The index keeps ids of up to 30 characters (privacyd's own) in fixed cells; a longer one,
+// from a store written by other means, is kept apart and answered all the same.
+TEST_F(ConsentIndexTest, AnIdLongerThanPrivacydsOwnIsAnsweredAsAnyOther) {
+  const std::string ana = Person("ana@example.com", "ccpa");
+  const std::string ben = Person("ben@example.com", "ccpa");
+  const std::string long_id = "sub_" + std::string(60, 'L');
+  for (const std::string table : {"identities", "attributes", "data_keys", "consent_events"}) {
+    ExecElsewhere("UPDATE " + table + " SET subject_id = '" + long_id + "' WHERE subject_id = '" +
+                  ana + "'");
+  }
+  ExecElsewhere("UPDATE subjects SET id = '" + long_id + "' WHERE id = '" + ana + "'");
+  ASSERT_TRUE(index_->Build().ok());
+  ledger_->UseIndex(index_.get());
+  AccessContext sender{{"usr_m", "mia", "marketing"}, "marketing", "req_chk"};
+  auto items =
+      ledger_->Check(sender, "newsletter", {"ana@example.com", "ben@example.com", long_id, ana});
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 4u);
+  EXPECT_EQ((*items)[0].verdict, ConsentVerdict::kAllowed);
+  EXPECT_EQ((*items)[0].subject_id, long_id);
+  EXPECT_EQ((*items)[1].subject_id, ben);
+  EXPECT_EQ((*items)[2].verdict, ConsentVerdict::kAllowed);
+  EXPECT_EQ((*items)[2].subject_id, long_id);
+  EXPECT_EQ((*items)[3].verdict, ConsentVerdict::kUnknown);  // the old id is no one's
+  // Removed behind the index's back, the long id answers "unknown" from the next check on.
+  ExecElsewhere("DELETE FROM identities WHERE subject_id = '" + long_id + "'");
+  ExecElsewhere("DELETE FROM consent_events WHERE subject_id = '" + long_id + "'");
+  ExecElsewhere("DELETE FROM attributes WHERE subject_id = '" + long_id + "'");
+  ExecElsewhere("DELETE FROM data_keys WHERE subject_id = '" + long_id + "'");
+  ExecElsewhere("DELETE FROM subjects WHERE id = '" + long_id + "'");
+  EXPECT_EQ(FromIndex("newsletter", {long_id, "ana@example.com", ben}),
+            (std::vector<std::string>{"unknown", "unknown", "allowed"}));
+}
+
 TEST_F(ConsentIndexTest, ABigCheckSplitOverTheCoresAnswersEachIdentityInOrder) {
   std::string ana = Person("ana@example.com", "ccpa");
   std::string dora = Person("dora@example.com", "gdpr");
