@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/prometheus_text.h"
 
 namespace privacyd {
@@ -114,7 +115,7 @@ class SlotTable {
   size_t Home(const Key& key) const { return static_cast<size_t>(key.hi) & mask_; }
   void Grow() { Rehash(entries_.empty() ? 16 : entries_.size() * 2); }
   void Rehash(size_t capacity) {
-    std::vector<Entry> old = std::move(entries_);
+    std::vector<Entry, HugePageAllocator<Entry>> old = std::move(entries_);
     entries_.assign(capacity, Entry{});
     mask_ = capacity - 1;
     size_ = 0;
@@ -123,7 +124,7 @@ class SlotTable {
     }
   }
 
-  std::vector<Entry> entries_;
+  std::vector<Entry, HugePageAllocator<Entry>> entries_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };
@@ -172,7 +173,7 @@ class SubjectIds {
   };
   static constexpr uint8_t kLong = UINT8_MAX;
 
-  std::vector<Cell> cells_;
+  std::vector<Cell, HugePageAllocator<Cell>> cells_;
   std::unordered_map<uint32_t, std::string> long_;
 };
 
@@ -182,7 +183,7 @@ struct ConsentIndex::State {
   std::shared_ptr<const Policy> policy;
   std::vector<const SubscriptionTopic*> topics;  // the policy's, in its order
   SubjectIds subject_ids;                        // per slot; "" for slot 0 and removed subjects
-  std::vector<uint8_t> verdicts;                 // slot * topics.size() + topic
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> verdicts;  // slot * topics.size() + topic
   SlotTable by_email;
   SlotTable by_id;
   int64_t applied_seq = 0;

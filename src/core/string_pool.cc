@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/huge_pages.h"
+
 namespace privacyd {
 
 std::string StringPool::Take(size_t capacity) {
@@ -23,7 +25,10 @@ std::string StringPool::Take(size_t capacity) {
       kept_bytes_ -= s.capacity();
     }
   }
+  const char* before = s.data();
   s.reserve(capacity);
+  // A new block: advised before its first write, so that it is mapped in huge pages.
+  if (s.data() != before) AdviseHugePages(s.data(), s.capacity());
   return s;
 }
 

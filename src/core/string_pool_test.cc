@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/huge_pages.h"
+#include "testing/memory_maps.h"
+
 namespace privacyd {
 namespace {
 
@@ -81,6 +84,16 @@ TEST(StringPoolTest, ThreadsTakeAndGiveAtOnce) {
   for (auto& thread : threads) thread.join();
   EXPECT_GE(pool.kept_count(), 1u);
   EXPECT_LE(pool.kept_count(), 4u);  // never more than were taken at once
+}
+
+// A new block is advised for huge pages before it is written (core/huge_pages.h says why).
+TEST(StringPoolTest, ANewBigBlockIsAdvisedForHugePages) {
+  if (!testing::KernelHasTransparentHugePages()) GTEST_SKIP() << "no transparent huge pages";
+  StringPool pool(1000, 100 << 20);
+  std::string big = pool.Take(6 * kHugePageBytes);
+  const auto data = reinterpret_cast<uintptr_t>(big.data());
+  const uintptr_t inside = (data + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  EXPECT_TRUE(testing::HasHugePageAdvice(reinterpret_cast<void*>(inside)));
 }
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/huge_pages.h"
 #include "http/url_encoding.h"
 #include "http/utf8.h"
 
@@ -407,6 +408,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string& body = request_.body;
     const size_t have = std::min(buffer_.size(), length);
     body.reserve(length + kRequestBodyPadding);
+    AdviseHugePages(body.data(), body.capacity());  // core/huge_pages.h says why
     body.assign(static_cast<const char*>(buffer_.data().data()), have);
     buffer_.consume(have);
     body.resize(length);
