@@ -703,7 +703,7 @@ BENCHMARK(BM_BuildIndex)->Iterations(1)->Unit(benchmark::kSecond);
 
 // --- The check ---
 
-void CountVerdicts(const std::vector<ConsentCheckItem>& items,
+void CountVerdicts(std::span<const ConsentCheckItem> items,
                    std::map<std::string, int64_t>& counts) {
   for (const auto& item : items) ++counts[ConsentVerdictName(item.verdict)];
 }

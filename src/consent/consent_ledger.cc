@@ -511,16 +511,15 @@ Result<bool> ConsentLedger::ChangeForPerson(const AccessContext& ctx, const std:
   return Change(subject_id, topic, action, source);
 }
 
-Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
-    const AccessContext& ctx, const std::string& topic,
-    const std::vector<std::string>& identities) const {
+Result<ConsentCheckItems> ConsentLedger::Check(const AccessContext& ctx, const std::string& topic,
+                                               const std::vector<std::string>& identities) const {
   const std::vector<std::string_view> views(identities.begin(), identities.end());
   return Check(ctx, topic, views);
 }
 
-Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
-    const AccessContext& ctx, const std::string& topic_id,
-    std::span<const std::string_view> identities) const {
+Result<ConsentCheckItems> ConsentLedger::Check(const AccessContext& ctx,
+                                               const std::string& topic_id,
+                                               std::span<const std::string_view> identities) const {
   if (!RoleIn(ctx.principal.role, ConsentCheckRoles())) {
     return Error(ErrorKind::kPermissionDenied, "forbidden",
                  "the role '" + ctx.principal.role + "' may not check consent");
@@ -533,17 +532,17 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
   auto found = policy->topics.find(topic_id);
   if (found == policy->topics.end()) return UnknownTopic(topic_id);
   const SubscriptionTopic& topic = found->second;
-  std::vector<ConsentCheckItem> items(identities.size());
+  ConsentCheckItems items(identities.size());
   bool answered = false;
   if (index_ != nullptr) {
     // A big check is split over the cores: the blind indexes (the HMAC of each address) are
     // most of its work.
     const size_t parts = PartsFor(identities.size(), kMinCheckPart);
-    // Blind indexes first, outside the index's lock, side by side in one string (one allocation
+    // Blind indexes first, outside the index's lock, side by side in one buffer (one allocation
     // for all of them); keys[i] is identity i's, empty for subject ids and invalid addresses.
     constexpr size_t kIndexBytes = Keyring::kBlindIndexBytes;
-    std::string key_bytes(identities.size() * kIndexBytes, '\0');
-    std::vector<std::string_view> keys(identities.size());
+    std::vector<char, HugePageAllocator<char>> key_bytes(identities.size() * kIndexBytes);
+    std::vector<std::string_view, HugePageAllocator<std::string_view>> keys(identities.size());
     RunParts(parts, [&](size_t part) {
       auto [first, end] = PartRange(identities.size(), parts, part);
       std::string normalized;
@@ -600,7 +599,7 @@ Result<std::vector<ConsentCheckItem>> ConsentLedger::Check(
 
 Status ConsentLedger::CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
                                    std::span<const std::string_view> identities,
-                                   std::vector<ConsentCheckItem>& items) const {
+                                   std::span<ConsentCheckItem> items) const {
   return store_.Read([&](Tx& tx) -> Status {
     for (size_t i = 0; i < identities.size(); ++i) {
       ConsentCheckItem& item = items[i];

@@ -26,6 +26,7 @@
 #include "consent/consent_rules.h"
 #include "consent/link_tokens.h"
 #include "core/clock.h"
+#include "core/huge_pages.h"
 #include "mail/outbox.h"
 #include "policy/jurisdictions.h"
 #include "policy/policy_holder.h"
@@ -85,6 +86,8 @@ struct ConsentCheckItem {
   ConsentVerdict verdict = ConsentVerdict::kUnknown;
   std::string subject_id;  // for allowed items
 };
+// A check's answers, one per identity, in huge pages when they are many (core/huge_pages.h).
+using ConsentCheckItems = std::vector<ConsentCheckItem, HugePageAllocator<ConsentCheckItem>>;
 
 class ConsentLedger {
  public:
@@ -181,10 +184,10 @@ class ConsentLedger {
   // order given. Answered from the in-memory index when one is in use and built for the policy
   // in force, otherwise by one read of the store; then one audit entry with the counts only.
   // Errors: kPermissionDenied "forbidden"; kInvalidArgument "unknown_topic", "too_many_identities".
-  Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
-                                              std::span<const std::string_view> identities) const;
-  Result<std::vector<ConsentCheckItem>> Check(const AccessContext& ctx, const std::string& topic,
-                                              const std::vector<std::string>& identities) const;
+  Result<ConsentCheckItems> Check(const AccessContext& ctx, const std::string& topic,
+                                  std::span<const std::string_view> identities) const;
+  Result<ConsentCheckItems> Check(const AccessContext& ctx, const std::string& topic,
+                                  const std::vector<std::string>& identities) const;
 
   // Answers checks from `index` (consent/consent_index.h) when it is built; not owned, outlives
   // the ledger's use. Call before serving.
@@ -262,7 +265,7 @@ class ConsentLedger {
   // Check's answers from the store, for each identity into `items`.
   Status CheckInStore(const Policy& policy, const SubscriptionTopic& topic,
                       std::span<const std::string_view> identities,
-                      std::vector<ConsentCheckItem>& items) const;
+                      std::span<ConsentCheckItem> items) const;
 
   const OneTimeCodes* codes_;
   ConsentIndex* index_ = nullptr;

@@ -21,7 +21,9 @@ namespace privacyd {
 struct ConsentCheckRequest {
   std::string topic;
   // In the order given; not checked here. They point into `storage` (the parser's own copy of
-  // the strings on the fast path): a request of 100,000 identities makes no string of each.
+  // the strings on the fast path) or, for a body parsed where it is (`readable`, below), into
+  // the body itself when they hold no escape: the body must outlive them. A request of
+  // 100,000 identities makes no string of each.
   std::vector<std::string_view> identities;
   std::string message_id;  // "" when absent
   std::shared_ptr<const void> storage;

@@ -791,7 +791,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
 std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                                           const std::string& topic, const std::string& message_id,
                                           std::span<const std::string_view> identities,
-                                          const std::vector<ConsentCheckItem>& items,
+                                          std::span<const ConsentCheckItem> items,
                                           StringPool* buffers) {
   // The parts of every allowed entry that do not depend on the person, escaped once. The link
   // is MailDelivery::HeadersFor's: the URL, and a mailto whose subject percent-encodes

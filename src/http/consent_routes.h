@@ -40,7 +40,7 @@ ConsentSource ConsentSourceOf(const HttpRequest& request, const IpCountry* geo,
 std::vector<std::string> ConsentCheckBody(const ConsentLedger& ledger, const std::string& mailto,
                                           const std::string& topic, const std::string& message_id,
                                           std::span<const std::string_view> identities,
-                                          const std::vector<ConsentCheckItem>& items,
+                                          std::span<const ConsentCheckItem> items,
                                           StringPool* buffers = nullptr);
 
 void AddConsentRoutes(Router& router, const ConsentRouteServices& services);
