@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace privacyd {
@@ -27,9 +28,21 @@ inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 // nothing for a buffer that holds no whole huge page. Returns the bytes advised.
 size_t AdviseHugePages(const void* data, size_t size);
 
-// An allocator that advises every allocation of at least `kHugePageBytes` for huge pages, for
-// containers that grow big and are written right after they grow (std::vector's growth copies
-// into its new block at once, too late to advise it afterwards).
+// `bytes` rounded up to whole huge pages.
+constexpr size_t WholeHugePages(size_t bytes) {
+  return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+}
+
+// Maps `bytes` (whole huge pages) of fresh memory, aligned to a huge page and advised for huge
+// pages. Throws std::bad_alloc when the kernel refuses. UnmapHugePages gives it back.
+void* MapHugePages(size_t bytes);
+void UnmapHugePages(void* data, size_t bytes);
+
+// An allocator for containers that grow big and are written right after they grow
+// (std::vector's growth copies into its new block at once, too late to advise it afterwards).
+// A block of at least `kHugePageBytes` is mapped for itself in whole huge pages (MapHugePages),
+// so that all of it can be huge, and goes back to the kernel when freed; a smaller one is
+// std::allocator's.
 template <typename T>
 struct HugePageAllocator {
   using value_type = T;
@@ -38,11 +51,18 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) {}  // NOLINT(google-explicit-constructor)
 
   T* allocate(size_t n) {
-    T* p = std::allocator<T>().allocate(n);
-    if (n * sizeof(T) >= kHugePageBytes) AdviseHugePages(p, n * sizeof(T));
-    return p;
+    if (!Huge(n)) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(MapHugePages(WholeHugePages(n * sizeof(T))));
   }
-  void deallocate(T* p, size_t n) { std::allocator<T>().deallocate(p, n); }
+  void deallocate(T* p, size_t n) {
+    if (!Huge(n)) return std::allocator<T>().deallocate(p, n);
+    UnmapHugePages(p, WholeHugePages(n * sizeof(T)));
+  }
+  // A block of `n` elements is allocated in huge pages; smaller ones (and sizes too large to
+  // round up) as std::allocator allocates them.
+  static bool Huge(size_t n) {
+    return n >= kHugePageBytes / sizeof(T) && n <= SIZE_MAX / sizeof(T) / 2;
+  }
 
   template <typename U>
   bool operator==(const HugePageAllocator<U>&) const {

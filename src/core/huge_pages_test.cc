@@ -52,16 +52,28 @@ TEST_F(HugePagesTest, ABufferWithoutAWholeHugePageIsLeftAlone) {
   munmap(map, 3 * kHugePageBytes);
 }
 
+TEST_F(HugePagesTest, MapsAlignedAdvisedMemoryAndGivesItBack) {
+  auto* data = static_cast<char*>(MapHugePages(3 * kHugePageBytes));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % kHugePageBytes, 0u);
+  EXPECT_TRUE(testing::HasHugePageAdvice(data));
+  EXPECT_TRUE(testing::HasHugePageAdvice(data + 3 * kHugePageBytes - 1));
+  for (size_t i = 0; i < 3 * kHugePageBytes; i += 4096) data[i] = 1;
+  UnmapHugePages(data, 3 * kHugePageBytes);
+  EXPECT_EQ(testing::VmFlagsAt(data), "");  // no longer mapped
+}
+
 TEST_F(HugePagesTest, AVectorOnTheAllocatorGrowsIntoAdvisedMemory) {
   // A small one is not advised (made first, so that no freed block of the big one holds it).
   std::vector<uint64_t, HugePageAllocator<uint64_t>> small(1000, 7);
   EXPECT_FALSE(testing::HasHugePageAdvice(small.data()));
   std::vector<uint64_t, HugePageAllocator<uint64_t>> big;
   for (uint64_t i = 0; i < 3 * kHugePageBytes / sizeof(uint64_t); ++i) big.push_back(i);
-  // Its block of 4 MB or more holds at least one whole huge page, advised.
+  // Its block is whole huge pages, from its first byte to its last, all advised.
   const auto data = reinterpret_cast<uintptr_t>(big.data());
-  const uintptr_t first = (data + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
-  EXPECT_TRUE(testing::HasHugePageAdvice(reinterpret_cast<void*>(first)));
+  EXPECT_EQ(data % kHugePageBytes, 0u);
+  EXPECT_TRUE(testing::HasHugePageAdvice(big.data()));
+  EXPECT_TRUE(testing::HasHugePageAdvice(
+      reinterpret_cast<void*>(data + WholeHugePages(big.capacity() * sizeof(uint64_t)) - 1)));
   EXPECT_EQ(big[12345], 12345u);
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/result.h"
 #include "http/http_types.h"
 
@@ -24,7 +25,7 @@ struct ConsentCheckRequest {
   // the strings on the fast path) or, for a body parsed where it is (`readable`, below), into
   // the body itself when they hold no escape: the body must outlive them. A request of
   // 100,000 identities makes no string of each.
-  std::vector<std::string_view> identities;
+  std::vector<std::string_view, HugePageAllocator<std::string_view>> identities;
   std::string message_id;  // "" when absent
   std::shared_ptr<const void> storage;
 };
