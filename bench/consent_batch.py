@@ -15,8 +15,9 @@ runs, each into a buffer allocated and written to before the clock starts (a sen
 streams its answers does not fault in fresh memory for each: counting that here took this
 client 0.8 s of CPU for the million); they are parsed afterwards, to check that every identity
 got an answer and to count the verdicts. Prints one line per run: identities, wall time, identities per second, the time of
-the slowest and fastest request, with --pid the CPU time (user + system) the daemon spent, and the
-CPU time of this client (which shares the machine with the daemon).
+the slowest and fastest request, with --pid the CPU time (user + system) the daemon spent and the
+pages it faulted in (minor faults: memory mapped afresh), and the CPU time of this client
+(which shares the machine with the daemon).
 """
 
 import argparse
@@ -38,13 +39,13 @@ def bodies(identities, topic, per_request):
     return out
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of process `pid`, or 0 without one."""
+def cpu_and_faults(pid):
+    """(user + system CPU seconds, minor page faults) of process `pid`, or (0, 0) without one."""
     if not pid:
-        return 0.0
+        return 0.0, 0
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        fields = f.read().rsplit(")", 1)[1].split()  # from the third field of proc(5) on
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
 
 
 # Room for one answer: an allowed identity takes some 400 bytes of it.
@@ -107,17 +108,19 @@ def main():
     print(f"{len(identities)} identities in {len(checks)} requests of at most "
           f"{args.per_request} ({megabytes:.1f} MB of request bodies)")
     print(f"{'run':<34} {'identities':>10} {'wall s':>8} {'identities/s':>13} "
-          f"{'per request s':>14} {'daemon CPU s':>12} {'client CPU s':>12}  statuses")
+          f"{'per request s':>14} {'daemon CPU s':>12} {'page faults':>11} {'client CPU s':>12}"
+          "  statuses")
     failed = False
     runs = [("baseline: unknown topic (400)", refused, 2, 400)]
     for parallel in args.parallel or [1, 2]:
         runs.append((f"check, {parallel} at a time", checks, parallel, 200))
     for name, payloads, parallel, expected in runs:
         buffers = answer_buffers(counts)
-        cpu = cpu_seconds(args.pid)
+        cpu, faults = cpu_and_faults(args.pid)
         client = time.process_time()
         seconds, results = run(args.port, args.token, payloads, buffers, parallel)
-        cpu = cpu_seconds(args.pid) - cpu
+        cpu_after, faults_after = cpu_and_faults(args.pid)
+        cpu, faults = cpu_after - cpu, faults_after - faults
         client = time.process_time() - client
         statuses = {}
         for status, _, _ in results:
@@ -125,7 +128,8 @@ def main():
         per_request = sorted(r[2] for r in results)
         print(f"{name:<34} {len(identities):>10} {seconds:>8.2f} "
               f"{len(identities) / seconds:>13,.0f} "
-              f"{per_request[0]:>6.2f}-{per_request[-1]:<7.2f} {cpu:>12.1f} {client:>12.1f}  "
+              f"{per_request[0]:>6.2f}-{per_request[-1]:<7.2f} {cpu:>12.1f} {faults:>11,} "
+              f"{client:>12.1f}  "
               + " ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
         if set(statuses) != {expected}:
             failed = True

@@ -141,7 +141,8 @@ int RunServe(const Config& config, Environment& env) {
     mallopt(M_ARENA_MAX, 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }
   // A consent check of 100,000 identities allocates buffers of a few MB to some 25 MB (the
-  // request, its parsed identities, the parts of the answer). Above glibc's mmap threshold, or
+  // request, the parts of the answer; its tables of identities and verdicts are mapped apart,
+  // in huge pages: core/huge_pages.h). Above glibc's mmap threshold, or
   // once trimmed, each is fresh memory from the kernel, every page of it faulted in and zeroed
   // again for the next request: a tenth of such a check's CPU. Up to 32 MB (glibc's largest
   // threshold) they come from the arenas, which keep up to 128 MB free each; the peak resident
