@@ -27,6 +27,8 @@
 #   BENCH_CONSENT_CACHE    a directory to keep the built data directory in between runs; each
 #                          run copies it (default: built afresh in the temp dir each run)
 #   BENCH_CONSENT_INPROCESS  0 to skip step 2 (default 1)
+#   BENCH_CONSENT_SINGLE   0 to skip step 4, so that the first big check is the first request
+#                          after the start (default 1)
 #   BENCH_DURATION         seconds of load per wrk run (default 10)
 #   BENCH_THREADS          wrk threads (default 2)
 #   BENCH_CONNECTIONS      wrk connections of the first pair of runs (default 64)
@@ -41,6 +43,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUBJECTS="${PRIVACYD_CONSENT_SUBJECTS:-1000000}"
 IDENTITIES="${PRIVACYD_CONSENT_IDENTITIES:-1000000}"
 INPROCESS="${BENCH_CONSENT_INPROCESS:-1}"
+SINGLE="${BENCH_CONSENT_SINGLE:-1}"
 DURATION="${BENCH_DURATION:-10}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
@@ -177,29 +180,31 @@ run() {  # name connections url [script args...]
     '/ requests in / {printf "%.0f", t / hz * 1e6 / $1}' <<<"$out")"
 }
 
-for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
-  run "healthz-$c" "$c" "http://127.0.0.1:$PORT/healthz"
-  run "check-$c" "$c" "http://127.0.0.1:$PORT" "$SCRIPT" "$TOKEN" "$LIST"
-done
-kill -0 "$PID" 2>/dev/null || die "privacyd exited during the load"
-memory "single-identity checks"
-
-echo
-echo "wrk -t$THREADS -d${DURATION}s, $(nproc) cores, $SUBJECTS subjects"
-printf '%-22s %12s %10s %10s %10s %12s  %s\n' run connections "requests/s" p50 p99 \
-  "daemon CPU" statuses
-for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
-  printf '%-22s %12s %10s %10s %10s %9s us  %s\n' "GET /healthz" "$c" "${RPS[healthz-$c]}" \
-    "${P50[healthz-$c]}" "${P99[healthz-$c]}" "${CPU_US[healthz-$c]}" ""
-  printf '%-22s %12s %10s %10s %10s %9s us  %s\n' "POST check, 1 identity" "$c" \
-    "${RPS[check-$c]}" "${P50[check-$c]}" "${P99[check-$c]}" "${CPU_US[check-$c]}" \
-    "${STATUSES[check-$c]}"
-done
-echo "(daemon CPU: user + system time of privacyd per request answered)"
 rc=0
-for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
-  [[ ${STATUSES[check-$c]} =~ ^200=[0-9]+$ ]] || { echo "non-200 answers at c=$c" >&2; rc=1; }
-done
+if [[ $SINGLE != 0 ]]; then
+  for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
+    run "healthz-$c" "$c" "http://127.0.0.1:$PORT/healthz"
+    run "check-$c" "$c" "http://127.0.0.1:$PORT" "$SCRIPT" "$TOKEN" "$LIST"
+  done
+  kill -0 "$PID" 2>/dev/null || die "privacyd exited during the load"
+  memory "single-identity checks"
+
+  echo
+  echo "wrk -t$THREADS -d${DURATION}s, $(nproc) cores, $SUBJECTS subjects"
+  printf '%-22s %12s %10s %10s %10s %12s  %s\n' run connections "requests/s" p50 p99 \
+    "daemon CPU" statuses
+  for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
+    printf '%-22s %12s %10s %10s %10s %9s us  %s\n' "GET /healthz" "$c" "${RPS[healthz-$c]}" \
+      "${P50[healthz-$c]}" "${P99[healthz-$c]}" "${CPU_US[healthz-$c]}" ""
+    printf '%-22s %12s %10s %10s %10s %9s us  %s\n' "POST check, 1 identity" "$c" \
+      "${RPS[check-$c]}" "${P50[check-$c]}" "${P99[check-$c]}" "${CPU_US[check-$c]}" \
+      "${STATUSES[check-$c]}"
+  done
+  echo "(daemon CPU: user + system time of privacyd per request answered)"
+  for c in "$CONNECTIONS" "$LOW_CONNECTIONS"; do
+    [[ ${STATUSES[check-$c]} =~ ^200=[0-9]+$ ]] || { echo "non-200 answers at c=$c" >&2; rc=1; }
+  done
+fi
 
 echo
 log "bench/consent_batch.py: $IDENTITIES identities in requests of 100,000"
