@@ -228,6 +228,10 @@ const result = { checked: [] };
     const state = (await moved.json()).state;
     await page.waitForFunction((s) => document.querySelector("#r-state").textContent === s,
       m["state." + state]);
+    // The notice comes once the page has reloaded the request and takes the focus: the next
+    // action waits for it, or its keys could go to the notice instead of the form.
+    await page.waitForFunction((t) => document.querySelector("#notice").textContent === t,
+      m["done.transition"].replace("{state}", m["state." + state]));
   }
   assert.equal(await page.textContent("#r-state"), m["state.completed"]);
   assert.equal(await page.isVisible("#actions"), false);
