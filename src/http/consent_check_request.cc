@@ -58,7 +58,6 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body, siz
   static_assert(kRequestBodyPadding >= simdjson::SIMDJSON_PADDING);
   std::optional<simdjson::padded_string> copy;
   if (readable < body.size() + simdjson::SIMDJSON_PADDING) copy.emplace(body);
-  const bool in_place = !copy;
   document doc;
   auto iterated =
       copy ? parser->iterate(*copy) : parser->iterate(body.data(), body.size(), readable);
@@ -94,11 +93,9 @@ std::optional<ConsentCheckRequest> ParseExpectedShape(std::string_view body, siz
       if (identities.count_elements().get(count) != simdjson::SUCCESS) return std::nullopt;
       request.identities.reserve(count);
       for (auto identity : identities) {
-        if (in_place && RawString(identity, text)) {
-          request.identities.push_back(text);
-          continue;
-        }
-        if (identity.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
+        // Viewed in the body when it is read in place (not a copy) and holds no escape.
+        const bool viewed = !copy && RawString(identity, text);
+        if (!viewed && identity.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
         request.identities.push_back(text);
       }
     } else {
